@@ -1,0 +1,5 @@
+"""python -m backprop."""
+
+from backprop.cli import main
+
+main()

@@ -1,0 +1,104 @@
+"""The activation registry: each function beside its derivative and the rule text the tables print."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, replace
+
+Scalar = Callable[[float], float]
+Derivative = Callable[[float, float], float]  # (z, h) -> dh/dz
+
+
+def _sigmoid(z: float) -> float:
+    # σ(z) = 1/(1 + e⁻ᶻ), written so that e^|z| is never formed (no overflow at z = ±1000)
+    if z >= 0:
+        return 1.0 / (1.0 + math.exp(-z))
+    e = math.exp(z)
+    return e / (1.0 + e)
+
+
+def _softplus(z: float) -> float:
+    # ln(1 + eᶻ) = max(z, 0) + ln(1 + e^−|z|): exact for large |z|, softplus(1000) = 1000
+    return max(z, 0.0) + math.log1p(math.exp(-abs(z)))
+
+
+def _relu(z: float) -> float:
+    return z if z > 0 else 0.0
+
+
+def _step(z: float, h: float) -> float:
+    # relu′ at exactly 0 is taken from the left, 0, as PyTorch does
+    return 1.0 if z > 0 else 0.0
+
+
+def _unused(z: float) -> float:  # pragma: no cover - softmax is computed per group by the engine
+    raise AssertionError("softmax is not elementwise")
+
+
+@dataclass(frozen=True, slots=True)
+class Activation:
+    """One activation h = f(z) and its local derivative ∂h/∂z, with the rules as printed.
+
+    Rule templates name their arguments ``{z}`` and ``{h}`` (and ``{slope}``); the renderer fills
+    them with the file's names or with numbers.
+    """
+
+    name: str  #: registry name, e.g. "sigmoid"
+    f: Scalar  #: h = f(z); unused for softmax, which the engine normalises per group
+    derivative: Derivative  #: ∂h/∂z from (z, h); for softmax the diagonal h(1 − h)
+    rule: str  #: e.g. "σ({z})"
+    derivative_rule: str  #: e.g. "{h}(1 − {h})"
+    slope: float | None = None  #: leaky_relu's slope for z ≤ 0
+    group: str | None = None  #: softmax group name
+    elementwise: bool = True  #: False only for softmax, whose Jacobian couples its group
+
+    def with_slope(self, slope: float) -> Activation:
+        """leaky_relu with a given slope: f and f′ close over it."""
+        return replace(
+            self,
+            slope=slope,
+            f=lambda z: z if z > 0 else slope * z,
+            derivative=lambda z, h: 1.0 if z > 0 else slope,
+        )
+
+
+_LEAKY = Activation(
+    "leaky_relu",
+    f=lambda z: z if z > 0 else 0.01 * z,
+    derivative=lambda z, h: 1.0 if z > 0 else 0.01,
+    rule="leaky_relu({z})",
+    derivative_rule="1 if {z} > 0 else {slope}",
+    slope=0.01,
+)
+
+ACTIVATIONS: Mapping[str, Activation] = {
+    "identity": Activation("identity", f=lambda z: z, derivative=lambda z, h: 1.0,
+                           rule="{z}", derivative_rule="1"),
+    "sigmoid": Activation("sigmoid", f=_sigmoid, derivative=lambda z, h: h * (1.0 - h),
+                          rule="σ({z})", derivative_rule="{h}(1 − {h})"),
+    "tanh": Activation("tanh", f=math.tanh, derivative=lambda z, h: 1.0 - h * h,
+                       rule="tanh({z})", derivative_rule="1 − {h}²"),
+    "relu": Activation("relu", f=_relu, derivative=_step,
+                       rule="max(0, {z})", derivative_rule="1 if {z} > 0 else 0"),
+    "leaky_relu": _LEAKY,
+    # softplus′(z) = σ(z)
+    "softplus": Activation("softplus", f=_softplus, derivative=lambda z, h: _sigmoid(z),
+                           rule="ln(1 + e^{z})", derivative_rule="σ({z})"),
+    # softmax: ∂h_k/∂z_j = h_k(1[k = j] − h_j); the engine builds the whole group's Jacobian
+    "softmax": Activation("softmax", f=_unused, derivative=lambda z, h: h * (1.0 - h),
+                          rule="e^{z} / Σ e^z", derivative_rule="{h}(1[k=j] − {h_j})",
+                          elementwise=False),
+}
+
+ALIASES: Mapping[str, str] = {"linear": "identity", "logistic": "sigmoid"}
+
+
+def sigmoid(z: float) -> float:
+    """σ(z), overflow-free; shared with the fused loss forms."""
+    return _sigmoid(z)
+
+
+def softplus(z: float) -> float:
+    """ln(1 + eᶻ), overflow-free; shared with the fused loss forms."""
+    return _softplus(z)

@@ -1,0 +1,132 @@
+"""One param's gradient, explained: its chains to the loss, path by path or in δ form, from the Trace."""
+
+from __future__ import annotations
+
+import difflib
+import math
+from dataclasses import dataclass
+
+from backprop.errors import UsageError
+from backprop.factors import Graph, count_paths, graph, param_factor, paths
+from backprop.network import Use
+from backprop.trace import Factor, SampleTrace, Trace
+
+MAX_PATHS = 32  #: more paths than this are counted and shown in δ form, never listed
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Path:
+    """One chain from the loss down to the param: its factors (loss end first) and their product."""
+
+    factors: tuple[Factor, ...]
+    product: float
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DeltaRow:
+    """δ_n = ∂L/∂z_n = f′(z_n)·Σ_c w·δ_c for one node on the way to the loss."""
+
+    node: str  #: node name
+    sum: str  #: its sum's name
+    local: Factor  #: ∂h/∂z
+    terms: tuple[tuple[str, str, float, float], ...]  #: (consumer sum, weight name, w, δ_consumer)
+    loss: Factor | None  #: ∂L/∂h from the loss itself, for an output
+    value: float  #: δ from the trace
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Block:
+    """One use of the param at one sample: ∂L/∂z · ∂z/∂p, with the paths that make ∂L/∂z."""
+
+    use: Use
+    sample: int  #: 1-based
+    param_factor: Factor  #: ∂z/∂p
+    path_count: int  #: exact, by dynamic programming
+    paths: tuple[Path, ...]  #: every path, or () when there are more than MAX_PATHS
+    deltas: tuple[DeltaRow, ...]  #: the δ recursion, when the paths are not listed
+    delta: float  #: ∂L/∂z of the use's node (trace)
+    value: float  #: this block's contribution to ∂L/∂p (trace)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Explanation:
+    """Everything `backprop explain` shows for one param."""
+
+    param: str
+    loss_name: str
+    blocks: tuple[Block, ...]
+    gradient: float  #: ∂L/∂p, summed over uses and samples (trace)
+    learning_rate: float
+    old: float
+    new: float
+    frozen: bool
+    multi_sample: bool
+
+
+def nearest_params(trace: Trace, word: str) -> list[str]:
+    params = list(trace.network.params)
+    return difflib.get_close_matches(word, params, n=5, cutoff=0.0)[:5] if params else []
+
+
+def explain(trace: Trace, param: str) -> Explanation:
+    """Read one param's gradient out of the trace, chain by chain."""
+    net = trace.network
+    if param not in net.params:
+        near = nearest_params(trace, param)
+        kind = "an input" if param in net.inputs else (
+            "a node" if param in net.node_by_name else "not a name in this network")
+        raise UsageError(f"'{param}' is {kind}, not a param; nearest params: {', '.join(near)}",
+                         file=net.source_file)
+    g = graph(trace)
+    memo: dict[str, int] = {}
+    blocks = []
+    for sample in trace.samples:
+        for i, use in enumerate(net.uses):
+            if use.param == param:
+                blocks.append(_block(trace, g, memo, sample, use, sample.use_grads[i]))
+    return Explanation(
+        param=param, loss_name=net.loss.name, blocks=tuple(blocks),
+        gradient=trace.gradients[param], learning_rate=net.learning_rate,
+        old=net.params[param], new=trace.updated[param], frozen=param in net.frozen,
+        multi_sample=net.multi_sample)
+
+
+def _block(trace: Trace, g: Graph, memo: dict[str, int], sample: SampleTrace, use: Use,
+           value: float) -> Block:
+    node = trace.network.node_by_name[use.node]
+    count = count_paths(g, node.name, memo)
+    listed: tuple[Path, ...] = ()
+    deltas: tuple[DeltaRow, ...] = ()
+    pf = param_factor(trace, sample, use)
+    if count <= MAX_PATHS:
+        listed = tuple(Path(factors=(*chain, pf), product=math.prod(f.value for f in (*chain, pf)))
+                       for chain in paths(trace, g, sample, node))
+    else:
+        deltas = _deltas(trace, g, sample, node.name)
+    return Block(use=use, sample=sample.index, param_factor=pf, path_count=count, paths=listed,
+                 deltas=deltas, delta=sample.delta[node.name], value=value)
+
+
+def _deltas(trace: Trace, g: Graph, sample: SampleTrace, start: str) -> tuple[DeltaRow, ...]:
+    """The δ rows of every node reachable from `start`, loss end first."""
+    from backprop.factors import activation_factor, loss_factor
+
+    net = trace.network
+    order = {n.name: i for i, n in enumerate(net.nodes)}
+    seen: set[str] = set()
+    todo = [start]
+    while todo:
+        name = todo.pop()
+        if name in seen:
+            continue
+        seen.add(name)
+        for member in g.members[name]:
+            todo.extend(c.name for c, _ in g.consumers[member.name])
+    rows = []
+    for name in sorted(seen, key=order.__getitem__, reverse=True):
+        node = net.node_by_name[name]
+        terms = tuple((c.sum, p, net.params[p], sample.delta[c.name]) for c, p in g.consumers[name])
+        loss = loss_factor(trace, sample, name) if name in g.outputs else None
+        rows.append(DeltaRow(node=name, sum=node.sum, local=activation_factor(trace, sample, node),
+                             terms=terms, loss=loss, value=sample.delta[name]))
+    return tuple(rows)

@@ -1,0 +1,117 @@
+"""The local factors of the chain rule, read from a Trace as Factor records in the file's names."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from backprop.network import Node, Use
+from backprop.trace import Factor, SampleTrace, Trace
+
+
+def target_name(trace: Trace, output: str) -> str:
+    """The documented name of an output's target: t, or t_<output> when there are several."""
+    return "t" if len(trace.network.outputs) == 1 else f"t_{output}"
+
+
+def loss_factor(trace: Trace, sample: SampleTrace, output: str) -> Factor:
+    """∂L/∂o = e′(o, t)/D."""
+    spec = trace.network.loss
+    template = spec.loss.derivative_rule.format(t="{t}", o="{o}")
+    args = [("t", target_name(trace, output), sample.targets[output]),
+            ("o", output, sample.values[output])]
+    if spec.reduction == "mean":
+        template = f"{template}/{{D}}"
+        args.append(("D", "S" if spec.loss.per_sample_mean else "N", trace.divisor))
+    return Factor(numerator=spec.name, denominator=output, template=template, args=tuple(args),
+                  value=sample.loss_factor[output])
+
+
+def activation_factor(trace: Trace, sample: SampleTrace, node: Node, wrt: Node | None = None
+                      ) -> Factor:
+    """∂h/∂z of a node; for softmax, ∂h_k/∂z_j of `node` (k) against `wrt` (j)."""
+    act = node.activation
+    if act.elementwise or wrt is None or wrt is node:
+        template = act.derivative_rule
+        if not act.elementwise:
+            template = "{h}(1 − {h})"
+        args = (("z", node.sum, sample.values[node.sum]), ("h", node.name, sample.values[node.name]),
+                ("slope", "slope", act.slope if act.slope is not None else 0.0))
+        value = sample.local[node.name]
+        used = tuple(a for a in args if "{" + a[0] + "}" in template)
+        return Factor(numerator=node.name, denominator=node.sum, template=template, args=used,
+                      value=value)
+    return Factor(numerator=node.name, denominator=wrt.sum, template="−{hk}·{hj}",
+                  args=(("hk", node.name, sample.values[node.name]),
+                        ("hj", wrt.name, sample.values[wrt.name])),
+                  value=sample.jacobian[(node.name, wrt.name)])
+
+
+def edge_factor(trace: Trace, consumer: Node, source: str, param: str) -> Factor:
+    """∂z_c/∂source = the weight on that edge."""
+    return Factor(numerator=consumer.sum, denominator=source, template="{w}",
+                  args=(("w", param, trace.network.params[param]),), value=trace.network.params[param])
+
+
+def param_factor(trace: Trace, sample: SampleTrace, use: Use) -> Factor:
+    """∂z/∂p: the source's value for a weight, ±1 for a bias."""
+    node = trace.network.node_by_name[use.node]
+    if use.source is None:
+        sign = trace.network.bias_sign
+        return Factor(numerator=node.sum, denominator=use.param, template="1" if sign > 0 else "−1",
+                      args=(), value=float(sign))
+    return Factor(numerator=node.sum, denominator=use.param, template="{x}",
+                  args=(("x", use.source, sample.values[use.source]),),
+                  value=sample.values[use.source])
+
+
+@dataclass(frozen=True, slots=True)
+class Graph:
+    """Who feeds whom, for walking paths from a sum to the loss."""
+
+    consumers: dict[str, list[tuple[Node, str]]]  #: node -> [(consumer, param)]
+    members: dict[str, list[Node]]  #: node -> the nodes its sum feeds: itself, or its softmax group
+    outputs: frozenset[str]
+
+
+def graph(trace: Trace) -> Graph:
+    net = trace.network
+    consumers: dict[str, list[tuple[Node, str]]] = {n.name: [] for n in net.nodes}
+    groups: dict[str | None, list[Node]] = {}
+    for node in net.nodes:
+        for edge in node.edges:
+            if edge.source in consumers:
+                consumers[edge.source].append((node, edge.param))
+        if not node.activation.elementwise:
+            groups.setdefault(node.activation.group, []).append(node)
+    members = {n.name: (groups[n.activation.group] if not n.activation.elementwise else [n])
+               for n in net.nodes}
+    return Graph(consumers, members, frozenset(net.outputs))
+
+
+def count_paths(g: Graph, node: str, memo: dict[str, int] | None = None) -> int:
+    """The number of distinct paths from node's sum to the loss, by dynamic programming."""
+    memo = {} if memo is None else memo
+    if node in memo:
+        return memo[node]
+    total = 0
+    for member in g.members[node]:
+        if member.name in g.outputs:
+            total += 1
+        for consumer, _ in g.consumers[member.name]:
+            total += count_paths(g, consumer.name, memo)
+    memo[node] = total
+    return total
+
+
+def paths(trace: Trace, g: Graph, sample: SampleTrace, node: Node) -> Iterator[list[Factor]]:
+    """Every chain from node's sum to the loss, each as its factors ∂h/∂z, ∂z_c/∂h, …, ∂L/∂o
+    (loss end first when printed reversed); yields in the order of the file."""
+    for member in g.members[node.name]:
+        head = activation_factor(trace, sample, member, node)
+        if member.name in g.outputs:
+            yield [loss_factor(trace, sample, member.name), head]
+        for consumer, param in g.consumers[member.name]:
+            link = edge_factor(trace, consumer, member.name, param)
+            for rest in paths(trace, g, sample, consumer):
+                yield [*rest, link, head]

@@ -1,0 +1,98 @@
+"""The validated, immutable network that spec.py builds and engine.py runs."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+
+from backprop.activations import Activation
+from backprop.losses import Loss
+
+
+def frozen_map(items: Mapping[str, float] | None = None) -> Mapping[str, float]:
+    """A read-only, insertion-ordered mapping."""
+    return MappingProxyType(dict(items or {}))
+
+
+@dataclass(frozen=True, slots=True)
+class Edge:
+    """One term of a weighted sum: value(source) · param."""
+
+    source: str  #: an input or an earlier node
+    param: str  #: the weight's name
+
+
+@dataclass(frozen=True, slots=True)
+class Node:
+    """node = activation(sum), sum = Σ value(source)·param ± bias."""
+
+    name: str  #: the node value's name, e.g. "h1"
+    sum: str  #: the pre-activation value's name, e.g. "z1"
+    edges: tuple[Edge, ...]  #: in file order
+    bias: str | None  #: param added (or, with bias_sign minus, subtracted)
+    activation: Activation  #: bound (leaky slope, softmax group)
+    layer: int | None = None  #: layer index in the layered form, for summaries
+
+
+@dataclass(frozen=True, slots=True)
+class Sample:
+    """One training example."""
+
+    inputs: Mapping[str, float]  #: input name -> value, in the network's input order
+    targets: Mapping[str, float]  #: output node -> target
+
+
+@dataclass(frozen=True, slots=True)
+class LossSpec:
+    """The loss as the file chose it."""
+
+    loss: Loss  #: registry entry
+    name: str  #: display name, "L" unless the file names it
+    reduction: str  #: "sum" or "mean"
+
+
+@dataclass(frozen=True, slots=True)
+class Use:
+    """One place a param is used: as the weight of an edge into `node`, or as its bias."""
+
+    param: str
+    node: str  #: the node whose sum uses it
+    source: str | None  #: the edge's source; None for a bias
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Network:
+    """Everything one training step needs, validated; names are the file's own."""
+
+    title: str | None = None
+    description: str | None = None
+    inputs: tuple[str, ...]  #: input names in order
+    params: Mapping[str, float]  #: every weight and bias, in file order
+    nodes: tuple[Node, ...]  #: in computation order
+    outputs: tuple[str, ...]  #: the nodes with targets, in node order
+    samples: tuple[Sample, ...]
+    loss: LossSpec
+    learning_rate: float
+    frozen: frozenset[str] = frozenset()
+    bias_sign: int = 1  #: +1: z = Σwx + b; −1: z = Σwx − b
+    source_file: str | None = None  #: as the user named it, for messages
+    layered: bool = False  #: written in the layered form
+    warnings: tuple[str, ...] = ()  #: located notes on legal but suspicious input (unused params)
+    uses: tuple[Use, ...] = field(init=False)  #: every use of every param, edges then bias per node
+
+    def __post_init__(self) -> None:
+        uses: list[Use] = []
+        for node in self.nodes:
+            uses.extend(Use(e.param, node.name, e.source) for e in node.edges)
+            if node.bias is not None:
+                uses.append(Use(node.bias, node.name, None))
+        object.__setattr__(self, "uses", tuple(uses))
+
+    @property
+    def node_by_name(self) -> Mapping[str, Node]:
+        return {n.name: n for n in self.nodes}
+
+    @property
+    def multi_sample(self) -> bool:
+        return len(self.samples) > 1

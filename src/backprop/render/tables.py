@@ -1,0 +1,361 @@
+"""Rich tables for `step` and `explain`: every value, factor, product and update, in the file's names."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from functools import partial
+
+from rich import box
+from rich.console import Group, RenderableType
+from rich.table import Table
+from rich.text import Text
+
+from backprop.explain import Block, DeltaRow, Explanation
+from backprop.factors import (
+    activation_factor,
+    count_paths,
+    edge_factor,
+    graph,
+    loss_factor,
+    param_factor,
+    paths,
+    target_name,
+)
+from backprop.network import Node, Use
+from backprop.render.numbers import fmt, given, paren
+from backprop.trace import Factor, SampleTrace, Trace
+
+WIDE_SUM = 6  #: a sum with more terms than this is written Σ, not term by term
+Fmt = Callable[[float], str]
+
+
+def _table(title: str, *columns: str, right: Sequence[str] = ("value",)) -> Table:
+    table = Table(title=Text(title, style="bold"), title_justify="left", box=box.SIMPLE_HEAD,
+                  pad_edge=False, show_edge=False)
+    for name in columns:
+        table.add_column(Text(name), justify="right" if name in right else "left",
+                         overflow="fold", no_wrap=name in right)
+    return table
+
+
+def _row(table: Table, *cells: str | Text) -> None:
+    table.add_row(*(c if isinstance(c, Text) else Text(c) for c in cells))
+
+
+def _tag(trace: Trace, sample: SampleTrace) -> str:
+    return f"[{sample.index}]" if trace.network.multi_sample else ""
+
+
+def _chain(factors: Sequence[Factor]) -> str:
+    return " · ".join(f.label for f in factors)
+
+
+def _numbers(factors: Sequence[Factor], f: Fmt) -> str:
+    return " · ".join(paren(f(x.value)) for x in factors)
+
+
+def _sum_rule(node: Node, trace: Trace) -> tuple[str, Callable[[SampleTrace], str]]:
+    """z = Σ source·param ± bias, symbolically and as a function of the sample's numbers."""
+    sign = "−" if trace.network.bias_sign < 0 else "+"
+    params = trace.network.params
+    if len(node.edges) > WIDE_SUM:
+        first = node.edges[0]
+        rule = f"Σ {first.source}·{first.param} + … ({len(node.edges)} terms)"
+        if node.bias is not None:
+            rule += f" {sign} {node.bias}"
+        return rule, lambda s: "…"
+    terms = [f"{e.source}·{e.param}" for e in node.edges]
+    if node.bias is not None:
+        terms.append(node.bias)
+    rule = " + ".join(terms[: len(node.edges)]) or "0"
+    if node.bias is not None:
+        rule = f"{rule} {sign} {node.bias}" if node.edges else (
+            node.bias if sign == "+" else f"−{node.bias}")
+
+    def numbers(s: SampleTrace, f: Fmt = fmt) -> str:
+        parts = []
+        for e in node.edges:
+            src = s.values[e.source]
+            shown = given(src) if e.source in trace.network.inputs else f(src)
+            parts.append(f"{paren(shown)}·{paren(given(params[e.param]))}")
+        text = " + ".join(parts) or "0"
+        if node.bias is not None:
+            b = given(params[node.bias])
+            text = f"{text} {sign} {paren(b)}" if node.edges else (
+                b if sign == "+" else f"−{paren(b)}")
+        return text
+
+    return rule, numbers
+
+
+def _activation_rule(node: Node) -> str:
+    return node.activation.rule.format(z=node.sum)
+
+
+# ---------------------------------------------------------------- step
+
+def step_report(trace: Trace, decimals: int = 3) -> RenderableType:
+    """The whole training step as a group of tables."""
+    f = partial(fmt, decimals=decimals)
+    parts: list[RenderableType] = []
+    net = trace.network
+    if net.title:
+        parts.append(Text(net.title, style="bold"))
+    if net.description:
+        parts.append(Text(net.description.strip()))
+    for table in (_forward, _loss, _factors, _gradients, _update):
+        parts += [Text(""), table(trace, f)]
+    parts.append(Text(""))
+    parts.append(Text(f"{net.loss.name} = {f(trace.loss)} before the update, "
+                      f"{f(trace.loss_new)} after it"))
+    parts.extend(Text(f"note: {n}", style="dim") for n in trace.notes)
+    return Group(*parts)
+
+
+def _forward(trace: Trace, f: Fmt) -> Table:
+    net = trace.network
+    table = _table("Forward pass", "", "rule", "with numbers", "value")
+    for s in trace.samples:
+        tag = _tag(trace, s)
+        if net.multi_sample:
+            inputs = ", ".join(f"{n} = {given(v)}" for n, v in s.values.items() if n in net.inputs)
+            _row(table, Text(f"sample {s.index}", style="italic"), inputs, "", "")
+        for node in net.nodes:
+            rule, numbers = _sum_rule(node, trace)
+            _row(table, node.sum + tag, rule, numbers(s), f(s.values[node.sum]))
+            if node.activation.name != "identity":
+                act = _activation_rule(node)
+                zs = paren(f(s.values[node.sum]))
+                shown = act.replace(node.sum, zs) if node.activation.elementwise else (
+                    f"e^{zs} / Σ e^z")
+                _row(table, node.name + tag, act, shown, f(s.values[node.name]))
+            else:
+                _row(table, node.name + tag, node.sum, f(s.values[node.sum]), f(s.values[node.name]))
+    return table
+
+
+def _loss(trace: Trace, f: Fmt) -> Table:
+    net = trace.network
+    spec = net.loss
+    title = f"Loss: {spec.name} = " + ("" if spec.reduction == "sum" else
+                                       ("1/S · " if spec.loss.per_sample_mean else "1/N · "))
+    title += "Σ " + spec.loss.rule.format(t="t", o="o") + f"   ({spec.loss.kind}, {spec.reduction})"
+    table = _table(title, "", "rule", "with numbers", "value")
+    for s in trace.samples:
+        for out in net.outputs:
+            t, o = s.targets[out], s.values[out]
+            rule = spec.loss.rule.format(t=target_name(trace, out), o=out)
+            shown = spec.loss.rule.format(t=given(t), o=paren(f(o)))
+            _row(table, f"e({out}){_tag(trace, s)}", rule, shown, f(s.loss_terms[out]))
+    total = sum(sum(s.loss_terms.values()) for s in trace.samples)
+    if spec.reduction == "sum":
+        _row(table, spec.name, "Σ e", f(total), f(trace.loss))
+    else:
+        d = "S" if spec.loss.per_sample_mean else "N"
+        _row(table, spec.name, f"Σ e / {d}", f"{f(total)} / {given(trace.divisor)}", f(trace.loss))
+    return table
+
+
+def _local_factors(trace: Trace, s: SampleTrace) -> Iterable[Factor]:
+    """Every local factor once, in the order the backward pass meets them."""
+    net = trace.network
+    g = graph(trace)
+    by_node: dict[str, list[Use]] = {}
+    for use in net.uses:
+        by_node.setdefault(use.node, []).append(use)
+    for out in net.outputs:
+        yield loss_factor(trace, s, out)
+    for node in reversed(net.nodes):
+        for member in g.members[node.name]:
+            yield activation_factor(trace, s, member, node)
+        for edge in node.edges:
+            if edge.source in g.consumers:
+                yield edge_factor(trace, node, edge.source, edge.param)
+        for use in by_node.get(node.name, ()):
+            yield param_factor(trace, s, use)
+
+
+def _factors(trace: Trace, f: Fmt) -> Table:
+    table = _table("Backward pass: local factors", "factor", "rule", "with numbers", "value")
+    big = len(trace.network.uses) > 64
+    for s in trace.samples:
+        for factor in _local_factors(trace, s):
+            if big and factor.denominator in trace.network.params:
+                continue
+            _row(table, factor.label + _tag(trace, s), factor.rule, factor.substituted(f),
+                 f(factor.value))
+    if big:
+        _row(table, Text("∂z/∂w = the source's value, ∂z/∂b = 1: not listed one by one",
+                         style="dim"), "", "", "")
+    return table
+
+
+def _gradients(trace: Trace, f: Fmt) -> Table:
+    net = trace.network
+    g = graph(trace)
+    memo: dict[str, int] = {}
+    table = _table("Backward pass: gradients", "gradient", "chain of factors", "value")
+    single = {n.name: count_paths(g, n.name, memo) == 1 for n in net.nodes}
+    # δ rows for nodes reached along several paths: ∂L/∂z = ∂h/∂z · Σ_c ∂z_c/∂h · ∂L/∂z_c
+    for s in trace.samples:
+        for node in reversed(net.nodes):
+            if single[node.name] or not node.activation.elementwise:
+                continue
+            head = activation_factor(trace, s, node)
+            terms = [(c, p) for c, p in g.consumers[node.name]]
+            sym = f"{head.label} · (" + " + ".join(f"∂{c.sum}/∂{node.name} · ∂{net.loss.name}/∂{c.sum}"
+                                                  for c, _ in terms)
+            num = f"{paren(f(head.value))} · (" + " + ".join(
+                f"{paren(f(net.params[p]))} · {paren(f(s.delta[c.name]))}" for c, p in terms)
+            if node.name in net.outputs:
+                lf = loss_factor(trace, s, node.name)
+                sym += f" + {lf.label}"
+                num += f" + {paren(f(lf.value))}"
+            _row(table, f"∂{net.loss.name}/∂{node.sum}{_tag(trace, s)}",
+                 Text(f"{sym})\n= {num})"), f(s.delta[node.name]))
+    for param in net.params:
+        rows = 0
+        for s in trace.samples:
+            for i, use in enumerate(net.uses):
+                if use.param != param:
+                    continue
+                rows += 1
+                chain = _use_chain(trace, g, s, use, single)
+                label = f"∂{net.loss.name}/∂{param}{_tag(trace, s)}"
+                if _uses(trace, param) > 1:
+                    label += f" via {use.node}"
+                _row(table, label, Text(f"{_chain(chain)}\n= {_numbers(chain, f)}"),
+                     f(s.use_grads[i]))
+        if rows > 1:
+            _row(table, Text(f"∂{net.loss.name}/∂{param}", style="bold"),
+                 Text("Σ of the rows above"), Text(f(trace.gradients[param]), style="bold"))
+        elif rows == 0:
+            _row(table, f"∂{net.loss.name}/∂{param}", "unused", f(0.0))
+    return table
+
+
+def _uses(trace: Trace, param: str) -> int:
+    return sum(1 for u in trace.network.uses if u.param == param)
+
+
+def _use_chain(trace: Trace, g, s: SampleTrace, use: Use, single: dict[str, bool]) -> list[Factor]:
+    node = trace.network.node_by_name[use.node]
+    pf = param_factor(trace, s, use)
+    if single[node.name]:
+        (chain,) = list(paths(trace, g, s, node))
+        return [*chain, pf]
+    delta = Factor(numerator=trace.network.loss.name, denominator=node.sum, template="δ",
+                   args=(), value=s.delta[node.name])
+    return [delta, pf]
+
+
+def _update(trace: Trace, f: Fmt) -> Table:
+    net = trace.network
+    eta = given(net.learning_rate)
+    table = _table(f"Update: p ← p − η·∂{net.loss.name}/∂p, η = {eta}", "param", "rule",
+                   "with numbers", "value")
+    for param, old in net.params.items():
+        if param in net.frozen:
+            _row(table, param, "frozen: not updated", given(old), f(old))
+            continue
+        grad = trace.gradients[param]
+        _row(table, param, f"{param} − η·∂{net.loss.name}/∂{param}",
+             f"{given(old)} − {eta}·{paren(f(grad))}", f(trace.updated[param]))
+    return table
+
+
+# ---------------------------------------------------------------- explain
+
+def explain_report(ex: Explanation, trace: Trace, decimals: int = 3) -> RenderableType:
+    f = partial(fmt, decimals=decimals)
+    L = ex.loss_name
+    parts: list[RenderableType] = []
+    parts.append(Text(_symbolic(ex), style="bold"))
+    factors_seen: dict[str, Factor] = {}
+    for block in ex.blocks:
+        parts.append(_block(ex, block, f, factors_seen))
+    if len(ex.blocks) > 1:
+        what = "uses and samples" if ex.multi_sample and len(ex.blocks) > len(
+            {b.sample for b in ex.blocks}) else ("samples" if ex.multi_sample else "uses")
+        parts.append(Text(f"∂{L}/∂{ex.param} = Σ over {what} = "
+                          + " + ".join(paren(f(b.value)) for b in ex.blocks)
+                          + f" = {f(ex.gradient)}", style="bold"))
+    else:
+        parts.append(Text(f"∂{L}/∂{ex.param} = {f(ex.gradient)}", style="bold"))
+    if ex.frozen:
+        parts.append(Text(f"{ex.param} is frozen: it stays {given(ex.old)}"))
+    else:
+        eta = given(ex.learning_rate)
+        parts.append(Text(f"{ex.param} ← {ex.param} − η·∂{L}/∂{ex.param} = {given(ex.old)} − "
+                          f"{eta}·{paren(f(ex.gradient))} = {f(ex.new)}"))
+    parts.extend(Text(f"note: {n}", style="dim") for n in trace.notes)
+    return Group(*parts)
+
+
+def _symbolic(ex: Explanation) -> str:
+    L = ex.loss_name
+    first = ex.blocks[0] if ex.blocks else None
+    head = f"∂{L}/∂{ex.param} = "
+    if first is None:
+        return head + "0 (unused)"
+    if first.paths and len(ex.blocks) == 1:
+        return head + " + ".join(_chain(p.factors) for p in first.paths)
+    if len(ex.blocks) == 1:
+        return head + f"∂{L}/∂{first.param_factor.numerator} · {first.param_factor.label}"
+    return head + " + ".join(
+        f"∂{L}/∂{b.param_factor.numerator} · {b.param_factor.label}" + (
+            f"[{b.sample}]" if ex.multi_sample else "") for b in ex.blocks)
+
+
+def _block(ex: Explanation, block: Block, f: Fmt, seen: dict[str, Factor]) -> RenderableType:
+    L = ex.loss_name
+    where = f"via {block.use.node}" if block.use.source is None or True else ""
+    title = f"∂{L}/∂{ex.param} {where}"
+    if ex.multi_sample:
+        title += f", sample {block.sample}"
+    title += f": {block.path_count:,} path" + ("s" if block.path_count != 1 else "")
+    parts: list[RenderableType] = []
+    if block.paths:
+        factors = _table(title + " — factors", "factor", "rule", "with numbers", "value")
+        for path in block.paths:
+            for factor in path.factors:
+                key = factor.label + f"[{block.sample}]"
+                if key in seen:
+                    continue
+                seen[key] = factor
+                _row(factors, factor.label, factor.rule, factor.substituted(f), f(factor.value))
+        parts.append(factors)
+        chains = _table("paths", "#", "chain of factors", "product", right=("product",))
+        for i, path in enumerate(block.paths, start=1):
+            _row(chains, str(i), Text(f"{_chain(path.factors)}\n= {_numbers(path.factors, f)}"),
+                 f(path.product))
+        if len(block.paths) > 1:
+            _row(chains, "Σ", "sum over the paths", f(block.value))
+        parts.append(chains)
+    else:
+        parts.append(Text(f"{title}: too many to list ({block.path_count:,} > 32); the same sum, "
+                          f"factored as the δ recursion δ_n = f′(z_n) · Σ_c w·δ_c:"))
+        parts.append(_delta_table(block.deltas, L, f))
+        pf = block.param_factor
+        parts.append(Text(f"∂{L}/∂{ex.param} = ∂{L}/∂{pf.numerator} · {pf.label} = "
+                          f"{paren(f(block.delta))} · {paren(f(pf.value))} = {f(block.value)}"))
+    return Group(*parts)
+
+
+def _delta_table(rows: Sequence[DeltaRow], L: str, f: Fmt) -> Table:
+    table = _table("δ recursion (loss end first)", "δ", "rule", "with numbers", "value")
+    for row in rows:
+        if len(row.terms) > WIDE_SUM:
+            sym = f"{row.local.label} · Σ_c w·∂{L}/∂z_c ({len(row.terms)} terms)"
+            num = f"{paren(f(row.local.value))} · Σ …"
+        else:
+            sym = f"{row.local.label} · (" + " + ".join(f"{w}·∂{L}/∂{c}" for c, w, _, _ in row.terms)
+            num = f"{paren(f(row.local.value))} · (" + " + ".join(
+                f"{paren(f(wv))}·{paren(f(d))}" for _, _, wv, d in row.terms)
+            if row.loss is not None:
+                sym += (" + " if row.terms else "") + row.loss.label
+                num += (" + " if row.terms else "") + paren(f(row.loss.value))
+            sym += ")"
+            num += ")"
+        _row(table, f"∂{L}/∂{row.sum}", sym, num, f(row.value))
+    return table

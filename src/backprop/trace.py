@@ -1,0 +1,103 @@
+"""The immutable record of one training step: every value, local factor, δ, gradient and update."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+
+from backprop.network import Network, Use
+
+GIVEN_SLOTS = frozenset({"t", "D", "slope"})  #: slots holding numbers the file gave, printed as given
+
+
+def given(value: float) -> str:
+    """A number as the file gave it: 1, 0.55 (not 1.000)."""
+    return str(int(value)) if value == int(value) and abs(value) < 1e15 else f"{value:.6g}"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Factor:
+    """One link of a chain: ∂numerator/∂denominator at one sample, with the rule that gives it."""
+
+    numerator: str  #: name as printed, e.g. "y_hat"
+    denominator: str  #: e.g. "z3"
+    template: str  #: the rule with slots, e.g. "{h}(1 − {h})"
+    args: tuple[tuple[str, str, float], ...]  #: (slot, name, value) for each slot of the template
+    value: float  #: full precision; rounding belongs to the renderer
+
+    @property
+    def label(self) -> str:
+        return f"∂{self.numerator}/∂{self.denominator}"
+
+    @property
+    def rule(self) -> str:
+        """The rule in the file's names: "y_hat(1 − y_hat)"."""
+        return self.template.format(**{slot: name for slot, name, _ in self.args})
+
+    def substituted(self, fmt: Callable[[float], str]) -> str:
+        """The rule with numbers: "0.646(1 − 0.646)"; negative numbers are parenthesised."""
+        def show(slot: str, v: float) -> str:
+            text = given(v) if slot in GIVEN_SLOTS else fmt(v)
+            return f"({text})" if text.startswith(("-", "−")) else text
+
+        return self.template.format(**{slot: show(slot, value) for slot, _, value in self.args})
+
+
+@dataclass(frozen=True, slots=True)
+class Rules:
+    """How the backward pass is done. The default is the true rule; check's mistake models change one.
+
+    Each field is one catalogued way a hand calculation goes wrong, run by the same engine.
+    """
+
+    loss_factor: float = 1.0  #: multiplies ∂L/∂o: −1 flips its sign, 2 or ½ a factor of two
+    derivative_at: str = "true"  #: "z_for_h": f′ written with z where h belongs (z(1 − z));
+    #: "h_for_z": f′ evaluated at h instead of z (σ(h)(1 − σ(h)))
+    backward_params: Mapping[str, float] | None = None  #: params used on the backward pass
+    dropped_edges: frozenset[tuple[str, str]] = frozenset()  #: (node, source): path not followed
+    gradient_factor: float = 1.0  #: the reported ∂L/∂p is this multiple of the true one (η·g)
+
+    @property
+    def is_true(self) -> bool:
+        return self == Rules()
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SampleTrace:
+    """Every number of one sample's forward and backward pass, by the file's names."""
+
+    index: int  #: 1-based, as printed (`z1[2]`)
+    values: Mapping[str, float]  #: every input, sum and node value
+    targets: Mapping[str, float]  #: output node -> target
+    loss_terms: Mapping[str, float]  #: output -> its element e(o, t) before the 1/D of the reduction
+    loss_factor: Mapping[str, float]  #: output -> ∂L/∂o (the 1/D included)
+    local: Mapping[str, float]  #: node -> ∂h/∂z (for softmax, the diagonal h(1 − h))
+    jacobian: Mapping[tuple[str, str], float]  #: softmax (h_k, h_j) -> ∂h_k/∂z_j within a group
+    grad_node: Mapping[str, float]  #: input or node -> ∂L/∂value
+    delta: Mapping[str, float]  #: node -> δ = ∂L/∂z
+    use_grads: tuple[float, ...]  #: ∂L/∂p through each of network.uses, this sample
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Trace:
+    """One training step, computed once by engine.run; explain, check and the renderers only read it."""
+
+    network: Network
+    rules: Rules  #: the rule the backward pass followed (Rules() for the true one)
+    samples: tuple[SampleTrace, ...]
+    divisor: float  #: D in L = (1/D)·Σe: 1, N elements, or S samples
+    loss: float  #: L before the update
+    gradients: Mapping[str, float]  #: param -> ∂L/∂p, summed over uses and samples
+    updated: Mapping[str, float]  #: param -> p − η·∂L/∂p (frozen params unchanged)
+    loss_new: float  #: L recomputed with the updated params
+    notes: tuple[str, ...]  #: saturation and convention notes worth printing
+
+    @property
+    def loss_name(self) -> str:
+        return self.network.loss.name
+
+    def use_value(self, use: Use, sample: SampleTrace) -> float:
+        """∂z/∂p for one use: the source's value for a weight, ±1 for a bias."""
+        if use.source is None:
+            return float(self.network.bias_sign)
+        return sample.values[use.source]
