@@ -178,6 +178,56 @@ def explain(param: str, net: str | None, decimals: int) -> None:
 
 
 @cli.command(context_settings=CONTEXT)
+@click.argument("net", metavar="NET")
+@click.argument("answers", nargs=-1, required=True, metavar="ANSWERS...")
+@click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table",
+              show_default=True, help="table for people; json (FORMAT §3) or csv (one row per file "
+                                      "and quantity) for scripts and gradebooks.")
+@click.option("--summary", is_flag=True, help="Only the one-row-per-file summary (table format).")
+@click.option("--tolerance", metavar="TOL",
+              help="Replace the written-decimals rule: an absolute tolerance (0.001) or a relative "
+                   "one (1%).")
+def check(net: str, answers: tuple[str, ...], fmt: str, summary: bool, tolerance: str | None) -> None:
+    """Mark a student's answers: correct, rounding slip, carried forward, or wrong — and why.
+
+    NET is a network file or a bundled network's name; each ANSWERS file is a mapping
+    quantity: number, named as the tables print them (z1, y_hat, L, dL/dw5, dy_hat/dz3, w5_new,
+    z1[2] for sample 2). Exit 0 when every answer is accepted, 1 when one is wrong or unknown.
+
+    \b
+    Examples:
+      backprop check walkthrough networks/walkthrough.answers.yaml
+      backprop check net.yaml class/*.yaml --summary
+      backprop check net.yaml class/*.yaml --format csv > grades.csv
+    """
+    from backprop.check import Tolerance, check_files, load_answers
+
+    network = _load(net)
+    rule = Tolerance.parse(tolerance) if tolerance is not None else Tolerance()
+    files = [(name, load_answers(name)) for name in answers]
+    reports = check_files(network, files, rule)
+    if fmt == "json":
+        from backprop.render.check import reports_json
+
+        _write(reports_json(reports))
+    elif fmt == "csv":
+        from backprop.render.check import reports_csv
+
+        sys.stdout.write(reports_csv(reports))
+    else:
+        from rich.console import Group
+
+        from backprop.render.check import report_table, summary_table
+
+        parts = [] if summary else [report_table(r) for r in reports]
+        if summary or len(reports) > 1:
+            parts.append(summary_table(reports))
+        _emit(Group(*parts))
+    if any(r.failed for r in reports):
+        raise SystemExit(1)
+
+
+@cli.command(context_settings=CONTEXT)
 def networks() -> None:
     """List the bundled networks (use a name in place of a file: `backprop step statquest`)."""
     from backprop import bundled

@@ -11,7 +11,7 @@ from types import MappingProxyType
 from backprop.activations import softplus
 from backprop.errors import NumericError
 from backprop.network import Network
-from backprop.trace import Rules, SampleTrace, Trace
+from backprop.trace import NO_OVERRIDES, Overrides, Rules, SampleTrace, Trace
 
 _TRUE = Rules()
 
@@ -79,11 +79,14 @@ def _where(network: Network, sample: int) -> str:
     return f" in sample {sample + 1}" if network.multi_sample else ""
 
 
-def _forward(network: Network, plan: _Plan, pv: Sequence[float], s: int
-             ) -> tuple[list[float], list[float], list[float]]:
+def _forward(network: Network, plan: _Plan, pv: Sequence[float], s: int,
+             ov: Overrides = NO_OVERRIDES) -> tuple[list[float], list[float], list[float]]:
     """Every sum z and value h of sample s, and each softmax group's log Σ eᶻ."""
     nodes = network.nodes
     h = list(network.samples[s].inputs.values()) + [0.0] * len(nodes)
+    if ov.values:
+        for i, name in enumerate(network.inputs):
+            h[i] = ov.values.get((s, name), h[i])
     z = [0.0] * len(nodes)
     lse = [0.0] * len(plan.groups)
     sign = network.bias_sign
@@ -98,6 +101,8 @@ def _forward(network: Network, plan: _Plan, pv: Sequence[float], s: int
                 f"{node.sum} = {acc} overflowed{_where(network, s)}: the weighted sum into "
                 f"'{node.name}' is not a finite float64 (are the weights or inputs too large?)",
                 file=network.source_file, path=("nodes", node.name))
+        if ov.values:
+            acc = ov.values.get((s, node.sum), acc)
         z[k] = acc
         g = plan.group_of[k]
         if g < 0:
@@ -111,11 +116,15 @@ def _forward(network: Network, plan: _Plan, pv: Sequence[float], s: int
             for j, e in zip(members, exps, strict=True):
                 h[n_in + j] = e / total
             lse[g] = m + math.log(total)
+        if ov.values:  # the values just computed: this node's, or its whole softmax group's
+            done = (k,) if g < 0 else (plan.groups[g] if k == plan.groups[g][-1] else ())
+            for j in done:
+                h[n_in + j] = ov.values.get((s, nodes[j].name), h[n_in + j])
     return z, h, lse
 
 
 def _loss_terms(network: Network, plan: _Plan, s: int, z: Sequence[float], h: Sequence[float],
-                lse: Sequence[float]) -> dict[str, float]:
+                lse: Sequence[float], ov: Overrides = NO_OVERRIDES) -> dict[str, float]:
     """Each output's element e(o, t) of sample s."""
     loss = network.loss.loss
     targets = network.samples[s].targets
@@ -124,7 +133,10 @@ def _loss_terms(network: Network, plan: _Plan, s: int, z: Sequence[float], h: Se
         node = network.nodes[k]
         t = targets[node.name]
         o = h[plan.n_inputs + k]
-        if loss.fused_with == "sigmoid" and node.activation.name == "sigmoid":
+        given = bool(ov.values) and any((s, n) in ov.values for n in (node.name, node.sum))
+        if given and loss.fused_with and 0.0 < o < 1.0:
+            e = loss.element(o, t)  # the student's o stands in: the plain form, not the fused one
+        elif loss.fused_with == "sigmoid" and node.activation.name == "sigmoid":
             # −[t ln σ(z) + (1 − t) ln(1 − σ(z))] = softplus(z) − t·z, exact where σ(z) rounds to 1
             e = softplus(z[k]) - t * z[k]
         elif loss.fused_with == "softmax":
@@ -161,9 +173,14 @@ def _backward(network: Network, plan: _Plan, rules: Rules, pv: Sequence[float],
     """The backward pass of sample s: δ = ∂L/∂z for every node, pushed to its sources and params."""
     nodes = network.nodes
     n_in = plan.n_inputs
-    z, h, lse = _forward(network, plan, pv, s)
-    terms = _loss_terms(network, plan, s, z, h, lse)
+    ov = rules.overrides
+    z, h, lse = _forward(network, plan, pv, s, ov)
+    terms = _loss_terms(network, plan, s, z, h, lse, ov)
     sample = network.samples[s]
+    fused = list(plan.fused)
+    if ov:
+        for k in plan.outputs:
+            fused[k] = fused[k] and not ov.touches(s, nodes[k].name)
     names = list(network.inputs) + [n.name for n in nodes]
 
     loss_part = [0.0] * len(nodes)  # ∂L/∂o from the loss itself
@@ -173,9 +190,11 @@ def _backward(network: Network, plan: _Plan, rules: Rules, pv: Sequence[float],
         t = sample.targets[nodes[k].name]
         o = h[n_in + k]
         d = rules.loss_factor * _loss_derivative(network, o, t, divisor)
+        if ov.loss_factor:
+            d = ov.loss_factor.get((s, nodes[k].name), d)
         loss_factor[nodes[k].name] = d
         loss_part[k] = d
-        if plan.fused[k]:
+        if fused[k]:
             if plan.group_of[k] >= 0:
                 mass = sum(sample.targets[nodes[j].name] for j in plan.groups[plan.group_of[k]])
                 fused_delta[k] = rules.loss_factor * (o * mass - t) / divisor  # (h·Σt − t)/D
@@ -201,14 +220,19 @@ def _backward(network: Network, plan: _Plan, rules: Rules, pv: Sequence[float],
                 local[k] = act.derivative(hk, act.f(hk))
             else:
                 local[k] = act.derivative(zk, hk)
-            if plan.fused[k]:
+            if ov:
+                local[k] = ov.local.get((s, node.name), local[k])
+            if fused[k]:
                 delta[k] = fused_delta[k] + local[k] * gc[n_in + k]
             else:
-                delta[k] = local[k] * (loss_part[k] + gc[n_in + k])
+                upstream = loss_part[k] + gc[n_in + k]
+                if ov:
+                    upstream = ov.grad_node.get((s, node.name), upstream)
+                delta[k] = local[k] * upstream
         elif k == plan.groups[g][-1]:
             # δ_j = Σ_k ∂L/∂h_k · h_k(1[k=j] − h_j) = h_j(g_j − Σ_k g_k h_k)
             members = plan.groups[g]
-            upstream = {j: gc[n_in + j] + (0.0 if plan.fused[j] else loss_part[j]) for j in members}
+            upstream = {j: gc[n_in + j] + (0.0 if fused[j] else loss_part[j]) for j in members}
             mean = sum(upstream[j] * h[n_in + j] for j in members)
             for j in members:
                 hj = h[n_in + j]
@@ -216,15 +240,23 @@ def _backward(network: Network, plan: _Plan, rules: Rules, pv: Sequence[float],
                 delta[j] = fused_delta[j] + hj * (upstream[j] - mean)
                 for i in members:
                     jacobian[(nodes[i].name, nodes[j].name)] = h[n_in + i] * ((i == j) - hj)
+        if ov:
+            delta[k] = ov.delta.get((s, node.name), delta[k])
         d = delta[k]
         u = plan.first_use[k]
-        for src, pid, edge in zip(plan.srcs[k], plan.pids[k], node.edges, strict=True):
-            use_grads[u] = d * h[src]  # ∂L/∂w = δ · ∂z/∂w = δ · source
-            if not dropped or (node.name, edge.source) not in dropped:
+        if not ov and not dropped:
+            for src, pid in zip(plan.srcs[k], plan.pids[k], strict=True):
+                use_grads[u] = d * h[src]  # ∂L/∂w = δ · ∂z/∂w = δ · source
                 gc[src] += d * bp[pid]  # ∂L/∂source += δ · w
-            u += 1
+                u += 1
+        else:
+            for src, pid, edge in zip(plan.srcs[k], plan.pids[k], node.edges, strict=True):
+                use_grads[u] = d * ov.param_factor.get((s, node.name, edge.param), h[src])
+                if (node.name, edge.source) not in dropped:
+                    gc[src] += d * ov.edge.get((node.name, edge.source), bp[pid])
+                u += 1
         if plan.bias[k] >= 0:
-            use_grads[u] = sign * d  # ∂z/∂b = ±1
+            use_grads[u] = d * ov.param_factor.get((s, node.name, node.bias or ""), sign)
         _note_saturation(network, node.name, act.name, z[k], h[n_in + k], s, notes)
 
     grad_node = {names[i]: gc[i] + (loss_part[i - n_in] if i >= n_in else 0.0)
@@ -284,6 +316,8 @@ def run(network: Network, rules: Rules = _TRUE) -> Trace:
             grads[pid] += g
     if rules.gradient_factor != 1.0:
         grads = [rules.gradient_factor * g for g in grads]
+    if rules.overrides.gradient:
+        grads = [rules.overrides.gradient.get(n, g) for n, g in zip(names, grads, strict=True)]
     for name, g in zip(names, grads, strict=True):
         if not math.isfinite(g):
             raise NumericError(f"∂{network.loss.name}/∂{name} = {g} overflowed",
@@ -293,6 +327,8 @@ def run(network: Network, rules: Rules = _TRUE) -> Trace:
     frozen = network.frozen
     updated = [p if name in frozen else p - eta * g
                for name, p, g in zip(names, pv, grads, strict=True)]
+    if rules.overrides.updated:
+        updated = [rules.overrides.updated.get(n, p) for n, p in zip(names, updated, strict=True)]
     loss_new = _loss(network, plan, updated, divisor)
     return Trace(
         network=network,

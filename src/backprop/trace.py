@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from backprop.network import Network, Use
 
@@ -44,6 +44,37 @@ class Factor:
 
 
 @dataclass(frozen=True, slots=True)
+class Overrides:
+    """Numbers put in place of the engine's own at named points (check: a student's earlier answers).
+
+    Keys use 0-based sample indices and the file's names. Each override replaces exactly the number
+    the tables print under that name; everything downstream is computed from it as usual.
+    """
+
+    values: Mapping[tuple[int, str], float] = field(default_factory=dict)  #: inputs, sums, nodes
+    loss_factor: Mapping[tuple[int, str], float] = field(default_factory=dict)  #: ∂L/∂o
+    local: Mapping[tuple[int, str], float] = field(default_factory=dict)  #: ∂h/∂z by node
+    grad_node: Mapping[tuple[int, str], float] = field(default_factory=dict)  #: ∂L/∂h by node
+    delta: Mapping[tuple[int, str], float] = field(default_factory=dict)  #: ∂L/∂z by node
+    param_factor: Mapping[tuple[int, str, str], float] = field(default_factory=dict)  #: ∂z/∂p
+    edge: Mapping[tuple[str, str], float] = field(default_factory=dict)  #: (node, source): ∂z/∂source
+    gradient: Mapping[str, float] = field(default_factory=dict)  #: ∂L/∂p, the total
+    updated: Mapping[str, float] = field(default_factory=dict)  #: p after the step
+
+    def __bool__(self) -> bool:
+        return any((self.values, self.loss_factor, self.local, self.grad_node, self.delta,
+                    self.param_factor, self.edge, self.gradient, self.updated))
+
+    def touches(self, s: int, node: str) -> bool:
+        """Whether the backward pass at this node must use the unfused chain to honour an override."""
+        return any(((s, node) in m) for m in (self.values, self.loss_factor, self.local,
+                                              self.grad_node))
+
+
+NO_OVERRIDES = Overrides()
+
+
+@dataclass(frozen=True, slots=True)
 class Rules:
     """How the backward pass is done. The default is the true rule; check's mistake models change one.
 
@@ -56,6 +87,7 @@ class Rules:
     backward_params: Mapping[str, float] | None = None  #: params used on the backward pass
     dropped_edges: frozenset[tuple[str, str]] = frozenset()  #: (node, source): path not followed
     gradient_factor: float = 1.0  #: the reported ∂L/∂p is this multiple of the true one (η·g)
+    overrides: Overrides = NO_OVERRIDES  #: the student's own numbers, for error carried forward
 
     @property
     def is_true(self) -> bool:

@@ -1,0 +1,105 @@
+"""The check report as a rich table, JSON (FORMAT §3) or CSV for a gradebook."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Sequence
+from typing import Any
+
+from rich import box
+from rich.console import Group, RenderableType
+from rich.table import Table
+from rich.text import Text
+
+from backprop.check import CheckReport, Result
+from backprop.render.numbers import fmt
+
+STYLE = {"correct": "green", "rounding": "green", "carried_forward": "yellow", "wrong": "red",
+         "unknown": "magenta"}
+MARK = {"correct": "✓", "rounding": "✓", "carried_forward": "~", "wrong": "✗", "unknown": "?"}
+
+
+def _true(r: Result) -> str:
+    if r.expected is None:
+        return "—"
+    return fmt(r.expected, max(3, r.decimals + 1))
+
+
+def report_table(report: CheckReport) -> RenderableType:
+    table = Table(title=Text(f"{report.file} — checked against {report.network}", style="bold"),
+                  title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False, show_edge=False)
+    table.add_column(Text("quantity"))
+    table.add_column(Text("given"), justify="right", no_wrap=True)
+    table.add_column(Text("true value"), justify="right", no_wrap=True)
+    table.add_column(Text("verdict"), no_wrap=True)
+    table.add_column(Text("explanation"), overflow="fold")
+    for r in report.results:
+        verdict = Text(f"{MARK[r.verdict]} {r.verdict}", style=STYLE[r.verdict])
+        if r.mistake:
+            verdict.append(f"\n{r.mistake}", style="bold")
+        table.add_row(Text(r.quantity), Text(r.text), Text(_true(r)), verdict, Text(r.explanation))
+    return Group(table, Text(score_line(report)), Text(""))
+
+
+def score_line(report: CheckReport) -> str:
+    c = report.counts
+    parts = [f"{report.correct}/{report.total} correct"]
+    if c.get("rounding"):
+        parts.append(f"{c['rounding']} of them rounding slips")
+    for verdict in ("carried_forward", "wrong", "unknown"):
+        if c.get(verdict):
+            parts.append(f"{c[verdict]} {verdict.replace('_', ' ')}")
+    return "score: " + ", ".join(parts)
+
+
+def summary_table(reports: Sequence[CheckReport]) -> RenderableType:
+    table = Table(title=Text("Summary", style="bold"), title_justify="left", box=box.SIMPLE_HEAD,
+                  pad_edge=False, show_edge=False)
+    for name, right in (("file", False), ("score", True), ("wrong or unknown", False),
+                        ("carried forward", False)):
+        table.add_column(Text(name), justify="right" if right else "left", overflow="fold")
+    for rep in reports:
+        wrong = ", ".join(f"{r.quantity} ({r.mistake or r.verdict})" for r in rep.results
+                          if r.verdict in ("wrong", "unknown"))
+        carried = ", ".join(r.quantity for r in rep.results if r.verdict == "carried_forward")
+        table.add_row(Text(rep.file), Text(f"{rep.correct}/{rep.total}"), Text(wrong or "—"),
+                      Text(carried or "—"))
+    return table
+
+
+def _result_dict(r: Result) -> dict[str, Any]:
+    return {"quantity": r.quantity, "given": r.given, "decimals": r.decimals,
+            "expected": r.expected, "verdict": r.verdict, "mistake": r.mistake,
+            "explanation": r.explanation, "also": list(r.also)}
+
+
+def _report_dict(report: CheckReport) -> dict[str, Any]:
+    return {"file": report.file, "network": report.network,
+            "results": [_result_dict(r) for r in report.results],
+            "score": {"correct": report.correct, "total": report.total, **report.counts}}
+
+
+def reports_json(reports: Sequence[CheckReport]) -> str:
+    """One answers file: FORMAT §3's object; several: {"files": [that object, …]}."""
+    body: dict[str, Any] = (_report_dict(reports[0]) if len(reports) == 1
+                            else {"files": [_report_dict(r) for r in reports]})
+    return json.dumps(body, ensure_ascii=False, allow_nan=False)
+
+
+CSV_FIELDS = ("file", "quantity", "given", "decimals", "expected", "verdict", "mistake",
+              "explanation")
+
+
+def reports_csv(reports: Sequence[CheckReport]) -> str:
+    """One row per (file, quantity), for a gradebook."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(CSV_FIELDS)
+    for rep in reports:
+        for r in rep.results:
+            writer.writerow([rep.file, r.quantity, r.text, r.decimals,
+                             "" if r.expected is None else repr(r.expected), r.verdict,
+                             r.mistake or "", r.explanation])
+    return out.getvalue()
