@@ -42,7 +42,8 @@ MISTAKES: Mapping[str, str] = {
 class Quantity:
     """A number the tables print, by its printed name; reads its value from any trace."""
 
-    kind: str  #: value, loss, loss_new, updated, gradient, grad_node, delta, local, jacobian, edge, param_factor
+    kind: str  #: value, loss, loss_new, updated, gradient, grad_node, delta, local, jacobian, edge,
+    #: or param_factor
     a: str  #: the quantity's main name (value, node, sum or param)
     b: str = ""  #: a derivative's denominator, where it needs one
     sample: int | None = None  #: 0-based; None for totals and constants
@@ -468,8 +469,7 @@ def _wrong(trace: Trace, q: Quantity, a: Answer, expected: float,
         others = tuple(dict.fromkeys(m.code for m, _ in fits[1:] if m.code != model.code))
         text = model.describe(q, value, expected, a)
         if others:
-            text += "; the same number also comes from " + ", ".join(
-                f"{code} ({MISTAKES[code]})" for code in others)
+            text += " (the same number also fits: " + ", ".join(others) + ")"
         return Result(**base, verdict="wrong", mistake=model.code, explanation=text, also=others)
     return Result(**base, verdict="wrong",
                   explanation=f"the true value is {shown}; no catalogued mistake gives {a.text}")

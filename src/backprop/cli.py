@@ -171,10 +171,10 @@ def explain(param: str, net: str | None, decimals: int) -> None:
     """
     from backprop.engine import run
     from backprop.explain import explain as explain_param
-    from backprop.render.tables import explain_report
+    from backprop.render.explain import explain_report
 
     trace = run(_load(net))
-    _emit(explain_report(explain_param(trace, param), trace, decimals))
+    _emit(explain_report(explain_param(trace, param), decimals, trace.notes))
 
 
 @cli.command(context_settings=CONTEXT)

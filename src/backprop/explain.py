@@ -72,11 +72,13 @@ def explain(trace: Trace, param: str) -> Explanation:
     """Read one param's gradient out of the trace, chain by chain."""
     net = trace.network
     if param not in net.params:
-        near = nearest_params(trace, param)
-        kind = "an input" if param in net.inputs else (
-            "a node" if param in net.node_by_name else "not a name in this network")
-        raise UsageError(f"'{param}' is {kind}, not a param; nearest params: {', '.join(near)}",
-                         file=net.source_file)
+        near = ", ".join(nearest_params(trace, param))
+        if param in net.inputs or param in net.node_by_name:
+            what = "an input" if param in net.inputs else "a node"
+            message = f"'{param}' is {what}, not a param; --weight takes a weight or a bias"
+        else:
+            message = f"no param '{param}' in this network"
+        raise UsageError(f"{message} (nearest params: {near})", file=net.source_file)
     g = graph(trace)
     memo: dict[str, int] = {}
     blocks = []

@@ -40,6 +40,9 @@ class Factor:
             text = given(v) if slot in GIVEN_SLOTS else fmt(v)
             return f"({text})" if text.startswith(("-", "−")) else text
 
+        if len(self.args) == 1 and self.template == "{" + self.args[0][0] + "}":
+            slot, _, value = self.args[0]  # a bare number needs no parentheses
+            return given(value) if slot in GIVEN_SLOTS else fmt(value)
         return self.template.format(**{slot: show(slot, value) for slot, _, value in self.args})
 
 

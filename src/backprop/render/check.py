@@ -78,7 +78,8 @@ def _result_dict(r: Result) -> dict[str, Any]:
 def _report_dict(report: CheckReport) -> dict[str, Any]:
     return {"file": report.file, "network": report.network,
             "results": [_result_dict(r) for r in report.results],
-            "score": {"correct": report.correct, "total": report.total, **report.counts}}
+            "score": {"correct": report.correct, "total": report.total,
+                      "verdicts": dict(report.counts)}}
 
 
 def reports_json(reports: Sequence[CheckReport]) -> str:

@@ -10,7 +10,6 @@ from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
-from backprop.explain import Block, DeltaRow, Explanation
 from backprop.factors import (
     activation_factor,
     count_paths,
@@ -261,101 +260,4 @@ def _update(trace: Trace, f: Fmt) -> Table:
         grad = trace.gradients[param]
         _row(table, param, f"{param} − η·∂{net.loss.name}/∂{param}",
              f"{given(old)} − {eta}·{paren(f(grad))}", f(trace.updated[param]))
-    return table
-
-
-# ---------------------------------------------------------------- explain
-
-def explain_report(ex: Explanation, trace: Trace, decimals: int = 3) -> RenderableType:
-    f = partial(fmt, decimals=decimals)
-    L = ex.loss_name
-    parts: list[RenderableType] = []
-    parts.append(Text(_symbolic(ex), style="bold"))
-    factors_seen: dict[str, Factor] = {}
-    for block in ex.blocks:
-        parts.append(_block(ex, block, f, factors_seen))
-    if len(ex.blocks) > 1:
-        what = "uses and samples" if ex.multi_sample and len(ex.blocks) > len(
-            {b.sample for b in ex.blocks}) else ("samples" if ex.multi_sample else "uses")
-        parts.append(Text(f"∂{L}/∂{ex.param} = Σ over {what} = "
-                          + " + ".join(paren(f(b.value)) for b in ex.blocks)
-                          + f" = {f(ex.gradient)}", style="bold"))
-    else:
-        parts.append(Text(f"∂{L}/∂{ex.param} = {f(ex.gradient)}", style="bold"))
-    if ex.frozen:
-        parts.append(Text(f"{ex.param} is frozen: it stays {given(ex.old)}"))
-    else:
-        eta = given(ex.learning_rate)
-        parts.append(Text(f"{ex.param} ← {ex.param} − η·∂{L}/∂{ex.param} = {given(ex.old)} − "
-                          f"{eta}·{paren(f(ex.gradient))} = {f(ex.new)}"))
-    parts.extend(Text(f"note: {n}", style="dim") for n in trace.notes)
-    return Group(*parts)
-
-
-def _symbolic(ex: Explanation) -> str:
-    L = ex.loss_name
-    first = ex.blocks[0] if ex.blocks else None
-    head = f"∂{L}/∂{ex.param} = "
-    if first is None:
-        return head + "0 (unused)"
-    if first.paths and len(ex.blocks) == 1:
-        return head + " + ".join(_chain(p.factors) for p in first.paths)
-    if len(ex.blocks) == 1:
-        return head + f"∂{L}/∂{first.param_factor.numerator} · {first.param_factor.label}"
-    return head + " + ".join(
-        f"∂{L}/∂{b.param_factor.numerator} · {b.param_factor.label}" + (
-            f"[{b.sample}]" if ex.multi_sample else "") for b in ex.blocks)
-
-
-def _block(ex: Explanation, block: Block, f: Fmt, seen: dict[str, Factor]) -> RenderableType:
-    L = ex.loss_name
-    where = f"via {block.use.node}" if block.use.source is None or True else ""
-    title = f"∂{L}/∂{ex.param} {where}"
-    if ex.multi_sample:
-        title += f", sample {block.sample}"
-    title += f": {block.path_count:,} path" + ("s" if block.path_count != 1 else "")
-    parts: list[RenderableType] = []
-    if block.paths:
-        factors = _table(title + " — factors", "factor", "rule", "with numbers", "value")
-        for path in block.paths:
-            for factor in path.factors:
-                key = factor.label + f"[{block.sample}]"
-                if key in seen:
-                    continue
-                seen[key] = factor
-                _row(factors, factor.label, factor.rule, factor.substituted(f), f(factor.value))
-        parts.append(factors)
-        chains = _table("paths", "#", "chain of factors", "product", right=("product",))
-        for i, path in enumerate(block.paths, start=1):
-            _row(chains, str(i), Text(f"{_chain(path.factors)}\n= {_numbers(path.factors, f)}"),
-                 f(path.product))
-        if len(block.paths) > 1:
-            _row(chains, "Σ", "sum over the paths", f(block.value))
-        parts.append(chains)
-    else:
-        parts.append(Text(f"{title}: too many to list ({block.path_count:,} > 32); the same sum, "
-                          f"factored as the δ recursion δ_n = f′(z_n) · Σ_c w·δ_c:"))
-        parts.append(_delta_table(block.deltas, L, f))
-        pf = block.param_factor
-        parts.append(Text(f"∂{L}/∂{ex.param} = ∂{L}/∂{pf.numerator} · {pf.label} = "
-                          f"{paren(f(block.delta))} · {paren(f(pf.value))} = {f(block.value)}"))
-    return Group(*parts)
-
-
-def _delta_table(rows: Sequence[DeltaRow], L: str, f: Fmt) -> Table:
-    table = _table("δ recursion (loss end first)", "δ", "rule", "with numbers", "value")
-    for row in rows:
-        if len(row.terms) > WIDE_SUM:
-            sym = f"{row.local.label} · Σ_c w·∂{L}/∂z_c ({len(row.terms)} terms)"
-            num = f"{paren(f(row.local.value))} · Σ …"
-        else:
-            sym = f"{row.local.label} · (" + " + ".join(f"{w}·∂{L}/∂{c}" for c, w, _, _ in row.terms)
-            num = f"{paren(f(row.local.value))} · (" + " + ".join(
-                f"{paren(f(wv))}·{paren(f(d))}" for _, _, wv, d in row.terms)
-            if row.loss is not None:
-                sym += (" + " if row.terms else "") + row.loss.label
-                num += (" + " if row.terms else "") + paren(f(row.loss.value))
-            sym += ")"
-            num += ")"
-        _row(table, f"∂{L}/∂{row.sum}", sym, num, f(row.value))
     return table

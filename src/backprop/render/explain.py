@@ -1,0 +1,150 @@
+"""`backprop explain` as rich output: the chain, its factors, every path and their sum, the update."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from functools import partial
+
+from rich import box
+from rich.console import Group, RenderableType
+from rich.table import Table
+from rich.text import Text
+
+from backprop.explain import MAX_PATHS, Block, DeltaRow, Explanation
+from backprop.render.numbers import fmt, given, paren
+from backprop.trace import Factor
+
+Fmt = Callable[[float], str]
+WIDE_SUM = 6  #: a δ with more terms than this is written Σ, not term by term
+
+
+def _table(title: str | None, *columns: str, right: Sequence[str] = ("value",)) -> Table:
+    table = Table(title=Text(title, style="bold") if title else None, title_justify="left",
+                  box=box.SIMPLE_HEAD, pad_edge=False, show_edge=False)
+    for name in columns:
+        table.add_column(Text(name), justify="right" if name in right else "left",
+                         overflow="fold", no_wrap=name in right)
+    return table
+
+
+def _chain(factors: Sequence[Factor]) -> str:
+    return " · ".join(f.label for f in factors)
+
+
+def _numbers(factors: Sequence[Factor], f: Fmt) -> str:
+    return " · ".join(paren(f(x.value)) for x in factors)
+
+
+def explain_report(ex: Explanation, decimals: int = 3, notes: Sequence[str] = ()) -> RenderableType:
+    """The whole explanation of one param's gradient."""
+    f = partial(fmt, decimals=decimals)
+    L = ex.loss_name
+    parts: list[RenderableType] = [Text(_symbolic(ex), style="bold"), Text("")]
+    if not ex.blocks:
+        parts.append(Text(f"{ex.param} is used nowhere, so ∂{L}/∂{ex.param} = 0"))
+    for block in ex.blocks:
+        parts += [*_block(ex, block, f), Text("")]
+    if len(ex.blocks) > 1:
+        per = "sample" if ex.multi_sample else "use"
+        parts.append(Text(f"∂{L}/∂{ex.param} = Σ over every {per}"
+                          + (" and use" if ex.multi_sample and _shared(ex) else "") + " = "
+                          + " + ".join(paren(f(b.value)) for b in ex.blocks)
+                          + f" = {f(ex.gradient)}", style="bold"))
+    if ex.frozen:
+        parts.append(Text(f"{ex.param} is frozen: it stays {given(ex.old)} (its gradient is "
+                          f"shown all the same)"))
+    else:
+        parts.append(Text(f"Update: {ex.param} ← {ex.param} − η·∂{L}/∂{ex.param} = "
+                          f"{given(ex.old)} − {given(ex.learning_rate)}·{paren(f(ex.gradient))} "
+                          f"= {f(ex.new)}"))
+    parts.extend(Text(f"note: {n}", style="dim") for n in notes)
+    return Group(*parts)
+
+
+def _shared(ex: Explanation) -> bool:
+    return len({(b.use.node, b.use.source) for b in ex.blocks}) > 1
+
+
+def _symbolic(ex: Explanation) -> str:
+    """∂L/∂p as the sum of its chains, in the file's names; one term per use, Σ over samples."""
+    L = ex.loss_name
+    head = f"∂{L}/∂{ex.param} = "
+    if not ex.blocks:
+        return head + "0"
+
+    def chains(block: Block) -> str:
+        if block.paths:
+            return " + ".join(_chain(p.factors) for p in block.paths)
+        return f"∂{L}/∂{block.param_factor.numerator} · {block.param_factor.label}"
+
+    first_sample = [b for b in ex.blocks if b.sample == ex.blocks[0].sample]
+    terms = [chains(b) for b in first_sample]
+    body = " + ".join(terms)
+    if ex.multi_sample:
+        n = len({b.sample for b in ex.blocks})
+        body = f"Σ over the {n} samples of " + (f"({body})" if len(terms) > 1 or "+" in body else body)
+    return head + body
+
+
+def _block(ex: Explanation, block: Block, f: Fmt) -> list[RenderableType]:
+    L = ex.loss_name
+    pf = block.param_factor
+    where = []
+    if len(ex.blocks) > 1 and _shared(ex):
+        where.append(f"its use in {pf.numerator}")
+    if ex.multi_sample:
+        where.append(f"sample {block.sample}")
+    count = f"{block.path_count:,} path{'s' if block.path_count != 1 else ''} from {L} to {ex.param}"
+    heading = (", ".join(where).capitalize() + ": " if where else "") + count
+    parts: list[RenderableType] = []
+    if not block.paths:
+        parts.append(Text(f"{heading}: too many to list (more than {MAX_PATHS}). The same sum, "
+                          f"factored as the δ recursion δ_n = f′(z_n) · Σ_c w·δ_c, loss end first:"))
+        parts.append(_delta_table(block.deltas, L, f))
+        parts.append(Text(f"∂{L}/∂{ex.param} = ∂{L}/∂{pf.numerator} · {pf.label} = "
+                          f"{paren(f(block.delta))} · {paren(f(pf.value))} = {f(block.value)}"))
+        return parts
+    factors = _table(heading, "factor", "rule", "with numbers", "value")
+    seen: set[str] = set()
+    for path in block.paths:
+        for factor in path.factors:
+            if factor.label not in seen:
+                seen.add(factor.label)
+                factors.add_row(Text(factor.label), Text(factor.rule),
+                                Text(factor.substituted(f)), Text(f(factor.value)))
+    parts.append(factors)
+    if len(block.paths) == 1:
+        path = block.paths[0]
+        parts.append(Text(f"∂{L}/∂{ex.param}{_where(ex, block)} = {_numbers(path.factors, f)} "
+                          f"= {f(path.product)}"))
+        return parts
+    chains = _table(None, "path", "chain of factors", "product", right=("product",))
+    for i, path in enumerate(block.paths, start=1):
+        chains.add_row(Text(str(i)), Text(f"{_chain(path.factors)}\n= {_numbers(path.factors, f)}"),
+                       Text(f(path.product)))
+    chains.add_row(Text("Σ"), Text(f"the sum of the {len(block.paths)} paths"), Text(f(block.value)),
+                   style="bold")
+    parts += [Text(""), chains]
+    return parts
+
+
+def _where(ex: Explanation, block: Block) -> str:
+    return f"[{block.sample}]" if ex.multi_sample else ""
+
+
+def _delta_table(rows: Sequence[DeltaRow], L: str, f: Fmt) -> Table:
+    table = _table(None, "δ", "rule", "with numbers", "value")
+    for row in rows:
+        if len(row.terms) > WIDE_SUM:
+            sym = f"{row.local.label} · Σ_c w·∂{L}/∂z_c ({len(row.terms)} terms)"
+            num = f"{paren(f(row.local.value))} · Σ …"
+        else:
+            terms = [f"{w}·∂{L}/∂{c}" for c, w, _, _ in row.terms]
+            numbers = [f"{paren(f(wv))}·{paren(f(d))}" for _, _, wv, d in row.terms]
+            if row.loss is not None:
+                terms.append(row.loss.label)
+                numbers.append(paren(f(row.loss.value)))
+            sym = f"{row.local.label} · (" + " + ".join(terms) + ")"
+            num = f"{paren(f(row.local.value))} · (" + " + ".join(numbers) + ")"
+        table.add_row(Text(f"∂{L}/∂{row.sum}"), Text(sym), Text(num), Text(f(row.value)))
+    return table
