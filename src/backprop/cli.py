@@ -17,7 +17,7 @@ from backprop.errors import BackpropError, UsageError
 EXIT_INPUT = 2
 ASCII = str.maketrans({"∂": "d", "σ": "sigma", "−": "-", "·": "*", "Σ": "sum ", "η": "eta",
                        "←": "<-", "²": "^2", "½": "1/2", "δ": "delta", "…": "...", "∞": "inf",
-                       "′": "'", "→": "->", "≈": "~", "✓": "ok", "✗": "x", "⁻": "^-", "ᶻ": "^z"})
+                       "′": "'", "→": "->", "ℓ": "l", "≈": "~", "✓": "ok", "✗": "x", "⁻": "^-", "ᶻ": "^z"})
 
 
 class BackpropGroup(click.Group):
@@ -167,7 +167,7 @@ def explain(param: str, net: str | None, decimals: int) -> None:
     Examples:
       backprop explain --weight w5
       backprop explain --weight w1
-      backprop explain --weight w2_12 two-paths
+      backprop explain --weight w1_12 two-paths
     """
     from backprop.engine import run
     from backprop.explain import explain as explain_param
@@ -233,9 +233,11 @@ def networks() -> None:
     from backprop import bundled
     from backprop.spec import load
 
-    for name in bundled.names():
+    names = bundled.names()
+    width = max(map(len, names), default=0) + 2
+    for name in names:
         network = load(bundled.folder() / f"{name}{bundled.SUFFIX}", display_name=name)
-        _write(f"{name:<14} {network.title or ''}")
+        _write(f"{name:<{width}}{network.title or ''}")
 
 
 def main() -> None:

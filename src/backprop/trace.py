@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
@@ -36,14 +37,29 @@ class Factor:
 
     def substituted(self, fmt: Callable[[float], str]) -> str:
         """The rule with numbers: "0.646(1 − 0.646)"; negative numbers are parenthesised."""
-        def show(slot: str, v: float) -> str:
-            text = given(v) if slot in GIVEN_SLOTS else fmt(v)
-            return f"({text})" if text.startswith(("-", "−")) else text
+        return fill(self.template, {slot: given(value) if slot in GIVEN_SLOTS else fmt(value)
+                                    for slot, _, value in self.args})
 
-        if len(self.args) == 1 and self.template == "{" + self.args[0][0] + "}":
-            slot, _, value = self.args[0]  # a bare number needs no parentheses
-            return given(value) if slot in GIVEN_SLOTS else fmt(value)
-        return self.template.format(**{slot: show(slot, value) for slot, _, value in self.args})
+
+def fill(template: str, texts: Mapping[str, str]) -> str:
+    """Put each slot's text into a rule template. A negative number is parenthesised where an
+    operator touches it, and only there: "σ(-0.328)", "max(0, -1.2)", "0.1·(-0.100)",
+    "(-0.3)(1 − (-0.3))"."""
+
+    def put(m: re.Match[str]) -> str:
+        text = texts[m["slot"]]
+        if not text.startswith(("-", "−")):
+            return text
+        before = template[: m.start()].rstrip()[-1:]
+        after = template[m.end():].lstrip()[:1]
+        return f"({text})" if before in _BINDS_BEFORE or after in _BINDS_AFTER else text
+
+    return _SLOT.sub(lambda m: put(m) if m["slot"] in texts else m[0], template)
+
+
+_SLOT = re.compile(r"\{(?P<slot>\w+)\}")
+_BINDS_BEFORE = frozenset("·−+-^/*×")  #: a negative number after these needs parentheses
+_BINDS_AFTER = frozenset("(·²^")  #: and before these
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,7 +11,7 @@ from rich.table import Table
 from rich.text import Text
 
 from backprop.explain import MAX_PATHS, Block, DeltaRow, Explanation
-from backprop.render.numbers import fmt, given, paren
+from backprop.render.numbers import fmt, fmt_step, given, paren
 from backprop.trace import Factor
 
 Fmt = Callable[[float], str]
@@ -56,7 +56,7 @@ def explain_report(ex: Explanation, decimals: int = 3, notes: Sequence[str] = ()
     else:
         parts.append(Text(f"Update: {ex.param} ← {ex.param} − η·∂{L}/∂{ex.param} = "
                           f"{given(ex.old)} − {given(ex.learning_rate)}·{paren(f(ex.gradient))} "
-                          f"= {f(ex.new)}"))
+                          f"= {fmt_step(ex.new, ex.old, f)}"))
     parts.extend(Text(f"note: {n}", style="dim") for n in notes)
     return Group(*parts)
 

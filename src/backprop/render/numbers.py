@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
 from backprop.trace import given as _given
 
@@ -31,3 +32,13 @@ def given(value: float) -> str:
 def paren(text: str) -> str:
     """Parenthesise a negative number inside an expression: ``0.1·(-0.100)``."""
     return f"({text})" if text.startswith("-") else text
+
+
+def fmt_step(new: float, old: float, f: Callable[[float], str] = fmt) -> str:
+    """An updated value, with enough decimals that a change too small for `f` still shows:
+    0.15 − 0.5·0.000439 prints 0.149781, not 0.150."""
+    text = f(new)
+    change = abs(new - old)
+    if change == 0.0 or not math.isfinite(change) or text != f(old):
+        return text
+    return fmt(new, min(15, 2 - math.floor(math.log10(change))))

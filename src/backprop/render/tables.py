@@ -21,8 +21,8 @@ from backprop.factors import (
     target_name,
 )
 from backprop.network import Node, Use
-from backprop.render.numbers import fmt, given, paren
-from backprop.trace import Factor, SampleTrace, Trace
+from backprop.render.numbers import fmt, fmt_step, given, paren
+from backprop.trace import Factor, SampleTrace, Trace, fill
 
 WIDE_SUM = 6  #: a sum with more terms than this is written Σ, not term by term
 Fmt = Callable[[float], str]
@@ -114,6 +114,10 @@ def step_report(trace: Trace, decimals: int = 3) -> RenderableType:
 def _forward(trace: Trace, f: Fmt) -> Table:
     net = trace.network
     table = _table("Forward pass", "", "rule", "with numbers", "value")
+    groups: dict[str | None, list[Node]] = {}
+    for node in net.nodes:
+        if not node.activation.elementwise:
+            groups.setdefault(node.activation.group, []).append(node)
     for s in trace.samples:
         tag = _tag(trace, s)
         if net.multi_sample:
@@ -122,12 +126,20 @@ def _forward(trace: Trace, f: Fmt) -> Table:
         for node in net.nodes:
             rule, numbers = _sum_rule(node, trace)
             _row(table, node.sum + tag, rule, numbers(s), f(s.values[node.sum]))
-            if node.activation.name != "identity":
-                act = _activation_rule(node)
-                zs = paren(f(s.values[node.sum]))
-                shown = act.replace(node.sum, zs) if node.activation.elementwise else (
-                    f"e^{zs} / Σ e^z")
-                _row(table, node.name + tag, act, shown, f(s.values[node.name]))
+            if node.activation.elementwise and node.activation.name != "identity":
+                _row(table, node.name + tag, _activation_rule(node),
+                     fill(node.activation.rule, {"z": f(s.values[node.sum])}),
+                     f(s.values[node.name]))
+            elif not node.activation.elementwise:
+                # softmax: h_k = e^z_k / Σ_j e^z_j over the node's group
+                group = groups[node.activation.group]
+                rule = f"e^{node.sum} / Σ e^z over {', '.join(n.sum for n in group)}"
+                shown = f"e^{paren(f(s.values[node.sum]))} / Σ e^z"
+                if len(group) <= 4:
+                    rule = f"e^{node.sum} / (" + " + ".join(f"e^{n.sum}" for n in group) + ")"
+                    shown = f"e^{paren(f(s.values[node.sum]))} / (" + " + ".join(
+                        f"e^{paren(f(s.values[n.sum]))}" for n in group) + ")"
+                _row(table, node.name + tag, rule, shown, f(s.values[node.name]))
             else:
                 _row(table, node.name + tag, node.sum, f(s.values[node.sum]), f(s.values[node.name]))
     return table
@@ -144,24 +156,26 @@ def _loss(trace: Trace, f: Fmt) -> Table:
         for out in net.outputs:
             t, o = s.targets[out], s.values[out]
             rule = spec.loss.rule.format(t=target_name(trace, out), o=out)
-            shown = spec.loss.rule.format(t=given(t), o=paren(f(o)))
-            _row(table, f"e({out}){_tag(trace, s)}", rule, shown, f(s.loss_terms[out]))
+            shown = fill(spec.loss.rule, {"t": given(t), "o": f(o)})
+            _row(table, f"ℓ({out}){_tag(trace, s)}", rule, shown, f(s.loss_terms[out]))
     total = sum(sum(s.loss_terms.values()) for s in trace.samples)
     if spec.reduction == "sum":
-        _row(table, spec.name, "Σ e", f(total), f(trace.loss))
+        _row(table, spec.name, "Σ ℓ", f(total), f(trace.loss))
     else:
         d = "S" if spec.loss.per_sample_mean else "N"
-        _row(table, spec.name, f"Σ e / {d}", f"{f(total)} / {given(trace.divisor)}", f(trace.loss))
+        _row(table, spec.name, f"Σ ℓ / {d}", f"{f(total)} / {given(trace.divisor)}", f(trace.loss))
     return table
 
 
-def _local_factors(trace: Trace, s: SampleTrace) -> Iterable[Factor]:
-    """Every local factor once, in the order the backward pass meets them."""
+def _local_factors(trace: Trace, s: SampleTrace, *, with_params: bool = True) -> Iterable[Factor]:
+    """Every local factor once, in the order the backward pass meets them (∂z/∂p only
+    `with_params`: a large network's are not listed, so they are not made)."""
     net = trace.network
     g = graph(trace)
     by_node: dict[str, list[Use]] = {}
-    for use in net.uses:
-        by_node.setdefault(use.node, []).append(use)
+    if with_params:
+        for use in net.uses:
+            by_node.setdefault(use.node, []).append(use)
     for out in net.outputs:
         yield loss_factor(trace, s, out)
     for node in reversed(net.nodes):
@@ -171,16 +185,14 @@ def _local_factors(trace: Trace, s: SampleTrace) -> Iterable[Factor]:
             if edge.source in g.consumers:
                 yield edge_factor(trace, node, edge.source, edge.param)
         for use in by_node.get(node.name, ()):
-            yield param_factor(trace, s, use)
+            yield param_factor(trace, s, use, node)
 
 
 def _factors(trace: Trace, f: Fmt) -> Table:
     table = _table("Backward pass: local factors", "factor", "rule", "with numbers", "value")
     big = len(trace.network.uses) > 64
     for s in trace.samples:
-        for factor in _local_factors(trace, s):
-            if big and factor.denominator in trace.network.params:
-                continue
+        for factor in _local_factors(trace, s, with_params=not big):
             _row(table, factor.label + _tag(trace, s), factor.rule, factor.substituted(f),
                  f(factor.value))
     if big:
@@ -212,16 +224,21 @@ def _gradients(trace: Trace, f: Fmt) -> Table:
                 num += f" + {paren(f(lf.value))}"
             _row(table, f"∂{net.loss.name}/∂{node.sum}{_tag(trace, s)}",
                  Text(f"{sym})\n= {num})"), f(s.delta[node.name]))
+    # each param's uses, indexed once: looping over every use for every param is quadratic
+    uses_of: dict[str, list[int]] = {}
+    for i, use in enumerate(net.uses):
+        uses_of.setdefault(use.param, []).append(i)
+    by_name = {n.name: n for n in net.nodes}
     for param in net.params:
         rows = 0
+        mine = uses_of.get(param, [])
         for s in trace.samples:
-            for i, use in enumerate(net.uses):
-                if use.param != param:
-                    continue
+            for i in mine:
+                use = net.uses[i]
                 rows += 1
-                chain = _use_chain(trace, g, s, use, single)
+                chain = _use_chain(trace, g, s, use, single, by_name[use.node])
                 label = f"∂{net.loss.name}/∂{param}{_tag(trace, s)}"
-                if _uses(trace, param) > 1:
+                if len(mine) > 1:
                     label += f" via {use.node}"
                 _row(table, label, Text(f"{_chain(chain)}\n= {_numbers(chain, f)}"),
                      f(s.use_grads[i]))
@@ -233,13 +250,10 @@ def _gradients(trace: Trace, f: Fmt) -> Table:
     return table
 
 
-def _uses(trace: Trace, param: str) -> int:
-    return sum(1 for u in trace.network.uses if u.param == param)
-
-
-def _use_chain(trace: Trace, g, s: SampleTrace, use: Use, single: dict[str, bool]) -> list[Factor]:
-    node = trace.network.node_by_name[use.node]
-    pf = param_factor(trace, s, use)
+def _use_chain(trace: Trace, g, s: SampleTrace, use: Use, single: dict[str, bool],
+               node: Node) -> list[Factor]:
+    """∂L/∂p through one use: the whole chain when the use's node has one path, else δ · ∂z/∂p."""
+    pf = param_factor(trace, s, use, node)
     if single[node.name]:
         (chain,) = list(paths(trace, g, s, node))
         return [*chain, pf]
@@ -259,5 +273,6 @@ def _update(trace: Trace, f: Fmt) -> Table:
             continue
         grad = trace.gradients[param]
         _row(table, param, f"{param} − η·∂{net.loss.name}/∂{param}",
-             f"{given(old)} − {eta}·{paren(f(grad))}", f(trace.updated[param]))
+             f"{given(old)} − {eta}·{paren(f(grad))}",
+             fmt_step(trace.updated[param], old, f))
     return table
