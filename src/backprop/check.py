@@ -7,8 +7,9 @@ import difflib
 import math
 import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal, InvalidOperation
+from functools import partial
 from pathlib import Path
 
 from backprop.engine import run
@@ -61,8 +62,9 @@ class Quantity:
                 return trace.gradients[self.a]
             return math.fsum(g for u, g in zip(trace.network.uses, s.use_grads, strict=True)
                              if u.param == self.a)
-        if self.kind == "edge":
-            return trace.network.params[self.b]
+        if self.kind == "edge":  # ∂z/∂source is the weight on that edge
+            node = trace.network.node_by_name[self.a]
+            return trace.network.params[next(e.param for e in node.edges if e.source == self.b)]
         assert s is not None
         if self.kind == "value":
             return s.values[self.a]
@@ -82,7 +84,7 @@ class Quantity:
             return s.values[source]
         raise AssertionError(self.kind)
 
-    def override(self, number: float, into: dict[str, dict]) -> None:
+    def override(self, number: float, into: dict[str, dict[object, float]]) -> None:
         """Put the student's number in place of the engine's own at this point."""
         s = self.sample if self.sample is not None else 0
         key: object
@@ -312,6 +314,7 @@ class Tolerance:
 
 
 HALF, ONE = Decimal("0.5"), Decimal(1)
+TRUE_RULES = Rules()
 
 
 # ---------------------------------------------------------------- the report
@@ -357,12 +360,15 @@ class CheckReport:
 
 @dataclass(frozen=True, slots=True)
 class Model:
-    """One catalogued mistake as a way to get a number: an engine run or a change of the true value."""
+    """One catalogued mistake as a way to get a number: an engine run under a changed rule, or
+    (trace None) the true value scaled."""
 
-    code: str
-    trace: Trace | None  #: the engine run under the changed rule, or None for a value transform
-    describe: Callable[[Quantity, float, float, Answer], str]  #: (q, model value, true value, answer)
-    transform: Callable[[float], float] | None = None
+    code: str  #: a MISTAKES code
+    rules: Rules | None  #: the changed rule the engine runs under
+    trace: Trace | None  #: that run on the true numbers
+    detail: str = ""  #: which variant, for the explanation
+    factor: float = 1.0  #: for a scaled true value
+    kinds: frozenset[str] = frozenset()  #: the quantities a scaling applies to (empty: all)
 
 
 def check(trace: Trace, answers: Sequence[Answer], file: str,
@@ -414,26 +420,28 @@ def check(trace: Trace, answers: Sequence[Answer], file: str,
                        counts=counts)
 
 
-def _shown(expected: float, a: Answer) -> str:
-    """The true value to the places the student wrote."""
+def _shown(expected: float, a: Answer, tolerance: Tolerance | None = None) -> str:
+    """The true value to the places the student wrote (in full under a teacher's tolerance)."""
+    if tolerance is not None and not tolerance.written:
+        return repr(expected) if abs(expected) < 1e-4 else fmt(expected, 6).rstrip("0").rstrip(".")
     places = max(0, -a.exponent)
     return fmt(expected, places) if places else given(round(expected))
 
 
 def _overrides(resolved: Sequence[tuple[Answer, Resolution]], skip: str,
                keep: Callable[[str], bool]) -> Overrides:
-    into: dict[str, dict] = {}
+    into: dict[str, dict[object, float]] = {}
     for a, r in resolved:
         if r.quantity is not None and a.key != skip and keep(a.key):
             r.quantity.override(a.given, into)
-    return Overrides(**into)
+    return Overrides(**into)  # type: ignore[arg-type]  # keys match each table's own
 
 
-def _rerun(trace: Trace, overrides: Overrides) -> Trace | None:
+def _rerun(trace: Trace, overrides: Overrides, rules: Rules = TRUE_RULES) -> Trace | None:
     if not overrides:
         return None
     try:
-        return run(trace.network, Rules(overrides=overrides))
+        return run(trace.network, replace(rules, overrides=overrides))
     except BackpropError:
         return None  # the student's numbers make the step undefined (log 0, overflow): no ECF
 
@@ -441,37 +449,37 @@ def _rerun(trace: Trace, overrides: Overrides) -> Trace | None:
 def _wrong(trace: Trace, q: Quantity, a: Answer, expected: float,
            resolved: Sequence[tuple[Answer, Resolution]], first: Mapping[str, str],
            tolerance: Tolerance, models: _Models) -> Result:
-    base = {"quantity": a.key, "given": a.given, "text": a.text, "decimals": -a.exponent,
-            "expected": expected}
-    shown = _shown(expected, a)
+    base = partial(Result, quantity=a.key, given=a.given, text=a.text, decimals=-a.exponent,
+                   expected=expected)
+    shown = _shown(expected, a, tolerance)
     # error carried forward: the same step with the student's own wrong numbers put in
     cf = _rerun(trace, _overrides(resolved, a.key, lambda k: first.get(k) == "wrong"))
     if cf is not None and tolerance.match(a, q.value(cf)):
         sources = _sources(trace, q, a, resolved, first)
-        return Result(**base, verdict="carried_forward",
+        return base(verdict="carried_forward",
                       explanation=f"{a.text} follows from your {sources}"
                                   f"{_formula(trace, q, cf)}; the true value is {shown}")
     everything = _rerun(trace, _overrides(resolved, a.key, lambda k: True))
     if everything is not None and tolerance.match(a, q.value(everything)):
         accepted_only = _rerun(trace, _overrides(resolved, a.key, lambda k: first.get(k) != "wrong"))
         if accepted_only is not None and tolerance.match(a, q.value(accepted_only)):
-            return Result(**base, verdict="rounding",
+            return base(verdict="rounding",
                           explanation=f"{a.text} is what your own rounded earlier values give "
                                       f"(the true value is {fmt(expected, max(4, -a.exponent + 1))}); "
                                       "accepted")
         sources = _sources(trace, q, a, resolved, first)
-        return Result(**base, verdict="carried_forward",
+        return base(verdict="carried_forward",
                       explanation=f"{a.text} follows from your {sources}; the true value is {shown}")
-    fits = [(m, v) for m, v in models.values(q, expected) if tolerance.match(a, v)
-            and not tolerance.match(a, expected)]
+    own = _overrides(resolved, a.key, lambda k: first.get(k) in ACCEPTED)
+    fits = [(m, v) for m, v in models.values(q, expected, own) if tolerance.match(a, v)]
     if fits:
         model, value = fits[0]
         others = tuple(dict.fromkeys(m.code for m, _ in fits[1:] if m.code != model.code))
-        text = model.describe(q, value, expected, a)
+        text = _describe(model, q, value, expected, a, trace.network)
         if others:
             text += " (the same number also fits: " + ", ".join(others) + ")"
-        return Result(**base, verdict="wrong", mistake=model.code, explanation=text, also=others)
-    return Result(**base, verdict="wrong",
+        return base(verdict="wrong", mistake=model.code, explanation=text, also=others)
+    return base(verdict="wrong",
                   explanation=f"the true value is {shown}; no catalogued mistake gives {a.text}")
 
 
@@ -482,7 +490,7 @@ def _sources(trace: Trace, q: Quantity, a: Answer, resolved: Sequence[tuple[Answ
     for other, r in resolved:
         if other.key == a.key or first.get(other.key) != "wrong" or r.quantity is None:
             continue
-        alone = _rerun(trace, _overrides(resolved, a.key, lambda k, o=other.key: k == o))
+        alone = _rerun(trace, _overrides(resolved, a.key, other.key.__eq__))
         if alone is not None and q.value(alone) != q.value(trace):
             names.append(f"{other.key} = {other.text}")
     return ", ".join(names) if names else "earlier answers"
@@ -507,86 +515,146 @@ class _Models:
         t = self.trace
         net = t.network
         eta = net.learning_rate
-        L = net.loss.name
         models: list[Model] = []
 
-        def runs(code: str, rules: Rules, describe: Callable[[Quantity, float, float, Answer], str]
-                 ) -> None:
+        def runs(code: str, rules: Rules, detail: str = "") -> None:
             try:
-                models.append(Model(code, run(net, rules), describe))
+                models.append(Model(code, rules, run(net, rules), detail=detail))
             except BackpropError:
-                pass
+                pass  # the changed rule makes the step undefined: that model gives no number
 
-        def transform(code: str, f: Callable[[float], float],
-                      describe: Callable[[Quantity, float, float, Answer], str]) -> None:
-            models.append(Model(code, None, describe, f))
+        def scales(code: str, factor: float, kinds: frozenset[str] = frozenset(), detail: str = ""
+                   ) -> None:
+            models.append(Model(code, None, None, detail=detail, factor=factor, kinds=kinds))
 
-        runs("learning_rate_applied", Rules(gradient_factor=eta), lambda q, v, e, a: (
-            f"{a.text} is η·{_label(q, L)} = {given(eta)} × ({fmt(e, 4)}): the learning rate was "
-            f"applied before the update" if q.kind == "gradient" else
-            f"{a.text} applies η twice: {_label(q, L)} with η·(η·∂{L}/∂p) = {fmt(v, 4)}"
-            if q.kind == "updated" else f"{a.text} follows from η applied to the gradient early"))
-        transform("learning_rate_applied", lambda e: eta * e, lambda q, v, e, a: (
-            f"{a.text} is η × {fmt(e, 4)} = {fmt(v, 4)}: the learning rate was applied to "
-            f"{_label(q, L)}, which has none"))
-        runs("sign", Rules(loss_factor=-1.0), lambda q, v, e, a: (
-            f"{a.text} has the sign of ∂{L}/∂o flipped ((o − t) for (t − o)): "
-            f"it gives {fmt(v, 4)}, the true value is {fmt(e, 4)}"))
-        transform("sign", lambda e: -e, lambda q, v, e, a: (
-            f"{a.text} has the wrong sign: the true value is {fmt(e, 4)}"))
-        for factor, word in ((2.0, "doubled"), (0.5, "halved")):
-            runs("factor_of_two", Rules(loss_factor=factor), lambda q, v, e, a, w=word, f=factor: (
-                f"{a.text} follows from ∂{L}/∂o {w} (the 2 of the square "
-                f"{'counted twice' if f == 2 else 'dropped, or a ½ added'}): "
-                f"{fmt(v, 4)} against the true {fmt(e, 4)}"))
-        transform("factor_of_two", lambda e: 2 * e, lambda q, v, e, a: (
-            f"{a.text} is twice the true {fmt(e, 4)} (a ½ dropped, or a 2 counted twice)"))
-        transform("factor_of_two", lambda e: e / 2, lambda q, v, e, a: (
-            f"{a.text} is half the true {fmt(e, 4)} (a ½ added, or the 2 of the square dropped)"))
-        d = t.divisor
+        runs("learning_rate_applied", Rules(gradient_factor=eta))
+        scales("learning_rate_applied", eta, GRADIENTS)
+        runs("sign", Rules(loss_factor=-1.0))
+        scales("sign", -1.0)
+        runs("factor_of_two", Rules(loss_factor=2.0), "doubled")
+        runs("factor_of_two", Rules(loss_factor=0.5), "halved")
+        scales("factor_of_two", 2.0, LOSS_SIDE, "twice")
+        scales("factor_of_two", 0.5, LOSS_SIDE, "half")
         n = len(net.samples) * len(net.outputs)
-        for factor in sorted({1 / d, float(n) if net.loss.reduction == "sum" else 1.0} - {1.0, 2.0, 0.5}):
-            runs("reduction", Rules(loss_factor=factor), lambda q, v, e, a, f=factor: (
-                f"{a.text} follows from ∂{L}/∂o {'not divided by' if f > 1 else 'divided by'} "
-                f"N = {given(n)} ({fmt(v, 4)}); the loss is a {net.loss.reduction}"))
-            transform("reduction", lambda e, f=factor: f * e, lambda q, v, e, a: (
-                f"{a.text} is {fmt(e, 4)} {'×' if v > e else '÷'} N: mean and sum confused"))
-        runs("pre_activation", Rules(derivative_at="z_for_h"), lambda q, v, e, a: (
-            f"{a.text} takes f′ with z where h belongs (σ′ written z(1 − z), tanh′ as 1 − z²): "
-            f"{fmt(v, 4)}; the true value is {fmt(e, 4)}"))
-        runs("pre_activation", Rules(derivative_at="h_for_z"), lambda q, v, e, a: (
-            f"{a.text} evaluates f′ at h = f(z) instead of at z (σ(h)(1 − σ(h))): {fmt(v, 4)}; "
-            f"the true value is {fmt(e, 4)}"))
-        runs("updated_weight", Rules(backward_params=t.updated), lambda q, v, e, a: (
-            f"{a.text} uses the updated weights in the backward pass ({fmt(v, 4)}); the backward "
-            f"pass uses the weights of the forward pass: {fmt(e, 4)}"))
+        # a mean forgets its 1/D (× D); a sum divides by N anyway (÷ N)
+        factor = t.divisor if net.loss.reduction == "mean" else 1.0 / n
+        if factor not in (1.0, 2.0, 0.5):
+            runs("reduction", Rules(loss_factor=factor), given(t.divisor if factor > 1 else n))
+            scales("reduction", factor, LOSS_SIDE, given(t.divisor if factor > 1 else n))
+        for nodes in _derivative_scopes(net):
+            for how in ("z_for_h", "h_for_z"):
+                runs("pre_activation", Rules(derivative_at=how, derivative_nodes=nodes), how)
+        runs("updated_weight", Rules(backward_params=t.updated))
         consumers: dict[str, list[str]] = {}
+        by_name = net.node_by_name
         for node in net.nodes:
             for edge in node.edges:
-                if edge.source in net.node_by_name:
+                if edge.source in by_name:
                     consumers.setdefault(edge.source, []).append(node.name)
-        dropped = [(c, src) for src, cs in consumers.items() if len(cs) > 1 for c in cs][:48]
-        sums = {n.name: n.sum for n in net.nodes}
-        for c, src in dropped:
-            runs("missing_path", Rules(dropped_edges=frozenset({(c, src)})),
-                 lambda q, v, e, a, c=c, src=src: (
-                     f"{a.text} leaves out the path through {c} (∂{sums[c]}/∂{src}): the gradient "
-                     f"sums every path ({fmt(e, 4)}), this one gives {fmt(v, 4)}"))
+        for src, cs in consumers.items():
+            if len(cs) > 1:  # a multi-path sum at src: leave out one of its terms
+                for c in cs[:8]:
+                    runs("missing_path", Rules(dropped_edges=frozenset({(c, src)})),
+                         f"∂{by_name[c].sum}/∂{src}")
         for k in (-1, 1, -2, 2, -3, 3):
-            transform("decimal_shift", lambda e, k=k: e * 10.0 ** k, lambda q, v, e, a: (
-                f"{a.text} is the true value {fmt(e, 4)} shifted by a power of ten"))
+            scales("decimal_shift", 10.0 ** k)
         return models
 
-    def values(self, q: Quantity, expected: float) -> Iterator[tuple[Model, float]]:
+    def values(self, q: Quantity, expected: float, own: Overrides) -> Iterator[tuple[Model, float]]:
+        """Each model's number for q: on the true numbers, then on the student's accepted ones
+        (a slip made on their own rounded values)."""
         if self._cache is None:
             self._cache = self._build()
         for model in self._cache:
-            try:
-                value = model.transform(expected) if model.transform else q.value(model.trace)
-            except (KeyError, StopIteration):
+            if model.trace is None:
+                if not model.kinds or q.kind in model.kinds:
+                    yield from _finite(model, model.factor * expected, expected)
                 continue
-            if math.isfinite(value) and value != expected:
-                yield model, value
+            yield from _finite(model, _value(q, model.trace), expected)
+        if own:
+            for model in self._cache:
+                if model.rules is not None:
+                    rerun = _rerun(self.trace, own, model.rules)
+                    if rerun is not None:
+                        yield from _finite(model, _value(q, rerun), expected)
+
+
+GRADIENTS = frozenset({"gradient"})
+#: the numbers on the loss's side of the chain, where a ½ or a 2 of the square shows
+LOSS_SIDE = frozenset({"loss", "gradient", "grad_node", "delta"})
+
+
+def _finite(model: Model, value: float | None, expected: float) -> Iterator[tuple[Model, float]]:
+    if value is not None and math.isfinite(value) and value != expected:
+        yield model, value
+
+
+def _value(q: Quantity, trace: Trace) -> float | None:
+    try:
+        return q.value(trace)
+    except (KeyError, StopIteration):
+        return None
+
+
+def _derivative_scopes(net: Network) -> list[frozenset[str]]:
+    """Where a student may take f′ at the wrong value: everywhere, one layer, or one node."""
+    nodes = [n for n in net.nodes if n.activation.elementwise and n.activation.name != "identity"]
+    scopes: list[frozenset[str]] = [frozenset()]
+    layers: dict[int | None, list[str]] = {}
+    for node in nodes:
+        layers.setdefault(node.layer, []).append(node.name)
+    if None not in layers:  # the layered form: one layer at a time
+        scopes += [frozenset(names) for names in layers.values()]
+    hidden = frozenset(n.name for n in nodes if n.name not in net.outputs)
+    if hidden and len(hidden) < len(nodes):
+        scopes += [hidden, frozenset(n.name for n in nodes if n.name in net.outputs)]
+    if len(nodes) <= 24:
+        scopes += [frozenset({n.name}) for n in nodes]
+    return list(dict.fromkeys(scopes))
+
+
+def _describe(model: Model, q: Quantity, value: float, expected: float, a: Answer,
+              net: Network) -> str:
+    """One sentence with the numbers: what the mistake is and what it gives."""
+    L, eta = net.loss.name, given(net.learning_rate)
+    label, got, true = _label(q, L), fmt(value, 4), fmt(expected, 4)
+    scaled = model.trace is None
+    if model.code == "learning_rate_applied":
+        if q.kind == "gradient":
+            return (f"{a.text} is η·{label} = {eta} × ({true}): the learning rate was applied "
+                    f"before the update")
+        if q.kind == "updated":
+            return (f"{a.text} applies η twice: {given(net.params[q.a])} − {eta}·({eta}·"
+                    f"∂{L}/∂{q.a}) = {got}; the true value is {true}")
+        return f"{a.text} is η × {true} = {got}: the learning rate was applied where it has no place"
+    if model.code == "sign":
+        if scaled:
+            return f"{a.text} has the wrong sign: the true value is {true}"
+        how = "or the update added" if q.kind == "updated" else "the target and output swapped"
+        return (f"{a.text} follows from ∂{L}/∂o with its sign flipped ((o − t) for (t − o), {how}): "
+                f"{got}; the true value is {true}")
+    if model.code == "factor_of_two":
+        if scaled:
+            return (f"{a.text} is {model.detail} the true {true} (a ½ "
+                    f"{'dropped' if model.factor == 2 else 'added'}, or the 2 of the square "
+                    f"{'counted twice' if model.factor == 2 else 'dropped'})")
+        return (f"{a.text} follows from ∂{L}/∂o {model.detail} (the 2 of the square "
+                f"{'counted twice' if model.detail == 'doubled' else 'dropped, or a ½ added'}): "
+                f"{got}; the true value is {true}")
+    if model.code == "reduction":
+        return (f"{a.text} confuses mean and sum (a factor of N = {model.detail}): {got}; the loss "
+                f"is a {net.loss.reduction} and the true value is {true}")
+    if model.code == "pre_activation":
+        how = ("f′ written with z where h belongs (σ′ as z(1 − z), tanh′ as 1 − z²)"
+               if model.detail == "z_for_h" else "f′ evaluated at h = f(z) instead of at z")
+        return f"{a.text} takes {how}: {got}; the true value is {true}"
+    if model.code == "updated_weight":
+        return (f"{a.text} uses the updated weights in the backward pass ({got}); the backward pass "
+                f"uses the weights of the forward pass: {true}")
+    if model.code == "missing_path":
+        return (f"{a.text} leaves out the path through {model.detail}: the gradient sums every path "
+                f"({true}), and without that one it is {got}")
+    return f"{a.text} is the true value {true} shifted by a power of ten ({got})"
 
 
 def _label(q: Quantity, L: str) -> str:

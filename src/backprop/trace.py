@@ -103,6 +103,7 @@ class Rules:
     loss_factor: float = 1.0  #: multiplies ∂L/∂o: −1 flips its sign, 2 or ½ a factor of two
     derivative_at: str = "true"  #: "z_for_h": f′ written with z where h belongs (z(1 − z));
     #: "h_for_z": f′ evaluated at h instead of z (σ(h)(1 − σ(h)))
+    derivative_nodes: frozenset[str] = frozenset()  #: where derivative_at applies (empty: everywhere)
     backward_params: Mapping[str, float] | None = None  #: params used on the backward pass
     dropped_edges: frozenset[tuple[str, str]] = frozenset()  #: (node, source): path not followed
     gradient_factor: float = 1.0  #: the reported ∂L/∂p is this multiple of the true one (η·g)
