@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
-from operator import mul
+from itertools import repeat
+from operator import add, attrgetter, mul, sub
 from types import MappingProxyType
+from typing import NamedTuple
 
 from backprop.activations import softplus
 from backprop.errors import NumericError
@@ -16,37 +17,62 @@ from backprop.trace import NO_OVERRIDES, Overrides, Rules, SampleTrace, Trace
 _TRUE = Rules()
 
 
-@dataclass(frozen=True, slots=True)
-class _Plan:
-    """The network by integer slots: inputs 0..I−1, then node k's value at I + k."""
+class _Plan(NamedTuple):
+    """The network by integer slots: inputs 0..I−1, then node k's value at I + k.
+
+    A NamedTuple, not a dataclass: it is internal, and a frozen slotted dataclass costs ~1.5 ms
+    of start-up to define (bench/startup.py).
+    """
 
     n_inputs: int
     srcs: tuple[tuple[int, ...], ...]  #: per node: source slots
     pids: tuple[tuple[int, ...], ...]  #: per node: weight param indices
+    src_span: tuple[tuple[int, int] | None, ...]  #: per node: srcs as a slice (a, b), if contiguous
+    pid_span: tuple[tuple[int, int] | None, ...]  #: per node: pids as a slice (a, b), if contiguous
     bias: tuple[int, ...]  #: per node: bias param index or −1
     first_use: tuple[int, ...]  #: per node: index of its first use in network.uses
+    use_pids: tuple[int, ...]  #: per use in network.uses: its param's index
+    one_use_each: bool  #: use_pids is 0, 1, …, P−1: every param used once, in file order
     groups: tuple[tuple[int, ...], ...]  #: softmax groups, node indices in order
     group_of: tuple[int, ...]  #: per node: its group index or −1
     outputs: tuple[int, ...]  #: node indices with targets
     fused: tuple[bool, ...]  #: per node: δ taken in the loss's fused form
 
 
+def _span(indices: tuple[int, ...]) -> tuple[int, int] | None:
+    """(a, b) when indices are a, a+1, …, b−1: read with one slice instead of an index each."""
+    if not indices:
+        return None
+    a, b = indices[0], indices[-1] + 1
+    return (a, b) if b - a == len(indices) and indices == tuple(range(a, b)) else None
+
+
+_SOURCE, _PARAM = attrgetter("source"), attrgetter("param")
+
+
 def _compile(network: Network, rules: Rules) -> _Plan:
-    slot = {name: i for i, name in enumerate(network.inputs)}
+    # Built with map() over C-level lookups: this runs once per edge, ~100,000 times for a
+    # 784-128-10 network, and is linear in the params.
+    slot = dict(zip(network.inputs, range(len(network.inputs)), strict=True))
     n_inputs = len(slot)
-    for k, node in enumerate(network.nodes):
-        slot[node.name] = n_inputs + k
-    pindex = {name: i for i, name in enumerate(network.params)}
+    slot.update(zip((n.name for n in network.nodes), range(n_inputs, n_inputs + len(network.nodes)),
+                    strict=True))
+    pindex = dict(zip(network.params, range(len(network.params)), strict=True))
+    get_slot, get_pid = slot.__getitem__, pindex.__getitem__
     srcs, pids, bias, first_use, group_of = [], [], [], [], []
+    use_pids: list[int] = []
     group_index: dict[str, int] = {}
     groups: list[list[int]] = []
     use = 0
     for k, node in enumerate(network.nodes):
-        srcs.append(tuple(slot[e.source] for e in node.edges))
-        pids.append(tuple(pindex[e.param] for e in node.edges))
+        srcs.append(tuple(map(get_slot, map(_SOURCE, node.edges))))
+        pids.append(tuple(map(get_pid, map(_PARAM, node.edges))))
         bias.append(pindex[node.bias] if node.bias is not None else -1)
         first_use.append(use)
         use += len(node.edges) + (node.bias is not None)
+        use_pids += pids[-1]
+        if node.bias is not None:
+            use_pids.append(bias[-1])
         if node.activation.elementwise:
             group_of.append(-1)
         else:
@@ -59,10 +85,15 @@ def _compile(network: Network, rules: Rules) -> _Plan:
     outputs = tuple(slot[name] - n_inputs for name in network.outputs)
     fused_with = network.loss.loss.fused_with
     fused = [False] * len(network.nodes)
-    if rules.derivative_at == "true":
-        for k in outputs:
-            fused[k] = network.nodes[k].activation.name == fused_with
-    return _Plan(n_inputs, tuple(srcs), tuple(pids), tuple(bias), tuple(first_use),
+    for k in outputs:
+        node = network.nodes[k]
+        # a mistake model that changes f′ at this node needs the plain chain there, not the fused δ
+        exact = rules.derivative_at == "true" or (
+            bool(rules.derivative_nodes) and node.name not in rules.derivative_nodes)
+        fused[k] = exact and node.activation.name == fused_with
+    return _Plan(n_inputs, tuple(srcs), tuple(pids), tuple(map(_span, srcs)),
+                 tuple(map(_span, pids)), tuple(bias), tuple(first_use), tuple(use_pids),
+                 len(use_pids) == len(pindex) and _span(tuple(use_pids)) == (0, len(pindex)),
                  tuple(tuple(g) for g in groups), tuple(group_of), outputs, tuple(fused))
 
 
@@ -93,7 +124,10 @@ def _forward(network: Network, plan: _Plan, pv: Sequence[float], s: int,
     n_in = plan.n_inputs
     get_h, get_p = h.__getitem__, pv.__getitem__
     for k, node in enumerate(nodes):
-        acc = sum(map(mul, map(get_h, plan.srcs[k]), map(get_p, plan.pids[k])))
+        # z = Σ source·weight in file order; a contiguous layer is read by slices, same products
+        hs, ps = plan.src_span[k], plan.pid_span[k]
+        acc = sum(map(mul, h[hs[0]:hs[1]] if hs else map(get_h, plan.srcs[k]),
+                      pv[ps[0]:ps[1]] if ps else map(get_p, plan.pids[k])))
         if plan.bias[k] >= 0:
             acc += sign * pv[plan.bias[k]]
         if not math.isfinite(acc):
@@ -181,6 +215,10 @@ def _backward(network: Network, plan: _Plan, rules: Rules, pv: Sequence[float],
     if ov:
         for k in plan.outputs:
             fused[k] = fused[k] and not ov.touches(s, nodes[k].name)
+        for group in plan.groups:  # softmax couples its group: unfuse one member, unfuse all
+            if not all(fused[j] for j in group if j in plan.outputs):
+                for j in group:
+                    fused[j] = False
     names = list(network.inputs) + [n.name for n in nodes]
 
     loss_part = [0.0] * len(nodes)  # ∂L/∂o from the loss itself
@@ -207,6 +245,8 @@ def _backward(network: Network, plan: _Plan, rules: Rules, pv: Sequence[float],
     jacobian: dict[tuple[str, str], float] = {}
     use_grads = [0.0] * len(network.uses)
     dropped = rules.dropped_edges
+    has_ov = bool(ov)  # looked at once, not per node
+    plain = not has_ov and not dropped  # the true chain rule, with nothing to look up per edge
     sign = float(network.bias_sign)
     for k in range(len(nodes) - 1, -1, -1):
         node = nodes[k]
@@ -214,41 +254,54 @@ def _backward(network: Network, plan: _Plan, rules: Rules, pv: Sequence[float],
         g = plan.group_of[k]
         if g < 0:
             zk, hk = z[k], h[n_in + k]
-            if rules.derivative_at == "z_for_h":
+            mode = rules.derivative_at
+            if rules.derivative_nodes and node.name not in rules.derivative_nodes:
+                mode = "true"
+            if mode == "z_for_h":
                 local[k] = act.derivative(zk, zk)
-            elif rules.derivative_at == "h_for_z":
+            elif mode == "h_for_z":
                 local[k] = act.derivative(hk, act.f(hk))
             else:
                 local[k] = act.derivative(zk, hk)
-            if ov:
+            if has_ov:
                 local[k] = ov.local.get((s, node.name), local[k])
             if fused[k]:
                 delta[k] = fused_delta[k] + local[k] * gc[n_in + k]
             else:
                 upstream = loss_part[k] + gc[n_in + k]
-                if ov:
+                if has_ov:
                     upstream = ov.grad_node.get((s, node.name), upstream)
                 delta[k] = local[k] * upstream
         elif k == plan.groups[g][-1]:
             # δ_j = Σ_k ∂L/∂h_k · h_k(1[k=j] − h_j) = h_j(g_j − Σ_k g_k h_k)
             members = plan.groups[g]
-            upstream = {j: gc[n_in + j] + (0.0 if fused[j] else loss_part[j]) for j in members}
-            mean = sum(upstream[j] * h[n_in + j] for j in members)
+            grad_h = {j: gc[n_in + j] + (0.0 if fused[j] else loss_part[j]) for j in members}
+            if has_ov:
+                grad_h = {j: ov.grad_node.get((s, nodes[j].name), v) for j, v in grad_h.items()}
+            mean = sum(grad_h[j] * h[n_in + j] for j in members)
             for j in members:
                 hj = h[n_in + j]
                 local[j] = hj * (1.0 - hj)
-                delta[j] = fused_delta[j] + hj * (upstream[j] - mean)
+                delta[j] = fused_delta[j] + hj * (grad_h[j] - mean)
                 for i in members:
                     jacobian[(nodes[i].name, nodes[j].name)] = h[n_in + i] * ((i == j) - hj)
-        if ov:
+        if has_ov:
             delta[k] = ov.delta.get((s, node.name), delta[k])
         d = delta[k]
         u = plan.first_use[k]
-        if not ov and not dropped:
-            for src, pid in zip(plan.srcs[k], plan.pids[k], strict=True):
-                use_grads[u] = d * h[src]  # ∂L/∂w = δ · ∂z/∂w = δ · source
-                gc[src] += d * bp[pid]  # ∂L/∂source += δ · w
-                u += 1
+        if plain:
+            # one slice per node, not one Python step per edge: the same products, in C
+            hs, ps, n = plan.src_span[k], plan.pid_span[k], len(node.edges)
+            srcs = plan.srcs[k]
+            # ∂L/∂w = δ · ∂z/∂w = δ · source
+            use_grads[u:u + n] = map(mul, repeat(d), h[hs[0]:hs[1]] if hs else map(h.__getitem__, srcs))
+            weights = bp[ps[0]:ps[1]] if ps else map(bp.__getitem__, plan.pids[k])
+            if hs:  # ∂L/∂source += δ · w (a node's sources are distinct)
+                gc[hs[0]:hs[1]] = map(add, gc[hs[0]:hs[1]], map(mul, repeat(d), weights))
+            else:
+                for src, w in zip(srcs, weights, strict=True):
+                    gc[src] += d * w
+            u += n
         else:
             for src, pid, edge in zip(plan.srcs[k], plan.pids[k], node.edges, strict=True):
                 use_grads[u] = d * ov.param_factor.get((s, node.name, edge.param), h[src])
@@ -308,25 +361,31 @@ def run(network: Network, rules: Rules = _TRUE) -> Trace:
         raise NumericError(f"the loss {network.loss.name} = {loss} is not finite",
                            file=network.source_file, path=("loss",))
 
-    index = {name: i for i, name in enumerate(names)}
     grads = [0.0] * len(names)
-    use_params = [index[use.param] for use in network.uses]
-    for st in samples:
-        for pid, g in zip(use_params, st.use_grads, strict=True):
-            grads[pid] += g
+    if plan.one_use_each:  # use i is param i: add whole samples at once, in the same order
+        for st in samples:
+            grads = list(map(add, grads, st.use_grads))
+    else:  # shared params: ∂L/∂p = Σ over its uses
+        for st in samples:
+            for pid, g in zip(plan.use_pids, st.use_grads, strict=True):
+                grads[pid] += g
     if rules.gradient_factor != 1.0:
         grads = [rules.gradient_factor * g for g in grads]
     if rules.overrides.gradient:
         grads = [rules.overrides.gradient.get(n, g) for n, g in zip(names, grads, strict=True)]
-    for name, g in zip(names, grads, strict=True):
-        if not math.isfinite(g):
-            raise NumericError(f"∂{network.loss.name}/∂{name} = {g} overflowed",
-                               file=network.source_file, path=("params", name))
+    if not all(map(math.isfinite, grads)):
+        for name, g in zip(names, grads, strict=True):
+            if not math.isfinite(g):
+                raise NumericError(f"∂{network.loss.name}/∂{name} = {g} overflowed",
+                                   file=network.source_file, path=("params", name))
 
     eta = network.learning_rate
     frozen = network.frozen
-    updated = [p if name in frozen else p - eta * g
-               for name, p, g in zip(names, pv, grads, strict=True)]
+    if frozen:
+        updated = [p if name in frozen else p - eta * g
+                   for name, p, g in zip(names, pv, grads, strict=True)]
+    else:  # p − η·g for every param
+        updated = list(map(sub, pv, map(mul, repeat(eta), grads)))
     if rules.overrides.updated:
         updated = [rules.overrides.updated.get(n, p) for n, p in zip(names, updated, strict=True)]
     loss_new = _loss(network, plan, updated, divisor)
