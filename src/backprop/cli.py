@@ -20,6 +20,31 @@ ASCII = str.maketrans({"∂": "d", "σ": "sigma", "−": "-", "·": "*", "Σ": "
                        "′": "'", "→": "->", "ℓ": "l", "≈": "~", "✓": "ok", "✗": "x", "⁻": "^-", "ᶻ": "^z"})
 
 
+class _Ascii(dict[int, str]):
+    """str.translate table for an ASCII-only stdout: the math symbols above, then any other
+    character spelled out once and cached: ŷ → y, ω → omega, ℒ → L, box lines → - and |."""
+
+    def __missing__(self, code: int) -> str:
+        import unicodedata
+
+        char = chr(code)
+        plain = "".join(c for c in unicodedata.normalize("NFKD", char) if not unicodedata.combining(c))
+        if not plain.isascii():
+            name = unicodedata.name(char, "")
+            if name.startswith("GREEK ") and " LETTER " in name:
+                word = name.rsplit(" ", 1)[-1].lower()
+                plain = word.capitalize() if " CAPITAL " in name else word
+            elif name.startswith("BOX DRAWINGS"):
+                plain = "|" if "VERTICAL" in name and "HORIZONTAL" not in name else "-"
+            else:
+                plain = "?"
+        self[code] = plain
+        return plain
+
+
+TO_ASCII = _Ascii(ASCII)
+
+
 class BackpropGroup(click.Group):
     """Turns every BackpropError into exit 2 with one located message on stderr, in one place."""
 
@@ -27,15 +52,40 @@ class BackpropGroup(click.Group):
         try:
             return super().invoke(ctx)
         except BackpropError as err:
-            click.echo(f"backprop: error: {err}", err=True)
+            self.say(f"backprop: error: {err}")
             ctx.exit(EXIT_INPUT)
         except BrokenPipeError:
             # `backprop step | head -3`: the reader left; say nothing and leave quietly
             _silence_stdout()
             ctx.exit(0)
+        except OSError as err:
+            # the system refused a path before any file was opened (e.g. a name too long to
+            # stat); reading a file is the loader's and reports a located FileFormatError
+            where = f"{_shorten(os.fsdecode(err.filename))}: " if err.filename is not None else ""
+            self.say(f"backprop: error: {where}{err.strerror or err.__class__.__name__}")
+            ctx.exit(EXIT_INPUT)
         except KeyboardInterrupt:
-            click.echo("backprop: interrupted", err=True)
+            self.say("backprop: interrupted")
             ctx.exit(130)
+
+    @staticmethod
+    def say(message: str) -> None:
+        """One line on stderr, printed literally: user text (a file name, a key) may hold a newline
+        or an escape sequence, which is shown escaped rather than sent to the terminal."""
+        line = message.translate(_CONTROLS)
+        stream = sys.stderr
+        if stream is not None and not _can_encode(line, getattr(stream, "encoding", None) or "utf-8"):
+            line = line.translate(TO_ASCII)
+        click.echo(line, err=True)
+
+
+# C0 and C1 control characters (newline and ESC among them) and the bidirectional overrides
+_CONTROLS = {i: f"\\x{i:02x}" for i in (*range(0x20), *range(0x7F, 0xA0))} | {
+    i: f"\\u{i:04x}" for i in (*range(0x202A, 0x202F), *range(0x2066, 0x206A))}
+
+
+def _shorten(text: str, limit: int = 200) -> str:
+    return text if len(text) <= limit else f"{text[: limit - 3]}..."
 
 
 def _silence_stdout() -> None:
@@ -53,6 +103,8 @@ def _emit(renderable: Any, *, width: int | None = None) -> None:
     from rich.console import Console
 
     out = sys.stdout
+    if out is None:  # no stdout at all (closed by the caller): nothing to print to
+        return
     encoding = (getattr(out, "encoding", None) or "utf-8").lower()
     probe = Console(file=out)
     console = Console(file=io.StringIO(), width=width or probe.width,
@@ -62,7 +114,7 @@ def _emit(renderable: Any, *, width: int | None = None) -> None:
     console.print(renderable)
     text = console.file.getvalue()  # type: ignore[attr-defined]
     if not _can_encode(text, encoding):
-        text = text.translate(ASCII).encode(encoding, "replace").decode(encoding)
+        text = text.translate(TO_ASCII).encode(encoding, "replace").decode(encoding)
     out.write(text)
     out.flush()
 
@@ -76,8 +128,20 @@ def _can_encode(text: str, encoding: str) -> bool:
 
 
 def _write(text: str) -> None:
-    sys.stdout.write(text if text.endswith("\n") else text + "\n")
-    sys.stdout.flush()
+    """Print plain text or JSON; on an ASCII-only stdout, JSON keeps its meaning through \\u escapes."""
+    out = sys.stdout
+    if out is None:
+        return
+    encoding = getattr(out, "encoding", None) or "utf-8"
+    if not _can_encode(text, encoding):
+        import json
+
+        try:
+            text = json.dumps(json.loads(text), ensure_ascii=True, allow_nan=False)
+        except ValueError:  # not JSON: the table's substitutions, then '?'
+            text = text.translate(TO_ASCII).encode(encoding, "replace").decode(encoding)
+    out.write(text if text.endswith("\n") else text + "\n")
+    out.flush()
 
 
 def _load(net: str | None) -> Any:
@@ -130,18 +194,31 @@ DECIMALS = click.option("--decimals", type=click.IntRange(0, 15), default=3, sho
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table",
               show_default=True, help="table for people, json (FORMAT §3) for scripts.")
 @DECIMALS
-def step(net: str | None, fmt: str, decimals: int) -> None:
+@click.option("--all", "show_all", is_flag=True,
+              help="Every row, even for a large network (more than 200 params or 100 nodes), "
+                   "which is otherwise summarised layer by layer.")
+@click.option("--param", "params", multiple=True, metavar="NAME",
+              help="Show the gradient and update of this param; repeatable; a glob such as "
+                   "'w1_*' picks several.")
+def step(net: str | None, fmt: str, decimals: int, show_all: bool, params: tuple[str, ...]) -> None:
     """One full training step: forward pass, loss, every chain-rule factor, gradients, update.
 
     NET is a network file or the name of a bundled network (see `backprop networks`);
-    without it the bundled walkthrough runs.
+    without it the bundled walkthrough runs. A large network's tables are summarised
+    layer by layer; --all shows every row, --param the chosen params.
 
     \b
     Examples:
       backprop step
       backprop step statquest --decimals 4
       backprop step my_net.yaml --format json > report.json
+      backprop step mnist.yaml --param 'w2_1_*' --param b2_1
     """
+    if show_all and params:
+        raise click.UsageError("--all shows every param; leave out --param, or --all")
+    if fmt == "json" and (show_all or params):
+        raise click.UsageError("--all and --param choose table rows; --format json always "
+                               "holds every param")
     from backprop.engine import run
 
     trace = run(_load(net))
@@ -152,7 +229,7 @@ def step(net: str | None, fmt: str, decimals: int) -> None:
         return
     from backprop.render.tables import step_report
 
-    _emit(step_report(trace, decimals))
+    _emit(step_report(trace, decimals, show_all=show_all, params=params))
 
 
 @cli.command(context_settings=CONTEXT)

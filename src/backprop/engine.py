@@ -169,7 +169,7 @@ def _loss_terms(network: Network, plan: _Plan, s: int, z: Sequence[float], h: Se
         o = h[plan.n_inputs + k]
         given = bool(ov.values) and any((s, n) in ov.values for n in (node.name, node.sum))
         if given and loss.fused_with and 0.0 < o < 1.0:
-            e = loss.element(o, t)  # the student's o stands in: the plain form, not the fused one
+            e = _element(network, node.name, o, t, s)  # the student's o stands in: the plain form
         elif loss.fused_with == "sigmoid" and node.activation.name == "sigmoid":
             # −[t ln σ(z) + (1 − t) ln(1 − σ(z))] = softplus(z) − t·z, exact where σ(z) rounds to 1
             e = softplus(z[k]) - t * z[k]
@@ -181,9 +181,43 @@ def _loss_terms(network: Network, plan: _Plan, s: int, z: Sequence[float], h: Se
                 f"{_where(network, s)} (use a sigmoid output)",
                 file=network.source_file, path=("nodes", node.name))
         else:
-            e = loss.element(o, t)
+            e = _element(network, node.name, o, t, s)
         terms[node.name] = e
     return terms
+
+
+def _element(network: Network, name: str, o: float, t: float, s: int) -> float:
+    """e(o, t); float's ** raises OverflowError, not inf, so (t − o)² past 1e308 is caught here."""
+    try:
+        return network.loss.loss.element(o, t)
+    except OverflowError:
+        raise NumericError(
+            f"the loss term of '{name}' overflowed{_where(network, s)}: {name} = {o:g} is too far "
+            f"from its target {t:g} for its square to be a finite float64 (are the weights or "
+            f"inputs too large?)", file=network.source_file, path=("nodes", name)) from None
+
+
+def _check_finite(network: Network, plan: _Plan, samples: Sequence[SampleTrace]) -> None:
+    """Every δ and ∂L/∂value of the backward pass is a finite float64, or the step is refused.
+
+    ∂L/∂o is ±∞ by design only at an output whose δ is taken in fused form (o = 0 or 1 exactly).
+    """
+    L = network.loss.name
+    fused = {network.nodes[k].name for k in plan.outputs if plan.fused[k]}
+    for st in samples:
+        where = f" in sample {st.index}" if network.multi_sample else ""
+        tables = ((st.delta, "δ = ∂{L}/∂z of '{n}'"), (st.grad_node, "∂{L}/∂{n}"),
+                  (st.loss_factor, "∂{L}/∂{n}"))
+        for table, label in tables:
+            if all(map(math.isfinite, table.values())):
+                continue
+            for n, v in table.items():
+                if not math.isfinite(v) and (n not in fused or table is st.delta):
+                    path = ("inputs", n) if n in network.inputs else ("nodes", n)
+                    raise NumericError(
+                        f"{label.format(L=L, n=n)} = {v} overflowed{where} in the backward pass: "
+                        f"it is not a finite float64 (are the weights too large?)",
+                        file=network.source_file, path=path)
 
 
 def _loss(network: Network, plan: _Plan, pv: Sequence[float], divisor: float) -> float:
@@ -360,6 +394,7 @@ def run(network: Network, rules: Rules = _TRUE) -> Trace:
     if not math.isfinite(loss):
         raise NumericError(f"the loss {network.loss.name} = {loss} is not finite",
                            file=network.source_file, path=("loss",))
+    _check_finite(network, plan, samples)
 
     grads = [0.0] * len(names)
     if plan.one_use_each:  # use i is param i: add whole samples at once, in the same order
@@ -388,7 +423,21 @@ def run(network: Network, rules: Rules = _TRUE) -> Trace:
         updated = list(map(sub, pv, map(mul, repeat(eta), grads)))
     if rules.overrides.updated:
         updated = [rules.overrides.updated.get(n, p) for n, p in zip(names, updated, strict=True)]
-    loss_new = _loss(network, plan, updated, divisor)
+    if not all(map(math.isfinite, updated)):
+        name, p, g = next((n, p, g) for n, p, g, u in zip(names, pv, grads, updated, strict=True)
+                          if not math.isfinite(u))
+        raise NumericError(f"the updated {name} = {name} − η·∂{network.loss.name}/∂{name} = "
+                           f"{p:g} − {eta:g}·{g:g} overflowed: it is not a finite float64 (is the "
+                           f"learning rate too large?)", file=network.source_file, path=("params", name))
+    try:
+        loss_new = _loss(network, plan, updated, divisor)
+    except NumericError as err:  # the same forward pass, run again with the updated params
+        raise NumericError(f"after the update: {err.message}", file=err.file,
+                           path=err.path) from None
+    if not math.isfinite(loss_new):
+        raise NumericError(f"the loss after the update, {network.loss.name}_new = {loss_new}, is "
+                           f"not finite (is the learning rate too large?)",
+                           file=network.source_file, path=("learning_rate",))
     return Trace(
         network=network,
         rules=rules,

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from backprop.errors import UsageError
 from backprop.factors import Graph, count_paths, graph, param_factor, paths
-from backprop.network import Use
+from backprop.network import Node, Use
 from backprop.trace import Factor, SampleTrace, Trace
 
 MAX_PATHS = 32  #: more paths than this are counted and shown in δ form, never listed
@@ -81,11 +81,13 @@ def explain(trace: Trace, param: str) -> Explanation:
         raise UsageError(f"{message} (nearest params: {near})", file=net.source_file)
     g = graph(trace)
     memo: dict[str, int] = {}
+    by_name = {n.name: n for n in net.nodes}  # once: Network.node_by_name builds it per call
     blocks = []
     for sample in trace.samples:
         for i, use in enumerate(net.uses):
             if use.param == param:
-                blocks.append(_block(trace, g, memo, sample, use, sample.use_grads[i]))
+                blocks.append(_block(trace, g, memo, sample, use, sample.use_grads[i],
+                                     by_name[use.node]))
     return Explanation(
         param=param, loss_name=net.loss.name, blocks=tuple(blocks),
         gradient=trace.gradients[param], learning_rate=net.learning_rate,
@@ -94,12 +96,11 @@ def explain(trace: Trace, param: str) -> Explanation:
 
 
 def _block(trace: Trace, g: Graph, memo: dict[str, int], sample: SampleTrace, use: Use,
-           value: float) -> Block:
-    node = trace.network.node_by_name[use.node]
+           value: float, node: Node) -> Block:
     count = count_paths(g, node.name, memo)
     listed: tuple[Path, ...] = ()
     deltas: tuple[DeltaRow, ...] = ()
-    pf = param_factor(trace, sample, use)
+    pf = param_factor(trace, sample, use, node)
     if count <= MAX_PATHS:
         listed = tuple(Path(factors=(*chain, pf), product=math.prod(f.value for f in (*chain, pf)))
                        for chain in paths(trace, g, sample, node))
@@ -124,9 +125,10 @@ def _deltas(trace: Trace, g: Graph, sample: SampleTrace, start: str) -> tuple[De
         seen.add(name)
         for member in g.members[name]:
             todo.extend(c.name for c, _ in g.consumers[member.name])
+    by_name = {n.name: n for n in net.nodes}
     rows = []
     for name in sorted(seen, key=order.__getitem__, reverse=True):
-        node = net.node_by_name[name]
+        node = by_name[name]
         terms = tuple((c.sum, p, net.params[p], sample.delta[c.name]) for c, p in g.consumers[name])
         loss = loss_factor(trace, sample, name) if name in g.outputs else None
         rows.append(DeltaRow(node=name, sum=node.sum, local=activation_factor(trace, sample, node),

@@ -11,6 +11,7 @@ from rich.table import Table
 from rich.text import Text
 
 from backprop.factors import (
+    Graph,
     activation_factor,
     count_paths,
     edge_factor,
@@ -93,8 +94,14 @@ def _activation_rule(node: Node) -> str:
 
 # ---------------------------------------------------------------- step
 
-def step_report(trace: Trace, decimals: int = 3) -> RenderableType:
-    """The whole training step as a group of tables."""
+def step_report(trace: Trace, decimals: int = 3, *, show_all: bool = False,
+                params: Sequence[str] = ()) -> RenderableType:
+    """The whole training step as a group of tables. A large network (render/summary.py) is
+    summarised layer by layer unless `show_all`; `params` (names or globs) picks params to show."""
+    from backprop.render import summary
+
+    if params or (not show_all and summary.is_large(trace.network)):
+        return summary.step_summary(trace, decimals, params=params)
     f = partial(fmt, decimals=decimals)
     parts: list[RenderableType] = []
     net = trace.network
@@ -250,7 +257,7 @@ def _gradients(trace: Trace, f: Fmt) -> Table:
     return table
 
 
-def _use_chain(trace: Trace, g, s: SampleTrace, use: Use, single: dict[str, bool],
+def _use_chain(trace: Trace, g: Graph, s: SampleTrace, use: Use, single: dict[str, bool],
                node: Node) -> list[Factor]:
     """∂L/∂p through one use: the whole chain when the use's node has one path, else δ · ∂z/∂p."""
     pf = param_factor(trace, s, use, node)

@@ -1,0 +1,304 @@
+"""A large network's step at a glance: each layer's counts and ranges and its largest gradients,
+or the params a user picks, instead of a table row for every one of 100,000 params."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Sequence
+from functools import partial
+
+from rich.console import Group, RenderableType
+from rich.table import Table
+from rich.text import Text
+
+from backprop.errors import UsageError
+from backprop.factors import Graph, activation_factor, count_paths, graph, loss_factor
+from backprop.network import Network, Node
+from backprop.render.numbers import fmt, fmt_step, given, paren
+from backprop.render.tables import (
+    WIDE_SUM,
+    Fmt,
+    _chain,
+    _forward,
+    _loss,
+    _numbers,
+    _row,
+    _table,
+    _tag,
+    _use_chain,
+)
+from backprop.trace import SampleTrace, Trace
+
+MAX_PARAMS = 200  #: more params than this: the gradient and update tables would pass 400 rows
+MAX_NODES = 100  #: more nodes than this: the forward table would pass 200 rows
+MAX_LOSS_ROWS = 32  #: the loss table keeps one row per (sample, output) up to this many
+TOP = 3  #: the largest |∂L/∂p| listed for each layer
+
+
+def is_large(net: Network) -> bool:
+    """Whether `backprop step` summarises this network unless asked for --all."""
+    return len(net.params) > MAX_PARAMS or len(net.nodes) > MAX_NODES
+
+
+def choose(net: Network, patterns: Iterable[str]) -> list[str]:
+    """The params that `--param` patterns name (exact names, or globs such as ``w1_*``), in file
+    order; a pattern that names no param is a UsageError."""
+    from fnmatch import fnmatchcase
+
+    chosen: set[str] = set()
+    for pattern in patterns:
+        if pattern in net.params:
+            chosen.add(pattern)
+            continue
+        hits = [p for p in net.params if fnmatchcase(p, pattern)]
+        if not hits:
+            raise UsageError(_no_match(net, pattern), file=net.source_file)
+        chosen.update(hits)
+    return [p for p in net.params if p in chosen]
+
+
+def _no_match(net: Network, pattern: str) -> str:
+    names = list(net.params)
+    if pattern in net.inputs:
+        what = f"'{pattern}' is an input, not a param"
+    elif any(pattern in (n.name, n.sum) for n in net.nodes):
+        what = f"'{pattern}' is a node value or sum, not a param"
+    else:
+        what = f"--param '{pattern}' names no param"
+    from difflib import get_close_matches
+
+    near = get_close_matches(pattern, names, n=3, cutoff=0.6) if len(names) <= 5000 else []
+    hint = f"; did you mean {', '.join(near)}?" if near else ""
+    shown = ", ".join(names[:3]) + (f", … {names[-1]}" if len(names) > 3 else "")
+    return f"{what}{hint} (params: {shown}; globs such as 'w1_*' choose several)"
+
+
+# ---------------------------------------------------------------- layers
+
+def node_layers(net: Network) -> dict[str, int]:
+    """Each node's layer: the file's layer in the layered form, else its depth from the inputs
+    (1 + the deepest source), so that a large graph-form network is grouped the same way."""
+    depth = dict.fromkeys(net.inputs, 0)
+    for node in net.nodes:
+        depth[node.name] = node.layer if node.layer is not None else (
+            1 + max((depth[e.source] for e in node.edges), default=0))
+    return {n.name: depth[n.name] for n in net.nodes}
+
+
+def param_layers(net: Network, layers: dict[str, int]) -> dict[str, int | None]:
+    """Each param's layer: that of the node its first use feeds (None: never used)."""
+    out: dict[str, int | None] = dict.fromkeys(net.params)
+    for use in net.uses:
+        if out[use.param] is None:
+            out[use.param] = layers[use.node]
+    return out
+
+
+def _by_layer(names: Iterable[str], layer_of: dict[str, int | None]) -> dict[int | None, list[str]]:
+    groups: dict[int | None, list[str]] = {}
+    for name in names:
+        groups.setdefault(layer_of[name], []).append(name)
+    return dict(sorted(groups.items(), key=lambda kv: math.inf if kv[0] is None else kv[0]))
+
+
+def _layer_label(layer: int | None) -> str:
+    return "unused" if layer is None else str(layer)
+
+
+# ---------------------------------------------------------------- the report
+
+def step_summary(trace: Trace, decimals: int = 3, *, params: Sequence[str] = ()) -> RenderableType:
+    """The step of a large network, layer by layer; with `params` (patterns), those params' rows
+    in full. A small network with `params` keeps its full forward pass and loss tables."""
+    f = partial(fmt, decimals=decimals)
+    net = trace.network
+    large = is_large(net)
+    chosen = choose(net, params) if params else []
+    layers = node_layers(net)
+    player = param_layers(net, layers)
+    parts: list[RenderableType] = []
+    if net.title:
+        parts.append(Text(net.title, style="bold"))
+    if net.description:
+        parts.append(Text(net.description.strip()))
+    parts += [Text(""), _forward_summary(trace, f, layers) if large else _forward(trace, f)]
+    if len(net.outputs) * len(trace.samples) <= MAX_LOSS_ROWS:
+        parts += [Text(""), _loss(trace, f)]
+    if large:
+        parts += [Text(""), _gradient_summary(trace, f, player)]
+    if chosen:
+        parts += [Text(""), _chosen_gradients(trace, f, chosen),
+                  Text(""), _chosen_updates(trace, f, chosen)]
+    else:
+        parts += [Text(""), _largest(trace, f, player)]
+    parts.append(Text(""))
+    if large:
+        parts.append(Text(_update_line(trace, f)))
+    parts.append(Text(f"{net.loss.name} = {f(trace.loss)} before the update, "
+                      f"{f(trace.loss_new)} after it"))
+    parts.extend(Text(f"note: {n}", style="dim") for n in trace.notes)
+    parts += [Text(""), Text(_how_to_see_all(net, chosen, params, large), style="italic")]
+    return Group(*parts)
+
+
+def _how_to_see_all(net: Network, chosen: Sequence[str], patterns: Sequence[str],
+                    large: bool) -> str:
+    from shlex import quote
+
+    where = quote(net.source_file) if net.source_file else "NET"
+    count = f"{len(net.params):,} param" + ("s" if len(net.params) != 1 else "")
+    if chosen:
+        head = (f"Showing the gradients and updates of {len(chosen):,} of {count} "
+                f"(--param {' --param '.join(patterns)}).")
+    else:
+        head = (f"Summarised: {count} and {len(net.nodes):,} nodes, shown layer by layer "
+                f"(a network with more than {MAX_PARAMS} params or {MAX_NODES} nodes is "
+                f"summarised).")
+    return (f"{head} Every row: backprop step {where} --all; chosen params: --param NAME "
+            f"(repeatable; globs such as --param 'w1_*'); every number: --format json."
+            if large or chosen else head)
+
+
+def _ranges(values: Sequence[float], f: Fmt) -> tuple[str, str, str]:
+    return f(min(values)), f(math.fsum(values) / len(values)), f(max(values))
+
+
+def _forward_summary(trace: Trace, f: Fmt, layers: dict[str, int]) -> RenderableType:
+    net = trace.network
+    title = f"Forward pass: {len(net.inputs):,} inputs, {len(net.nodes):,} nodes, by layer"
+    if net.multi_sample:
+        title += f" ({len(trace.samples)} samples together)"
+    numbers = ("z min", "z max", "h min", "h mean", "h max")
+    table = _table(title, "layer", "nodes", "activation", *numbers, right=("nodes", *numbers))
+    by_layer: dict[int, list[Node]] = {}
+    for node in net.nodes:
+        by_layer.setdefault(layers[node.name], []).append(node)
+    for layer, nodes in sorted(by_layer.items()):
+        zs = [s.values[n.sum] for s in trace.samples for n in nodes]
+        hs = [s.values[n.name] for s in trace.samples for n in nodes]
+        acts = ", ".join(dict.fromkeys(n.activation.name for n in nodes))
+        _row(table, _layer_label(layer), f"{len(nodes):,}", acts, f(min(zs)), f(max(zs)),
+             *_ranges(hs, f))
+    return table
+
+
+def _gradient_summary(trace: Trace, f: Fmt, player: dict[str, int | None]) -> RenderableType:
+    net = trace.network
+    L = net.loss.name
+    numbers = ("weights + biases", "min", "mean", "max")
+    table = _table(f"Backward pass: ∂{L}/∂p by layer", "layer", *numbers, right=numbers)
+    biases = {n.bias for n in net.nodes if n.bias is not None}
+    for layer, names in _by_layer(net.params, player).items():
+        grads = [trace.gradients[p] for p in names]
+        nb = sum(1 for p in names if p in biases)
+        _row(table, _layer_label(layer), f"{len(names) - nb:,} + {nb:,}", *_ranges(grads, f))
+    return table
+
+
+def _largest(trace: Trace, f: Fmt, player: dict[str, int | None]) -> RenderableType:
+    from heapq import nlargest
+
+    net = trace.network
+    L = net.loss.name
+    table = _table(f"Largest |∂{L}/∂p|, {TOP} per layer",
+                   "gradient", "layer", "value", "update", right=("value", "update"))
+    for layer, names in _by_layer(net.params, player).items():
+        top = nlargest(TOP, names, key=lambda p: abs(trace.gradients[p]))
+        for p in top:
+            old = net.params[p]
+            update = ("frozen" if p in net.frozen
+                      else f"{given(old)} → {fmt_step(trace.updated[p], old, f)}")
+            _row(table, f"∂{L}/∂{p}", _layer_label(layer), f(trace.gradients[p]), update)
+    return table
+
+
+def _update_line(trace: Trace, f: Fmt) -> str:
+    net = trace.network
+    moved = [p for p in net.params if p not in net.frozen]
+    text = (f"Update: p ← p − η·∂{net.loss.name}/∂p with η = {given(net.learning_rate)}: "
+            f"{len(moved):,} params updated, {len(net.frozen):,} frozen")
+    if moved:
+        big = max(moved, key=lambda p: abs(trace.updated[p] - net.params[p]))
+        text += (f"; the largest step is {big}: {given(net.params[big])} → "
+                 f"{fmt_step(trace.updated[big], net.params[big], f)}")
+    return text + "."
+
+
+# ---------------------------------------------------------------- chosen params, in full
+
+def _chosen_gradients(trace: Trace, f: Fmt, chosen: Sequence[str]) -> RenderableType:
+    """The rows `step` prints for these params: δ rows for the multi-path nodes they feed, then
+    each use's chain with numbers (and Σ over uses), as in the full gradients table."""
+    net = trace.network
+    L = net.loss.name
+    g = graph(trace)
+    memo: dict[str, int] = {}
+    by_name = {n.name: n for n in net.nodes}
+    wanted = set(chosen)
+    uses_of: dict[str, list[int]] = {}
+    for i, use in enumerate(net.uses):
+        if use.param in wanted:
+            uses_of.setdefault(use.param, []).append(i)
+    fed = {net.uses[i].node for idx in uses_of.values() for i in idx}
+    single = {name: count_paths(g, name, memo) == 1 for name in fed}
+    table = _table("Backward pass: gradients (chosen params)", "gradient", "chain of factors",
+                   "value")
+    for s in trace.samples:
+        for node in reversed(net.nodes):
+            if node.name in fed and not single[node.name] and node.activation.elementwise:
+                _delta_row(table, trace, g, s, node, f)
+    for param in chosen:
+        mine = uses_of.get(param, [])
+        for s in trace.samples:
+            for i in mine:
+                use = net.uses[i]
+                chain = _use_chain(trace, g, s, use, single, by_name[use.node])
+                label = f"∂{L}/∂{param}{_tag(trace, s)}"
+                if len(mine) > 1:
+                    label += f" via {use.node}"
+                _row(table, label, Text(f"{_chain(chain)}\n= {_numbers(chain, f)}"),
+                     f(s.use_grads[i]))
+        if len(mine) * len(trace.samples) > 1:
+            _row(table, Text(f"∂{L}/∂{param}", style="bold"), Text("Σ of the rows above"),
+                 Text(f(trace.gradients[param]), style="bold"))
+        elif not mine:
+            _row(table, f"∂{L}/∂{param}", "unused", f(0.0))
+    return table
+
+
+def _delta_row(table: Table, trace: Trace, g: Graph, s: SampleTrace, node: Node, f: Fmt) -> None:
+    """δ = ∂L/∂z = ∂h/∂z · (Σ_c ∂z_c/∂h · ∂L/∂z_c + ∂L/∂h), written out up to WIDE_SUM terms."""
+    net = trace.network
+    L = net.loss.name
+    head = activation_factor(trace, s, node)
+    terms = g.consumers[node.name]
+    if len(terms) > WIDE_SUM:
+        sym = f"{head.label} · (Σ_c ∂z_c/∂{node.name} · ∂{L}/∂z_c, {len(terms)} terms"
+        num = f"{paren(f(head.value))} · (Σ …"
+    else:
+        sym = f"{head.label} · (" + " + ".join(f"∂{c.sum}/∂{node.name} · ∂{L}/∂{c.sum}"
+                                              for c, _ in terms)
+        num = f"{paren(f(head.value))} · (" + " + ".join(
+            f"{paren(f(net.params[p]))} · {paren(f(s.delta[c.name]))}" for c, p in terms)
+    if node.name in net.outputs:
+        lf = loss_factor(trace, s, node.name)
+        sym += f" + {lf.label}"
+        num += f" + {paren(f(lf.value))}"
+    _row(table, f"∂{L}/∂{node.sum}{_tag(trace, s)}", Text(f"{sym})\n= {num})"),
+         f(s.delta[node.name]))
+
+
+def _chosen_updates(trace: Trace, f: Fmt, chosen: Sequence[str]) -> RenderableType:
+    net = trace.network
+    eta = given(net.learning_rate)
+    table = _table(f"Update: p ← p − η·∂{net.loss.name}/∂p, η = {eta}",
+                   "param", "rule", "with numbers", "value")
+    for param in chosen:
+        old = net.params[param]
+        if param in net.frozen:
+            _row(table, param, "frozen: not updated", given(old), f(old))
+            continue
+        _row(table, param, f"{param} − η·∂{net.loss.name}/∂{param}",
+             f"{given(old)} − {eta}·{paren(f(trace.gradients[param]))}",
+             fmt_step(trace.updated[param], old, f))
+    return table
