@@ -98,25 +98,49 @@ def _silence_stdout() -> None:
         os.close(devnull)
 
 
-def _emit(renderable: Any, *, width: int | None = None) -> None:
-    """Print a rich renderable (or text) so that it survives pipes and ASCII-only terminals."""
-    from rich.console import Console
+def _emit(document: Any) -> None:
+    """Print a report so that it reads well at a terminal (rich: colour, styles), in a pipe or
+    a file (plain text, no rich import: the fast path), and on an ASCII-only stdout."""
+    from backprop.render.layout import plain
 
     out = sys.stdout
     if out is None:  # no stdout at all (closed by the caller): nothing to print to
         return
     encoding = (getattr(out, "encoding", None) or "utf-8").lower()
-    probe = Console(file=out)
-    console = Console(file=io.StringIO(), width=width or probe.width,
-                      force_terminal=probe.is_terminal, color_system=probe.color_system,
-                      legacy_windows=False, emoji=False, highlight=False,
-                      no_color=probe.no_color)
-    console.print(renderable)
-    text = console.file.getvalue()  # type: ignore[attr-defined]
+    if _is_terminal(out):
+        from rich.console import Console
+
+        from backprop.render.layout import to_rich
+
+        probe = Console(file=out)
+        console = Console(file=io.StringIO(), width=probe.width, force_terminal=True,
+                          color_system=probe.color_system,  # type: ignore[arg-type]
+                          legacy_windows=False, emoji=False, highlight=False,
+                          no_color=probe.no_color)
+        console.print(to_rich(document))
+        text = console.file.getvalue()  # type: ignore[attr-defined]
+    else:
+        text = plain(document, _width())
     if not _can_encode(text, encoding):
         text = text.translate(TO_ASCII).encode(encoding, "replace").decode(encoding)
     out.write(text)
     out.flush()
+
+
+def _is_terminal(out: Any) -> bool:
+    try:
+        return bool(out.isatty())
+    except (AttributeError, ValueError, OSError):
+        return False
+
+
+def _width() -> int:
+    """COLUMNS when it is set and sane, else 80, as rich does for a pipe."""
+    try:
+        columns = int(os.environ.get("COLUMNS", ""))
+    except ValueError:
+        return 80
+    return columns if 20 <= columns <= 10_000 else 80
 
 
 def _can_encode(text: str, encoding: str) -> bool:
@@ -292,9 +316,8 @@ def check(net: str, answers: tuple[str, ...], fmt: str, summary: bool, tolerance
 
         sys.stdout.write(reports_csv(reports))
     else:
-        from rich.console import Group
-
         from backprop.render.check import report_table, summary_table
+        from backprop.render.layout import Group
 
         parts = [] if summary else [report_table(r) for r in reports]
         if summary or len(reports) > 1:

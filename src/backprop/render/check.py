@@ -8,12 +8,8 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
-from rich import box
-from rich.console import Group, RenderableType
-from rich.table import Table
-from rich.text import Text
-
 from backprop.check import CheckReport, Result
+from backprop.render.layout import Group, RenderableType, Table, Text, box
 from backprop.render.numbers import fmt
 
 STYLE = {"correct": "green", "rounding": "green", "carried_forward": "yellow", "wrong": "red",

@@ -5,12 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from functools import partial
 
-from rich import box
-from rich.console import Group, RenderableType
-from rich.table import Table
-from rich.text import Text
-
 from backprop.explain import MAX_PATHS, Block, DeltaRow, Explanation
+from backprop.render.layout import Group, RenderableType, Table, Text, box
 from backprop.render.numbers import fmt, fmt_step, given, paren
 from backprop.trace import Factor
 

@@ -7,13 +7,10 @@ import math
 from collections.abc import Iterable, Sequence
 from functools import partial
 
-from rich.console import Group, RenderableType
-from rich.table import Table
-from rich.text import Text
-
 from backprop.errors import UsageError
 from backprop.factors import Graph, activation_factor, count_paths, graph, loss_factor
 from backprop.network import Network, Node
+from backprop.render.layout import Group, RenderableType, Table, Text
 from backprop.render.numbers import fmt, fmt_step, given, paren
 from backprop.render.tables import (
     WIDE_SUM,

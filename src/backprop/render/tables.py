@@ -5,11 +5,6 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from functools import partial
 
-from rich import box
-from rich.console import Group, RenderableType
-from rich.table import Table
-from rich.text import Text
-
 from backprop.factors import (
     Graph,
     activation_factor,
@@ -22,6 +17,7 @@ from backprop.factors import (
     target_name,
 )
 from backprop.network import Node, Use
+from backprop.render.layout import Group, RenderableType, Table, Text, box
 from backprop.render.numbers import fmt, fmt_step, given, paren
 from backprop.trace import Factor, SampleTrace, Trace, fill
 
