@@ -8,23 +8,24 @@ from collections.abc import Iterable, Sequence
 from functools import partial
 
 from backprop.errors import UsageError
-from backprop.factors import Graph, activation_factor, count_paths, graph, loss_factor
+from backprop.factors import count_paths, graph
 from backprop.network import Network, Node
-from backprop.render.layout import Group, RenderableType, Table, Text
-from backprop.render.numbers import fmt, fmt_step, given, paren
+from backprop.render.layout import Group, RenderableType, Text
+from backprop.render.numbers import fmt, fmt_step, given
 from backprop.render.tables import (
-    WIDE_SUM,
     Fmt,
     _chain,
+    _delta_row,
     _forward,
     _loss,
     _numbers,
     _row,
     _table,
     _tag,
+    _update,
     _use_chain,
 )
-from backprop.trace import SampleTrace, Trace
+from backprop.trace import Trace
 
 MAX_PARAMS = 200  #: more params than this: the gradient and update tables would pass 400 rows
 MAX_NODES = 100  #: more nodes than this: the forward table would pass 200 rows
@@ -125,7 +126,7 @@ def step_summary(trace: Trace, decimals: int = 3, *, params: Sequence[str] = ())
         parts += [Text(""), _gradient_summary(trace, f, player)]
     if chosen:
         parts += [Text(""), _chosen_gradients(trace, f, chosen),
-                  Text(""), _chosen_updates(trace, f, chosen)]
+                  Text(""), _update(trace, f, chosen)]
     else:
         parts += [Text(""), _largest(trace, f, player)]
     parts.append(Text(""))
@@ -263,39 +264,3 @@ def _chosen_gradients(trace: Trace, f: Fmt, chosen: Sequence[str]) -> Renderable
     return table
 
 
-def _delta_row(table: Table, trace: Trace, g: Graph, s: SampleTrace, node: Node, f: Fmt) -> None:
-    """δ = ∂L/∂z = ∂h/∂z · (Σ_c ∂z_c/∂h · ∂L/∂z_c + ∂L/∂h), written out up to WIDE_SUM terms."""
-    net = trace.network
-    L = net.loss.name
-    head = activation_factor(trace, s, node)
-    terms = g.consumers[node.name]
-    if len(terms) > WIDE_SUM:
-        sym = f"{head.label} · (Σ_c ∂z_c/∂{node.name} · ∂{L}/∂z_c, {len(terms)} terms"
-        num = f"{paren(f(head.value))} · (Σ …"
-    else:
-        sym = f"{head.label} · (" + " + ".join(f"∂{c.sum}/∂{node.name} · ∂{L}/∂{c.sum}"
-                                              for c, _ in terms)
-        num = f"{paren(f(head.value))} · (" + " + ".join(
-            f"{paren(f(net.params[p]))} · {paren(f(s.delta[c.name]))}" for c, p in terms)
-    if node.name in net.outputs:
-        lf = loss_factor(trace, s, node.name)
-        sym += f" + {lf.label}"
-        num += f" + {paren(f(lf.value))}"
-    _row(table, f"∂{L}/∂{node.sum}{_tag(trace, s)}", Text(f"{sym})\n= {num})"),
-         f(s.delta[node.name]))
-
-
-def _chosen_updates(trace: Trace, f: Fmt, chosen: Sequence[str]) -> RenderableType:
-    net = trace.network
-    eta = given(net.learning_rate)
-    table = _table(f"Update: p ← p − η·∂{net.loss.name}/∂p, η = {eta}",
-                   "param", "rule", "with numbers", "value")
-    for param in chosen:
-        old = net.params[param]
-        if param in net.frozen:
-            _row(table, param, "frozen: not updated", given(old), f(old))
-            continue
-        _row(table, param, f"{param} − η·∂{net.loss.name}/∂{param}",
-             f"{given(old)} − {eta}·{paren(f(trace.gradients[param]))}",
-             fmt_step(trace.updated[param], old, f))
-    return table

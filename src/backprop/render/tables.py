@@ -215,18 +215,7 @@ def _gradients(trace: Trace, f: Fmt) -> Table:
         for node in reversed(net.nodes):
             if single[node.name] or not node.activation.elementwise:
                 continue
-            head = activation_factor(trace, s, node)
-            terms = [(c, p) for c, p in g.consumers[node.name]]
-            sym = f"{head.label} · (" + " + ".join(f"∂{c.sum}/∂{node.name} · ∂{net.loss.name}/∂{c.sum}"
-                                                  for c, _ in terms)
-            num = f"{paren(f(head.value))} · (" + " + ".join(
-                f"{paren(f(net.params[p]))} · {paren(f(s.delta[c.name]))}" for c, p in terms)
-            if node.name in net.outputs:
-                lf = loss_factor(trace, s, node.name)
-                sym += f" + {lf.label}"
-                num += f" + {paren(f(lf.value))}"
-            _row(table, f"∂{net.loss.name}/∂{node.sum}{_tag(trace, s)}",
-                 Text(f"{sym})\n= {num})"), f(s.delta[node.name]))
+            _delta_row(table, trace, g, s, node, f)
     # each param's uses, indexed once: looping over every use for every param is quadratic
     uses_of: dict[str, list[int]] = {}
     for i, use in enumerate(net.uses):
@@ -265,12 +254,36 @@ def _use_chain(trace: Trace, g: Graph, s: SampleTrace, use: Use, single: dict[st
     return [delta, pf]
 
 
-def _update(trace: Trace, f: Fmt) -> Table:
+def _delta_row(table: Table, trace: Trace, g: Graph, s: SampleTrace, node: Node, f: Fmt) -> None:
+    """δ = ∂L/∂z = ∂h/∂z · (Σ_c ∂z_c/∂h · ∂L/∂z_c + ∂L/∂h), written out up to WIDE_SUM terms."""
+    net = trace.network
+    L = net.loss.name
+    head = activation_factor(trace, s, node)
+    terms = g.consumers[node.name]
+    if len(terms) > WIDE_SUM:
+        sym = f"{head.label} · (Σ_c ∂z_c/∂{node.name} · ∂{L}/∂z_c, {len(terms)} terms"
+        num = f"{paren(f(head.value))} · (Σ …"
+    else:
+        sym = f"{head.label} · (" + " + ".join(f"∂{c.sum}/∂{node.name} · ∂{L}/∂{c.sum}"
+                                              for c, _ in terms)
+        num = f"{paren(f(head.value))} · (" + " + ".join(
+            f"{paren(f(net.params[p]))} · {paren(f(s.delta[c.name]))}" for c, p in terms)
+    if node.name in net.outputs:
+        lf = loss_factor(trace, s, node.name)
+        sym += f" + {lf.label}"
+        num += f" + {paren(f(lf.value))}"
+    _row(table, f"∂{L}/∂{node.sum}{_tag(trace, s)}", Text(f"{sym})\n= {num})"),
+         f(s.delta[node.name]))
+
+
+def _update(trace: Trace, f: Fmt, params: Iterable[str] | None = None) -> Table:
+    """p ← p − η·∂L/∂p for every param, or for the chosen ones."""
     net = trace.network
     eta = given(net.learning_rate)
     table = _table(f"Update: p ← p − η·∂{net.loss.name}/∂p, η = {eta}", "param", "rule",
                    "with numbers", "value")
-    for param, old in net.params.items():
+    for param in net.params if params is None else params:
+        old = net.params[param]
         if param in net.frozen:
             _row(table, param, "frozen: not updated", given(old), f(old))
             continue
