@@ -23,6 +23,19 @@ def _softplus(z: float) -> float:
     return max(z, 0.0) + math.log1p(math.exp(-abs(z)))
 
 
+def _sigmoid_prime(z: float, h: float) -> float:
+    # σ′(z) = σ(z)·σ(−z): from z, so no digits are lost where h(1 − h) would round h to 1 first
+    return _sigmoid(z) * _sigmoid(-z)
+
+
+def _tanh_prime(z: float, h: float) -> float:
+    # tanh′(z) = 1 − h² = 4u/(1 + u)² with u = e^(−2|z|): exact where h rounds to ±1
+    if abs(z) < 0.5:
+        return 1.0 - h * h
+    u = math.exp(-2.0 * abs(z))
+    return 4.0 * u / ((1.0 + u) * (1.0 + u))
+
+
 def _relu(z: float) -> float:
     return z if z > 0 else 0.0
 
@@ -49,6 +62,8 @@ class Activation:
     derivative: Derivative  #: ∂h/∂z from (z, h); for softmax the diagonal h(1 − h)
     rule: str  #: e.g. "σ({z})"
     derivative_rule: str  #: e.g. "{h}(1 − {h})"
+    by_rule: Derivative | None = None  #: the printed rule as written in h, where it differs from
+    #: `derivative` only in how it is computed (h(1 − h) for σ): what a hand calculation does
     slope: float | None = None  #: leaky_relu's slope for z ≤ 0
     group: str | None = None  #: softmax group name
     elementwise: bool = True  #: False only for softmax, whose Jacobian couples its group
@@ -75,9 +90,11 @@ _LEAKY = Activation(
 ACTIVATIONS: Mapping[str, Activation] = {
     "identity": Activation("identity", f=lambda z: z, derivative=lambda z, h: 1.0,
                            rule="{z}", derivative_rule="1"),
-    "sigmoid": Activation("sigmoid", f=_sigmoid, derivative=lambda z, h: h * (1.0 - h),
+    "sigmoid": Activation("sigmoid", f=_sigmoid, derivative=_sigmoid_prime,
+                          by_rule=lambda z, h: h * (1.0 - h),
                           rule="σ({z})", derivative_rule="{h}(1 − {h})"),
-    "tanh": Activation("tanh", f=math.tanh, derivative=lambda z, h: 1.0 - h * h,
+    "tanh": Activation("tanh", f=math.tanh, derivative=_tanh_prime,
+                       by_rule=lambda z, h: 1.0 - h * h,
                        rule="tanh({z})", derivative_rule="1 − {h}²"),
     "relu": Activation("relu", f=_relu, derivative=_step,
                        rule="max(0, {z})", derivative_rule="1 if {z} > 0 else 0"),
@@ -92,11 +109,6 @@ ACTIVATIONS: Mapping[str, Activation] = {
 }
 
 ALIASES: Mapping[str, str] = {"linear": "identity", "logistic": "sigmoid"}
-
-
-def sigmoid(z: float) -> float:
-    """σ(z), overflow-free; shared with the fused loss forms."""
-    return _sigmoid(z)
 
 
 def softplus(z: float) -> float:

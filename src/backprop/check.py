@@ -77,11 +77,8 @@ class Quantity:
         if self.kind == "jacobian":
             return s.jacobian[(self.a, self.b)]
         if self.kind == "param_factor":
-            node = trace.network.node_by_name[self.a]
-            if node.bias == self.b:
-                return float(trace.network.bias_sign)
-            source = next(e.source for e in node.edges if e.param == self.b)
-            return s.values[source]
+            use = next(u for u in trace.network.uses if u.node == self.a and u.param == self.b)
+            return trace.use_value(use, s)
         raise AssertionError(self.kind)
 
     def override(self, number: float, into: dict[str, dict[object, float]]) -> None:
@@ -297,6 +294,8 @@ class Tolerance:
         """|given − expected| ≤ units × 10^exponent, in exact decimal arithmetic (or the teacher's rule)."""
         if not math.isfinite(expected):
             return False
+        if abs(answer.given - expected) <= 4 * math.ulp(expected):
+            return True  # written with more digits than a float holds, and equal as floats
         if self.absolute is not None:
             return abs(answer.given - expected) <= self.absolute * (1 + 1e-12)
         if self.relative is not None:
@@ -422,6 +421,8 @@ def check(trace: Trace, answers: Sequence[Answer], file: str,
 
 def _shown(expected: float, a: Answer, tolerance: Tolerance | None = None) -> str:
     """The true value to the places the student wrote (in full under a teacher's tolerance)."""
+    if not math.isfinite(expected):
+        return fmt(expected)
     if tolerance is not None and not tolerance.written:
         return repr(expected) if abs(expected) < 1e-4 else fmt(expected, 6).rstrip("0").rstrip(".")
     places = max(0, -a.exponent)
@@ -452,24 +453,20 @@ def _wrong(trace: Trace, q: Quantity, a: Answer, expected: float,
     base = partial(Result, quantity=a.key, given=a.given, text=a.text, decimals=-a.exponent,
                    expected=expected)
     shown = _shown(expected, a, tolerance)
-    # error carried forward: the same step with the student's own wrong numbers put in
-    cf = _rerun(trace, _overrides(resolved, a.key, lambda k: first.get(k) == "wrong"))
-    if cf is not None and tolerance.match(a, q.value(cf)):
-        sources = _sources(trace, q, a, resolved, first)
-        return base(verdict="carried_forward",
-                      explanation=f"{a.text} follows from your {sources}"
-                                  f"{_formula(trace, q, cf)}; the true value is {shown}")
-    everything = _rerun(trace, _overrides(resolved, a.key, lambda k: True))
-    if everything is not None and tolerance.match(a, q.value(everything)):
+    # error carried forward: the same step with every other number of the student's put in
+    # (their correct ones too: a later answer must follow from what they actually wrote)
+    own_all = _rerun(trace, _overrides(resolved, a.key, lambda k: True))
+    if own_all is not None and tolerance.match(a, _value(q, own_all) or math.inf):
         accepted_only = _rerun(trace, _overrides(resolved, a.key, lambda k: first.get(k) != "wrong"))
-        if accepted_only is not None and tolerance.match(a, q.value(accepted_only)):
+        if accepted_only is not None and tolerance.match(a, _value(q, accepted_only) or math.inf):
             return base(verdict="rounding",
-                          explanation=f"{a.text} is what your own rounded earlier values give "
-                                      f"(the true value is {fmt(expected, max(4, -a.exponent + 1))}); "
-                                      "accepted")
+                        explanation=f"{a.text} is what your own rounded earlier values give "
+                                    f"(the true value is {fmt(expected, max(4, -a.exponent + 1))}); "
+                                    "accepted")
         sources = _sources(trace, q, a, resolved, first)
         return base(verdict="carried_forward",
-                      explanation=f"{a.text} follows from your {sources}; the true value is {shown}")
+                    explanation=f"{a.text} follows from your {sources}"
+                                f"{_formula(trace, q, own_all)}; the true value is {shown}")
     own = _overrides(resolved, a.key, lambda k: first.get(k) in ACCEPTED)
     fits = [(m, v) for m, v in models.values(q, expected, own) if tolerance.match(a, v)]
     if fits:
@@ -480,7 +477,7 @@ def _wrong(trace: Trace, q: Quantity, a: Answer, expected: float,
             text += " (the same number also fits: " + ", ".join(others) + ")"
         return base(verdict="wrong", mistake=model.code, explanation=text, also=others)
     return base(verdict="wrong",
-                  explanation=f"the true value is {shown}; no catalogued mistake gives {a.text}")
+                explanation=f"the true value is {shown}; no catalogued mistake gives {a.text}")
 
 
 def _sources(trace: Trace, q: Quantity, a: Answer, resolved: Sequence[tuple[Answer, Resolution]],
@@ -491,7 +488,7 @@ def _sources(trace: Trace, q: Quantity, a: Answer, resolved: Sequence[tuple[Answ
         if other.key == a.key or first.get(other.key) != "wrong" or r.quantity is None:
             continue
         alone = _rerun(trace, _overrides(resolved, a.key, other.key.__eq__))
-        if alone is not None and q.value(alone) != q.value(trace):
+        if alone is not None and _value(q, alone) != _value(q, trace):
             names.append(f"{other.key} = {other.text}")
     return ", ".join(names) if names else "earlier answers"
 

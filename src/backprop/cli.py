@@ -314,7 +314,7 @@ def check(net: str, answers: tuple[str, ...], fmt: str, summary: bool, tolerance
     elif fmt == "csv":
         from backprop.render.check import reports_csv
 
-        sys.stdout.write(reports_csv(reports))
+        _write(reports_csv(reports))
     else:
         from backprop.render.check import report_table, summary_table
         from backprop.render.layout import Group

@@ -291,10 +291,12 @@ def _backward(network: Network, plan: _Plan, rules: Rules, pv: Sequence[float],
             mode = rules.derivative_at
             if rules.derivative_nodes and node.name not in rules.derivative_nodes:
                 mode = "true"
-            if mode == "z_for_h":
-                local[k] = act.derivative(zk, zk)
-            elif mode == "h_for_z":
+            if mode == "z_for_h":  # the rule in h, written with z in h's place: z(1 − z)
+                local[k] = (act.by_rule or act.derivative)(zk, zk)
+            elif mode == "h_for_z":  # f′ evaluated at h instead of at z: σ(h)(1 − σ(h))
                 local[k] = act.derivative(hk, act.f(hk))
+            elif has_ov and (s, node.name) in ov.values:  # the student's h, into the rule in h
+                local[k] = (act.by_rule or act.derivative)(zk, hk)
             else:
                 local[k] = act.derivative(zk, hk)
             if has_ov:
@@ -369,8 +371,10 @@ def _backward(network: Network, plan: _Plan, rules: Rules, pv: Sequence[float],
 def _note_saturation(network: Network, name: str, activation: str, z: float, h: float, s: int,
                      notes: list[str]) -> None:
     if (activation in ("sigmoid", "tanh") and abs(h) == 1.0) or (activation == "sigmoid" and h == 0.0):
-        note = (f"{name} is saturated{_where(network, s)}: {activation}({z:g}) = {h:g} "
-                f"to double precision, so ∂{name}/∂z = 0 there")
+        note = (f"{name} is saturated{_where(network, s)}: {activation}({z:g}) = {h:g} to double "
+                f"precision; ∂{name}/∂z is computed from z, not from h")
+        if name in network.outputs and network.loss.loss.fused_with == activation:
+            note += f", and ∂{network.loss.name}/∂z from the fused {network.loss.loss.kind} form"
     elif activation in ("relu", "leaky_relu") and z == 0.0:
         note = (f"{name}: z = 0 exactly{_where(network, s)}; its derivative is taken from the "
                 f"left, as PyTorch does")

@@ -32,6 +32,8 @@ class DeltaRow:
     terms: tuple[tuple[str, str, float, float], ...]  #: (consumer sum, weight name, w, δ_consumer)
     loss: Factor | None  #: ∂L/∂h from the loss itself, for an output
     value: float  #: δ from the trace
+    group: tuple[tuple[str, float, float], ...] = ()  #: softmax: (h_k, h_k's value, ∂L/∂h_k) of
+    #: the group, for δ_j = h_j·(∂L/∂h_j − Σ_k h_k·∂L/∂h_k); empty for an elementwise node
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -104,7 +106,9 @@ def _block(trace: Trace, g: Graph, memo: dict[str, int], sample: SampleTrace, us
     if count <= MAX_PATHS:
         listed = tuple(Path(factors=(*chain, pf), product=math.prod(f.value for f in (*chain, pf)))
                        for chain in paths(trace, g, sample, node))
-    else:
+    if count > MAX_PATHS or not all(math.isfinite(p.product) for p in listed):
+        # too many to list, or a saturated factor (∞ · 0) that only the δ form carries exactly
+        listed = ()
         deltas = _deltas(trace, g, sample, node.name)
     return Block(use=use, sample=sample.index, param_factor=pf, path_count=count, paths=listed,
                  deltas=deltas, delta=sample.delta[node.name], value=value)
@@ -131,6 +135,8 @@ def _deltas(trace: Trace, g: Graph, sample: SampleTrace, start: str) -> tuple[De
         node = by_name[name]
         terms = tuple((c.sum, p, net.params[p], sample.delta[c.name]) for c, p in g.consumers[name])
         loss = loss_factor(trace, sample, name) if name in g.outputs else None
+        group = () if node.activation.elementwise else tuple(
+            (m.name, sample.values[m.name], sample.grad_node[m.name]) for m in g.members[name])
         rows.append(DeltaRow(node=name, sum=node.sum, local=activation_factor(trace, sample, node),
-                             terms=terms, loss=loss, value=sample.delta[name]))
+                             terms=terms, loss=loss, value=sample.delta[name], group=group))
     return tuple(rows)

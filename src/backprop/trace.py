@@ -12,8 +12,8 @@ GIVEN_SLOTS = frozenset({"t", "D", "slope"})  #: slots holding numbers the file 
 
 
 def given(value: float) -> str:
-    """A number as the file gave it: 1, 0.55 (not 1.000)."""
-    return str(int(value)) if value == int(value) and abs(value) < 1e15 else f"{value:.6g}"
+    """A number as the file gave it: 1, 0.55 (not 1.000): the shortest text that reads back as it."""
+    return str(int(value)) if value == int(value) and abs(value) < 1e15 else repr(value)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -108,10 +108,6 @@ class Rules:
     dropped_edges: frozenset[tuple[str, str]] = frozenset()  #: (node, source): path not followed
     gradient_factor: float = 1.0  #: the reported ∂L/∂p is this multiple of the true one (η·g)
     overrides: Overrides = NO_OVERRIDES  #: the student's own numbers, for error carried forward
-
-    @property
-    def is_true(self) -> bool:
-        return self == Rules()
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

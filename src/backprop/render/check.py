@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import math
 from collections.abc import Sequence
 from typing import Any
 
@@ -66,8 +67,10 @@ def summary_table(reports: Sequence[CheckReport]) -> RenderableType:
 
 
 def _result_dict(r: Result) -> dict[str, Any]:
+    # JSON has no infinity: a true value that is not finite (a saturated factor) is null
+    expected = r.expected if r.expected is not None and math.isfinite(r.expected) else None
     return {"quantity": r.quantity, "given": r.given, "decimals": r.decimals,
-            "expected": r.expected, "verdict": r.verdict, "mistake": r.mistake,
+            "expected": expected, "verdict": r.verdict, "mistake": r.mistake,
             "explanation": r.explanation, "also": list(r.also)}
 
 

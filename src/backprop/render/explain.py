@@ -94,8 +94,11 @@ def _block(ex: Explanation, block: Block, f: Fmt) -> list[RenderableType]:
     heading = (", ".join(where).capitalize() + ": " if where else "") + count
     parts: list[RenderableType] = []
     if not block.paths:
-        parts.append(Text(f"{heading}: too many to list (more than {MAX_PATHS}). The same sum, "
-                          f"factored as the δ recursion δ_n = f′(z_n) · Σ_c w·δ_c, loss end first:"))
+        why = (f"too many to list (more than {MAX_PATHS})" if block.path_count > MAX_PATHS else
+               "a saturated factor (∞ · 0) cannot be multiplied out")
+        parts.append(Text(f"{heading}: {why}. The same sum, "
+                          f"factored as the δ recursion δ_n = f′(z_n) · Σ_c w·δ_c (a softmax node: "
+                          f"over its group), loss end first:"))
         parts.append(_delta_table(block.deltas, L, f))
         parts.append(Text(f"∂{L}/∂{ex.param} = ∂{L}/∂{pf.numerator} · {pf.label} = "
                           f"{paren(f(block.delta))} · {paren(f(pf.value))} = {f(block.value)}"))
@@ -131,7 +134,14 @@ def _where(ex: Explanation, block: Block) -> str:
 def _delta_table(rows: Sequence[DeltaRow], L: str, f: Fmt) -> Table:
     table = _table(None, "δ", "rule", "with numbers", "value")
     for row in rows:
-        if len(row.terms) > WIDE_SUM:
+        if row.group:  # softmax couples its group: δ_j = h_j·(∂L/∂h_j − Σ_k h_k·∂L/∂h_k)
+            g_j = next(g for name, _, g in row.group if name == row.node)
+            h_j = next(h for name, h, _ in row.group if name == row.node)
+            sym = (f"{row.node}·(∂{L}/∂{row.node} − Σ_k h_k·∂{L}/∂h_k), k over "
+                   + ", ".join(name for name, _, _ in row.group))
+            num = f"{paren(f(h_j))}·({paren(f(g_j))} − (" + " + ".join(
+                f"{paren(f(h))}·{paren(f(g))}" for _, h, g in row.group) + "))"
+        elif len(row.terms) > WIDE_SUM:
             sym = f"{row.local.label} · Σ_c w·∂{L}/∂z_c ({len(row.terms)} terms)"
             num = f"{paren(f(row.local.value))} · Σ …"
         else:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from decimal import ROUND_HALF_UP, Decimal
 
 from backprop.trace import given as _given
 
@@ -13,15 +14,23 @@ def fmt(value: float, decimals: int = 3) -> str:
     figures (``0.000439``), so small gradients never vanish; ``-0.0`` prints as ``0.000``."""
     if not math.isfinite(value):
         return "nan" if math.isnan(value) else ("∞" if value > 0 else "-∞")
-    text = f"{value:.{decimals}f}"
+    text = _half_up(value, decimals)
     if value != 0.0 and float(text) == 0.0:
         magnitude = math.floor(math.log10(abs(value)))
         if magnitude < -12:
             return f"{value:.2e}"
-        return f"{value:.{2 - magnitude}f}"
+        return _half_up(value, 2 - magnitude)
     if float(text) == 0.0:
         return text.lstrip("-")
     return text
+
+
+def _half_up(value: float, decimals: int) -> str:
+    """Round as a textbook does: an exact tie (0.0625 to 3 places) goes up, to 0.063, where
+    Python's format would round it to even. The float's exact binary value decides ties, so
+    2.675 (stored as 2.67499999…) still gives 2.67."""
+    exact = Decimal(value).quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
+    return f"{exact:f}"
 
 
 def given(value: float) -> str:
