@@ -10,9 +10,10 @@ from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
 
-__all__ = ["__version__", "explain", "load", "step"]
+__all__ = ["__version__", "check", "explain", "load", "step"]
 
 if TYPE_CHECKING:
+    from backprop.check import check
     from backprop.engine import run as step
     from backprop.explain import explain
     from backprop.spec import load
@@ -20,7 +21,7 @@ if TYPE_CHECKING:
 # The API is imported on first use (PEP 562), so `backprop --version` or `backprop step`
 # pays only for the modules that command needs: the start-up budget of bench/startup.py.
 _LAZY = {"step": ("backprop.engine", "run"), "explain": ("backprop.explain", "explain"),
-         "load": ("backprop.spec", "load")}
+         "load": ("backprop.spec", "load"), "check": ("backprop.check", "check")}
 
 
 def __getattr__(name: str) -> Any:

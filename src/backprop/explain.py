@@ -83,7 +83,7 @@ def explain(trace: Trace, param: str) -> Explanation:
         raise UsageError(f"{message} (nearest params: {near})", file=net.source_file)
     g = graph(trace)
     memo: dict[str, int] = {}
-    by_name = {n.name: n for n in net.nodes}  # once: Network.node_by_name builds it per call
+    by_name = net.node_by_name
     blocks = []
     for sample in trace.samples:
         for i, use in enumerate(net.uses):

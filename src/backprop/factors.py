@@ -54,17 +54,15 @@ def edge_factor(trace: Trace, consumer: Node, source: str, param: str) -> Factor
 
 
 def param_factor(trace: Trace, sample: SampleTrace, use: Use, node: Node | None = None) -> Factor:
-    """∂z/∂p: the source's value for a weight, ±1 for a bias. A caller that makes many of these
-    passes the use's node: Network.node_by_name builds a new dict on every call."""
+    """∂z/∂p: the source's value for a weight, ±1 for a bias."""
     if node is None:
         node = trace.network.node_by_name[use.node]
+    value = trace.use_value(use, sample)
     if use.source is None:
-        sign = trace.network.bias_sign
-        return Factor(numerator=node.sum, denominator=use.param, template="1" if sign > 0 else "−1",
-                      args=(), value=float(sign))
+        return Factor(numerator=node.sum, denominator=use.param, template="1" if value > 0 else "−1",
+                      args=(), value=value)
     return Factor(numerator=node.sum, denominator=use.param, template="{x}",
-                  args=(("x", use.source, sample.values[use.source]),),
-                  value=sample.values[use.source])
+                  args=(("x", use.source, value),), value=value)
 
 
 @dataclass(frozen=True, slots=True)

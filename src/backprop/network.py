@@ -80,6 +80,7 @@ class Network:
     layered: bool = False  #: written in the layered form
     warnings: tuple[str, ...] = ()  #: located notes on legal but suspicious input (unused params)
     uses: tuple[Use, ...] = field(init=False)  #: every use of every param, edges then bias per node
+    by_name: Mapping[str, Node] = field(init=False, repr=False)  #: node name -> node
 
     def __post_init__(self) -> None:
         uses: list[Use] = []
@@ -88,10 +89,11 @@ class Network:
             if node.bias is not None:
                 uses.append(Use(node.bias, node.name, None))
         object.__setattr__(self, "uses", tuple(uses))
+        object.__setattr__(self, "by_name", MappingProxyType({n.name: n for n in self.nodes}))
 
     @property
     def node_by_name(self) -> Mapping[str, Node]:
-        return {n.name: n for n in self.nodes}
+        return self.by_name
 
     @property
     def multi_sample(self) -> bool:

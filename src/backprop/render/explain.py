@@ -2,33 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from functools import partial
 
 from backprop.explain import MAX_PATHS, Block, DeltaRow, Explanation
-from backprop.render.layout import Group, RenderableType, Table, Text, box
+from backprop.render.layout import Group, RenderableType, Table, Text
 from backprop.render.numbers import fmt, fmt_step, given, paren
-from backprop.trace import Factor
-
-Fmt = Callable[[float], str]
-WIDE_SUM = 6  #: a δ with more terms than this is written Σ, not term by term
-
-
-def _table(title: str | None, *columns: str, right: Sequence[str] = ("value",)) -> Table:
-    table = Table(title=Text(title, style="bold") if title else None, title_justify="left",
-                  box=box.SIMPLE_HEAD, pad_edge=False, show_edge=False)
-    for name in columns:
-        table.add_column(Text(name), justify="right" if name in right else "left",
-                         overflow="fold", no_wrap=name in right)
-    return table
-
-
-def _chain(factors: Sequence[Factor]) -> str:
-    return " · ".join(f.label for f in factors)
-
-
-def _numbers(factors: Sequence[Factor], f: Fmt) -> str:
-    return " · ".join(paren(f(x.value)) for x in factors)
+from backprop.render.tables import WIDE_SUM, Fmt, _chain, _numbers, _table
 
 
 def explain_report(ex: Explanation, decimals: int = 3, notes: Sequence[str] = ()) -> RenderableType:

@@ -22,7 +22,7 @@ def _plain(m: Mapping[str, Any]) -> dict[str, Any]:
 
 def step_dict(trace: Trace) -> dict[str, Any]:
     net = trace.network
-    sums = {n.name: n.sum for n in net.nodes}  # once: node_by_name builds a new dict per call
+    sums = {n.name: n.sum for n in net.nodes}
     return {
         "title": net.title,
         "description": net.description,

@@ -8,7 +8,7 @@ turns them into rich's renderables for a terminal (colour, styles).
 from __future__ import annotations
 
 import textwrap
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 
@@ -179,7 +179,3 @@ def to_rich(doc: Renderable) -> Any:
         return table
 
     return convert(doc)
-
-
-def texts(parts: Iterable[str]) -> list[Text]:
-    return [Text(p) for p in parts]

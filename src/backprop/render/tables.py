@@ -25,9 +25,9 @@ WIDE_SUM = 6  #: a sum with more terms than this is written Σ, not term by term
 Fmt = Callable[[float], str]
 
 
-def _table(title: str, *columns: str, right: Sequence[str] = ("value",)) -> Table:
-    table = Table(title=Text(title, style="bold"), title_justify="left", box=box.SIMPLE_HEAD,
-                  pad_edge=False, show_edge=False)
+def _table(title: str | None, *columns: str, right: Sequence[str] = ("value",)) -> Table:
+    table = Table(title=Text(title, style="bold") if title else None, title_justify="left",
+                  box=box.SIMPLE_HEAD, pad_edge=False, show_edge=False)
     for name in columns:
         table.add_column(Text(name), justify="right" if name in right else "left",
                          overflow="fold", no_wrap=name in right)
