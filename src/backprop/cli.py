@@ -45,15 +45,22 @@ class _Ascii(dict[int, str]):
 TO_ASCII = _Ascii(ASCII)
 
 
+_WARNINGS: list[str] = []  #: said after the command has run, and not at all if it fails
+
+
 class BackpropGroup(click.Group):
     """Turns every BackpropError into exit 2 with one located message on stderr, in one place."""
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
-            return super().invoke(ctx)
+            result = super().invoke(ctx)
         except BackpropError as err:
+            _WARNINGS.clear()  # one message: the error says what matters
             self.say(f"backprop: error: {err}")
             ctx.exit(EXIT_INPUT)
+        except SystemExit:  # check's exit 1: the report was printed, so are its warnings
+            self.warn()
+            raise
         except BrokenPipeError:
             # `backprop step | head -3`: the reader left; say nothing and leave quietly
             _silence_stdout()
@@ -67,6 +74,14 @@ class BackpropGroup(click.Group):
         except KeyboardInterrupt:
             self.say("backprop: interrupted")
             ctx.exit(130)
+        self.warn()
+        return result
+
+    def warn(self) -> None:
+        """The input's warnings (an unused param), once the command has run."""
+        for warning in _WARNINGS:
+            self.say(f"backprop: warning: {warning}")
+        _WARNINGS.clear()
 
     @staticmethod
     def say(message: str) -> None:
@@ -186,8 +201,7 @@ def _load(net: str | None) -> Any:
         network = load(found, display_name=name)
     else:
         network = load(path, display_name=name)
-    for warning in network.warnings:
-        click.echo(f"backprop: warning: {warning}", err=True)
+    _WARNINGS.extend(network.warnings)
     return network
 
 

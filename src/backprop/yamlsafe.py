@@ -24,6 +24,7 @@ MAX_BYTES = 16 * 1024 * 1024
 # Real network and answers files nest about 5 deep; 32 is generous yet far from anything
 # that could exhaust a stack.
 MAX_DEPTH = 32
+MAX_SCALARS = 1_000_000  #: values in one file; beyond this the read alone takes seconds
 
 PathPart = str | int
 
@@ -257,6 +258,7 @@ def _build_nodes(parser: _EventSource, stack: list[_Frame]) -> tuple[object, obj
     shadow: object = None
     top: _Frame | None = None
     documents = 0
+    scalars = 0
 
     while True:
         event = get_event()
@@ -265,6 +267,11 @@ def _build_nodes(parser: _EventSource, stack: list[_Frame]) -> tuple[object, obj
         pos: object
 
         if kind is ScalarEvent:
+            scalars += 1
+            if scalars > MAX_SCALARS:
+                mark = event.start_mark
+                raise _Fail(f"more than {MAX_SCALARS:,} values in one file: too large for a worked "
+                            "example (a 784-128-10 network has about 102,000)", mark.line, mark.column)
             if event.anchor is not None or event.tag is not None:
                 _check_plain_node(event, "scalar")
             text = event.value

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_UP, Context, Decimal
 
 from backprop.trace import given as _given
 
@@ -29,8 +29,13 @@ def _half_up(value: float, decimals: int) -> str:
     """Round as a textbook does: an exact tie (0.0625 to 3 places) goes up, to 0.063, where
     Python's format would round it to even. The float's exact binary value decides ties, so
     2.675 (stored as 2.67499999…) still gives 2.67."""
-    exact = Decimal(value).quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
+    # the context holds every digit a float can have (up to ~1e308 with 15 decimals)
+    exact = Decimal(value).quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP,
+                                    context=_WIDE)
     return f"{exact:f}"
+
+
+_WIDE = Context(prec=400)
 
 
 def given(value: float) -> str:

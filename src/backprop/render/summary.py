@@ -8,22 +8,17 @@ from collections.abc import Iterable, Sequence
 from functools import partial
 
 from backprop.errors import UsageError
-from backprop.factors import count_paths, graph
 from backprop.network import Network, Node
 from backprop.render.layout import Group, RenderableType, Text
 from backprop.render.numbers import fmt, fmt_step, given
 from backprop.render.tables import (
     Fmt,
-    _chain,
-    _delta_row,
     _forward,
+    _gradients,
     _loss,
-    _numbers,
     _row,
     _table,
-    _tag,
     _update,
-    _use_chain,
 )
 from backprop.trace import Trace
 
@@ -125,7 +120,7 @@ def step_summary(trace: Trace, decimals: int = 3, *, params: Sequence[str] = ())
     if large:
         parts += [Text(""), _gradient_summary(trace, f, player)]
     if chosen:
-        parts += [Text(""), _chosen_gradients(trace, f, chosen),
+        parts += [Text(""), _gradients(trace, f, chosen),
                   Text(""), _update(trace, f, chosen)]
     else:
         parts += [Text(""), _largest(trace, f, player)]
@@ -223,44 +218,3 @@ def _update_line(trace: Trace, f: Fmt) -> str:
 
 
 # ---------------------------------------------------------------- chosen params, in full
-
-def _chosen_gradients(trace: Trace, f: Fmt, chosen: Sequence[str]) -> RenderableType:
-    """The rows `step` prints for these params: δ rows for the multi-path nodes they feed, then
-    each use's chain with numbers (and Σ over uses), as in the full gradients table."""
-    net = trace.network
-    L = net.loss.name
-    g = graph(trace)
-    memo: dict[str, int] = {}
-    by_name = {n.name: n for n in net.nodes}
-    wanted = set(chosen)
-    uses_of: dict[str, list[int]] = {}
-    for i, use in enumerate(net.uses):
-        if use.param in wanted:
-            uses_of.setdefault(use.param, []).append(i)
-    fed = {net.uses[i].node for idx in uses_of.values() for i in idx}
-    single = {name: count_paths(g, name, memo) == 1 for name in fed}
-    table = _table("Backward pass: gradients (chosen params)", "gradient", "chain of factors",
-                   "value")
-    for s in trace.samples:
-        for node in reversed(net.nodes):
-            if node.name in fed and not single[node.name] and node.activation.elementwise:
-                _delta_row(table, trace, g, s, node, f)
-    for param in chosen:
-        mine = uses_of.get(param, [])
-        for s in trace.samples:
-            for i in mine:
-                use = net.uses[i]
-                chain = _use_chain(trace, g, s, use, single, by_name[use.node])
-                label = f"∂{L}/∂{param}{_tag(trace, s)}"
-                if len(mine) > 1:
-                    label += f" via {use.node}"
-                _row(table, label, Text(f"{_chain(chain)}\n= {_numbers(chain, f)}"),
-                     f(s.use_grads[i]))
-        if len(mine) * len(trace.samples) > 1:
-            _row(table, Text(f"∂{L}/∂{param}", style="bold"), Text("Σ of the rows above"),
-                 Text(f(trace.gradients[param]), style="bold"))
-        elif not mine:
-            _row(table, f"∂{L}/∂{param}", "unused", f(0.0))
-    return table
-
-

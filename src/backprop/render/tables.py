@@ -204,41 +204,47 @@ def _factors(trace: Trace, f: Fmt) -> Table:
     return table
 
 
-def _gradients(trace: Trace, f: Fmt) -> Table:
+def _gradients(trace: Trace, f: Fmt, params: Sequence[str] | None = None) -> Table:
+    """Each param's ∂L/∂p as its chain of factors with numbers, one row per use and sample, and
+    their Σ; δ rows first for the nodes reached along several paths. `params` chooses some."""
     net = trace.network
+    L = net.loss.name
     g = graph(trace)
     memo: dict[str, int] = {}
-    table = _table("Backward pass: gradients", "gradient", "chain of factors", "value")
-    single = {n.name: count_paths(g, n.name, memo) == 1 for n in net.nodes}
-    # δ rows for nodes reached along several paths: ∂L/∂z = ∂h/∂z · Σ_c ∂z_c/∂h · ∂L/∂z_c
-    for s in trace.samples:
-        for node in reversed(net.nodes):
-            if single[node.name] or not node.activation.elementwise:
-                continue
-            _delta_row(table, trace, g, s, node, f)
+    chosen = list(net.params) if params is None else list(params)
+    wanted = set(chosen)
     # each param's uses, indexed once: looping over every use for every param is quadratic
     uses_of: dict[str, list[int]] = {}
     for i, use in enumerate(net.uses):
-        uses_of.setdefault(use.param, []).append(i)
-    by_name = {n.name: n for n in net.nodes}
-    for param in net.params:
-        rows = 0
+        if use.param in wanted:
+            uses_of.setdefault(use.param, []).append(i)
+    fed = {net.uses[i].node for idx in uses_of.values() for i in idx} if params else {
+        n.name for n in net.nodes}
+    single = {name: count_paths(g, name, memo) == 1 for name in fed}
+    title = "Backward pass: gradients" + ("" if params is None else " (chosen params)")
+    table = _table(title, "gradient", "chain of factors", "value")
+    # δ rows for nodes reached along several paths: ∂L/∂z = ∂h/∂z · Σ_c ∂z_c/∂h · ∂L/∂z_c
+    for s in trace.samples:
+        for node in reversed(net.nodes):
+            if node.name in fed and not single[node.name] and node.activation.elementwise:
+                _delta_row(table, trace, g, s, node, f)
+    by_name = net.node_by_name
+    for param in chosen:
         mine = uses_of.get(param, [])
         for s in trace.samples:
             for i in mine:
                 use = net.uses[i]
-                rows += 1
                 chain = _use_chain(trace, g, s, use, single, by_name[use.node])
-                label = f"∂{net.loss.name}/∂{param}{_tag(trace, s)}"
+                label = f"∂{L}/∂{param}{_tag(trace, s)}"
                 if len(mine) > 1:
                     label += f" via {use.node}"
                 _row(table, label, Text(f"{_chain(chain)}\n= {_numbers(chain, f)}"),
                      f(s.use_grads[i]))
-        if rows > 1:
-            _row(table, Text(f"∂{net.loss.name}/∂{param}", style="bold"),
-                 Text("Σ of the rows above"), Text(f(trace.gradients[param]), style="bold"))
-        elif rows == 0:
-            _row(table, f"∂{net.loss.name}/∂{param}", "unused", f(0.0))
+        if len(mine) * len(trace.samples) > 1:
+            _row(table, Text(f"∂{L}/∂{param}", style="bold"), Text("Σ of the rows above"),
+                 Text(f(trace.gradients[param]), style="bold"))
+        elif not mine:
+            _row(table, f"∂{L}/∂{param}", "unused", f(0.0))
     return table
 
 
