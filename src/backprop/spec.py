@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import difflib
+import re
 import string
-from collections.abc import Iterable, Mapping, Sequence
+import unicodedata
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import Any, NoReturn
@@ -28,13 +30,40 @@ NAME_TEMPLATES = {"input": "x{j}", "sum": "z{layer}_{j}", "node": "h{layer}_{j}"
 TEMPLATE_FIELDS = {"input": {"j"}, "sum": {"layer", "j"}, "node": {"layer", "j"},
                    "weight": {"layer", "j", "k"}, "bias": {"layer", "j"}}
 
+# A worked example is read by a person; these bound what one file may ask of the engine and the
+# tables, so that a hostile file is refused (located, from its sizes alone) instead of running for
+# minutes. A 784-128-10 network (784 inputs, 138 nodes, 101,770 params) is well inside each;
+# at the limits a step takes a few seconds (measured: ~3 s to validate 500,000 params).
+MAX_NODES = 10_000  #: nodes (and, separately, inputs) in one network
+MAX_PARAMS = 500_000  #: params, and weighted terms (edges) over all nodes
+MAX_WORK = 5_000_000  #: samples × (inputs + nodes + edges): the values one step computes
+# Characters a title or description may not hold: control characters other than tab and newline
+# (an ESC would drive the reader's terminal) and the bidirectional overrides that reorder text.
+_BIDI = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
 
 def did_you_mean(word: str, choices: Iterable[str]) -> str:
     """" (did you mean 'sigmoid'?)" when a choice is close, else ""."""
+    if len(word) > 100:  # nothing a person typed as a name; difflib's cost grows with both lengths
+        return ""
     close = difflib.get_close_matches(word, list(choices), n=3, cutoff=0.6)
     if not close:
         return ""
     return " (did you mean " + " or ".join(f"'{c}'" for c in close) + "?)"
+
+
+def _quote(text: object, limit: int = 40) -> str:
+    """User text quoted for a message, cut short: a 10,000-character key must not flood the terminal."""
+    text = str(text)
+    return f"'{text}'" if len(text) <= limit else f"'{text[: limit - 3]}...'"
+
+
+def _listing(names: Iterable[object], limit: int = 8) -> str:
+    """``x1, x2, x3`` or, for many, ``x1, x2, …, x784 (784 in all)``."""
+    items = [str(n) for n in names]
+    if len(items) <= limit:
+        return ", ".join(items)
+    return ", ".join(items[: limit - 1]) + f", …, {items[-1]} ({len(items):,} in all)"
 
 
 def _kind(value: object) -> str:
@@ -43,12 +72,12 @@ def _kind(value: object) -> str:
     if isinstance(value, bool):
         return f"{str(value).lower()} (a boolean)"
     if isinstance(value, str):
-        return f"'{value}' (a string)" if len(value) < 40 else "a string"
+        return f"{_quote(value)} (a string)" if value else "an empty string"
     if isinstance(value, Mapping):
         return "a mapping"
     if isinstance(value, list):
         return "a list"
-    return repr(value)
+    return f"the number {value!r}" if len(repr(value)) <= 40 else "a number"
 
 
 class _Reader:
@@ -59,24 +88,33 @@ class _Reader:
         self.warnings: list[str] = []
 
     def fail(self, path: Path_, message: str) -> NoReturn:
-        raise self.doc.error(path, message, SpecError)
+        err = self.doc.error(path, message, SpecError)
+        # located by the full path, printed with any very long key cut short
+        err.path = tuple(_quote(p)[1:-1] if isinstance(p, str) else p for p in path)
+        raise err
 
     def warn(self, path: Path_, message: str) -> None:
         self.warnings.append(str(self.doc.error(path, message, SpecError)))
 
     def mapping(self, value: object, path: Path_, what: str) -> Mapping[str, Any]:
         if not isinstance(value, Mapping):
-            self.fail(path, f"expected {what} (a mapping of name: value), found {_kind(value)}")
+            self.fail(path, f"expected a mapping for {what}, found {_kind(value)}")
         return value
 
     def sequence(self, value: object, path: Path_, what: str) -> Sequence[Any]:
         if not isinstance(value, list):
-            self.fail(path, f"expected {what} (a list), found {_kind(value)}")
+            self.fail(path, f"expected {what}, found {_kind(value)}")
         return value
 
     def number(self, value: object, path: Path_) -> float:
         if isinstance(value, bool) or not isinstance(value, int | float):
-            hint = " (quoted numbers are strings: remove the quotes)" if _looks_numeric(value) else ""
+            hint = ""
+            if isinstance(value, str) and self.doc.raw(path) is None:  # written in quotes
+                if _DECIMAL.fullmatch(value.strip()):
+                    hint = " (quoted numbers are strings: remove the quotes)"
+            elif isinstance(value, str) and value[:1] in "0123456789+-.":
+                # YAML 1.1's 0x1F, 0o17, 1_000, 1:30 and dates are text here
+                hint = " (write numbers in plain decimal: 31, -0.5, 1e-3)"
             self.fail(path, f"expected a number, found {_kind(value)}{hint}")
         return float(value)
 
@@ -86,30 +124,40 @@ class _Reader:
         return value
 
     def name(self, value: object, path: Path_, what: str) -> str:
-        if not isinstance(value, str) or not value.isidentifier():
+        if not isinstance(value, str):
             self.fail(path, f"expected {what}: a name (a letter or _, then letters, digits or _), "
                             f"found {_kind(value)}")
+        if not value.isidentifier():
+            self.fail(path, f"{_quote(value)} cannot be {what}: a name is a letter or _, then "
+                            f"letters, digits or _")
         return value
 
     def keys(self, table: Mapping[str, Any], path: Path_, allowed: Sequence[str], what: str) -> None:
         for key in table:
             if key not in allowed:
-                self.fail((*path, key), f"unknown key '{key}' in {what}{did_you_mean(key, allowed)}"
+                self.fail((*path, key), f"unknown key {_quote(key)} in {what}{did_you_mean(key, allowed)}"
                                         f" (allowed: {', '.join(allowed)})")
+
+    def free_text(self, value: object, path: Path_, what: str) -> str:
+        """A title or description: text as written (a number keeps its source spelling), with no
+        character that could drive the terminal it is printed on."""
+        if isinstance(value, bool) or not isinstance(value, str | int | float):
+            self.fail(path, f"expected {what} (text), found {_kind(value)}")
+        text = value if isinstance(value, str) else (self.doc.raw(path) or str(value))
+        for i, char in enumerate(text):
+            if char in _BIDI or (unicodedata.category(char) == "Cc" and char not in "\t\n"):
+                self.fail(path, f"{what} holds the control character U+{ord(char):04X} at "
+                                f"character {i + 1}; only printable text, tabs and newlines are "
+                                f"allowed")
+        return text
 
     def names(self, table: Mapping[str, Any], path: Path_, what: str) -> None:
         for key in table:
             self.name(key, (*path, key), what)
 
 
-def _looks_numeric(value: object) -> bool:
-    if not isinstance(value, str):
-        return False
-    try:
-        float(value)
-    except ValueError:
-        return False
-    return True
+# a decimal number as YAML 1.2 writes it (what yamlsafe reads as a number when it is unquoted)
+_DECIMAL = re.compile(r"[-+]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][-+]?[0-9]+)?")
 
 
 def load(source: str | Path, *, text: str | None = None, display_name: str | None = None
@@ -127,20 +175,27 @@ def parse(doc: Document) -> Network:
     if root is None:
         r.fail((), "the file is empty; a network file needs inputs, params, nodes (or layers), "
                     "targets, loss and learning_rate")
-    top = r.mapping(root, (), "a network file")
+    top = r.mapping(root, (), "the network file (inputs, params, nodes, targets, …)")
     if "layers" in top and "nodes" in top:
         r.fail(("layers",), "a network has either 'nodes' (graph form) or 'layers' (layered "
                             "form), not both")
     if "layers" in top:
+        for key in ("params", "nodes"):
+            if key in top:
+                r.fail((key,), f"'{key}' belongs to the graph form; a layered file (with 'layers') "
+                               f"gives its weights and biases in the layers")
         r.keys(top, (), LAYERED_KEYS, "a layered network file")
         net = _layered(r, top)
     elif "nodes" in top:
+        if "names" in top:
+            r.fail(("names",), "'names' belongs to the layered form (with 'layers'); in the graph "
+                               "form every name is written out")
         r.keys(top, (), GRAPH_KEYS, "a network file")
         net = _graph(r, top)
     else:
         r.keys(top, (), (*GRAPH_KEYS, "layers", "names"), "a network file")
         r.fail((), "missing 'nodes' (graph form) or 'layers' (layered form)")
-    return replace(net, warnings=tuple(r.warnings))
+    return net
 
 
 # ---------------------------------------------------------------- keys both forms share
@@ -149,8 +204,7 @@ def _common(r: _Reader, top: Mapping[str, Any]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for key in ("title", "description"):
         if top.get(key) is not None:
-            value = top[key]
-            out[key] = value if isinstance(value, str) else str(value)
+            out[key] = r.free_text(top[key], (key,), f"the {key}")
     if "learning_rate" not in top:
         r.fail((), "missing 'learning_rate' (η > 0 for the update p ← p − η·∂L/∂p)")
     eta = r.number(top["learning_rate"], ("learning_rate",))
@@ -159,8 +213,9 @@ def _common(r: _Reader, top: Mapping[str, Any]) -> dict[str, Any]:
     out["learning_rate"] = eta
     sign = top.get("bias_sign", "plus")
     if sign not in ("plus", "minus"):
+        hint = did_you_mean(sign, ("plus", "minus")) if isinstance(sign, str) else ""
         r.fail(("bias_sign",), f"expected 'plus' (z = Σwx + b) or 'minus' (z = Σwx − b), "
-                               f"found {_kind(sign)}")
+                               f"found {_kind(sign)}{hint}")
     out["bias_sign"] = 1 if sign == "plus" else -1
     out["loss"] = _loss(r, top)
     return out
@@ -182,14 +237,17 @@ def _loss(r: _Reader, top: Mapping[str, Any]) -> LossSpec:
             name = r.name(raw["name"], ("loss", "name"), "the loss's display name")
         if "reduction" in raw:
             reduction = raw["reduction"]
-            if reduction not in REDUCTIONS:
-                r.fail(("loss", "reduction"), f"unknown reduction {_kind(reduction)} "
+            if not isinstance(reduction, str) or reduction not in REDUCTIONS:
+                shown = (_quote(reduction) + did_you_mean(reduction, REDUCTIONS)
+                         if isinstance(reduction, str) else _kind(reduction))
+                r.fail(("loss", "reduction"), f"unknown reduction {shown} "
                                               f"(allowed: {', '.join(REDUCTIONS)})")
     else:
         kind = raw
-    if not isinstance(kind, str) or kind not in LOSSES:
-        word = kind if isinstance(kind, str) else ""
-        r.fail(path, f"unknown loss {_kind(kind)}{did_you_mean(word, LOSSES)} "
+    if not isinstance(kind, str):
+        r.fail(path, f"expected the loss's kind (one of {', '.join(LOSSES)}), found {_kind(kind)}")
+    if kind not in LOSSES:
+        r.fail(path, f"unknown loss {_quote(kind)}{did_you_mean(kind, LOSSES)} "
                      f"(allowed: {', '.join(LOSSES)})")
     loss = LOSSES[kind]
     return LossSpec(loss=loss, name=name, reduction=reduction or loss.default_reduction)
@@ -207,9 +265,11 @@ def _activation(r: _Reader, raw: object, path: Path_, default_group: str) -> Act
     else:
         word = raw
     allowed = [*ACTIVATIONS, *ALIASES]
-    if not isinstance(word, str) or ALIASES.get(word, word) not in ACTIVATIONS:
-        text = word if isinstance(word, str) else ""
-        r.fail(path, f"unknown activation {_kind(word)}{did_you_mean(text, allowed)} "
+    if not isinstance(word, str):
+        r.fail(path, f"expected an activation name or {{name: …, slope: …}}, found {_kind(word)} "
+                     f"(allowed names: {', '.join(allowed)})")
+    if ALIASES.get(word, word) not in ACTIVATIONS:
+        r.fail(path, f"unknown activation {_quote(word)}{did_you_mean(word, allowed)} "
                      f"(allowed: {', '.join(allowed)})")
     act = ACTIVATIONS[ALIASES.get(word, word)]
     base = path[:-1] if options else path
@@ -237,7 +297,7 @@ def _frozen(r: _Reader, top: Mapping[str, Any], params: Mapping[str, float]) -> 
         name = r.name(item, ("frozen", i), "a param name")
         if name not in params:
             r.fail(("frozen", i), f"unknown param '{name}'{did_you_mean(name, params)}; "
-                                  f"'frozen' lists params")
+                                  f"'frozen' lists params ({_listing(params)})")
     return frozenset(items)
 
 
@@ -247,15 +307,22 @@ def _graph(r: _Reader, top: Mapping[str, Any]) -> Network:
     common = _common(r, top)
     if "params" not in top:
         r.fail((), "missing 'params' (every weight and bias: name -> value)")
-    raw_params = r.mapping(top["params"], ("params",), "params")
+    raw_params = r.mapping(top["params"], ("params",), "params (name -> value)")
+    if len(raw_params) > MAX_PARAMS:
+        r.fail(("params",), f"{len(raw_params):,} params, more than the {MAX_PARAMS:,} a network "
+                            f"file may have")
     r.names(raw_params, ("params",), "a param name")
     params = {k: r.number(v, ("params", k)) for k, v in raw_params.items()}
     samples_raw = _sample_tables(r, top)
-    first_inputs = r.mapping(samples_raw[0][0], samples_raw[0][1], "inputs")
-    r.names(first_inputs, samples_raw[0][1], "an input name")
+    ipath = samples_raw[0][1]
+    first_inputs = r.mapping(samples_raw[0][0], ipath, "inputs (name -> value)")
+    if len(first_inputs) > MAX_NODES:
+        r.fail(ipath, f"{len(first_inputs):,} inputs, more than the {MAX_NODES:,} a network file "
+                      f"may have")
+    r.names(first_inputs, ipath, "an input name")
     inputs = tuple(first_inputs)
     if not inputs:
-        r.fail(samples_raw[0][1], "no inputs: a network needs at least one")
+        r.fail(ipath, "no inputs: a network needs at least one")
 
     taken: dict[str, str] = {}
 
@@ -265,17 +332,22 @@ def _graph(r: _Reader, top: Mapping[str, Any]) -> Network:
         taken[name] = what
 
     for name in inputs:
-        claim(name, "an input", ("inputs", name))
+        claim(name, "an input", (*ipath, name))
     for name in params:
         claim(name, "a param", ("params", name))
 
-    raw_nodes = r.mapping(top["nodes"], ("nodes",), "nodes")
+    raw_nodes = r.mapping(top["nodes"], ("nodes",), "nodes (name -> {from: …, activation: …})")
     if not raw_nodes:
         r.fail(("nodes",), "no nodes: a network needs at least one")
+    if len(raw_nodes) > MAX_NODES:
+        r.fail(("nodes",), f"{len(raw_nodes):,} nodes, more than the {MAX_NODES:,} a network file "
+                           f"may have")
     nodes: list[Node] = []
-    defined = list(inputs)
+    defined = set(inputs)
+    earlier: list[str] = []  # node names in order, for messages
     later = set(raw_nodes)
     used: set[str] = set()
+    n_edges = 0
     for name, spec in raw_nodes.items():
         path: Path_ = ("nodes", name)
         r.name(name, path, "a node name")
@@ -285,7 +357,11 @@ def _graph(r: _Reader, top: Mapping[str, Any]) -> Network:
         r.keys(spec, path, NODE_KEYS, f"node '{name}'")
         if "from" not in spec:
             r.fail(path, "missing 'from' (source -> param, e.g. {x1: w1, x2: w3})")
-        sources = r.mapping(spec["from"], (*path, "from"), "'from'")
+        sources = r.mapping(spec["from"], (*path, "from"), "'from' (source -> param)")
+        n_edges += len(sources)
+        if n_edges > MAX_PARAMS:
+            r.fail((*path, "from"), f"more than {MAX_PARAMS:,} weighted terms in all, the most a "
+                                    f"network file may have")
         edges = []
         for src, param in sources.items():
             epath: Path_ = (*path, "from", src)
@@ -295,10 +371,9 @@ def _graph(r: _Reader, top: Mapping[str, Any]) -> Network:
                 r.fail(epath, f"'{src}' is a later node; nodes are listed in computation order, "
                               f"so '{name}' can only use inputs and earlier nodes")
             if src not in defined:
-                r.fail(epath, f"unknown source '{src}'{did_you_mean(str(src), defined)} "
-                              f"(inputs: {', '.join(inputs)}"
-                              + (f"; earlier nodes: {', '.join(defined[len(inputs):])})"
-                                 if len(defined) > len(inputs) else ")"))
+                r.fail(epath, f"unknown source {_quote(src)}{did_you_mean(src, [*inputs, *earlier])} "
+                              f"(inputs: {_listing(inputs)}"
+                              + (f"; earlier nodes: {_listing(earlier)})" if earlier else ")"))
             pname = _param_ref(r, param, epath, params)
             used.add(pname)
             edges.append(Edge(src, pname))
@@ -312,12 +387,13 @@ def _graph(r: _Reader, top: Mapping[str, Any]) -> Network:
         claim(sum_name, f"the sum of node '{name}'", (*path, "sum"))
         act = _activation(r, spec.get("activation", "identity"), (*path, "activation"), "softmax")
         nodes.append(Node(name, sum_name, tuple(edges), bias, act))
-        defined.append(name)
+        defined.add(name)
+        earlier.append(name)
 
     for pname in params:
         if pname not in used:
             r.warn(("params", pname), f"param '{pname}' is defined but never used")
-    samples, outputs = _samples_graph(r, samples_raw, inputs, nodes)
+    samples, outputs = _samples_graph(r, samples_raw, inputs, nodes, common["loss"].loss.kind)
     return _finish(r, top, common, inputs, params, tuple(nodes), outputs, samples, layered=False)
 
 
@@ -356,8 +432,16 @@ def _sample_tables(r: _Reader, top: Mapping[str, Any]) -> list[tuple[Any, Path_,
     return [(top["inputs"], ("inputs",), top["targets"], ("targets",))]
 
 
+def _target(r: _Reader, value: object, path: Path_, kind: str) -> float:
+    """One target value; bce and cross-entropy compare it with a probability, so it must be one."""
+    t = r.number(value, path)
+    if kind in ("bce", "cross_entropy") and not 0.0 <= t <= 1.0:
+        r.fail(path, f"{kind} needs targets between 0 and 1 (probabilities), found {t:g}")
+    return t
+
+
 def _samples_graph(r: _Reader, raw: list[tuple[Any, Path_, Any, Path_]], inputs: tuple[str, ...],
-                   nodes: Sequence[Node]) -> tuple[tuple[Sample, ...], tuple[str, ...]]:
+                   nodes: Sequence[Node], kind: str) -> tuple[tuple[Sample, ...], tuple[str, ...]]:
     consumed = {e.source for n in nodes for e in n.edges}
     order = {n.name: i for i, n in enumerate(nodes)}
     first_targets = r.mapping(raw[0][2], raw[0][3], "targets (output node -> target)")
@@ -367,63 +451,92 @@ def _samples_graph(r: _Reader, raw: list[tuple[Any, Path_, Any, Path_]], inputs:
         tpath: Path_ = (*raw[0][3], name)
         if name not in order:
             what = "an input" if name in inputs else "not a node"
-            r.fail(tpath, f"'{name}' is {what}; targets name output nodes"
-                          f"{did_you_mean(str(name), order)}")
+            r.fail(tpath, f"{_quote(name)} is {what}; targets name output nodes"
+                          f"{did_you_mean(name, order)}")
         if name in consumed:
             r.fail(tpath, f"'{name}' feeds other nodes, so it is not an output; targets name "
                           f"output nodes")
     outputs = tuple(sorted(first_targets, key=order.__getitem__))
+    input_set, output_set = set(inputs), set(outputs)
     samples = []
     for i, (ins, ipath, tgs, tpath_) in enumerate(raw):
         ins = r.mapping(ins, ipath, "inputs (name -> value)")
         tgs = r.mapping(tgs, tpath_, "targets (output node -> target)")
-        if tuple(ins) != inputs and set(ins) != set(inputs):
-            r.fail(ipath, f"sample {i + 1} has inputs {', '.join(map(str, ins)) or 'none'}, "
-                          f"but sample 1 has {', '.join(inputs)}")
-        if set(tgs) != set(outputs):
-            r.fail(tpath_, f"sample {i + 1} has targets for {', '.join(map(str, tgs)) or 'none'}, "
-                           f"but sample 1 has {', '.join(outputs)}")
+        if set(ins) != input_set:
+            r.fail(ipath, f"sample {i + 1} has inputs {_listing(map(_quote, ins)) or 'none'}, "
+                          f"but sample 1 has {_listing(inputs)}")
+        if set(tgs) != output_set:
+            r.fail(tpath_, f"sample {i + 1} has targets for {_listing(map(_quote, tgs)) or 'none'}, "
+                           f"but sample 1 has {_listing(outputs)}")
         values = {n: r.number(ins[n], (*ipath, n)) for n in inputs}
-        targets = {n: r.number(tgs[n], (*tpath_, n)) for n in outputs}
+        targets = {n: _target(r, tgs[n], (*tpath_, n), kind) for n in outputs}
         samples.append(Sample(frozen_map(values), frozen_map(targets)))
     return tuple(samples), outputs
 
 
 def _finish(r: _Reader, top: Mapping[str, Any], common: dict[str, Any], inputs: tuple[str, ...],
             params: dict[str, float], nodes: tuple[Node, ...], outputs: tuple[str, ...],
-            samples: tuple[Sample, ...], *, layered: bool,
-            target_path: Path_ = ("targets",)) -> Network:
+            samples: tuple[Sample, ...], *, layered: bool) -> Network:
     loss: LossSpec = common["loss"]
     _check_softmax(r, nodes, layered)
     by_name = {n.name: n for n in nodes}
-    tpath = ("samples",) if "samples" in top else target_path
-    if loss.loss.kind in ("bce", "cross_entropy"):
-        for i, sample in enumerate(samples):
-            for name, t in sample.targets.items():
-                if not 0.0 <= t <= 1.0:
-                    r.fail(tpath, f"{loss.loss.kind} needs targets between 0 and 1, but the target "
-                                  f"of '{name}' in sample {i + 1} is {t:g}")
+    sums = {n.sum for n in nodes}
+    if loss.name in inputs or loss.name in params or loss.name in by_name or loss.name in sums:
+        what = ("an input" if loss.name in inputs else "a param" if loss.name in params
+                else "a node" if loss.name in by_name else "a sum")
+        where = ("loss", "name") if isinstance(top.get("loss"), Mapping) else ("loss",)
+        r.fail(where, f"the loss is named '{loss.name}', which is already {what}; every name in "
+                      f"a network is unique (give the loss another name: {{kind: "
+                      f"{loss.loss.kind}, name: E}})")
+    work = len(samples) * (len(inputs) + len(nodes) + sum(len(n.edges) for n in nodes))
+    if work > MAX_WORK:
+        r.fail(("samples",) if "samples" in top else (),
+               f"{len(samples):,} samples × {work // len(samples):,} values and terms each is "
+               f"{work:,}, more than the {MAX_WORK:,} one worked step may compute")
     if loss.loss.kind == "bce":
         for name in outputs:
             act = by_name[name].activation.name
             if act in ("identity", "relu", "leaky_relu", "softplus", "tanh"):
-                r.fail(tpath, f"bce needs outputs between 0 and 1, but '{name}' has activation "
-                              f"{act}, whose values are not; use sigmoid")
+                r.fail(_activation_path(by_name[name], layered),
+                       f"bce needs outputs between 0 and 1, but output '{name}' has activation "
+                       f"{act}, whose values are not; use sigmoid")
     if loss.loss.kind == "cross_entropy":
         groups = {by_name[o].activation.group if by_name[o].activation.name == "softmax" else None
                   for o in outputs}
-        members = {n.name for n in nodes if n.activation.name == "softmax"
-                   and n.activation.group in groups}
-        if None in groups or len(groups) != 1 or members != set(outputs):
-            r.fail(("loss",), "cross_entropy needs the outputs to be exactly one softmax group "
-                              f"(outputs: {', '.join(outputs)}); give them activation: softmax")
+        members = [n.name for n in nodes if n.activation.name == "softmax"
+                   and n.activation.group in groups]
+        if None in groups:
+            other = next(o for o in outputs if by_name[o].activation.name != "softmax")
+            r.fail(_activation_path(by_name[other], layered),
+                   f"cross_entropy needs the outputs to be one softmax group, but output "
+                   f"'{other}' has activation {by_name[other].activation.name}; give every "
+                   f"output activation: softmax")
+        if len(groups) != 1:
+            by_group: dict[str | None, list[str]] = {}
+            for o in outputs:
+                by_group.setdefault(by_name[o].activation.group, []).append(o)
+            r.fail(("loss",), "cross_entropy needs the outputs to be exactly one softmax group, but "
+                              f"they are in {len(by_group)}: " + "; ".join(
+                                  f"group '{g}' holds {_listing(m)}" for g, m in by_group.items()))
+        extra = [m for m in members if m not in set(outputs)]
+        if extra:
+            r.fail(("loss",), f"cross_entropy needs the outputs to be exactly one softmax group, but "
+                              f"the group also holds '{extra[0]}', which has no target; give every "
+                              f"member a target")
     frozen = _frozen(r, top, params)
     return Network(
         title=common.get("title"), description=common.get("description"),
         inputs=inputs, params=frozen_map(params), nodes=nodes, outputs=outputs,
         samples=samples, loss=loss, learning_rate=common["learning_rate"], frozen=frozen,
         bias_sign=common["bias_sign"], source_file=r.doc.filename, layered=layered,
+        warnings=tuple(r.warnings),
     )
+
+
+def _activation_path(node: Node, layered: bool) -> Path_:
+    if layered and node.layer is not None:
+        return ("layers", node.layer - 1, "activation")
+    return ("nodes", node.name, "activation")
 
 
 def _check_softmax(r: _Reader, nodes: Sequence[Node], layered: bool) -> None:
@@ -437,52 +550,134 @@ def _check_softmax(r: _Reader, nodes: Sequence[Node], layered: bool) -> None:
     for i, node in enumerate(nodes):
         for edge in node.edges:
             if edge.source in group_of and last[group_of[edge.source]] > i:
-                path: Path_ = ("layers",) if layered else ("nodes", node.name, "from", edge.source)
+                path: Path_ = (("layers", node.layer - 1, "activation")
+                               if layered and node.layer is not None
+                               else ("nodes", node.name, "from", edge.source))
                 r.fail(path, f"'{node.name}' uses softmax output '{edge.source}' before the rest "
                              f"of its group is computed; list the whole group first")
 
 
 # ---------------------------------------------------------------- layered form
 
+_FIELD_LIMIT = 64  #: characters in a name template; names are read by people, and each is made many times
+
+
 def _templates(r: _Reader, top: Mapping[str, Any]) -> dict[str, str]:
     templates = dict(NAME_TEMPLATES)
     if top.get("names") is None:
         return templates
-    given = r.mapping(top["names"], ("names",), "name templates")
+    given = r.mapping(top["names"], ("names",), "'names' (input, sum, node, weight or bias -> template)")
     r.keys(given, ("names",), tuple(NAME_TEMPLATES), "'names'")
     for key, value in given.items():
         path: Path_ = ("names", key)
         text = r.text(value, path, "a name template such as \"w{layer}_{j}{k}\"")
+        allowed = ", ".join("{" + f + "}" for f in sorted(TEMPLATE_FIELDS[key]))
+        if len(text) > _FIELD_LIMIT:
+            r.fail(path, f"the {key} template is {len(text):,} characters long; at most "
+                         f"{_FIELD_LIMIT} are allowed")
         try:
-            fields = {f for _, f, _, _ in string.Formatter().parse(text) if f is not None}
+            parts = list(string.Formatter().parse(text))
         except ValueError as err:
-            r.fail(path, f"bad template '{text}': {err}")
-        bad = fields - TEMPLATE_FIELDS[key]
-        if bad:
-            r.fail(path, f"template '{text}' uses {{{sorted(bad)[0]}}}; a {key} template may use "
-                         + ", ".join("{" + f + "}" for f in sorted(TEMPLATE_FIELDS[key])))
+            r.fail(path, f"bad template {_quote(text)}: {err} (write a literal brace as "
+                         f"{{{{ or }}}}; {_an(key)} template may use {allowed})")
+        # Only plain {layer}, {j}, {k}: a conversion (!r), a format spec (:>5), an attribute
+        # (.__class__) or an index ([0]) is refused before anything is formatted.
+        for _, field_name, spec, conversion in parts:
+            if field_name is None:
+                continue
+            if field_name not in TEMPLATE_FIELDS[key] or spec or conversion:
+                written = ("{" + field_name + (f"!{conversion}" if conversion else "")
+                           + (f":{spec}" if spec else "") + "}")
+                r.fail(path, f"template {_quote(text)} uses {_quote(written)}; {_an(key)} template "
+                             f"may use only {allowed}, written plainly")
         templates[key] = text
     return templates
 
 
-def _generate(r: _Reader, templates: Mapping[str, str], key: str, taken: dict[str, str],
-              **fields: int) -> str:
-    name = templates[key].format(**fields)
-    if not name.isidentifier():
-        r.fail(("names", key), f"template '{templates[key]}' generates '{name}', which is not a "
-                               f"name (a letter or _, then letters, digits or _)")
-    what = f"the {key} with " + ", ".join(f"{k}={v}" for k, v in fields.items())
-    if name in taken:
-        r.fail(("names", key) if key in (r.doc.root or {}).get("names", {}) else ("names",),
-               f"template '{templates[key]}' generates '{name}' for {what}, "
-               f"but '{name}' is already {taken[name]}; the generated names must be unique")
-    taken[name] = what
-    return name
+class _Namer:
+    """The layered form's generated names (FORMAT §1.2), each checked to be a name and unique.
+
+    Names are made a row at a time (a 784-128-10 network makes ~100,000), so only the name and its
+    kind are kept; which indices made a clashing name is worked out again only for the message.
+    """
+
+    def __init__(self, r: _Reader, templates: Mapping[str, str], given: object) -> None:
+        self.r = r
+        self.templates = templates
+        self.given = given if isinstance(given, Mapping) else {}
+        self.taken: dict[str, str] = {}  # name -> the key ("weight", …) whose template made it
+        # every batch's kind and how to list its fields again: expanded only for a clash's message
+        self.batches: list[tuple[str, Callable[[], list[dict[str, int]]]]] = []
+
+    def inputs(self, n: int) -> list[str]:
+        fmt = self.templates["input"].format
+        return self._check("input", [fmt(j=j) for j in range(1, n + 1)],
+                           lambda: [{"j": j} for j in range(1, n + 1)])
+
+    def weights(self, layer: int, j: int, n: int) -> list[str]:
+        """Row j's weight names, k = 1…n."""
+        fmt = self.templates["weight"].format
+        return self._check("weight", [fmt(layer=layer, j=j, k=k) for k in range(1, n + 1)],
+                           lambda: [{"layer": layer, "j": j, "k": k} for k in range(1, n + 1)])
+
+    def one(self, key: str, layer: int, j: int) -> str:
+        """The bias, sum or node name of node j of `layer`."""
+        fields = {"layer": layer, "j": j}
+        return self._check(key, [self.templates[key].format(**fields)], lambda: [fields])[0]
+
+    def _check(self, key: str, names: list[str], fields: Callable[[], list[dict[str, int]]]
+               ) -> list[str]:
+        if not all(map(str.isidentifier, names)):
+            bad = next(n for n in names if not n.isidentifier())
+            self.r.fail(self._path(key), f"template {_quote(self.templates[key])} generates "
+                                         f"{_quote(bad)}, which is not a name (a letter or _, then "
+                                         f"letters, digits or _)")
+        taken = self.taken
+        self.batches.append((key, fields))
+        if len(names) == 1 and names[0] not in taken:
+            taken[names[0]] = key
+            return names
+        if len(set(names)) != len(names) or not taken.keys().isdisjoint(names):
+            for name, f in zip(names, fields(), strict=True):
+                if name in taken:
+                    self._collide(key, name, f)
+                taken[name] = key
+        taken.update(dict.fromkeys(names, key))
+        return names
+
+    def _path(self, key: str) -> Path_:
+        return ("names", key) if key in self.given else ("names",)
+
+    def _collide(self, key: str, name: str, fields: Mapping[str, int]) -> NoReturn:
+        other_key = self.taken[name]
+        fmt = self.templates[other_key].format
+        other = next(f for k, batch in self.batches if k == other_key
+                     for f in batch() if fmt(**f) == name)
+        self.r.fail(self._path(key),
+                    f"template {_quote(self.templates[key])} generates '{name}' for "
+                    f"{_what(key, fields)}, but '{name}' is already {_what(other_key, other)}; "
+                    f"the generated names must be unique")
+
+
+def _an(word: str) -> str:
+    return f"an {word}" if word[:1] in "aeiou" else f"a {word}"
+
+
+def _what(key: str, fields: Mapping[str, int]) -> str:
+    return f"the {key} with " + ", ".join(f"{k}={v}" for k, v in fields.items())
+
+
+def _numbers(r: _Reader, values: Sequence[Any], path: Path_) -> list[float]:
+    """A list of numbers, checked in one pass; the slow, located path only when one is not."""
+    if all(type(v) is float or type(v) is int for v in values):
+        return list(map(float, values))
+    return [r.number(v, (*path, i)) for i, v in enumerate(values)]
 
 
 def _layered(r: _Reader, top: Mapping[str, Any]) -> Network:
     common = _common(r, top)
-    templates = _templates(r, top)
+    kind = common["loss"].loss.kind
+    namer = _Namer(r, _templates(r, top), top.get("names"))
     layers = r.sequence(top["layers"], ("layers",), "a list of layers")
     if not layers:
         r.fail(("layers",), "no layers: give at least one {activation, weights, biases}")
@@ -490,8 +685,10 @@ def _layered(r: _Reader, top: Mapping[str, Any]) -> Network:
     first = r.sequence(raw[0][0], raw[0][1], "a list of input values")
     if not first:
         r.fail(raw[0][1], "no inputs: a network needs at least one")
-    taken: dict[str, str] = {}
-    inputs = tuple(_generate(r, templates, "input", taken, j=j) for j in range(1, len(first) + 1))
+    if len(first) > MAX_NODES:
+        r.fail(raw[0][1], f"{len(first):,} inputs, more than the {MAX_NODES:,} a network file "
+                          f"may have")
+    inputs = tuple(namer.inputs(len(first)))
     params: dict[str, float] = {}
     nodes: list[Node] = []
     previous = list(inputs)
@@ -502,9 +699,16 @@ def _layered(r: _Reader, top: Mapping[str, Any]) -> Network:
         r.keys(layer, path, LAYER_KEYS, "a layer")
         if "weights" not in layer:
             r.fail(path, "missing 'weights' (row j: the weights into node j)")
-        rows = r.sequence(layer["weights"], (*path, "weights"), "a list of rows")
+        rows = r.sequence(layer["weights"], (*path, "weights"), "a list of rows, one per node")
         if not rows:
             r.fail((*path, "weights"), "no rows: a layer needs at least one node")
+        if len(nodes) + len(rows) > MAX_NODES:
+            r.fail((*path, "weights"), f"{len(rows):,} rows (nodes) here make "
+                                       f"{len(nodes) + len(rows):,} nodes, more than the "
+                                       f"{MAX_NODES:,} a network file may have")
+        if len(params) + len(rows) * (len(previous) + 1) > MAX_PARAMS:
+            r.fail((*path, "weights"), f"{len(rows):,} rows of {len(previous):,} weights here make "
+                                       f"more than the {MAX_PARAMS:,} params a network file may have")
         biases = None
         if layer.get("biases") is not None:
             biases = r.sequence(layer["biases"], (*path, "biases"), "a list of biases")
@@ -516,22 +720,20 @@ def _layered(r: _Reader, top: Mapping[str, Any]) -> Network:
         current = []
         for j, row in enumerate(rows, start=1):
             rpath: Path_ = (*path, "weights", j - 1)
-            row = r.sequence(row, rpath, f"row {j}: the weights into node {j}")
+            row = r.sequence(row, rpath, f"a list for row {j}, the weights into node {j}")
             if len(row) != len(previous):
                 r.fail(rpath, f"row {j} has {len(row)} weights, but the layer before has "
                               f"{len(previous)} {'inputs' if li == 0 else 'nodes'}")
-            edges = []
-            for k, value in enumerate(row, start=1):
-                wname = _generate(r, templates, "weight", taken, layer=lnum, j=j, k=k)
-                params[wname] = r.number(value, (*rpath, k - 1))
-                edges.append(Edge(previous[k - 1], wname))
+            wnames = namer.weights(lnum, j, len(previous))
+            params.update(zip(wnames, _numbers(r, row, rpath), strict=True))
             bias = None
             if biases is not None:
-                bias = _generate(r, templates, "bias", taken, layer=lnum, j=j)
+                bias = namer.one("bias", lnum, j)
                 params[bias] = r.number(biases[j - 1], (*path, "biases", j - 1))
-            sname = _generate(r, templates, "sum", taken, layer=lnum, j=j)
-            nname = _generate(r, templates, "node", taken, layer=lnum, j=j)
-            nodes.append(Node(nname, sname, tuple(edges), bias, act, layer=lnum))
+            sname = namer.one("sum", lnum, j)
+            nname = namer.one("node", lnum, j)
+            edges = tuple(map(Edge, previous, wnames))
+            nodes.append(Node(nname, sname, edges, bias, act, layer=lnum))
             current.append(nname)
         previous = current
     outputs = tuple(previous)
@@ -544,8 +746,9 @@ def _layered(r: _Reader, top: Mapping[str, Any]) -> Network:
                           + (f" (sample 1 has {len(inputs)})" if i else ""))
         if len(tgs) != len(outputs):
             r.fail(tpath, f"{len(tgs)} targets, but the last layer has {len(outputs)} nodes")
-        values = {n: r.number(v, (*ipath, j)) for j, (n, v) in enumerate(zip(inputs, ins, strict=True))}
-        targets = {n: r.number(v, (*tpath, j)) for j, (n, v) in enumerate(zip(outputs, tgs, strict=True))}
+        values = dict(zip(inputs, _numbers(r, ins, ipath), strict=True))
+        targets = {n: _target(r, v, (*tpath, j), kind)
+                   for j, (n, v) in enumerate(zip(outputs, tgs, strict=True))}
         samples.append(Sample(frozen_map(values), frozen_map(targets)))
     return _finish(r, top, common, inputs, params, tuple(nodes), outputs, tuple(samples),
                    layered=True)
