@@ -13,7 +13,7 @@ from click.testing import CliRunner
 
 from backprop import load, step
 from backprop.cli import cli
-from backprop.render.numbers import fmt
+from backprop.notation import fmt
 from conftest import NETWORKS, ROOT
 
 SATURATED = """

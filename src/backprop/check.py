@@ -15,7 +15,7 @@ from pathlib import Path
 from backprop.engine import run
 from backprop.errors import BackpropError, SpecError
 from backprop.network import Network
-from backprop.render.numbers import fmt, given
+from backprop.notation import fmt, given
 from backprop.trace import Overrides, Rules, Trace
 from backprop.yamlsafe import Document, load_file
 

@@ -2,18 +2,13 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 from backprop.network import Network, Use
+from backprop.notation import fill, given
 
 GIVEN_SLOTS = frozenset({"t", "D", "slope"})  #: slots holding numbers the file gave, printed as given
-
-
-def given(value: float) -> str:
-    """A number as the file gave it: 1, 0.55 (not 1.000): the shortest text that reads back as it."""
-    return str(int(value)) if value == int(value) and abs(value) < 1e15 else repr(value)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -39,27 +34,6 @@ class Factor:
         """The rule with numbers: "0.646(1 − 0.646)"; negative numbers are parenthesised."""
         return fill(self.template, {slot: given(value) if slot in GIVEN_SLOTS else fmt(value)
                                     for slot, _, value in self.args})
-
-
-def fill(template: str, texts: Mapping[str, str]) -> str:
-    """Put each slot's text into a rule template. A negative number is parenthesised where an
-    operator touches it, and only there: "σ(-0.328)", "max(0, -1.2)", "0.1·(-0.100)",
-    "(-0.3)(1 − (-0.3))"."""
-
-    def put(m: re.Match[str]) -> str:
-        text = texts[m["slot"]]
-        if not text.startswith(("-", "−")):
-            return text
-        before = template[: m.start()].rstrip()[-1:]
-        after = template[m.end():].lstrip()[:1]
-        return f"({text})" if before in _BINDS_BEFORE or after in _BINDS_AFTER else text
-
-    return _SLOT.sub(lambda m: put(m) if m["slot"] in texts else m[0], template)
-
-
-_SLOT = re.compile(r"\{(?P<slot>\w+)\}")
-_BINDS_BEFORE = frozenset("·−+-^/*×")  #: a negative number after these needs parentheses
-_BINDS_AFTER = frozenset("(·²^")  #: and before these
 
 
 @dataclass(frozen=True, slots=True)

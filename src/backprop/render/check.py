@@ -10,8 +10,8 @@ from collections.abc import Sequence
 from typing import Any
 
 from backprop.check import CheckReport, Result
+from backprop.notation import fmt
 from backprop.render.layout import Group, RenderableType, Table, Text, box
-from backprop.render.numbers import fmt
 
 STYLE = {"correct": "green", "rounding": "green", "carried_forward": "yellow", "wrong": "red",
          "unknown": "magenta"}

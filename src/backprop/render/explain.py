@@ -6,8 +6,8 @@ from collections.abc import Sequence
 from functools import partial
 
 from backprop.explain import MAX_PATHS, Block, DeltaRow, Explanation
+from backprop.notation import fmt, fmt_step, given, paren
 from backprop.render.layout import Group, RenderableType, Table, Text
-from backprop.render.numbers import fmt, fmt_step, given, paren
 from backprop.render.tables import WIDE_SUM, Fmt, _chain, _numbers, _table
 
 

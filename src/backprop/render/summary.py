@@ -9,8 +9,8 @@ from functools import partial
 
 from backprop.errors import UsageError
 from backprop.network import Network, Node
+from backprop.notation import fmt, fmt_step, given
 from backprop.render.layout import Group, RenderableType, Text
-from backprop.render.numbers import fmt, fmt_step, given
 from backprop.render.tables import (
     Fmt,
     _forward,

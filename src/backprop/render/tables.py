@@ -17,9 +17,9 @@ from backprop.factors import (
     target_name,
 )
 from backprop.network import Node, Use
+from backprop.notation import fill, fmt, fmt_step, given, paren
 from backprop.render.layout import Group, RenderableType, Table, Text, box
-from backprop.render.numbers import fmt, fmt_step, given, paren
-from backprop.trace import Factor, SampleTrace, Trace, fill
+from backprop.trace import Factor, SampleTrace, Trace
 
 WIDE_SUM = 6  #: a sum with more terms than this is written Σ, not term by term
 Fmt = Callable[[float], str]

@@ -1,12 +1,12 @@
-"""How numbers are printed: fixed decimals with trailing zeros, small values kept significant."""
+"""The notation the reports share: how numbers are printed (fixed decimals with trailing zeros,
+small values kept significant, a file's numbers as given) and how rule templates are filled."""
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+import re
+from collections.abc import Callable, Mapping
 from decimal import ROUND_HALF_UP, Context, Decimal
-
-from backprop.trace import given as _given
 
 
 def fmt(value: float, decimals: int = 3) -> str:
@@ -39,8 +39,8 @@ _WIDE = Context(prec=400)
 
 
 def given(value: float) -> str:
-    """A number the file gave (an input, a weight), as short as it reads: ``0.55``, ``-1.43``."""
-    return _given(value)
+    """A number as the file gave it: 1, 0.55 (not 1.000): the shortest text that reads back as it."""
+    return str(int(value)) if value == int(value) and abs(value) < 1e15 else repr(value)
 
 
 def paren(text: str) -> str:
@@ -56,3 +56,24 @@ def fmt_step(new: float, old: float, f: Callable[[float], str] = fmt) -> str:
     if change == 0.0 or not math.isfinite(change) or text != f(old):
         return text
     return fmt(new, min(15, 2 - math.floor(math.log10(change))))
+
+
+def fill(template: str, texts: Mapping[str, str]) -> str:
+    """Put each slot's text into a rule template. A negative number is parenthesised where an
+    operator touches it, and only there: "σ(-0.328)", "max(0, -1.2)", "0.1·(-0.100)",
+    "(-0.3)(1 − (-0.3))"."""
+
+    def put(m: re.Match[str]) -> str:
+        text = texts[m["slot"]]
+        if not text.startswith(("-", "−")):
+            return text
+        before = template[: m.start()].rstrip()[-1:]
+        after = template[m.end():].lstrip()[:1]
+        return f"({text})" if before in _BINDS_BEFORE or after in _BINDS_AFTER else text
+
+    return _SLOT.sub(lambda m: put(m) if m["slot"] in texts else m[0], template)
+
+
+_SLOT = re.compile(r"\{(?P<slot>\w+)\}")
+_BINDS_BEFORE = frozenset("·−+-^/*×")  #: a negative number after these needs parentheses
+_BINDS_AFTER = frozenset("(·²^")  #: and before these
