@@ -13,7 +13,7 @@ from functools import partial
 from pathlib import Path
 
 from backprop.engine import run
-from backprop.errors import BackpropError, SpecError
+from backprop.errors import BackpropError, UsageError
 from backprop.network import Network
 from backprop.notation import fmt, given
 from backprop.trace import Overrides, Rules, Trace
@@ -210,7 +210,6 @@ class Answer:
     given: float
     text: str  #: the number as written, e.g. "0.470"
     exponent: int  #: the last written digit's place: −3 for 0.470, −2 for −0.71
-    line: int | None
 
 
 def _exponent(text: str) -> int:
@@ -246,9 +245,8 @@ def parse_answers(doc: Document) -> list[Answer]:
             hint = " (remove the quotes)" if isinstance(value, str) and _numeric(value) else ""
             raise doc.error((key,), f"expected a number, found {shown}{hint}")
         text = doc.raw((key,)) or repr(float(value))
-        where = doc.locate((key,))
         answers.append(Answer(key=str(key), given=float(value), text=text,
-                              exponent=_exponent(text), line=where[0] if where else None))
+                              exponent=_exponent(text)))
     return answers
 
 
@@ -280,10 +278,10 @@ class Tolerance:
                 return cls(relative=value)
             value = float(raw)
         except ValueError:
-            raise BackpropError(f"--tolerance: expected an absolute tolerance such as 0.001 or a "
+            raise UsageError(f"--tolerance: expected an absolute tolerance such as 0.001 or a "
                                 f"relative one such as 1%, found '{text}'") from None
         if not math.isfinite(value) or value < 0:
-            raise BackpropError(f"--tolerance: must be a finite number ≥ 0, found '{text}'")
+            raise UsageError(f"--tolerance: must be a finite number ≥ 0, found '{text}'")
         return cls(absolute=value)
 
     @property
@@ -668,5 +666,5 @@ def check_files(net: Network, files: Sequence[tuple[str, list[Answer]]],
     return [check(trace, answers, name, tolerance) for name, answers in files]
 
 
-__all__ = ["MISTAKES", "VERDICTS", "Answer", "CheckReport", "Result", "SpecError", "Tolerance",
+__all__ = ["MISTAKES", "VERDICTS", "Answer", "CheckReport", "Result", "Tolerance",
            "check", "check_files", "load_answers", "resolve"]
