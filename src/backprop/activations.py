@@ -36,6 +36,16 @@ def _tanh_prime(z: float, h: float) -> float:
     return 4.0 * u / ((1.0 + u) * (1.0 + u))
 
 
+def _sigmoid_gap(z: float, t: float) -> float:
+    # σ(z) − t = (1 − t) − σ(−z) for z ≥ 0: where σ(z) rounds to 1 and t = 1 it is −σ(−z), not 0
+    return (1.0 - t) - _sigmoid(-z) if z >= 0 else _sigmoid(z) - t
+
+
+def _tanh_gap(z: float, t: float) -> float:
+    # tanh z = 1 − 2σ(−2z) = −1 + 2σ(2z): measured from the bound it nears, so no digits are lost
+    return (1.0 - t) - 2.0 * _sigmoid(-2.0 * z) if z >= 0 else (-1.0 - t) + 2.0 * _sigmoid(2.0 * z)
+
+
 def _relu(z: float) -> float:
     return z if z > 0 else 0.0
 
@@ -64,6 +74,8 @@ class Activation:
     derivative_rule: str  #: e.g. "{h}(1 − {h})"
     by_rule: Derivative | None = None  #: the printed rule as written in h, where it differs from
     #: `derivative` only in how it is computed (h(1 − h) for σ): what a hand calculation does
+    gap: Derivative | None = None  #: f(z) − t from (z, t) without cancellation where f(z)
+    #: rounds to a bound it nears (σ(40) = 1.0); None where f(z) − t loses nothing
     slope: float | None = None  #: leaky_relu's slope for z ≤ 0
     group: str | None = None  #: softmax group name
     elementwise: bool = True  #: False only for softmax, whose Jacobian couples its group
@@ -91,10 +103,10 @@ ACTIVATIONS: Mapping[str, Activation] = {
     "identity": Activation("identity", f=lambda z: z, derivative=lambda z, h: 1.0,
                            rule="{z}", derivative_rule="1"),
     "sigmoid": Activation("sigmoid", f=_sigmoid, derivative=_sigmoid_prime,
-                          by_rule=lambda z, h: h * (1.0 - h),
+                          by_rule=lambda z, h: h * (1.0 - h), gap=_sigmoid_gap,
                           rule="σ({z})", derivative_rule="{h}(1 − {h})"),
     "tanh": Activation("tanh", f=math.tanh, derivative=_tanh_prime,
-                       by_rule=lambda z, h: 1.0 - h * h,
+                       by_rule=lambda z, h: 1.0 - h * h, gap=_tanh_gap,
                        rule="tanh({z})", derivative_rule="1 − {h}²"),
     "relu": Activation("relu", f=_relu, derivative=_step,
                        rule="max(0, {z})", derivative_rule="1 if {z} > 0 else 0"),
@@ -111,6 +123,6 @@ ACTIVATIONS: Mapping[str, Activation] = {
 ALIASES: Mapping[str, str] = {"linear": "identity", "logistic": "sigmoid"}
 
 
-def softplus(z: float) -> float:
-    """ln(1 + eᶻ), overflow-free; shared with the fused loss forms."""
-    return _softplus(z)
+def sigmoid_gap(z: float, t: float) -> float:
+    """σ(z) − t without cancellation; shared with the fused loss forms."""
+    return _sigmoid_gap(z, t)

@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from itertools import repeat
 from operator import add, attrgetter, mul, sub
 from types import MappingProxyType
 from typing import NamedTuple
 
-from backprop.activations import softplus
+from backprop.activations import sigmoid_gap
 from backprop.errors import NumericError
-from backprop.network import Network
+from backprop.losses import bce_of_logit
+from backprop.network import Network, Node
 from backprop.trace import NO_OVERRIDES, Overrides, Rules, SampleTrace, Trace
 
 _TRUE = Rules()
@@ -37,6 +38,16 @@ class _Plan(NamedTuple):
     group_of: tuple[int, ...]  #: per node: its group index or −1
     outputs: tuple[int, ...]  #: node indices with targets
     fused: tuple[bool, ...]  #: per node: δ taken in the loss's fused form
+
+
+class _Group(NamedTuple):
+    """One softmax group in one sample, as its forward pass leaves it."""
+
+    m: float  #: max z over the group
+    tail: float  #: ln(1 + Σ_{j≠top} e^(z_j − m)), so log Σ eᶻ = m + tail
+    top: int  #: node index of the first largest member
+    rest: float  #: Σ_{j≠top} h_j: 1 − h_top without cancellation where h_top → 1
+    own: bool  #: the h are the engine's (no student value stands in), so Σh = 1
 
 
 def _span(indices: tuple[int, ...]) -> tuple[int, int] | None:
@@ -111,15 +122,15 @@ def _where(network: Network, sample: int) -> str:
 
 
 def _forward(network: Network, plan: _Plan, pv: Sequence[float], s: int,
-             ov: Overrides = NO_OVERRIDES) -> tuple[list[float], list[float], list[float]]:
-    """Every sum z and value h of sample s, and each softmax group's log Σ eᶻ."""
+             ov: Overrides = NO_OVERRIDES) -> tuple[list[float], list[float], list[_Group]]:
+    """Every sum z and value h of sample s, and each softmax group's _Group."""
     nodes = network.nodes
     h = list(network.samples[s].inputs.values()) + [0.0] * len(nodes)
     if ov.values:
         for i, name in enumerate(network.inputs):
             h[i] = ov.values.get((s, name), h[i])
     z = [0.0] * len(nodes)
-    lse = [0.0] * len(plan.groups)
+    lse = [_Group(0.0, 0.0, -1, 0.0, True)] * len(plan.groups)
     sign = network.bias_sign
     n_in = plan.n_inputs
     get_h, get_p = h.__getitem__, pv.__getitem__
@@ -149,7 +160,13 @@ def _forward(network: Network, plan: _Plan, pv: Sequence[float], s: int,
             total = sum(exps)
             for j, e in zip(members, exps, strict=True):
                 h[n_in + j] = e / total
-            lse[g] = m + math.log(total)
+            # log Σ eᶻ = m + ln(1 + Σ_{j≠top} e^(z_j − m)): kept apart, so that
+            # log Σ eᶻ − z_top = ln(1 + …) keeps a small sum that m + ln Σ would round away
+            top = exps.index(1.0)
+            others = [j for i, j in enumerate(members) if i != top]
+            own = not ov.values or not any((s, nodes[j].name) in ov.values for j in members)
+            lse[g] = _Group(m, math.log1p(math.fsum(e for i, e in enumerate(exps) if i != top)),
+                            members[top], math.fsum(h[n_in + j] for j in others), own)
         if ov.values:  # the values just computed: this node's, or its whole softmax group's
             done = (k,) if g < 0 else (plan.groups[g] if k == plan.groups[g][-1] else ())
             for j in done:
@@ -158,10 +175,11 @@ def _forward(network: Network, plan: _Plan, pv: Sequence[float], s: int,
 
 
 def _loss_terms(network: Network, plan: _Plan, s: int, z: Sequence[float], h: Sequence[float],
-                lse: Sequence[float], ov: Overrides = NO_OVERRIDES) -> dict[str, float]:
+                lse: Sequence[_Group], ov: Overrides = NO_OVERRIDES) -> dict[str, float]:
     """Each output's element e(o, t) of sample s."""
     loss = network.loss.loss
     targets = network.samples[s].targets
+    nodes = network.nodes
     terms: dict[str, float] = {}
     for k in plan.outputs:
         node = network.nodes[k]
@@ -171,30 +189,64 @@ def _loss_terms(network: Network, plan: _Plan, s: int, z: Sequence[float], h: Se
         if given and loss.fused_with and 0.0 < o < 1.0:
             e = _element(network, node.name, o, t, s)  # the student's o stands in: the plain form
         elif loss.fused_with == "sigmoid" and node.activation.name == "sigmoid":
-            # −[t ln σ(z) + (1 − t) ln(1 − σ(z))] = softplus(z) − t·z, exact where σ(z) rounds to 1
-            e = softplus(z[k]) - t * z[k]
+            e = bce_of_logit(z[k], t)
         elif loss.fused_with == "softmax":
-            e = t * (lse[plan.group_of[k]] - z[k])  # −t·ln softmax_k = t·(log Σ eᶻ − z_k)
+            grp = lse[plan.group_of[k]]
+            e = t * ((grp.m - z[k]) + grp.tail)  # −t·ln softmax_k = t·(log Σ eᶻ − z_k)
         elif loss.kind == "bce" and not 0.0 < o < 1.0:
             raise NumericError(
                 f"bce needs outputs strictly between 0 and 1, but {node.name} = {o!r}"
                 f"{_where(network, s)} (use a sigmoid output)",
                 file=network.source_file, path=("nodes", node.name))
         else:
-            e = _element(network, node.name, o, t, s)
+            gap = None if given else _gap(plan, nodes, targets, z, h, lse, k)
+            e = _element(network, node.name, o, t, s, gap)
         terms[node.name] = e
     return terms
 
 
-def _element(network: Network, name: str, o: float, t: float, s: int) -> float:
+def _gap(plan: _Plan, nodes: Sequence[Node], targets: Mapping[str, float], z: Sequence[float],
+         h: Sequence[float], lse: Sequence[_Group], k: int) -> float | None:
+    """o − t of output k measured without cancellation, for a loss that depends on it alone.
+
+    Where o rounds to a bound it nears (σ(40) = 1.0, a softmax member → 1), o − t computed from
+    the rounded o loses the gap; the activation measures it from z instead, and the largest
+    softmax member from 1 − h_top = Σ_{j≠top} h_j. None where the student's values stand in for
+    the output's softmax group (they need not sum to 1).
+    """
+    g, o, t = plan.group_of[k], h[plan.n_inputs + k], targets[nodes[k].name]
+    if g < 0:
+        gap = nodes[k].activation.gap
+        return gap(z[k], t) if gap else o - t
+    grp = lse[g]
+    if not grp.own:
+        return None
+    return (1.0 - t) - grp.rest if k == grp.top else o - t
+
+
+def _element(network: Network, name: str, o: float, t: float, s: int,
+             gap: float | None = None) -> float:
     """e(o, t); float's ** raises OverflowError, not inf, so (t − o)² past 1e308 is caught here."""
+    loss = network.loss.loss
     try:
-        return network.loss.loss.element(o, t)
+        if gap is not None and loss.gap_element:
+            return loss.gap_element(gap)
+        return loss.element(o, t)
     except OverflowError:
         raise NumericError(
             f"the loss term of '{name}' overflowed{_where(network, s)}: {name} = {o:g} is too far "
             f"from its target {t:g} for its square to be a finite float64 (are the weights or "
             f"inputs too large?)", file=network.source_file, path=("nodes", name)) from None
+
+
+def _softmax_gap(grp: _Group, mass: float, rest_t: float, o: float, t: float, k: int) -> float:
+    """h_k·Σt − t_k for output k of its softmax group, without cancellation.
+
+    For the largest member, h_top = 1 − Σ_{j≠top} h_j and Σt − t_top = Σ_{j≠top} t_j, so
+    h_top·Σt − t_top = Σ_{j≠top} t_j − Σt·Σ_{j≠top} h_j: with one-hot t at top and h_top → 1 it is
+    −Σ_{j≠top} h_j, a sum of the small members, where h_top − 1 would round to 0.
+    """
+    return rest_t - mass * grp.rest if k == grp.top else o * mass - t
 
 
 def _check_finite(network: Network, plan: _Plan, samples: Sequence[SampleTrace]) -> None:
@@ -228,10 +280,14 @@ def _loss(network: Network, plan: _Plan, pv: Sequence[float], divisor: float) ->
     return total / divisor
 
 
-def _loss_derivative(network: Network, o: float, t: float, divisor: float) -> float:
+def _loss_derivative(network: Network, o: float, t: float, divisor: float,
+                     gap: float | None = None) -> float:
     """∂L/∂o = e′(o, t)/D; ±∞ where a fused output saturates (o = 0 or 1 exactly)."""
+    loss = network.loss.loss
     try:
-        return network.loss.loss.derivative(o, t) / divisor
+        if gap is not None and loss.gap_derivative:
+            return loss.gap_derivative(gap) / divisor
+        return loss.derivative(o, t) / divisor
     except ZeroDivisionError:
         return math.copysign(math.inf, o - t) if o != t else 0.0
 
@@ -258,20 +314,27 @@ def _backward(network: Network, plan: _Plan, rules: Rules, pv: Sequence[float],
     loss_part = [0.0] * len(nodes)  # ∂L/∂o from the loss itself
     fused_delta = [0.0] * len(nodes)  # the loss's share of δ in fused form
     loss_factor: dict[str, float] = {}
+    t_of = sample.targets.get  # Σt and Σ_{j≠top} t over each softmax group (0 for a hidden one)
+    mass = [math.fsum(t_of(nodes[j].name, 0.0) for j in group) for group in plan.groups]
+    rest_t = [math.fsum(t_of(nodes[j].name, 0.0) for j in group if j != grp.top)
+              for group, grp in zip(plan.groups, lse, strict=True)]
     for k in plan.outputs:
         t = sample.targets[nodes[k].name]
         o = h[n_in + k]
-        d = rules.loss_factor * _loss_derivative(network, o, t, divisor)
+        given = bool(ov.values) and any((s, n) in ov.values for n in (nodes[k].name, nodes[k].sum))
+        gap = None if given else _gap(plan, nodes, sample.targets, z, h, lse, k)
+        d = rules.loss_factor * _loss_derivative(network, o, t, divisor, gap)
         if ov.loss_factor:
             d = ov.loss_factor.get((s, nodes[k].name), d)
         loss_factor[nodes[k].name] = d
         loss_part[k] = d
         if fused[k]:
-            if plan.group_of[k] >= 0:
-                mass = sum(sample.targets[nodes[j].name] for j in plan.groups[plan.group_of[k]])
-                fused_delta[k] = rules.loss_factor * (o * mass - t) / divisor  # (h·Σt − t)/D
+            g = plan.group_of[k]
+            if g >= 0:  # (h·Σt − t)/D
+                fused_delta[k] = rules.loss_factor * _softmax_gap(
+                    lse[g], mass[g], rest_t[g], o, t, k) / divisor
             else:
-                fused_delta[k] = rules.loss_factor * (o - t) / divisor  # (σ(z) − t)/D
+                fused_delta[k] = rules.loss_factor * sigmoid_gap(z[k], t) / divisor  # (σ(z) − t)/D
 
     gc = [0.0] * len(h)  # Σ over consumers of w·δ_consumer
     delta = [0.0] * len(nodes)
@@ -314,13 +377,26 @@ def _backward(network: Network, plan: _Plan, rules: Rules, pv: Sequence[float],
             grad_h = {j: gc[n_in + j] + (0.0 if fused[j] else loss_part[j]) for j in members}
             if has_ov:
                 grad_h = {j: ov.grad_node.get((s, nodes[j].name), v) for j, v in grad_h.items()}
-            mean = sum(grad_h[j] * h[n_in + j] for j in members)
+            if lse[g].own:
+                # Σh = 1, so with d the group's largest member and c = Σ_{k≠d} h_k(g_k − g_d):
+                # Σ_k g_k h_k = g_d + c, and g_j − Σ_k g_k h_k = (g_j − g_d) − c. Where h_d → 1,
+                # g_d − Σ g_k h_k is −c, a sum of small terms; subtracting the rounded mean
+                # from g_d would cancel to 0 or even flip the sign.
+                d, rest = lse[g].top, lse[g].rest  # rest = 1 − h_d, uncancelled
+                gd = grad_h[d]
+                c = math.fsum(h[n_in + j] * (grad_h[j] - gd) for j in members if j != d)
+                gaps = {j: (grad_h[j] - gd) - c for j in members}
+            else:  # the student's h need not sum to 1: the Jacobian product as written
+                mean = sum(grad_h[j] * h[n_in + j] for j in members)
+                d, rest = -1, 0.0
+                gaps = {j: grad_h[j] - mean for j in members}
             for j in members:
                 hj = h[n_in + j]
-                local[j] = hj * (1.0 - hj)
-                delta[j] = fused_delta[j] + hj * (grad_h[j] - mean)
+                local[j] = hj * (rest if j == d else 1.0 - hj)
+                delta[j] = fused_delta[j] + hj * gaps[j]
                 for i in members:
-                    jacobian[(nodes[i].name, nodes[j].name)] = h[n_in + i] * ((i == j) - hj)
+                    jacobian[(nodes[i].name, nodes[j].name)] = h[n_in + i] * (
+                        (rest if j == d else 1.0 - hj) if i == j else -hj)
         if has_ov:
             delta[k] = ov.delta.get((s, node.name), delta[k])
         d = delta[k]
