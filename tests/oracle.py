@@ -24,6 +24,10 @@ def _activate(name: str, z: sp.Expr, slope: float | None) -> sp.Expr:
         return sp.Piecewise((z, z > 0), (sp.Float(slope) * z, True))
     if name == "softplus":
         return sp.log(1 + sp.exp(z))
+    if name == "gelu":  # the erf form, PyTorch's nn.GELU() default: z·Φ(z)
+        return z * (1 + sp.erf(z / sp.sqrt(2))) / 2
+    if name == "silu":  # z·σ(z)
+        return z / (1 + sp.exp(-z))
     raise AssertionError(name)
 
 

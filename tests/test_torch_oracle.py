@@ -20,7 +20,7 @@ F = torch.nn.functional
 from backprop import load, step  # noqa: E402  (after the importorskip, as pytest documents)
 from backprop.network import Network  # noqa: E402
 
-HIDDEN = ["sigmoid", "tanh", "relu", "leaky_relu", "softplus", "identity"]
+HIDDEN = ["sigmoid", "tanh", "relu", "leaky_relu", "softplus", "gelu", "silu", "identity"]
 
 
 def _activation(name: str, slope: float | None, z):
@@ -35,6 +35,10 @@ def _activation(name: str, slope: float | None, z):
     if name == "softplus":
         # torch's F.softplus turns linear above z = 20 (an approximation); logaddexp is exact
         return torch.logaddexp(z, torch.zeros_like(z))
+    if name == "gelu":
+        return F.gelu(z)  # approximate="none": the erf form
+    if name == "silu":
+        return F.silu(z)
     assert name == "identity", name
     return z
 

@@ -593,7 +593,7 @@ def _value(q: Quantity, trace: Trace) -> float | None:
 
 def _derivative_scopes(net: Network) -> list[frozenset[str]]:
     """Where a student may take f′ at the wrong value: everywhere, one layer, or one node."""
-    nodes = [n for n in net.nodes if n.activation.elementwise and n.activation.name != "identity"]
+    nodes = [n for n in net.nodes if n.activation.elementwise and not n.activation.identity]
     scopes: list[frozenset[str]] = [frozenset()]
     layers: dict[int | None, list[str]] = {}
     for node in nodes:

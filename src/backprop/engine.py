@@ -9,9 +9,8 @@ from operator import add, attrgetter, mul, sub
 from types import MappingProxyType
 from typing import NamedTuple
 
-from backprop.activations import sigmoid_gap
+from backprop.activations import GroupState
 from backprop.errors import NumericError
-from backprop.losses import bce_of_logit
 from backprop.network import Network, Node
 from backprop.trace import NO_OVERRIDES, Overrides, Rules, SampleTrace, Trace
 
@@ -34,19 +33,17 @@ class _Plan(NamedTuple):
     first_use: tuple[int, ...]  #: per node: index of its first use in network.uses
     use_pids: tuple[int, ...]  #: per use in network.uses: its param's index
     one_use_each: bool  #: use_pids is 0, 1, …, P−1: every param used once, in file order
-    groups: tuple[tuple[int, ...], ...]  #: softmax groups, node indices in order
+    groups: tuple[tuple[int, ...], ...]  #: coupled (softmax) groups, node indices in order
     group_of: tuple[int, ...]  #: per node: its group index or −1
     outputs: tuple[int, ...]  #: node indices with targets
     fused: tuple[bool, ...]  #: per node: δ taken in the loss's fused form
+    group_pos: tuple[int, ...]  #: per node: its position in its group, or −1
 
 
 class _Group(NamedTuple):
-    """One softmax group in one sample, as its forward pass leaves it."""
+    """One coupled group in one sample, as its forward pass leaves it."""
 
-    m: float  #: max z over the group
-    tail: float  #: ln(1 + Σ_{j≠top} e^(z_j − m)), so log Σ eᶻ = m + tail
-    top: int  #: node index of the first largest member
-    rest: float  #: Σ_{j≠top} h_j: 1 − h_top without cancellation where h_top → 1
+    state: GroupState  #: what the group rule's backward needs
     own: bool  #: the h are the engine's (no student value stands in), so Σh = 1
 
 
@@ -74,6 +71,7 @@ def _compile(network: Network, rules: Rules) -> _Plan:
     use_pids: list[int] = []
     group_index: dict[str, int] = {}
     groups: list[list[int]] = []
+    pos = [-1] * len(network.nodes)
     use = 0
     for k, node in enumerate(network.nodes):
         srcs.append(tuple(map(get_slot, map(_SOURCE, node.edges))))
@@ -87,34 +85,32 @@ def _compile(network: Network, rules: Rules) -> _Plan:
         if node.activation.elementwise:
             group_of.append(-1)
         else:
-            key = node.activation.group or ""
+            key = f"{node.activation.name}:{node.activation.group}"
             if key not in group_index:
                 group_index[key] = len(groups)
                 groups.append([])
+            pos[k] = len(groups[group_index[key]])
             groups[group_index[key]].append(k)
             group_of.append(group_index[key])
     outputs = tuple(slot[name] - n_inputs for name in network.outputs)
-    fused_with = network.loss.loss.fused_with
+    loss = network.loss.loss
     fused = [False] * len(network.nodes)
     for k in outputs:
         node = network.nodes[k]
         # a mistake model that changes f′ at this node needs the plain chain there, not the fused δ
         exact = rules.derivative_at == "true" or (
             bool(rules.derivative_nodes) and node.name not in rules.derivative_nodes)
-        fused[k] = exact and node.activation.name == fused_with
+        fused[k] = exact and loss.fuses(node.activation)
     return _Plan(n_inputs, tuple(srcs), tuple(pids), tuple(map(_span, srcs)),
                  tuple(map(_span, pids)), tuple(bias), tuple(first_use), tuple(use_pids),
                  len(use_pids) == len(pindex) and _span(tuple(use_pids)) == (0, len(pindex)),
-                 tuple(tuple(g) for g in groups), tuple(group_of), outputs, tuple(fused))
+                 tuple(tuple(g) for g in groups), tuple(group_of), outputs, tuple(fused),
+                 tuple(pos))
 
 
 def _divisor(network: Network) -> float:
     spec = network.loss
-    if spec.reduction == "sum":
-        return 1.0
-    if spec.loss.per_sample_mean:
-        return float(len(network.samples))
-    return float(len(network.samples) * len(network.outputs))
+    return float(spec.loss.divisor(spec.reduction, len(network.samples), len(network.outputs))[1])
 
 
 def _where(network: Network, sample: int) -> str:
@@ -123,14 +119,14 @@ def _where(network: Network, sample: int) -> str:
 
 def _forward(network: Network, plan: _Plan, pv: Sequence[float], s: int,
              ov: Overrides = NO_OVERRIDES) -> tuple[list[float], list[float], list[_Group]]:
-    """Every sum z and value h of sample s, and each softmax group's _Group."""
+    """Every sum z and value h of sample s, and each coupled group's _Group."""
     nodes = network.nodes
     h = list(network.samples[s].inputs.values()) + [0.0] * len(nodes)
     if ov.values:
         for i, name in enumerate(network.inputs):
             h[i] = ov.values.get((s, name), h[i])
     z = [0.0] * len(nodes)
-    lse = [_Group(0.0, 0.0, -1, 0.0, True)] * len(plan.groups)
+    lse = [_Group(GroupState(0.0, 0.0, 0, 0.0), True)] * len(plan.groups)
     sign = network.bias_sign
     n_in = plan.n_inputs
     get_h, get_p = h.__getitem__, pv.__getitem__
@@ -153,21 +149,16 @@ def _forward(network: Network, plan: _Plan, pv: Sequence[float], s: int,
         if g < 0:
             h[n_in + k] = node.activation.f(acc)
         elif k == plan.groups[g][-1]:
-            # softmax: h_j = e^(z_j − m) / Σ e^(z − m), m = max z, so no exponent overflows
+            # the group rule computes the whole group once its last member's sum is known
             members = plan.groups[g]
-            m = max(z[j] for j in members)
-            exps = [math.exp(z[j] - m) for j in members]
-            total = sum(exps)
-            for j, e in zip(members, exps, strict=True):
-                h[n_in + j] = e / total
-            # log Σ eᶻ = m + ln(1 + Σ_{j≠top} e^(z_j − m)): kept apart, so that
-            # log Σ eᶻ − z_top = ln(1 + …) keeps a small sum that m + ln Σ would round away
-            top = exps.index(1.0)
-            others = [j for i, j in enumerate(members) if i != top]
+            rule = node.activation.coupled
+            assert rule is not None
+            values, state = rule.forward([z[j] for j in members])
+            for j, v in zip(members, values, strict=True):
+                h[n_in + j] = v
             own = not ov.values or not any((s, nodes[j].name) in ov.values for j in members)
-            lse[g] = _Group(m, math.log1p(math.fsum(e for i, e in enumerate(exps) if i != top)),
-                            members[top], math.fsum(h[n_in + j] for j in others), own)
-        if ov.values:  # the values just computed: this node's, or its whole softmax group's
+            lse[g] = _Group(state, own)
+        if ov.values:  # the values just computed: this node's, or its whole group's
             done = (k,) if g < 0 else (plan.groups[g] if k == plan.groups[g][-1] else ())
             for j in done:
                 h[n_in + j] = ov.values.get((s, nodes[j].name), h[n_in + j])
@@ -180,23 +171,26 @@ def _loss_terms(network: Network, plan: _Plan, s: int, z: Sequence[float], h: Se
     loss = network.loss.loss
     targets = network.samples[s].targets
     nodes = network.nodes
+    lo, hi = loss.outputs_in or (-math.inf, math.inf)
     terms: dict[str, float] = {}
     for k in plan.outputs:
         node = network.nodes[k]
         t = targets[node.name]
         o = h[plan.n_inputs + k]
         given = bool(ov.values) and any((s, n) in ov.values for n in (node.name, node.sum))
-        if given and loss.fused_with and 0.0 < o < 1.0:
+        act = node.activation
+        if given and loss.fused_with and lo < o < hi:
             e = _element(network, node.name, o, t, s)  # the student's o stands in: the plain form
-        elif loss.fused_with == "sigmoid" and node.activation.name == "sigmoid":
-            e = bce_of_logit(z[k], t)
-        elif loss.fused_with == "softmax":
-            grp = lse[plan.group_of[k]]
-            e = t * ((grp.m - z[k]) + grp.tail)  # −t·ln softmax_k = t·(log Σ eᶻ − z_k)
-        elif loss.kind == "bce" and not 0.0 < o < 1.0:
+        elif loss.fused_element and loss.fuses(act):
+            # ln o from z: ln σ(z) = −softplus(−z), ln softmax_k = z_k − log Σ eᶻ; no log(0)
+            g = plan.group_of[k]
+            ln_o = (act.coupled.log_value(lse[g].state, z[k]) if act.coupled and g >= 0
+                    else act.log_f(z[k]) if act.log_f else math.log(o))
+            e = loss.fused_element(z[k], t, ln_o)
+        elif loss.outputs_in and not lo < o < hi:
             raise NumericError(
-                f"bce needs outputs strictly between 0 and 1, but {node.name} = {o!r}"
-                f"{_where(network, s)} (use a sigmoid output)",
+                f"{loss.kind} needs outputs strictly between {lo:g} and {hi:g}, but {node.name} = "
+                f"{o!r}{_where(network, s)} (use a {loss.fused_with} output)",
                 file=network.source_file, path=("nodes", node.name))
         else:
             gap = None if given else _gap(plan, nodes, targets, z, h, lse, k)
@@ -215,13 +209,12 @@ def _gap(plan: _Plan, nodes: Sequence[Node], targets: Mapping[str, float], z: Se
     the output's softmax group (they need not sum to 1).
     """
     g, o, t = plan.group_of[k], h[plan.n_inputs + k], targets[nodes[k].name]
-    if g < 0:
-        gap = nodes[k].activation.gap
-        return gap(z[k], t) if gap else o - t
-    grp = lse[g]
-    if not grp.own:
+    act = nodes[k].activation
+    if g < 0 or act.coupled is None:
+        return act.gap(z[k], t) if act.gap else o - t
+    if not lse[g].own:
         return None
-    return (1.0 - t) - grp.rest if k == grp.top else o - t
+    return act.coupled.gap(lse[g].state, plan.group_pos[k], o, t)
 
 
 def _element(network: Network, name: str, o: float, t: float, s: int,
@@ -237,16 +230,6 @@ def _element(network: Network, name: str, o: float, t: float, s: int,
             f"the loss term of '{name}' overflowed{_where(network, s)}: {name} = {o:g} is too far "
             f"from its target {t:g} for its square to be a finite float64 (are the weights or "
             f"inputs too large?)", file=network.source_file, path=("nodes", name)) from None
-
-
-def _softmax_gap(grp: _Group, mass: float, rest_t: float, o: float, t: float, k: int) -> float:
-    """h_k·Σt − t_k for output k of its softmax group, without cancellation.
-
-    For the largest member, h_top = 1 − Σ_{j≠top} h_j and Σt − t_top = Σ_{j≠top} t_j, so
-    h_top·Σt − t_top = Σ_{j≠top} t_j − Σt·Σ_{j≠top} h_j: with one-hot t at top and h_top → 1 it is
-    −Σ_{j≠top} h_j, a sum of the small members, where h_top − 1 would round to 0.
-    """
-    return rest_t - mass * grp.rest if k == grp.top else o * mass - t
 
 
 def _check_finite(network: Network, plan: _Plan, samples: Sequence[SampleTrace]) -> None:
@@ -305,7 +288,7 @@ def _backward(network: Network, plan: _Plan, rules: Rules, pv: Sequence[float],
     if ov:
         for k in plan.outputs:
             fused[k] = fused[k] and not ov.touches(s, nodes[k].name)
-        for group in plan.groups:  # softmax couples its group: unfuse one member, unfuse all
+        for group in plan.groups:  # a coupled group: unfuse one member, unfuse all
             if not all(fused[j] for j in group if j in plan.outputs):
                 for j in group:
                     fused[j] = False
@@ -314,10 +297,14 @@ def _backward(network: Network, plan: _Plan, rules: Rules, pv: Sequence[float],
     loss_part = [0.0] * len(nodes)  # ∂L/∂o from the loss itself
     fused_delta = [0.0] * len(nodes)  # the loss's share of δ in fused form
     loss_factor: dict[str, float] = {}
-    t_of = sample.targets.get  # Σt and Σ_{j≠top} t over each softmax group (0 for a hidden one)
-    mass = [math.fsum(t_of(nodes[j].name, 0.0) for j in group) for group in plan.groups]
-    rest_t = [math.fsum(t_of(nodes[j].name, 0.0) for j in group if j != grp.top)
-              for group, grp in zip(plan.groups, lse, strict=True)]
+    # fused, a coupled group's δ_j = (h_j·Σt − t_j)/D, each from the group rule
+    mass_gaps: dict[int, float] = {}
+    for g, group in enumerate(plan.groups):
+        rule = nodes[group[0]].activation.coupled
+        if rule is not None and fused[group[0]]:
+            gaps = rule.mass_gaps(lse[g].state, [h[n_in + j] for j in group],
+                                  [sample.targets[nodes[j].name] for j in group])
+            mass_gaps.update(zip(group, gaps, strict=True))
     for k in plan.outputs:
         t = sample.targets[nodes[k].name]
         o = h[n_in + k]
@@ -328,13 +315,10 @@ def _backward(network: Network, plan: _Plan, rules: Rules, pv: Sequence[float],
             d = ov.loss_factor.get((s, nodes[k].name), d)
         loss_factor[nodes[k].name] = d
         loss_part[k] = d
-        if fused[k]:
-            g = plan.group_of[k]
-            if g >= 0:  # (h·Σt − t)/D
-                fused_delta[k] = rules.loss_factor * _softmax_gap(
-                    lse[g], mass[g], rest_t[g], o, t, k) / divisor
-            else:
-                fused_delta[k] = rules.loss_factor * sigmoid_gap(z[k], t) / divisor  # (σ(z) − t)/D
+        if fused[k]:  # (o − t)/D for an elementwise output: σ(z) − t measured from z
+            act = nodes[k].activation
+            gap_k = mass_gaps[k] if k in mass_gaps else act.gap(z[k], t) if act.gap else o - t
+            fused_delta[k] = rules.loss_factor * gap_k / divisor
 
     gc = [0.0] * len(h)  # Σ over consumers of w·δ_consumer
     delta = [0.0] * len(nodes)
@@ -372,31 +356,23 @@ def _backward(network: Network, plan: _Plan, rules: Rules, pv: Sequence[float],
                     upstream = ov.grad_node.get((s, node.name), upstream)
                 delta[k] = local[k] * upstream
         elif k == plan.groups[g][-1]:
-            # δ_j = Σ_k ∂L/∂h_k · h_k(1[k=j] − h_j) = h_j(g_j − Σ_k g_k h_k)
+            # δ_j = Σ_k ∂L/∂h_k · ∂h_k/∂z_j, by the group rule; g_k = ∂L/∂h_k
             members = plan.groups[g]
-            grad_h = {j: gc[n_in + j] + (0.0 if fused[j] else loss_part[j]) for j in members}
+            rule = act.coupled
+            assert rule is not None
+            grads = [gc[n_in + j] + (0.0 if fused[j] else loss_part[j]) for j in members]
             if has_ov:
-                grad_h = {j: ov.grad_node.get((s, nodes[j].name), v) for j, v in grad_h.items()}
-            if lse[g].own:
-                # Σh = 1, so with d the group's largest member and c = Σ_{k≠d} h_k(g_k − g_d):
-                # Σ_k g_k h_k = g_d + c, and g_j − Σ_k g_k h_k = (g_j − g_d) − c. Where h_d → 1,
-                # g_d − Σ g_k h_k is −c, a sum of small terms; subtracting the rounded mean
-                # from g_d would cancel to 0 or even flip the sign.
-                d, rest = lse[g].top, lse[g].rest  # rest = 1 − h_d, uncancelled
-                gd = grad_h[d]
-                c = math.fsum(h[n_in + j] * (grad_h[j] - gd) for j in members if j != d)
-                gaps = {j: (grad_h[j] - gd) - c for j in members}
-            else:  # the student's h need not sum to 1: the Jacobian product as written
-                mean = sum(grad_h[j] * h[n_in + j] for j in members)
-                d, rest = -1, 0.0
-                gaps = {j: grad_h[j] - mean for j in members}
-            for j in members:
-                hj = h[n_in + j]
-                local[j] = hj * (rest if j == d else 1.0 - hj)
-                delta[j] = fused_delta[j] + hj * gaps[j]
-                for i in members:
-                    jacobian[(nodes[i].name, nodes[j].name)] = h[n_in + i] * (
-                        (rest if j == d else 1.0 - hj) if i == j else -hj)
+                grads = [ov.grad_node.get((s, nodes[j].name), v) for j, v in zip(members, grads,
+                                                                                 strict=True)]
+            # the student's h need not sum to 1: then the Jacobian product as written
+            state = lse[g].state if lse[g].own else None
+            hvals = [h[n_in + j] for j in members]
+            for j, dj in zip(members, rule.backward(state, hvals, grads), strict=True):
+                delta[j] = fused_delta[j] + dj
+            for b, j in enumerate(members):
+                for a, i in enumerate(members):
+                    jacobian[(nodes[i].name, nodes[j].name)] = rule.jacobian(state, hvals, a, b)
+                local[j] = jacobian[(nodes[j].name, nodes[j].name)]
         if has_ov:
             delta[k] = ov.delta.get((s, node.name), delta[k])
         d = delta[k]
@@ -422,7 +398,7 @@ def _backward(network: Network, plan: _Plan, rules: Rules, pv: Sequence[float],
                 u += 1
         if plan.bias[k] >= 0:
             use_grads[u] = d * ov.param_factor.get((s, node.name, node.bias or ""), sign)
-        _note_saturation(network, node.name, act.name, z[k], h[n_in + k], s, notes)
+        _note_saturation(network, node, z[k], h[n_in + k], s, notes)
 
     grad_node = {names[i]: gc[i] + (loss_part[i - n_in] if i >= n_in else 0.0)
                  for i in range(len(h))}
@@ -444,16 +420,17 @@ def _backward(network: Network, plan: _Plan, rules: Rules, pv: Sequence[float],
     )
 
 
-def _note_saturation(network: Network, name: str, activation: str, z: float, h: float, s: int,
+def _note_saturation(network: Network, node: Node, z: float, h: float, s: int,
                      notes: list[str]) -> None:
-    if (activation in ("sigmoid", "tanh") and abs(h) == 1.0) or (activation == "sigmoid" and h == 0.0):
-        note = (f"{name} is saturated{_where(network, s)}: {activation}({z:g}) = {h:g} to double "
+    act, name = node.activation, node.name
+    if act.saturated is not None and act.saturated(h):
+        note = (f"{name} is saturated{_where(network, s)}: {act.name}({z:g}) = {h:g} to double "
                 f"precision; ∂{name}/∂z is computed from z, not from h")
-        if name in network.outputs and network.loss.loss.fused_with == activation:
+        if name in network.outputs and network.loss.loss.fuses(act):
             note += f", and ∂{network.loss.name}/∂z from the fused {network.loss.loss.kind} form"
-    elif activation in ("relu", "leaky_relu") and z == 0.0:
-        note = (f"{name}: z = 0 exactly{_where(network, s)}; its derivative is taken from the "
-                f"left, as PyTorch does")
+    elif act.kink is not None and z == act.kink:
+        note = (f"{name}: z = {act.kink:g} exactly{_where(network, s)}; its derivative is taken "
+                f"from the left, as PyTorch does")
     else:
         return
     if note not in notes:

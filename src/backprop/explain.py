@@ -6,6 +6,7 @@ import difflib
 import math
 from dataclasses import dataclass
 
+from backprop.activations import GroupRule
 from backprop.errors import UsageError
 from backprop.factors import Graph, count_paths, graph, param_factor, paths
 from backprop.network import Node, Use
@@ -34,6 +35,7 @@ class DeltaRow:
     value: float  #: δ from the trace
     group: tuple[tuple[str, float, float], ...] = ()  #: softmax: (h_k, h_k's value, ∂L/∂h_k) of
     #: the group, for δ_j = h_j·(∂L/∂h_j − Σ_k h_k·∂L/∂h_k); empty for an elementwise node
+    coupled: GroupRule | None = None  #: the group rule that words δ_j, for a coupled node
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -138,5 +140,6 @@ def _deltas(trace: Trace, g: Graph, sample: SampleTrace, start: str) -> tuple[De
         group = () if node.activation.elementwise else tuple(
             (m.name, sample.values[m.name], sample.grad_node[m.name]) for m in g.members[name])
         rows.append(DeltaRow(node=name, sum=node.sum, local=activation_factor(trace, sample, node),
-                             terms=terms, loss=loss, value=sample.delta[name], group=group))
+                             terms=terms, loss=loss, value=sample.delta[name], group=group,
+                             coupled=node.activation.coupled))
     return tuple(rows)

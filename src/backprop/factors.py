@@ -22,7 +22,8 @@ def loss_factor(trace: Trace, sample: SampleTrace, output: str) -> Factor:
             ("o", output, sample.values[output])]
     if spec.reduction == "mean":
         template = f"({template})/{{D}}" if "/" in template else f"{template}/{{D}}"
-        args.append(("D", "S" if spec.loss.per_sample_mean else "N", trace.divisor))
+        label, _ = spec.loss.divisor(spec.reduction, 0, 0)
+        args.append(("D", label, trace.divisor))
     return Factor(numerator=spec.name, denominator=output, template=template, args=tuple(args),
                   value=sample.loss_factor[output])
 
@@ -31,17 +32,15 @@ def activation_factor(trace: Trace, sample: SampleTrace, node: Node, wrt: Node |
                       ) -> Factor:
     """∂h/∂z of a node; for softmax, ∂h_k/∂z_j of `node` (k) against `wrt` (j)."""
     act = node.activation
-    if act.elementwise or wrt is None or wrt is node:
-        template = act.derivative_rule
-        if not act.elementwise:
-            template = "{h}(1 − {h})"
+    if act.coupled is None or wrt is None or wrt is node:
+        template = act.derivative_rule if act.coupled is None else act.coupled.diagonal_rule
         args = (("z", node.sum, sample.values[node.sum]), ("h", node.name, sample.values[node.name]),
                 ("slope", "slope", act.slope if act.slope is not None else 0.0))
         value = sample.local[node.name]
         used = tuple(a for a in args if "{" + a[0] + "}" in template)
         return Factor(numerator=node.name, denominator=node.sum, template=template, args=used,
                       value=value)
-    return Factor(numerator=node.name, denominator=wrt.sum, template="−{hk}·{hj}",
+    return Factor(numerator=node.name, denominator=wrt.sum, template=act.coupled.cross_rule,
                   args=(("hk", node.name, sample.values[node.name]),
                         ("hj", wrt.name, sample.values[wrt.name])),
                   value=sample.jacobian[(node.name, wrt.name)])

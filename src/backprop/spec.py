@@ -11,9 +11,9 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any, NoReturn
 
-from backprop.activations import ACTIVATIONS, ALIASES, Activation
+from backprop.activations import ACTIVATIONS, ALIASES, DEFAULT, Activation
 from backprop.errors import PathPart, SpecError
-from backprop.losses import LOSSES, REDUCTIONS
+from backprop.losses import LOSSES, REDUCTIONS, Loss
 from backprop.network import Edge, LossSpec, Network, Node, Sample, frozen_map
 from backprop.yamlsafe import Document, load_file, load_text
 
@@ -253,7 +253,9 @@ def _loss(r: _Reader, top: Mapping[str, Any]) -> LossSpec:
     return LossSpec(loss=loss, name=name, reduction=reduction or loss.default_reduction)
 
 
-def _activation(r: _Reader, raw: object, path: Path_, default_group: str) -> Activation:
+def _activation(r: _Reader, raw: object, path: Path_, default_group: str | None) -> Activation:
+    """The registry entry, bound to its options; a group-coupled activation's group defaults to
+    `default_group`, or to the activation's own name."""
     options: Mapping[str, Any] = {}
     if isinstance(raw, Mapping):
         options = raw
@@ -274,18 +276,21 @@ def _activation(r: _Reader, raw: object, path: Path_, default_group: str) -> Act
     act = ACTIVATIONS[ALIASES.get(word, word)]
     base = path[:-1] if options else path
     if "slope" in options:
-        if act.name != "leaky_relu":
-            r.fail((*base, "slope"), f"'slope' belongs to leaky_relu, not {act.name}")
+        if act.slope is None:
+            owners = _listing(a.name for a in ACTIVATIONS.values() if a.slope is not None)
+            r.fail((*base, "slope"), f"'slope' belongs to {owners}, not {act.name}")
         slope = r.number(options["slope"], (*base, "slope"))
         if not 0.0 <= slope <= 1.0:
-            r.fail((*base, "slope"), f"the leaky_relu slope must be between 0 and 1, found {slope:g}")
+            r.fail((*base, "slope"), f"the {act.name} slope must be between 0 and 1, found {slope:g}")
         act = act.with_slope(slope)
-    if "group" in options and act.name != "softmax":
-        r.fail((*base, "group"), f"'group' belongs to softmax, not {act.name}")
-    if act.name == "softmax":
-        group = options.get("group", default_group)
-        act = replace(act, group=r.name(group, (*base, "group"), "a softmax group name")
-                      if "group" in options else default_group)
+    if "group" in options and act.elementwise:
+        owners = _listing(a.name for a in ACTIVATIONS.values() if not a.elementwise)
+        r.fail((*base, "group"), f"'group' belongs to {owners}, not {act.name}")
+    if not act.elementwise:
+        default = act.name if default_group is None else default_group
+        act = replace(act, group=r.name(options["group"], (*base, "group"),
+                                        f"a {act.name} group name")
+                      if "group" in options else default)
     return act
 
 
@@ -385,7 +390,7 @@ def _graph(r: _Reader, top: Mapping[str, Any]) -> Network:
         if spec.get("sum") is not None:
             sum_name = r.name(spec["sum"], (*path, "sum"), "the sum's name")
         claim(sum_name, f"the sum of node '{name}'", (*path, "sum"))
-        act = _activation(r, spec.get("activation", "identity"), (*path, "activation"), "softmax")
+        act = _activation(r, spec.get("activation", DEFAULT), (*path, "activation"), None)
         nodes.append(Node(name, sum_name, tuple(edges), bias, act))
         defined.add(name)
         earlier.append(name)
@@ -435,8 +440,10 @@ def _sample_tables(r: _Reader, top: Mapping[str, Any]) -> list[tuple[Any, Path_,
 def _target(r: _Reader, value: object, path: Path_, kind: str) -> float:
     """One target value; bce and cross-entropy compare it with a probability, so it must be one."""
     t = r.number(value, path)
-    if kind in ("bce", "cross_entropy") and not 0.0 <= t <= 1.0:
-        r.fail(path, f"{kind} needs targets between 0 and 1 (probabilities), found {t:g}")
+    bounds = LOSSES[kind].targets_in
+    if bounds is not None and not bounds[0] <= t <= bounds[1]:
+        r.fail(path, f"{kind} needs targets between {bounds[0]:g} and {bounds[1]:g} "
+                     f"(probabilities), found {t:g}")
     return t
 
 
@@ -493,36 +500,16 @@ def _finish(r: _Reader, top: Mapping[str, Any], common: dict[str, Any], inputs: 
         r.fail(("samples",) if "samples" in top else (),
                f"{len(samples):,} samples × {work // len(samples):,} values and terms each is "
                f"{work:,}, more than the {MAX_WORK:,} one worked step may compute")
-    if loss.loss.kind == "bce":
-        for name in outputs:
-            act = by_name[name].activation.name
-            if act in ("identity", "relu", "leaky_relu", "softplus", "tanh"):
-                r.fail(_activation_path(by_name[name], layered),
-                       f"bce needs outputs between 0 and 1, but output '{name}' has activation "
-                       f"{act}, whose values are not; use sigmoid")
-    if loss.loss.kind == "cross_entropy":
-        groups = {by_name[o].activation.group if by_name[o].activation.name == "softmax" else None
-                  for o in outputs}
-        members = [n.name for n in nodes if n.activation.name == "softmax"
-                   and n.activation.group in groups]
-        if None in groups:
-            other = next(o for o in outputs if by_name[o].activation.name != "softmax")
-            r.fail(_activation_path(by_name[other], layered),
-                   f"cross_entropy needs the outputs to be one softmax group, but output "
-                   f"'{other}' has activation {by_name[other].activation.name}; give every "
-                   f"output activation: softmax")
-        if len(groups) != 1:
-            by_group: dict[str | None, list[str]] = {}
-            for o in outputs:
-                by_group.setdefault(by_name[o].activation.group, []).append(o)
-            r.fail(("loss",), "cross_entropy needs the outputs to be exactly one softmax group, but "
-                              f"they are in {len(by_group)}: " + "; ".join(
-                                  f"group '{g}' holds {_listing(m)}" for g, m in by_group.items()))
-        extra = [m for m in members if m not in set(outputs)]
-        if extra:
-            r.fail(("loss",), f"cross_entropy needs the outputs to be exactly one softmax group, but "
-                              f"the group also holds '{extra[0]}', which has no target; give every "
-                              f"member a target")
+    if loss.loss.one_group:
+        _check_one_group(r, loss.loss, nodes, outputs, layered)
+    for name in outputs:
+        act = by_name[name].activation
+        if not loss.loss.fits(act):
+            lo, hi = loss.loss.outputs_in or (0.0, 0.0)
+            r.fail(_activation_path(by_name[name], layered),
+                   f"{loss.loss.kind} needs outputs between {lo:g} and {hi:g}, but output "
+                   f"'{name}' has activation {act.name}, whose values are not; use "
+                   f"{loss.loss.fused_with}")
     frozen = _frozen(r, top, params)
     return Network(
         title=common.get("title"), description=common.get("description"),
@@ -533,6 +520,35 @@ def _finish(r: _Reader, top: Mapping[str, Any], common: dict[str, Any], inputs: 
     )
 
 
+def _check_one_group(r: _Reader, loss: Loss, nodes: Sequence[Node], outputs: tuple[str, ...],
+                     layered: bool) -> None:
+    """The outputs are exactly one group of the loss's group-coupled activation (cross_entropy:
+    one softmax group), every member with a target."""
+    by_name = {n.name: n for n in nodes}
+    kind, act = loss.kind, loss.fused_with
+    groups = {by_name[o].activation.group if loss.fuses(by_name[o].activation) else None
+              for o in outputs}
+    members = [n.name for n in nodes if loss.fuses(n.activation) and n.activation.group in groups]
+    if None in groups:
+        other = next(o for o in outputs if not loss.fuses(by_name[o].activation))
+        r.fail(_activation_path(by_name[other], layered),
+               f"{kind} needs the outputs to be one {act} group, but output "
+               f"'{other}' has activation {by_name[other].activation.name}; give every "
+               f"output activation: {act}")
+    if len(groups) != 1:
+        by_group: dict[str | None, list[str]] = {}
+        for o in outputs:
+            by_group.setdefault(by_name[o].activation.group, []).append(o)
+        r.fail(("loss",), f"{kind} needs the outputs to be exactly one {act} group, but "
+                          f"they are in {len(by_group)}: " + "; ".join(
+                              f"group '{g}' holds {_listing(m)}" for g, m in by_group.items()))
+    extra = [m for m in members if m not in set(outputs)]
+    if extra:
+        r.fail(("loss",), f"{kind} needs the outputs to be exactly one {act} group, but "
+                          f"the group also holds '{extra[0]}', which has no target; give every "
+                          f"member a target")
+
+
 def _activation_path(node: Node, layered: bool) -> Path_:
     if layered and node.layer is not None:
         return ("layers", node.layer - 1, "activation")
@@ -540,11 +556,12 @@ def _activation_path(node: Node, layered: bool) -> Path_:
 
 
 def _check_softmax(r: _Reader, nodes: Sequence[Node], layered: bool) -> None:
-    """A softmax group is computed when its last member's sum is: nothing may use it earlier."""
+    """A coupled group (softmax) is computed when its last member's sum is: nothing may use it
+    earlier."""
     last: dict[str | None, int] = {}
     group_of: dict[str, str | None] = {}
     for i, node in enumerate(nodes):
-        if node.activation.name == "softmax":
+        if not node.activation.elementwise:
             last[node.activation.group] = i
             group_of[node.name] = node.activation.group
     for i, node in enumerate(nodes):
@@ -553,7 +570,8 @@ def _check_softmax(r: _Reader, nodes: Sequence[Node], layered: bool) -> None:
                 path: Path_ = (("layers", node.layer - 1, "activation")
                                if layered and node.layer is not None
                                else ("nodes", node.name, "from", edge.source))
-                r.fail(path, f"'{node.name}' uses softmax output '{edge.source}' before the rest "
+                act = nodes[last[group_of[edge.source]]].activation.name
+                r.fail(path, f"'{node.name}' uses {act} output '{edge.source}' before the rest "
                              f"of its group is computed; list the whole group first")
 
 
@@ -715,7 +733,7 @@ def _layered(r: _Reader, top: Mapping[str, Any]) -> Network:
             if len(biases) != len(rows):
                 r.fail((*path, "biases"), f"{len(biases)} biases for {len(rows)} nodes "
                                           f"(one per row of weights)")
-        act = _activation(r, layer.get("activation", "identity"), (*path, "activation"),
+        act = _activation(r, layer.get("activation", DEFAULT), (*path, "activation"),
                           f"layer{lnum}")
         current = []
         for j, row in enumerate(rows, start=1):

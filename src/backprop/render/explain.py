@@ -5,10 +5,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from functools import partial
 
+from backprop.activations import ACTIVATIONS
 from backprop.explain import MAX_PATHS, Block, DeltaRow, Explanation
 from backprop.notation import fmt, fmt_step, given, paren
 from backprop.render.layout import Group, RenderableType, Table, Text
 from backprop.render.tables import WIDE_SUM, Fmt, _chain, _numbers, _table
+
+_COUPLED = " or ".join(a.name for a in ACTIVATIONS.values() if not a.elementwise)
 
 
 def explain_report(ex: Explanation, decimals: int = 3, notes: Sequence[str] = ()) -> RenderableType:
@@ -77,8 +80,8 @@ def _block(ex: Explanation, block: Block, f: Fmt) -> list[RenderableType]:
         why = (f"too many to list (more than {MAX_PATHS})" if block.path_count > MAX_PATHS else
                "a saturated factor (∞ · 0) cannot be multiplied out")
         parts.append(Text(f"{heading}: {why}. The same sum, "
-                          f"factored as the δ recursion δ_n = f′(z_n) · Σ_c w·δ_c (a softmax node: "
-                          f"over its group), loss end first:"))
+                          f"factored as the δ recursion δ_n = f′(z_n) · Σ_c w·δ_c (a {_COUPLED} "
+                          f"node: over its group), loss end first:"))
         parts.append(_delta_table(block.deltas, L, f))
         parts.append(Text(f"∂{L}/∂{ex.param} = ∂{L}/∂{pf.numerator} · {pf.label} = "
                           f"{paren(f(block.delta))} · {paren(f(pf.value))} = {f(block.value)}"))
@@ -114,13 +117,12 @@ def _where(ex: Explanation, block: Block) -> str:
 def _delta_table(rows: Sequence[DeltaRow], L: str, f: Fmt) -> Table:
     table = _table(None, "δ", "rule", "with numbers", "value")
     for row in rows:
-        if row.group:  # softmax couples its group: δ_j = h_j·(∂L/∂h_j − Σ_k h_k·∂L/∂h_k)
+        if row.group and row.coupled:  # a coupled group: δ_j as its group rule words it
             g_j = next(g for name, _, g in row.group if name == row.node)
             h_j = next(h for name, h, _ in row.group if name == row.node)
-            sym = (f"{row.node}·(∂{L}/∂{row.node} − Σ_k h_k·∂{L}/∂h_k), k over "
-                   + ", ".join(name for name, _, _ in row.group))
-            num = f"{paren(f(h_j))}·({paren(f(g_j))} − (" + " + ".join(
-                f"{paren(f(h))}·{paren(f(g))}" for _, h, g in row.group) + "))"
+            sym = row.coupled.delta_text(row.node, L, [name for name, _, _ in row.group])
+            num = row.coupled.delta_numbers(paren(f(h_j)), paren(f(g_j)), [
+                (paren(f(h)), paren(f(g))) for _, h, g in row.group])
         elif len(row.terms) > WIDE_SUM:
             sym = f"{row.local.label} · Σ_c w·∂{L}/∂z_c ({len(row.terms)} terms)"
             num = f"{paren(f(row.local.value))} · Σ …"

@@ -129,19 +129,20 @@ def _forward(trace: Trace, f: Fmt) -> Table:
         for node in net.nodes:
             rule, numbers = _sum_rule(node, trace)
             _row(table, node.sum + tag, rule, numbers(s), f(s.values[node.sum]))
-            if node.activation.elementwise and node.activation.name != "identity":
+            if node.activation.elementwise and not node.activation.identity:
                 _row(table, node.name + tag, _activation_rule(node),
                      fill(node.activation.rule, {"z": f(s.values[node.sum])}),
                      f(s.values[node.name]))
-            elif not node.activation.elementwise:
-                # softmax: h_k = e^z_k / Σ_j e^z_j over the node's group
+            elif node.activation.coupled:
+                # softmax: h_k = e^z_k / Σ_j e^z_j over the node's group, as its rule words it
+                words = node.activation.coupled.forward_text
                 group = groups[node.activation.group]
-                rule = f"e^{node.sum} / Σ e^z over {', '.join(n.sum for n in group)}"
-                shown = f"e^{paren(f(s.values[node.sum]))} / Σ e^z"
+                z = paren(f(s.values[node.sum]))
+                rule = words(node.sum, None) + f" over {', '.join(n.sum for n in group)}"
+                shown = words(z, None)
                 if len(group) <= 4:
-                    rule = f"e^{node.sum} / (" + " + ".join(f"e^{n.sum}" for n in group) + ")"
-                    shown = f"e^{paren(f(s.values[node.sum]))} / (" + " + ".join(
-                        f"e^{paren(f(s.values[n.sum]))}" for n in group) + ")"
+                    rule = words(node.sum, [n.sum for n in group])
+                    shown = words(z, [paren(f(s.values[n.sum])) for n in group])
                 _row(table, node.name + tag, rule, shown, f(s.values[node.name]))
             else:
                 _row(table, node.name + tag, node.sum, f(s.values[node.sum]), f(s.values[node.name]))
@@ -151,8 +152,8 @@ def _forward(trace: Trace, f: Fmt) -> Table:
 def _loss(trace: Trace, f: Fmt) -> Table:
     net = trace.network
     spec = net.loss
-    title = f"Loss: {spec.name} = " + ("" if spec.reduction == "sum" else
-                                       ("1/S · " if spec.loss.per_sample_mean else "1/N · "))
+    d, _ = spec.loss.divisor(spec.reduction, 0, 0)
+    title = f"Loss: {spec.name} = " + ("" if spec.reduction == "sum" else f"1/{d} · ")
     title += "Σ " + spec.loss.rule.format(t="t", o="o") + f"   ({spec.loss.kind}, {spec.reduction})"
     table = _table(title, "", "rule", "with numbers", "value")
     for s in trace.samples:
@@ -165,7 +166,6 @@ def _loss(trace: Trace, f: Fmt) -> Table:
     if spec.reduction == "sum":
         _row(table, spec.name, "Σ ℓ", f(total), f(trace.loss))
     else:
-        d = "S" if spec.loss.per_sample_mean else "N"
         _row(table, spec.name, f"Σ ℓ / {d}", f"{f(total)} / {given(trace.divisor)}", f(trace.loss))
     return table
 
