@@ -119,7 +119,7 @@ class GroupRule(Protocol):
     def jacobian(self, st: GroupState | None, hs: Sequence[float], i: int, j: int) -> float: ...
     def backward(self, st: GroupState | None, hs: Sequence[float], gs: Sequence[float]
                  ) -> list[float]: ...
-    def forward_text(self, z: str, group: Sequence[str] | None) -> str: ...
+    def forward_text(self, z: str, group: Sequence[str]) -> str: ...
     def delta_text(self, h: str, loss: str, group: Sequence[str]) -> str: ...
     def delta_numbers(self, h: str, g: str, pairs: Sequence[tuple[str, str]]) -> str: ...
 
@@ -197,10 +197,9 @@ class Softmax:
                       if i != st.top)
         return [h * ((g - gd) - c) for g, h in zip(gs, hs, strict=True)]
 
-    def forward_text(self, z: str, group: Sequence[str] | None) -> str:
-        """h_k's rule: e^z_k / (e^z_1 + …) with the group written out, or / Σ e^z."""
-        if group is None:
-            return f"e^{z} / Σ e^z"
+    def forward_text(self, z: str, group: Sequence[str]) -> str:
+        """h_k's rule with a small group written out: e^z_k / (e^z_1 + …); a large one is
+        worded by the entry's rule, e^z_k / Σ e^z."""
         return f"e^{z} / (" + " + ".join(f"e^{g}" for g in group) + ")"
 
     def delta_text(self, h: str, loss: str, group: Sequence[str]) -> str:

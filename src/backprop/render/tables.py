@@ -138,8 +138,9 @@ def _forward(trace: Trace, f: Fmt) -> Table:
                 words = node.activation.coupled.forward_text
                 group = groups[node.activation.group]
                 z = paren(f(s.values[node.sum]))
-                rule = words(node.sum, None) + f" over {', '.join(n.sum for n in group)}"
-                shown = words(z, None)
+                rule = fill(node.activation.rule, {"z": node.sum}) + \
+                    f" over {', '.join(n.sum for n in group)}"
+                shown = fill(node.activation.rule, {"z": z})
                 if len(group) <= 4:
                     rule = words(node.sum, [n.sum for n in group])
                     shown = words(z, [paren(f(s.values[n.sum])) for n in group])
