@@ -154,3 +154,41 @@ def test_only_the_registries_name_activations_and_losses() -> None:
             if isinstance(node, ast.Constant) and node.value in names:
                 found.append(f"{path.relative_to(root)}:{node.lineno}: {node.value!r}")
     assert not found, found
+
+
+def test_gelu_prints_its_rules_and_a_hand_worked_step(tmp_path) -> None:
+    # z = 1·1 = 1; h = GELU(1) = Φ(1) = 0.8413447 (normal table); ∂h/∂z = Φ(1) + 1·φ(1)
+    # = 0.8413447 + 0.2419707 = 1.0833155 (φ(1) = e^-½/√(2π)); half_sse with t = 0:
+    # ∂L/∂w = (h − t)·∂h/∂z·x = 0.8413447·1.0833155 = 0.9114417 → 0.911
+    from click.testing import CliRunner
+
+    from backprop.cli import cli
+
+    path = tmp_path / "gelu.yaml"
+    path.write_text("inputs: {x: 1}\nparams: {w: 1}\nnodes:\n  y: {sum: z, from: {x: w}, "
+                    "activation: gelu}\ntargets: {y: 0}\nloss: half_sse\nlearning_rate: 0.1\n",
+                    encoding="utf-8")
+    result = CliRunner().invoke(cli, ["step", str(path)])
+    assert result.exit_code == 0, result.stderr
+    rows = {line.split()[0]: line for line in result.stdout.splitlines() if line.strip()}
+    assert "z·Φ(z)" in rows["y"] and rows["y"].endswith("0.841")
+    assert "Φ(z) + z·φ(z)" in rows["∂y/∂z"] and rows["∂y/∂z"].endswith("1.083")
+    assert rows["∂L/∂w"].endswith("0.911")
+
+
+@pytest.mark.parametrize("act", ["gelu", "silu", "tanh", "relu"])
+def test_bce_refuses_an_output_whose_values_leave_0_1(act: str, tmp_path) -> None:
+    # the loss's outputs_in (0, 1) against each entry's range: GELU dips to ≈ −0.17, SiLU to
+    # ≈ −0.28, tanh to −1, and relu grows without bound
+    from click.testing import CliRunner
+
+    from backprop.cli import cli
+
+    path = tmp_path / "net.yaml"
+    path.write_text(f"inputs: {{x: 1}}\nparams: {{w: 1}}\nnodes:\n  y: {{from: {{x: w}}, "
+                    f"activation: {act}}}\ntargets: {{y: 1}}\nloss: bce\nlearning_rate: 0.1\n",
+                    encoding="utf-8")
+    result = CliRunner().invoke(cli, ["step", str(path)])
+    assert result.exit_code == 2
+    assert f"bce needs outputs between 0 and 1, but output 'y' has activation {act}" in result.stderr
+    assert result.stderr.count("\n") == 1
