@@ -126,7 +126,7 @@ def _forward(network: Network, plan: _Plan, pv: Sequence[float], s: int,
         for i, name in enumerate(network.inputs):
             h[i] = ov.values.get((s, name), h[i])
     z = [0.0] * len(nodes)
-    lse = [_Group(GroupState(0.0, 0.0, 0, 0.0), True)] * len(plan.groups)
+    states = [_Group(GroupState(0.0, 0.0, 0, 0.0), True)] * len(plan.groups)
     sign = network.bias_sign
     n_in = plan.n_inputs
     get_h, get_p = h.__getitem__, pv.__getitem__
@@ -157,16 +157,16 @@ def _forward(network: Network, plan: _Plan, pv: Sequence[float], s: int,
             for j, v in zip(members, values, strict=True):
                 h[n_in + j] = v
             own = not ov.values or not any((s, nodes[j].name) in ov.values for j in members)
-            lse[g] = _Group(state, own)
+            states[g] = _Group(state, own)
         if ov.values:  # the values just computed: this node's, or its whole group's
             done = (k,) if g < 0 else (plan.groups[g] if k == plan.groups[g][-1] else ())
             for j in done:
                 h[n_in + j] = ov.values.get((s, nodes[j].name), h[n_in + j])
-    return z, h, lse
+    return z, h, states
 
 
 def _loss_terms(network: Network, plan: _Plan, s: int, z: Sequence[float], h: Sequence[float],
-                lse: Sequence[_Group], ov: Overrides = NO_OVERRIDES) -> dict[str, float]:
+                states: Sequence[_Group], ov: Overrides = NO_OVERRIDES) -> dict[str, float]:
     """Each output's element e(o, t) of sample s."""
     loss = network.loss.loss
     targets = network.samples[s].targets
@@ -184,7 +184,7 @@ def _loss_terms(network: Network, plan: _Plan, s: int, z: Sequence[float], h: Se
         elif loss.fused_element and loss.fuses(act):
             # ln o from z: ln σ(z) = −softplus(−z), ln softmax_k = z_k − log Σ eᶻ; no log(0)
             g = plan.group_of[k]
-            ln_o = (act.coupled.log_value(lse[g].state, z[k]) if act.coupled and g >= 0
+            ln_o = (act.coupled.log_value(states[g].state, z[k]) if act.coupled and g >= 0
                     else act.log_f(z[k]) if act.log_f else math.log(o))
             e = loss.fused_element(z[k], t, ln_o)
         elif loss.outputs_in and not lo < o < hi:
@@ -193,14 +193,14 @@ def _loss_terms(network: Network, plan: _Plan, s: int, z: Sequence[float], h: Se
                 f"{o!r}{_where(network, s)} (use a {loss.fused_with} output)",
                 file=network.source_file, path=("nodes", node.name))
         else:
-            gap = None if given else _gap(plan, nodes, targets, z, h, lse, k)
+            gap = None if given else _gap(plan, nodes, targets, z, h, states, k)
             e = _element(network, node.name, o, t, s, gap)
         terms[node.name] = e
     return terms
 
 
 def _gap(plan: _Plan, nodes: Sequence[Node], targets: Mapping[str, float], z: Sequence[float],
-         h: Sequence[float], lse: Sequence[_Group], k: int) -> float | None:
+         h: Sequence[float], states: Sequence[_Group], k: int) -> float | None:
     """o − t of output k measured without cancellation, for a loss that depends on it alone.
 
     Where o rounds to a bound it nears (σ(40) = 1.0, a softmax member → 1), o − t computed from
@@ -212,9 +212,9 @@ def _gap(plan: _Plan, nodes: Sequence[Node], targets: Mapping[str, float], z: Se
     act = nodes[k].activation
     if g < 0 or act.coupled is None:
         return act.gap(z[k], t) if act.gap else o - t
-    if not lse[g].own:
+    if not states[g].own:
         return None
-    return act.coupled.gap(lse[g].state, plan.group_pos[k], o, t)
+    return act.coupled.gap(states[g].state, plan.group_pos[k], o, t)
 
 
 def _element(network: Network, name: str, o: float, t: float, s: int,
@@ -258,8 +258,8 @@ def _check_finite(network: Network, plan: _Plan, samples: Sequence[SampleTrace])
 def _loss(network: Network, plan: _Plan, pv: Sequence[float], divisor: float) -> float:
     total = 0.0
     for s in range(len(network.samples)):
-        z, h, lse = _forward(network, plan, pv, s)
-        total += sum(_loss_terms(network, plan, s, z, h, lse).values())
+        z, h, states = _forward(network, plan, pv, s)
+        total += sum(_loss_terms(network, plan, s, z, h, states).values())
     return total / divisor
 
 
@@ -281,8 +281,8 @@ def _backward(network: Network, plan: _Plan, rules: Rules, pv: Sequence[float],
     nodes = network.nodes
     n_in = plan.n_inputs
     ov = rules.overrides
-    z, h, lse = _forward(network, plan, pv, s, ov)
-    terms = _loss_terms(network, plan, s, z, h, lse, ov)
+    z, h, states = _forward(network, plan, pv, s, ov)
+    terms = _loss_terms(network, plan, s, z, h, states, ov)
     sample = network.samples[s]
     fused = list(plan.fused)
     if ov:
@@ -301,15 +301,15 @@ def _backward(network: Network, plan: _Plan, rules: Rules, pv: Sequence[float],
     mass_gaps: dict[int, float] = {}
     for g, group in enumerate(plan.groups):
         rule = nodes[group[0]].activation.coupled
-        if rule is not None and fused[group[0]]:
-            gaps = rule.mass_gaps(lse[g].state, [h[n_in + j] for j in group],
+        if rule is not None and any(fused[j] for j in group):
+            gaps = rule.mass_gaps(states[g].state, [h[n_in + j] for j in group],
                                   [sample.targets[nodes[j].name] for j in group])
             mass_gaps.update(zip(group, gaps, strict=True))
     for k in plan.outputs:
         t = sample.targets[nodes[k].name]
         o = h[n_in + k]
         given = bool(ov.values) and any((s, n) in ov.values for n in (nodes[k].name, nodes[k].sum))
-        gap = None if given else _gap(plan, nodes, sample.targets, z, h, lse, k)
+        gap = None if given else _gap(plan, nodes, sample.targets, z, h, states, k)
         d = rules.loss_factor * _loss_derivative(network, o, t, divisor, gap)
         if ov.loss_factor:
             d = ov.loss_factor.get((s, nodes[k].name), d)
@@ -365,7 +365,7 @@ def _backward(network: Network, plan: _Plan, rules: Rules, pv: Sequence[float],
                 grads = [ov.grad_node.get((s, nodes[j].name), v) for j, v in zip(members, grads,
                                                                                  strict=True)]
             # the student's h need not sum to 1: then the Jacobian product as written
-            state = lse[g].state if lse[g].own else None
+            state = states[g].state if states[g].own else None
             hvals = [h[n_in + j] for j in members]
             for j, dj in zip(members, rule.backward(state, hvals, grads), strict=True):
                 delta[j] = fused_delta[j] + dj
