@@ -226,8 +226,8 @@ class Activation:
     derivative_rule: str  #: e.g. "{h}(1 − {h})"
     latex_rule: str  #: e.g. r"\sigma({z})"
     latex_derivative_rule: str  #: e.g. "{h}(1 - {h})"
-    range: tuple[float, float]  #: the open interval f maps ℝ into: (0, 1) for σ; what a loss
-    #: that needs probabilities checks
+    range: tuple[float, float]  #: (lo, hi) with lo ≤ f(z) ≤ hi for every z: (0, 1) for σ (whose
+    #: float64 values reach the bounds); what a loss that needs probabilities checks
     by_rule: Derivative | None = None  #: the printed rule as written in h, where it differs from
     #: `derivative` only in how it is computed (h(1 − h) for σ): what a hand calculation does
     gap: Derivative | None = None  #: f(z) − t from (z, t) without cancellation where f(z)

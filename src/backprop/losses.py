@@ -1,4 +1,5 @@
-"""The loss registry: each per-element loss beside its derivative and the rule text the tables print."""
+"""The loss registry: each per-element loss beside its derivative, its rule texts, its divisor,
+the outputs and targets it accepts and its fused form with an output activation."""
 
 from __future__ import annotations
 
@@ -68,8 +69,8 @@ class Loss:
     #: form, (o·Σt − t)/D with Σt over the output's group (1 for an elementwise output)
     fused_element: Callable[[float, float, float], float] | None = None  #: e from (z, t, ln o),
     #: ln o taken from z by the activation: no log(0) where o rounds to 0 or 1
-    outputs_in: tuple[float, float] | None = None  #: the open interval every output's
-    #: activation must map into (bce: (0, 1), probabilities)
+    outputs_in: tuple[float, float] | None = None  #: the interval every output activation's
+    #: range must lie in (bce: (0, 1), probabilities); at run time o must lie strictly inside
     targets_in: tuple[float, float] | None = None  #: the closed interval targets must lie in
     one_group: bool = False  #: the outputs must be exactly one group of `fused_with`
     per_sample_mean: bool = False  #: mean divides by S (samples), not N (elements)
