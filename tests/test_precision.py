@@ -208,3 +208,20 @@ def test_random_sigmoid_outputs_match_the_reference(seed: int) -> None:
         w = rng.choice([1.0, 10.0, 40.0]) * rng.uniform(-1, 1)
         t = rng.choice([0.0, 1.0, round(rng.uniform(0, 1), 3)])
         assert_matches(one(round(w, 3), activation="sigmoid", loss=loss, t=t), rel=1e-9)
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_random_tanh_outputs_and_softmax_hidden_layers_match_the_reference(seed: int) -> None:
+    rng = random.Random(200 + seed)
+    w = round(rng.choice([1.0, 10.0, 40.0]) * rng.uniform(-1, 1), 3)
+    t = rng.choice([-1.0, 1.0, round(rng.uniform(-1, 1), 3)])
+    assert_matches(one(w, activation="tanh", loss=rng.choice(["mse", "half_sse"]), t=t), rel=1e-9)
+    a, b, c = (round(rng.choice([1.0, 40.0]) * rng.uniform(-1, 1), 3) for _ in range(3))
+    v1, v2, v3 = (round(rng.uniform(-2, 2), 3) for _ in range(3))
+    text = (f"inputs: {{x: 1}}\nparams: {{a: {a}, b: {b}, c: {c}, v1: {v1}, v2: {v2}, v3: {v3}}}\n"
+            "nodes:\n  s1: {sum: z1, from: {x: a}, activation: softmax}\n"
+            "  s2: {sum: z2, from: {x: b}, activation: softmax}\n"
+            "  s3: {sum: z3, from: {x: c}, activation: softmax}\n"
+            "  y: {sum: z4, from: {s1: v1, s2: v2, s3: v3}, activation: sigmoid}\n"
+            f"targets: {{y: {rng.choice([0, 1])}}}\nloss: bce\nlearning_rate: 0.1\n")
+    assert_matches(text, rel=1e-9)
