@@ -438,7 +438,8 @@ def _sample_tables(r: _Reader, top: Mapping[str, Any]) -> list[tuple[Any, Path_,
 
 
 def _target(r: _Reader, value: object, path: Path_, kind: str) -> float:
-    """One target value; bce and cross-entropy compare it with a probability, so it must be one."""
+    """One target value, within the loss's targets_in: bce and cross-entropy compare it with a
+    probability, so it must be one."""
     t = r.number(value, path)
     bounds = LOSSES[kind].targets_in
     if bounds is not None and not bounds[0] <= t <= bounds[1]:
@@ -542,7 +543,8 @@ def _check_one_group(r: _Reader, loss: Loss, nodes: Sequence[Node], outputs: tup
         r.fail(("loss",), f"{kind} needs the outputs to be exactly one {act} group, but "
                           f"they are in {len(by_group)}: " + "; ".join(
                               f"group '{g}' holds {_listing(m)}" for g, m in by_group.items()))
-    extra = [m for m in members if m not in set(outputs)]
+    targeted = set(outputs)
+    extra = [m for m in members if m not in targeted]
     if extra:
         r.fail(("loss",), f"{kind} needs the outputs to be exactly one {act} group, but "
                           f"the group also holds '{extra[0]}', which has no target; give every "
