@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import math
 from collections.abc import Sequence
 from typing import Any
 
+from backprop import safe
 from backprop.check import CheckReport, Result
 from backprop.notation import fmt
 from backprop.render.layout import Group, RenderableType, Table, Text, box
@@ -24,8 +24,13 @@ def _true(r: Result) -> str:
     return fmt(r.expected, max(3, r.decimals + 1))
 
 
+#: the widest a key or file name is shown in a table; JSON and CSV carry it whole
+SHOWN = 120
+
+
 def report_table(report: CheckReport) -> RenderableType:
-    table = Table(title=Text(f"{report.file} — checked against {report.network}", style="bold"),
+    title = f"{safe.line(report.file, SHOWN)} — checked against {safe.line(report.network, SHOWN)}"
+    table = Table(title=Text(title, style="bold"),
                   title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False, show_edge=False)
     table.add_column(Text("quantity"))
     table.add_column(Text("given"), justify="right", no_wrap=True)
@@ -36,7 +41,8 @@ def report_table(report: CheckReport) -> RenderableType:
         verdict = Text(f"{MARK[r.verdict]} {r.verdict}", style=STYLE[r.verdict])
         if r.mistake:
             verdict.append(f"\n{r.mistake}", style="bold")
-        table.add_row(Text(r.quantity), Text(r.text), Text(_true(r)), verdict, Text(r.explanation))
+        table.add_row(Text(safe.line(r.quantity, SHOWN)), Text(safe.line(r.text, SHOWN)),
+                      Text(_true(r)), verdict, Text(safe.line(r.explanation)))
     return Group(table, Text(score_line(report)), Text(""))
 
 
@@ -58,11 +64,12 @@ def summary_table(reports: Sequence[CheckReport]) -> RenderableType:
                         ("carried forward", False)):
         table.add_column(Text(name), justify="right" if right else "left", overflow="fold")
     for rep in reports:
-        wrong = ", ".join(f"{r.quantity} ({r.mistake or r.verdict})" for r in rep.results
-                          if r.verdict in ("wrong", "unknown"))
-        carried = ", ".join(r.quantity for r in rep.results if r.verdict == "carried_forward")
-        table.add_row(Text(rep.file), Text(f"{rep.correct}/{rep.total}"), Text(wrong or "—"),
-                      Text(carried or "—"))
+        wrong = ", ".join(f"{safe.line(r.quantity, SHOWN)} ({r.mistake or r.verdict})"
+                          for r in rep.results if r.verdict in ("wrong", "unknown"))
+        carried = ", ".join(safe.line(r.quantity, SHOWN) for r in rep.results
+                            if r.verdict == "carried_forward")
+        table.add_row(Text(safe.line(rep.file, SHOWN)), Text(f"{rep.correct}/{rep.total}"),
+                      Text(wrong or "—"), Text(carried or "—"))
     return table
 
 
@@ -85,7 +92,7 @@ def reports_json(reports: Sequence[CheckReport]) -> str:
     """One answers file: FORMAT §3's object; several: {"files": [that object, …]}."""
     body: dict[str, Any] = (_report_dict(reports[0]) if len(reports) == 1
                             else {"files": [_report_dict(r) for r in reports]})
-    return json.dumps(body, ensure_ascii=False, allow_nan=False)
+    return safe.json_text(body)
 
 
 CSV_FIELDS = ("file", "quantity", "given", "decimals", "expected", "verdict", "mistake",
@@ -99,7 +106,7 @@ def reports_csv(reports: Sequence[CheckReport]) -> str:
     writer.writerow(CSV_FIELDS)
     for rep in reports:
         for r in rep.results:
-            writer.writerow([rep.file, r.quantity, r.text, r.decimals,
+            writer.writerow([safe.csv_cell(rep.file), safe.csv_cell(r.quantity), r.text, r.decimals,
                              "" if r.expected is None else repr(r.expected), r.verdict,
-                             r.mistake or "", r.explanation])
+                             r.mistake or "", safe.csv_cell(r.explanation)])
     return out.getvalue()
