@@ -3,7 +3,8 @@ of the same network: time and peak memory of whole processes.
 
 Cases (issue 8, "unbounded work"):
 - 100,000 samples of the walkthrough, a one-line answers sheet (`z1[1]`, wrong: the mistake
-  models are asked for) against `step --format json` of the same network;
+  models are asked for; and `dL/dw1`, wrong, a total that every model can change) against
+  `step --format json` of the same network;
 - 800 spellings of one quantity in 34 KB (`dL/dw5` with trailing spaces): refused at the second
   line now (one quantity is one answer), each carried forward from the others before;
 - 400 answers under 34 KB keys that name no quantity (each one looked up for a did-you-mean);
@@ -81,6 +82,8 @@ def main() -> None:
     samples = many_samples(folder, int(sys.argv[2]) if len(sys.argv) > 2 else 100_000)
     one = folder / "one.yaml"
     one.write_text("z1[1]: 0.123\n", encoding="utf-8")
+    gradient = folder / "gradient.yaml"
+    gradient.write_text("dL/dw1: 0.123\n", encoding="utf-8")
     long_keys = folder / "long.yaml"
     long_keys.write_text("".join(f"? '{'q' * 34_000}{i}'\n: 0.5\n" for i in range(400)),
                          encoding="utf-8")
@@ -94,6 +97,8 @@ def main() -> None:
         ("100k samples: step --format json", [*BACKPROP, "step", str(samples), "--format", "json"]),
         ("100k samples: check, one line", [*BACKPROP, "check", str(samples), str(one),
                                            "--format", "json"]),
+        ("100k samples: check, dL/dw1 wrong", [*BACKPROP, "check", str(samples), str(gradient),
+                                               "--format", "json"]),
         ("walkthrough: step --format json", [*BACKPROP, "step", "walkthrough", "--format", "json"]),
         ("800 spellings of dL/dw5: check", [*BACKPROP, "check", "walkthrough", str(spellings),
                                             "--format", "json"]),

@@ -652,6 +652,8 @@ class _Marker:
         self.by_kind: dict[str, list[int]] = {}  #: quantity kind -> indices of answers, in order
         self.singles = SINGLES_PER_SHEET
         self._own: dict[tuple[str, int | None], tuple[int, ...]] = {}
+        self._consumed: dict[str, list[str]] | None = None
+        self._down: dict[str, set[str]] = {}
         for i, (a, r) in enumerate(resolved):
             if r.quantity is None:
                 continue
@@ -786,7 +788,21 @@ class _Marker:
         truths: dict[int | None, Trace | None] = {}
         for order, scope, own, members in batches:
             model = models[order % late]
-            if model.rules is None or not any(self._q(i).kind in model.kinds for i in members):
+            if model.rules is None:
+                continue
+            members = [i for i in members if self._changes(model, self._q(i))]
+            if not own and _linear(model.rules):
+                # ∂L/∂o or ∂L/∂p scaled: every backward number scales with it, so the run's
+                # number is the true one scaled (exactly so for −1, 2 and ½)
+                for i in members:
+                    q, a = self._q(i), self.resolved[i][0]
+                    if q.kind != "loss_new":
+                        for fit in _finite(model, self._scaled(model.rules, q, self.truth[i]),
+                                           self.truth[i]):
+                            if self.tolerance.match(a, fit[1]):
+                                fits[i].append((order, *fit))
+                members = [i for i in members if self._q(i).kind == "loss_new"]
+            if not members:
                 continue
             rules = model.rules
             if own:
@@ -831,6 +847,70 @@ class _Marker:
                 text += " (the same number also fits: " + ", ".join(others) + ")"
             out[i] = result(verdict="wrong", mistake=model.code, explanation=text, also=others)
         return out
+
+    def _scaled(self, rules: Rules, q: Quantity, expected: float) -> float | None:
+        """q under a rule that only scales ∂L/∂o or the reported ∂L/∂p, in the engine's own
+        order of operations: ∂L/∂p = factor · Σ shares, p_new = p − η·∂L/∂p."""
+        c_loss, c_grad = rules.loss_factor, rules.gradient_factor
+        if q.kind in ("grad_node", "delta"):
+            return c_loss * expected
+        if q.kind == "gradient":
+            return c_loss * expected if q.sample is not None else c_grad * (c_loss * expected)
+        if q.kind == "updated":
+            net = self.net
+            if q.a in net.frozen:
+                return None
+            return net.params[q.a] - net.learning_rate * (c_grad * (c_loss * self.trace.gradients[q.a]))
+        return None
+
+    def _changes(self, model: Model, q: Quantity) -> bool:
+        """Whether the model's changed rule can change q at all (an over-estimate): f′ changed
+        at nodes q's chain passes through, the backward weights of a node it passes through,
+        or a dropped term of a sum it passes through."""
+        if q.kind not in model.kinds:
+            return False
+        rules = model.rules
+        if rules is None or q.kind == "loss_new" or len(self.net.nodes) > _REACH_LIMIT:
+            return True
+        if q.kind == "local":
+            return not rules.derivative_nodes or q.a in rules.derivative_nodes
+        if q.kind in ("grad_node", "delta"):
+            roots = [q.a]
+        elif q.kind in ("gradient", "updated"):
+            roots = [u.node for u in self.net.uses if u.param == q.a]
+        else:
+            return True
+        reach: set[str] = set()
+        for root in roots:
+            reach |= self._downstream(root)
+        if rules.derivative_at != "true":
+            return not rules.derivative_nodes or not rules.derivative_nodes.isdisjoint(reach)
+        if rules.dropped_edges:
+            return any(src in reach for _, src in rules.dropped_edges)
+        if rules.backward_params is not None:
+            return any(self._consumers().get(n) for n in reach)
+        return True
+
+    def _consumers(self) -> Mapping[str, list[str]]:
+        if self._consumed is None:
+            self._consumed = {}
+            for node in self.net.nodes:
+                for edge in node.edges:
+                    self._consumed.setdefault(edge.source, []).append(node.name)
+        return self._consumed
+
+    def _downstream(self, name: str) -> set[str]:
+        """The node or input itself and every node its value flows into."""
+        if name not in self._down:
+            consumers = self._consumers()
+            seen, todo = {name}, [name]
+            while todo:
+                for c in consumers.get(todo.pop(), ()):
+                    if c not in seen:
+                        seen.add(c)
+                        todo.append(c)
+            self._down[name] = seen
+        return self._down[name]
 
     def _without_use(self, q: Quantity, use: int) -> float | None:
         """A shared param's gradient (or update) with the share of one of its uses left out."""
@@ -904,6 +984,16 @@ class _Marker:
         for k in (-1, 1, -2, 2, -3, 3):
             scales("decimal_shift", 10.0 ** k)
         return models
+
+
+def _linear(rules: Rules) -> bool:
+    """A rule that only scales ∂L/∂o or the reported ∂L/∂p."""
+    return replace(rules, loss_factor=1.0, gradient_factor=1.0) == TRUE_RULES
+
+
+#: networks with more nodes than this run every model for every backward answer (finding the
+#: nodes an answer's chain passes through would cost more than the runs it saves)
+_REACH_LIMIT = 2000
 
 
 def _formula(trace: Trace, q: Quantity, cf: Trace, value: float) -> str:
