@@ -611,3 +611,25 @@ def test_fuzz_answers_files(lines: list[tuple[str, str]], name: str, fmt: str, n
         assert result.stdout == "" and result.stderr.count("\n") == 1, result.stderr
     elif fmt == "json":
         json.loads(result.stdout)
+
+
+HOSTILE_NAMES = ["\x1b[2J\x1b]0;pwned\x07.yaml", "two\nlines.yaml", "\u202eyaml.exe", "c1\x9b31m.yaml"]
+
+
+@pytest.mark.parametrize("path", CORPUS, ids=[p.stem for p in CORPUS])
+def test_hostile_answers_file_under_a_hostile_name(tmp_path: Path, path: Path) -> None:
+    # the corpus again, each file under a name holding an escape, a newline, a bidi override
+    # and a C1 control: the name is shown escaped wherever it is printed, the verdicts unchanged
+    name = HOSTILE_NAMES[CORPUS.index(path) % len(HOSTILE_NAMES)]
+    copy = tmp_path / name
+    copy.write_bytes(path.read_bytes())
+    head = path.read_text(encoding="utf-8").split("\n", 1)[0]
+    for fmt in ("table", "json", "csv"):
+        result = invoke("check", "walkthrough", str(copy), "--format", fmt)
+        assert not UNSAFE.search(result.stdout), repr(result.stdout[:300])
+        assert not UNSAFE.search(result.stderr.rstrip("\n")), repr(result.stderr)
+        if head.startswith("# expect-exit: "):
+            assert result.exit_code == int(head.removeprefix("# expect-exit: "))
+        else:
+            assert result.exit_code == 2 and result.stderr.count("\n") == 1
+            assert head.removeprefix("# expect: ") in result.stderr

@@ -551,6 +551,11 @@ def _refuse_second_spellings(resolved: Sequence[tuple[Answer, Resolution]], file
                             file=file, line=a.line, column=a.column)
 
 
+def _said(a: Answer) -> str:
+    """The number as the student wrote it, for an explanation: cut short past 24 characters."""
+    return a.text if len(a.text) <= 24 else a.text[:23] + "…"
+
+
 def _places(decimals: int) -> int:
     """Decimals to print a true value with: as many as the student wrote, within what a float
     holds (a hundred written decimals print fifteen)."""
@@ -724,7 +729,7 @@ class _Marker:
             got = self._rerun(i, accepted)
             if got is not None and self.tolerance.match(a, got[1]):
                 return base(verdict="rounding",
-                            explanation=f"{a.text} is what your own rounded earlier values give "
+                            explanation=f"{_said(a)} is what your own rounded earlier values give "
                                         f"(the true value is {fmt(expected, _places(-a.exponent + 1))})"
                                         "; accepted")
         tries = [wrong] if wrong else []
@@ -735,10 +740,10 @@ class _Marker:
         for used in tries:
             got = self._rerun(i, sorted(accepted + used))
             if got is not None and self.tolerance.match(a, got[1]):
-                sources = ", ".join(f"{self.resolved[j][0].key} = {self.resolved[j][0].text}"
+                sources = ", ".join(f"{self.resolved[j][0].key} = {_said(self.resolved[j][0])}"
                                     for j in used)
                 return base(verdict="carried_forward",
-                            explanation=f"{a.text} follows from your {sources}"
+                            explanation=f"{_said(a)} follows from your {sources}"
                                         f"{_formula(self.trace, q, got[0], got[1])}; the true "
                                         f"value is {shown}")
         return None
@@ -838,7 +843,7 @@ class _Marker:
             if not found:
                 out[i] = result(verdict="wrong",
                               explanation=f"the true value is {_shown(expected, a, self.tolerance)}; "
-                                          f"no catalogued mistake gives {a.text}")
+                                          f"no catalogued mistake gives {_said(a)}")
                 continue
             _, model, value = found[0]
             others = tuple(dict.fromkeys(m.code for _, m, _ in found[1:] if m.code != model.code))
@@ -1029,40 +1034,40 @@ def _describe(model: Model, q: Quantity, value: float, expected: float, a: Answe
     scaled = model.rules is None
     if model.code == "learning_rate_applied":
         if q.kind == "gradient":
-            return (f"{a.text} is η·{label} = {eta} × ({true}): the learning rate was applied "
+            return (f"{_said(a)} is η·{label} = {eta} × ({true}): the learning rate was applied "
                     f"before the update")
         if q.kind == "updated":
-            return (f"{a.text} applies η twice: {given(net.params[q.a])} − {eta}·({eta}·"
+            return (f"{_said(a)} applies η twice: {given(net.params[q.a])} − {eta}·({eta}·"
                     f"∂{L}/∂{q.a}) = {got}; the true value is {true}")
-        return f"{a.text} is η × {true} = {got}: the learning rate was applied where it has no place"
+        return f"{_said(a)} is η × {true} = {got}: the learning rate was applied where it has no place"
     if model.code == "sign":
         if scaled:
-            return f"{a.text} has the wrong sign: the true value is {true}"
+            return f"{_said(a)} has the wrong sign: the true value is {true}"
         how = "or the update added" if q.kind == "updated" else "the target and output swapped"
-        return (f"{a.text} follows from ∂{L}/∂o with its sign flipped ((o − t) for (t − o), {how}): "
+        return (f"{_said(a)} follows from ∂{L}/∂o with its sign flipped ((o − t) for (t − o), {how}): "
                 f"{got}; the true value is {true}")
     if model.code == "factor_of_two":
         if scaled:
-            return (f"{a.text} is {model.detail} the true {true} (a ½ "
+            return (f"{_said(a)} is {model.detail} the true {true} (a ½ "
                     f"{'dropped' if model.factor == 2 else 'added'}, or the 2 of the square "
                     f"{'counted twice' if model.factor == 2 else 'dropped'})")
-        return (f"{a.text} follows from ∂{L}/∂o {model.detail} (the 2 of the square "
+        return (f"{_said(a)} follows from ∂{L}/∂o {model.detail} (the 2 of the square "
                 f"{'counted twice' if model.detail == 'doubled' else 'dropped, or a ½ added'}): "
                 f"{got}; the true value is {true}")
     if model.code == "reduction":
-        return (f"{a.text} confuses mean and sum (a factor of N = {model.detail}): {got}; the loss "
+        return (f"{_said(a)} confuses mean and sum (a factor of N = {model.detail}): {got}; the loss "
                 f"is a {net.loss.reduction} and the true value is {true}")
     if model.code == "pre_activation":
         how = ("f′ written with z where h belongs (σ′ as z(1 − z), tanh′ as 1 − z²)"
                if model.detail == "z_for_h" else "f′ evaluated at h = f(z) instead of at z")
-        return f"{a.text} takes {how}: {got}; the true value is {true}"
+        return f"{_said(a)} takes {how}: {got}; the true value is {true}"
     if model.code == "updated_weight":
-        return (f"{a.text} uses the updated weights in the backward pass ({got}); the backward pass "
+        return (f"{_said(a)} uses the updated weights in the backward pass ({got}); the backward pass "
                 f"uses the weights of the forward pass: {true}")
     if model.code == "missing_path":
-        return (f"{a.text} leaves out the path through {model.detail}: the gradient sums every path "
+        return (f"{_said(a)} leaves out the path through {model.detail}: the gradient sums every path "
                 f"({true}), and without that one it is {got}")
-    return f"{a.text} is the true value {true} shifted by a power of ten ({got})"
+    return f"{_said(a)} is the true value {true} shifted by a power of ten ({got})"
 
 
 def _label(q: Quantity, L: str) -> str:

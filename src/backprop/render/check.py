@@ -21,11 +21,13 @@ MARK = {"correct": "✓", "rounding": "✓", "carried_forward": "~", "wrong": "�
 def _true(r: Result) -> str:
     if r.expected is None:
         return "—"
-    return fmt(r.expected, max(3, r.decimals + 1))
+    # one decimal more than the student wrote, within what a float holds
+    return fmt(r.expected, max(3, min(r.decimals + 1, 16)))
 
 
-#: the widest a key or file name is shown in a table; JSON and CSV carry it whole
-SHOWN = 120
+#: the widest a key or file name (and a number as written) is shown in a table; JSON and CSV
+#: carry it whole
+SHOWN, NUMBER = 120, 24
 
 
 def report_table(report: CheckReport) -> RenderableType:
@@ -41,7 +43,7 @@ def report_table(report: CheckReport) -> RenderableType:
         verdict = Text(f"{MARK[r.verdict]} {r.verdict}", style=STYLE[r.verdict])
         if r.mistake:
             verdict.append(f"\n{r.mistake}", style="bold")
-        table.add_row(Text(safe.line(r.quantity, SHOWN)), Text(safe.line(r.text, SHOWN)),
+        table.add_row(Text(safe.line(r.quantity, SHOWN)), Text(safe.line(r.text, NUMBER)),
                       Text(_true(r)), verdict, Text(safe.line(r.explanation)))
     return Group(table, Text(score_line(report)), Text(""))
 
