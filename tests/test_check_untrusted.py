@@ -521,7 +521,7 @@ def _slips(net_path: str, per_sample: bool) -> str:
                 r = check_module.resolve(net, name)
                 if r.quantity is None or s:
                     continue
-            if per_sample and r.quantity.kind not in check_module.PER_SAMPLE:
+            if per_sample and r.quantity.sample is None:
                 continue
             value = r.quantity.value(trace) * slips[(k + s) % 5] + (0.3 if (k + s) % 5 == 4 else 0)
             lines.setdefault(r.quantity, f"'{name}{index if r.quantity.sample is not None else ''}': "

@@ -601,7 +601,7 @@ class _Runs:
 
     def scope(self, q: Quantity) -> int | None:
         """The sample a run for q may be cut to, or None for the whole step."""
-        if q.kind in PER_SAMPLE and q.sample is not None and self.net.multi_sample:
+        if q.sample is not None and self.net.multi_sample:  # one sample's number, or share
             return q.sample
         return None
 
@@ -659,6 +659,8 @@ class _Marker:
         self._own: dict[tuple[str, int | None], tuple[int, ...]] = {}
         self._consumed: dict[str, list[str]] | None = None
         self._down: dict[str, set[str]] = {}
+        self._reached: dict[tuple[str, str], set[str] | None] = {}
+        self._param_nodes: dict[str, list[str]] | None = None
         for i, (a, r) in enumerate(resolved):
             if r.quantity is None:
                 continue
@@ -879,15 +881,9 @@ class _Marker:
             return True
         if q.kind == "local":
             return not rules.derivative_nodes or q.a in rules.derivative_nodes
-        if q.kind in ("grad_node", "delta"):
-            roots = [q.a]
-        elif q.kind in ("gradient", "updated"):
-            roots = [u.node for u in self.net.uses if u.param == q.a]
-        else:
+        reach = self._reach(q)
+        if reach is None:
             return True
-        reach: set[str] = set()
-        for root in roots:
-            reach |= self._downstream(root)
         if rules.derivative_at != "true":
             return not rules.derivative_nodes or not rules.derivative_nodes.isdisjoint(reach)
         if rules.dropped_edges:
@@ -895,6 +891,28 @@ class _Marker:
         if rules.backward_params is not None:
             return any(self._consumers().get(n) for n in reach)
         return True
+
+    def _reach(self, q: Quantity) -> set[str] | None:
+        """The nodes (and inputs) q's chain passes through, from the nodes it starts at to the
+        loss; None for a quantity whose chain is not followed here (all of them count)."""
+        key = (q.kind, q.a)
+        if key not in self._reached:
+            if q.kind in ("grad_node", "delta"):
+                roots = [q.a]
+            elif q.kind in ("gradient", "updated"):
+                if self._param_nodes is None:
+                    self._param_nodes = {}
+                    for u in self.net.uses:
+                        self._param_nodes.setdefault(u.param, []).append(u.node)
+                roots = self._param_nodes.get(q.a, [])
+            else:
+                self._reached[key] = None
+                return None
+            reach: set[str] = set()
+            for root in dict.fromkeys(roots):
+                reach |= self._downstream(root)
+            self._reached[key] = reach
+        return self._reached[key]
 
     def _consumers(self) -> Mapping[str, list[str]]:
         if self._consumed is None:
