@@ -633,3 +633,14 @@ def test_hostile_answers_file_under_a_hostile_name(tmp_path: Path, path: Path) -
         else:
             assert result.exit_code == 2 and result.stderr.count("\n") == 1
             assert head.removeprefix("# expect: ") in result.stderr
+
+
+def test_a_network_with_two_names_equal_after_nfc_is_refused(tmp_path: Path) -> None:
+    nfc, nfd = unicodedata.normalize("NFC", "é"), unicodedata.normalize("NFD", "é")
+    assert nfc != nfd
+    net = sheet(tmp_path, f"inputs: {{{nfc}: 1}}\nparams: {{w: 0.5}}\nnodes:\n  {nfd}: {{sum: z, "
+                          f"from: {{{nfc}: w}}}}\ntargets: {{{nfd}: 1}}\nloss: half_sse\n"
+                          f"learning_rate: 0.1\n", "net.yaml")
+    result = invoke("step", net)
+    assert result.exit_code == 2 and f"{net}:4:" in result.stderr
+    assert "is used twice: as an input" in result.stderr

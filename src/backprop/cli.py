@@ -304,7 +304,8 @@ def check(net: str, answers: tuple[str, ...], fmt: str, summary: bool, tolerance
 
     NET is a network file or a bundled network's name; each ANSWERS file is a mapping
     quantity: number, named as the tables print them (z1, y_hat, L, dL/dw5, dy_hat/dz3, w5_new,
-    z1[2] for sample 2). Exit 0 when every answer is accepted, 1 when one is wrong or unknown.
+    z1[2] for sample 2), each quantity once. Exit 0 when every answer is accepted, 1 when one
+    is wrong or unknown, 2 when a file cannot be used (a quantity answered twice among them).
 
     \b
     Examples:
