@@ -716,8 +716,8 @@ class _Marker:
     def carried(self, i: int) -> Result | None:
         """Answer i (wrong on the true values) against what the student's own earlier answers
         give: rounding when it follows from accepted ones alone, carried_forward when from wrong
-        ones, None when from none. Tried: every earlier accepted answer; every earlier answer;
-        the accepted ones with each earlier wrong one alone (the latest SINGLES)."""
+        ones, None when from none. Tried: every earlier accepted answer; the accepted ones with
+        each earlier wrong one alone (the latest SINGLES), then with every earlier wrong one."""
         a = self.resolved[i][0]
         q = self._q(i)
         expected = self.truth[i]
@@ -734,11 +734,14 @@ class _Marker:
                             explanation=f"{_said(a)} is what your own rounded earlier values give "
                                         f"(the true value is {fmt(expected, _places(-a.exponent + 1))})"
                                         "; accepted")
-        tries = [wrong] if wrong else []
+        # each earlier wrong answer alone first, so that the explanation names the one the line
+        # used; then all of them together
+        tries = []
         if len(wrong) > 1 and self.singles > 0:
-            singles = [[j] for j in reversed(wrong[-SINGLES:])][: self.singles]
-            self.singles -= len(singles)
-            tries += singles
+            tries = [[j] for j in reversed(wrong[-SINGLES:])][: self.singles]
+            self.singles -= len(tries)
+        if wrong:
+            tries.append(wrong)
         for used in tries:
             got = self._rerun(i, sorted(accepted + used))
             if got is not None and self.tolerance.match(a, got[1]):
