@@ -337,6 +337,34 @@ def test_many_wrong_answers_cost_no_run_each(tmp_path: Path, monkeypatch: pytest
     assert len(runs.samples) <= 1 + engine_models  # the true step, then each model at most once
 
 
+def test_wrong_answers_that_feed_each_other_cost_a_bounded_number_of_runs(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # 180 wrong values, δs, gradients and updates, each fed by those above it: error carried
+    # forward tries at most the accepted ones, each earlier wrong one alone (eight latest, 256
+    # in all per sheet) and all of them: linear in the answers, not quadratic
+    runs = Runs(monkeypatch)
+    net = tmp_path / "layered.yaml"
+    rows = ", ".join("[" + ", ".join("0.1" for _ in range(6)) + "]" for _ in range(6))
+    net.write_text(f"inputs: [1, 2, 3, 4, 5, 6]\nlayers:\n  - activation: sigmoid\n    weights: "
+                   f"[{rows}]\n  - activation: sigmoid\n    weights: [{rows}]\ntargets: "
+                   f"[0, 0, 0, 1, 1, 1]\nloss: mse\nlearning_rate: 0.1\n", encoding="utf-8")
+    keys = [f"{kind}{layer}_{j}" for layer in (1, 2) for j in range(1, 7) for kind in ("z", "h")]
+    keys += [f"dL/dz{layer}_{j}" for layer in (2, 1) for j in range(1, 7)]
+    keys += [f"dL/dw{layer}_{j}_{k}" for layer in (1, 2) for j in range(1, 7) for k in range(1, 7)]
+    keys += [f"w{layer}_{j}_{k}_new" for layer in (1, 2) for j in range(1, 7) for k in range(1, 7)]
+    from backprop.engine import run
+    from backprop.spec import load
+
+    marker = check_module._Marker(run(load(net)), [], check_module.Tolerance())
+    engine_models = sum(m.rules is not None for m in marker._models())
+    path = sheet(tmp_path, "".join(f"{k}: {3 + i / 7:.3f}\n" for i, k in enumerate(keys)))
+    assert invoke("check", str(net), path).exit_code == 1
+    # the true step; per answer all earlier accepted and all earlier wrong ones; the singles;
+    # each model once per (scope, own numbers): here one scope and at most six kinds of own
+    bound = 1 + 2 * len(keys) + check_module.SINGLES_PER_SHEET + 7 * engine_models
+    assert len(keys) == 180 and len(runs.samples) <= bound
+
+
 # ---------------------------------------------------------------- NFC
 
 
