@@ -573,14 +573,30 @@ def test_one_sample_runs_give_the_verdicts_of_whole_runs(tmp_path: Path, monkeyp
     assert sum(r["mistake"] is not None for r in cut) > 5
 
 
+#: a softmax group in the middle: each member's δ reads every member's ∂L/∂h
+HIDDEN_SOFTMAX = """inputs: {x1: 0.5, x2: -0.3}
+params: {w1: 0.7, w2: -0.4, w3: 0.2, w4: 0.9, w5: 0.55, w6: -0.45, w7: 0.3, b1: 0.1}
+nodes:
+  a: {sum: za, from: {x1: w1, x2: w2}, activation: softmax}
+  b: {sum: zb, from: {x1: w3, x2: w4}, bias: b1, activation: softmax}
+  o1: {sum: z1, from: {a: w5, b: w6}, activation: sigmoid}
+  o2: {sum: z2, from: {b: w7}, bias: b1, activation: tanh}
+targets: {o1: 1, o2: -0.2}
+loss: mse
+learning_rate: 0.1
+"""
+
+
 @pytest.mark.parametrize("net", ["walkthrough", "statquest", "two-paths", "scalar-chain", "layered",
-                                 "softmax-classifier", "tutorial-jhz", TWO_SAMPLES,
+                                 "softmax-classifier", "tutorial-jhz", TWO_SAMPLES, "hidden-softmax",
                                  str(Path(__file__).parent / "answers" / "two-outputs.yaml")])
 def test_skipped_runs_give_the_verdicts_of_every_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                                     net: str) -> None:
     # the same sheet marked with the shortcuts (a model that cannot change an answer is not run;
     # a scaled ∂L/∂o is applied to the true numbers) and with every model run for every answer
     path_net = str(NETWORKS / f"{net}.yaml") if "/" not in net else net
+    if net == "hidden-softmax":
+        path_net = sheet(tmp_path, HIDDEN_SOFTMAX, "net.yaml")
     path = sheet(tmp_path, _slips(path_net, per_sample=False))
     quick = results(invoke("check", path_net, path, "--format", "json").stdout)
     monkeypatch.setattr(check_module._Marker, "_changes", lambda self, model, q: q.kind in model.kinds)

@@ -661,6 +661,7 @@ class _Marker:
         self._down: dict[str, set[str]] = {}
         self._reached: dict[tuple[str, str], set[str] | None] = {}
         self._param_nodes: dict[str, list[str]] | None = None
+        self._groups: dict[str, list[str]] | None = None
         for i, (a, r) in enumerate(resolved):
             if r.quantity is None:
                 continue
@@ -926,12 +927,20 @@ class _Marker:
         return self._consumed
 
     def _downstream(self, name: str) -> set[str]:
-        """The node or input itself and every node its value flows into."""
+        """The node or input itself and every node its value flows into; a softmax member
+        brings its whole group (δ_j = h_j(g_j − Σ_k g_k h_k) reads every member's ∂L/∂h)."""
         if name not in self._down:
             consumers = self._consumers()
+            if self._groups is None:
+                members: dict[str | None, list[str]] = {}
+                for node in self.net.nodes:
+                    if not node.activation.elementwise:
+                        members.setdefault(node.activation.group, []).append(node.name)
+                self._groups = {n: ms for ms in members.values() for n in ms}
             seen, todo = {name}, [name]
             while todo:
-                for c in consumers.get(todo.pop(), ()):
+                here = todo.pop()
+                for c in (*consumers.get(here, ()), *self._groups.get(here, ())):
                     if c not in seen:
                         seen.add(c)
                         todo.append(c)
