@@ -108,7 +108,8 @@ def reports_csv(reports: Sequence[CheckReport]) -> str:
     writer.writerow(CSV_FIELDS)
     for rep in reports:
         for r in rep.results:
-            writer.writerow([safe.csv_cell(rep.file), safe.csv_cell(r.quantity), r.text, r.decimals,
+            writer.writerow([safe.csv_cell(rep.file), safe.csv_cell(r.quantity),
+                             safe.csv_cell(r.text), r.decimals,
                              "" if r.expected is None else repr(r.expected), r.verdict,
                              r.mistake or "", safe.csv_cell(r.explanation)])
     return out.getvalue()
