@@ -733,3 +733,39 @@ def test_a_model_skipped_for_an_answer_cannot_change_it(tmp_path: Path, net: str
                 changed += 1
                 assert marker._changes(model, q), (model, q)
     assert changed > 5
+
+
+# ---------------------------------------------------------------- the one escaping module
+
+
+UNSAFE_CHARS = [chr(i) for i in (*range(0x20), *range(0x7F, 0xA0), 0x061C, *range(0x200B, 0x2010),
+                                 *range(0x2028, 0x202F), *range(0x2060, 0x2070), 0xFEFF)]
+
+
+@pytest.mark.parametrize("char", UNSAFE_CHARS, ids=[f"U+{ord(c):04X}" for c in UNSAFE_CHARS])
+def test_every_unsafe_character_is_escaped_everywhere(char: str) -> None:
+    from backprop import safe
+
+    text = f"a{char}b"
+    shown = safe.line(text)
+    assert char not in shown and shown.startswith("a\\") and shown.endswith("b")
+    assert char not in safe.csv_cell(text)
+    dumped = safe.json_text({"k": text})
+    assert char not in dumped and json.loads(dumped) == {"k": text}  # the same data
+
+
+@pytest.mark.parametrize("cell, shown", [
+    ("=1+1", "'=1+1"), ("+cmd", "'+cmd"), ("-x", "'-x"), ("@A1", "'@A1"), ("-0.5", "-0.5"),
+    ("+1e-3", "+1e-3"), ("-.5", "-.5"), ("z1", "z1"), ("=\x1b", "'=\\x1b"), ("", ""),
+])
+def test_csv_cell(cell: str, shown: str) -> None:
+    from backprop import safe
+
+    assert safe.csv_cell(cell) == shown
+
+
+def test_line_cuts_long_text_short() -> None:
+    from backprop import safe
+
+    assert safe.line("x" * 500, 10) == "x" * 9 + "…"
+    assert safe.line("é ŷ ∂ σ") == "é ŷ ∂ σ"  # letters and symbols are not controls
