@@ -8,6 +8,7 @@ Cases (issue 8, "unbounded work"):
 - 800 spellings of one quantity in 34 KB (`dL/dw5` with trailing spaces): refused at the second
   line now (one quantity is one answer), each carried forward from the others before;
 - 400 answers under 34 KB keys that name no quantity (each one looked up for a did-you-mean);
+- 400 keys one letter off the 40-50-40 network's names (a did-you-mean each, among 12,000 names);
 - 2,000 wrong answers (distinct quantities, one 40-50-40 layered network): error carried forward
   and the mistake models once per wrong answer.
 
@@ -93,6 +94,8 @@ def main() -> None:
     wrong = folder / "wrong.yaml"
     names = [f"dL/dw1_{j}_{k}" for j in range(1, 51) for k in range(1, 41)]
     wrong.write_text("".join(f"{n}: 0.123\n" for n in names), encoding="utf-8")
+    unknown = folder / "unknown.yaml"
+    unknown.write_text("".join(f"{n}x: 0.5\n" for n in names[:400]), encoding="utf-8")
     cases = [
         ("100k samples: step --format json", [*BACKPROP, "step", str(samples), "--format", "json"]),
         ("100k samples: check, one line", [*BACKPROP, "check", str(samples), str(one),
@@ -105,6 +108,8 @@ def main() -> None:
         ("400 keys of 34 KB: check", [*BACKPROP, "check", "walkthrough", str(long_keys),
                                       "--format", "json"]),
         ("40-50-40: step --format json", [*BACKPROP, "step", str(net), "--format", "json"]),
+        ("40-50-40: check, 400 unknown keys", [*BACKPROP, "check", str(net), str(unknown),
+                                               "--format", "json"]),
         ("40-50-40: check, 2,000 wrong", [*BACKPROP, "check", str(net), str(wrong),
                                           "--format", "json"]),
     ]

@@ -769,3 +769,25 @@ def test_line_cuts_long_text_short() -> None:
 
     assert safe.line("x" * 500, 10) == "x" * 9 + "…"
     assert safe.line("é ŷ ∂ σ") == "é ŷ ∂ σ"  # letters and symbols are not controls
+
+
+@pytest.mark.parametrize("typo, meant", [("dL/dw1_3_4x", "dL/dw1_3_4"), ("dLdw1_3_4", "dL/dw1_3_4"),
+                                         ("dL/dv1_3_4", "dL/dw1_3_4"), ("dL/wd1_3_4", "dL/dw1_3_4"),
+                                         ("w2_1_3_nwe", "w2_1_3_new")])
+def test_did_you_mean_in_a_large_network(tmp_path: Path, typo: str, meant: str) -> None:
+    # 2 × 30 × 30 weights: more printed names than are compared one by one; the typo (one letter
+    # extra, missing, changed or swapped) is still found
+    rows = ", ".join("[" + ", ".join("0.01" for _ in range(30)) + "]" for _ in range(30))
+    net = sheet(tmp_path, f"inputs: [{', '.join(['1'] * 30)}]\nlayers:\n  - weights: [{rows}]\n"
+                          f"  - weights: [{rows}]\ntargets: [{', '.join(['0'] * 30)}]\nloss: mse\n"
+                          f"learning_rate: 0.1\n", "net.yaml")
+    path = sheet(tmp_path, f"{typo}: 0.5\n")
+    (r,) = results(invoke("check", net, path, "--format", "json").stdout)
+    assert r["verdict"] == "unknown" and f"'{meant}'" in r["explanation"], r["explanation"]
+
+
+def test_did_you_mean_is_bounded_per_sheet(tmp_path: Path) -> None:
+    path = sheet(tmp_path, "".join(f"z{i}x: 0.5\n" for i in range(check_module.HINTS + 50)))
+    found = results(invoke("check", "walkthrough", path, "--format", "json").stdout)
+    hinted = sum("did you mean" in r["explanation"] for r in found)
+    assert 0 < hinted <= check_module.HINTS

@@ -141,8 +141,9 @@ def _uses_in(net: Network, node: str, param: str) -> list[Use]:
 _DERIVATIVE = re.compile(r"^[d∂](?P<a>[^/]+)/[d∂](?P<b>[^/]+)$")
 _SAMPLE = re.compile(r"^(?P<name>.+)\[(?P<k>[0-9]+)\]$")
 _UPDATED = re.compile(r"^(?P<p>.+?)(?:_new|'|\+)$")
-#: the longest key a did-you-mean is looked up for (a longer one is no slip of a printed name)
-_HINT_LIMIT = 200
+#: the longest key a did-you-mean is looked up for (a longer one is no slip of a printed name),
+#: how many unknown keys of one sheet get one, and up to how many printed names all are compared
+_HINT_LIMIT, HINTS, _SMALL = 200, 200, 2000
 
 
 def _short(text: str, limit: int = 60) -> str:
@@ -172,16 +173,40 @@ class Names:
         self.sums = {_nfc(n.sum): n for n in net.nodes}
         self.params = {_nfc(p): p for p in net.params}
         self._printed: list[str] | None = None
+        self._deletions: dict[str, list[str]] | None = None
+        self._hints = HINTS
 
     def source(self, name: str) -> str | None:
         """An input's or node's own name for a (normalised) name."""
         node = self.nodes.get(name)
         return node.name if node is not None else self.inputs.get(name)
 
-    def printed(self) -> list[str]:
+    def near(self, key: str) -> list[str]:
+        """Up to three printed names close to an unknown key, for a did-you-mean; within bounded
+        work: HINTS keys a sheet, and a large network's names through an index of their
+        one-letter deletions (which finds one typo, a letter missing, extra or swapped)."""
+        if len(key) > _HINT_LIMIT or self._hints <= 0:
+            return []
+        self._hints -= 1
+        word = _nfc(key.strip()).split("[")[0]
         if self._printed is None:
             self._printed = printed_names(self.net)
-        return self._printed
+        names = self._printed
+        if len(names) > _SMALL:
+            index = self._index()
+            found: dict[str, None] = {}
+            for variant in {word, *(word[:i] + word[i + 1:] for i in range(len(word)))}:
+                found.update(dict.fromkeys(index.get(variant, ())))
+            names = list(found)
+        return difflib.get_close_matches(word, names, n=3, cutoff=0.5)
+
+    def _index(self) -> Mapping[str, list[str]]:
+        if self._deletions is None:
+            self._deletions = {}
+            for name in self._printed or ():
+                for variant in {name, *(name[:i] + name[i + 1:] for i in range(len(name)))}:
+                    self._deletions.setdefault(variant, []).append(name)
+        return self._deletions
 
     def resolve(self, key: str) -> Resolution:
         """The quantity an answers-file key names (FORMAT §2), or why it names none."""
@@ -509,11 +534,8 @@ def check(trace: Trace, answers: Sequence[Answer], file: str,
     for i, (a, r) in enumerate(resolved):
         decimals = -a.exponent
         if r.quantity is None:
-            hint = ""
-            if len(a.key) <= _HINT_LIMIT:
-                near = difflib.get_close_matches(_nfc(a.key.strip()).split("[")[0], names.printed(),
-                                                 n=3, cutoff=0.5)
-                hint = f" (did you mean {' or '.join(repr(n) for n in near)}?)" if near else ""
+            near = names.near(a.key)
+            hint = f" (did you mean {' or '.join(repr(n) for n in near)}?)" if near else ""
             results.append(Result(quantity=a.key, given=a.given, text=a.text, decimals=decimals,
                                   expected=None, verdict="unknown",
                                   explanation=f"{r.reason}{hint}"))
