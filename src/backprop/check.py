@@ -3,6 +3,7 @@ catalogue of mistakes, each a model run by the same engine under a changed rule.
 
 from __future__ import annotations
 
+import bisect
 import difflib
 import math
 import re
@@ -515,6 +516,9 @@ LOSS_SIDE = frozenset({"loss", "gradient", "grad_node", "delta"})
 #: earlier wrong answers tried one at a time for error carried forward (the latest first), and
 #: how many such runs one sheet may make in all (then every earlier answer is tried at once)
 SINGLES, SINGLES_PER_SHEET = 8, 256
+#: the engine runs error carried forward may make for one sheet, and how many of the nearest
+#: earlier answers of each kind it looks through for the ones that feed a line
+ECF_RUNS, FEED_WINDOW = 4096, 2048
 #: uses of one shared param tried one at a time for missing_path
 MISSING_USES = 8
 
@@ -547,7 +551,7 @@ def check(trace: Trace, answers: Sequence[Answer], file: str,
         elif verdict == "rounding":
             results.append(Result(quantity=a.key, given=a.given, text=a.text, decimals=decimals,
                                   expected=expected, verdict="rounding",
-                                  explanation=f"{fmt(expected, _places(decimals + 1))} rounds to "
+                                  explanation=f"{fmt(expected, max(4, _places(decimals + 1)))} rounds to "
                                               f"{_shown(expected, a)}; accepted as a rounding slip"))
         else:
             results.append(marker.carried(i))  # None: wrong, its mistake named below
@@ -678,6 +682,7 @@ class _Marker:
         self.first: dict[int, str] = {}  #: index -> correct / rounding / wrong, on the true values
         self.by_kind: dict[str, list[int]] = {}  #: quantity kind -> indices of answers, in order
         self.singles = SINGLES_PER_SHEET
+        self.reruns = ECF_RUNS
         self._own: dict[tuple[str, int | None], tuple[int, ...]] = {}
         self._consumed: dict[str, list[str]] | None = None
         self._down: dict[str, set[str]] = {}
@@ -708,10 +713,10 @@ class _Marker:
         q = self._q(i)
         out = []
         for kind in _FEEDS[q.kind]:
-            for j in self.by_kind.get(kind, ()):
-                if j >= i:
-                    break
-                if j != i and q.touched_by(self._q(j), self.net):
+            above = self.by_kind.get(kind, [])
+            end = bisect.bisect_left(above, i)
+            for j in above[max(0, end - FEED_WINDOW):end]:  # the nearest ones, in bounded work
+                if q.touched_by(self._q(j), self.net):
                     out.append(j)
         return sorted(out)
 
@@ -725,7 +730,11 @@ class _Marker:
         return self._own[key]
 
     def _rerun(self, i: int, used: Sequence[int]) -> tuple[Trace, float] | None:
-        """Answer i's quantity in the step with the student's numbers `used` put in."""
+        """Answer i's quantity in the step with the student's numbers `used` put in (None once
+        the sheet has used its ECF_RUNS)."""
+        if self.reruns <= 0:
+            return None
+        self.reruns -= 1
         q = self._q(i)
         scope = self.runs.scope(q)
         items = [(self._q(j), self.resolved[j][0].given) for j in used]
@@ -753,10 +762,10 @@ class _Marker:
         if accepted:
             got = self._rerun(i, accepted)
             if got is not None and self.tolerance.match(a, got[1]):
+                true = fmt(expected, max(4, _places(-a.exponent + 1)))
                 return base(verdict="rounding",
                             explanation=f"{_said(a)} is what your own rounded earlier values give "
-                                        f"(the true value is {fmt(expected, _places(-a.exponent + 1))})"
-                                        "; accepted")
+                                        f"(the true value is {true}); accepted")
         # each earlier wrong answer alone first, so that the explanation names the one the line
         # used; then all of them together
         tries = []
