@@ -94,8 +94,6 @@ class BackpropGroup(click.Group):
         click.echo(line, err=True)
 
 
-
-
 def _shorten(text: str, limit: int = 200) -> str:
     return text if len(text) <= limit else f"{text[: limit - 3]}..."
 
