@@ -11,7 +11,7 @@ from typing import Any
 
 import click
 
-from backprop import __version__
+from backprop import __version__, safe
 from backprop.errors import BackpropError, UsageError
 
 EXIT_INPUT = 2
@@ -87,16 +87,11 @@ class BackpropGroup(click.Group):
     def say(message: str) -> None:
         """One line on stderr, printed literally: user text (a file name, a key) may hold a newline
         or an escape sequence, which is shown escaped rather than sent to the terminal."""
-        line = message.translate(_CONTROLS)
+        line = safe.line(message)
         stream = sys.stderr
         if stream is not None and not _can_encode(line, getattr(stream, "encoding", None) or "utf-8"):
             line = line.translate(TO_ASCII)
         click.echo(line, err=True)
-
-
-# C0 and C1 control characters (newline and ESC among them) and the bidirectional overrides
-_CONTROLS = {i: f"\\x{i:02x}" for i in (*range(0x20), *range(0x7F, 0xA0))} | {
-    i: f"\\u{i:04x}" for i in (*range(0x202A, 0x202F), *range(0x2066, 0x206A))}
 
 
 def _shorten(text: str, limit: int = 200) -> str:
@@ -307,7 +302,8 @@ def check(net: str, answers: tuple[str, ...], fmt: str, summary: bool, tolerance
 
     NET is a network file or a bundled network's name; each ANSWERS file is a mapping
     quantity: number, named as the tables print them (z1, y_hat, L, dL/dw5, dy_hat/dz3, w5_new,
-    z1[2] for sample 2). Exit 0 when every answer is accepted, 1 when one is wrong or unknown.
+    z1[2] for sample 2), each quantity once. Exit 0 when every answer is accepted, 1 when one
+    is wrong or unknown, 2 when a file cannot be used (a quantity answered twice among them).
 
     \b
     Examples:

@@ -332,9 +332,11 @@ def _graph(r: _Reader, top: Mapping[str, Any]) -> Network:
     taken: dict[str, str] = {}
 
     def claim(name: str, what: str, path: Path_) -> None:
-        if name in taken:
-            r.fail(path, f"the name '{name}' is used twice: as {taken[name]} and as {what}")
-        taken[name] = what
+        # names are compared as Unicode NFC text: é typed as e + a combining accent is é
+        key = name if name.isascii() else unicodedata.normalize("NFC", name)
+        if key in taken:
+            r.fail(path, f"the name '{name}' is used twice: as {taken[key]} and as {what}")
+        taken[key] = what
 
     for name in inputs:
         claim(name, "an input", (*ipath, name))

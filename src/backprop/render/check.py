@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import math
 from collections.abc import Sequence
 from typing import Any
 
+from backprop import safe
 from backprop.check import CheckReport, Result
 from backprop.notation import fmt
 from backprop.render.layout import Group, RenderableType, Table, Text, box
@@ -21,11 +21,18 @@ MARK = {"correct": "✓", "rounding": "✓", "carried_forward": "~", "wrong": "�
 def _true(r: Result) -> str:
     if r.expected is None:
         return "—"
-    return fmt(r.expected, max(3, r.decimals + 1))
+    # one decimal more than the student wrote, within what a float holds
+    return fmt(r.expected, max(3, min(r.decimals + 1, 16)))
+
+
+#: the widest a key or file name (and a number as written) is shown in a table; JSON and CSV
+#: carry it whole
+SHOWN, NUMBER = 120, 24
 
 
 def report_table(report: CheckReport) -> RenderableType:
-    table = Table(title=Text(f"{report.file} — checked against {report.network}", style="bold"),
+    title = f"{safe.line(report.file, SHOWN)} — checked against {safe.line(report.network, SHOWN)}"
+    table = Table(title=Text(title, style="bold"),
                   title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False, show_edge=False)
     table.add_column(Text("quantity"))
     table.add_column(Text("given"), justify="right", no_wrap=True)
@@ -36,7 +43,8 @@ def report_table(report: CheckReport) -> RenderableType:
         verdict = Text(f"{MARK[r.verdict]} {r.verdict}", style=STYLE[r.verdict])
         if r.mistake:
             verdict.append(f"\n{r.mistake}", style="bold")
-        table.add_row(Text(r.quantity), Text(r.text), Text(_true(r)), verdict, Text(r.explanation))
+        table.add_row(Text(safe.line(r.quantity, SHOWN)), Text(safe.line(r.text, NUMBER)),
+                      Text(_true(r)), verdict, Text(safe.line(r.explanation)))
     return Group(table, Text(score_line(report)), Text(""))
 
 
@@ -58,11 +66,12 @@ def summary_table(reports: Sequence[CheckReport]) -> RenderableType:
                         ("carried forward", False)):
         table.add_column(Text(name), justify="right" if right else "left", overflow="fold")
     for rep in reports:
-        wrong = ", ".join(f"{r.quantity} ({r.mistake or r.verdict})" for r in rep.results
-                          if r.verdict in ("wrong", "unknown"))
-        carried = ", ".join(r.quantity for r in rep.results if r.verdict == "carried_forward")
-        table.add_row(Text(rep.file), Text(f"{rep.correct}/{rep.total}"), Text(wrong or "—"),
-                      Text(carried or "—"))
+        wrong = ", ".join(f"{safe.line(r.quantity, SHOWN)} ({r.mistake or r.verdict})"
+                          for r in rep.results if r.verdict in ("wrong", "unknown"))
+        carried = ", ".join(safe.line(r.quantity, SHOWN) for r in rep.results
+                            if r.verdict == "carried_forward")
+        table.add_row(Text(safe.line(rep.file, SHOWN)), Text(f"{rep.correct}/{rep.total}"),
+                      Text(wrong or "—"), Text(carried or "—"))
     return table
 
 
@@ -85,7 +94,7 @@ def reports_json(reports: Sequence[CheckReport]) -> str:
     """One answers file: FORMAT §3's object; several: {"files": [that object, …]}."""
     body: dict[str, Any] = (_report_dict(reports[0]) if len(reports) == 1
                             else {"files": [_report_dict(r) for r in reports]})
-    return json.dumps(body, ensure_ascii=False, allow_nan=False)
+    return safe.json_text(body)
 
 
 CSV_FIELDS = ("file", "quantity", "given", "decimals", "expected", "verdict", "mistake",
@@ -99,7 +108,8 @@ def reports_csv(reports: Sequence[CheckReport]) -> str:
     writer.writerow(CSV_FIELDS)
     for rep in reports:
         for r in rep.results:
-            writer.writerow([rep.file, r.quantity, r.text, r.decimals,
+            writer.writerow([safe.csv_cell(rep.file), safe.csv_cell(r.quantity),
+                             safe.csv_cell(r.text), r.decimals,
                              "" if r.expected is None else repr(r.expected), r.verdict,
-                             r.mistake or "", r.explanation])
+                             r.mistake or "", safe.csv_cell(r.explanation)])
     return out.getvalue()

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from types import MappingProxyType
 from typing import Any
 
+from backprop import safe
 from backprop.trace import Trace
 
 
@@ -41,4 +41,4 @@ def step_dict(trace: Trace) -> dict[str, Any]:
 
 
 def step_json(trace: Trace) -> str:
-    return json.dumps(step_dict(trace), ensure_ascii=False, allow_nan=False)
+    return safe.json_text(step_dict(trace))
