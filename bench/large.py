@@ -72,7 +72,7 @@ def compare_all(ours: object, theirs: object, path: tuple[object, ...] = ()) -> 
         return count, worst
     if isinstance(theirs, list):
         assert isinstance(ours, list) and len(ours) == len(theirs), f"{path}: different lengths"
-        pairs = [compare_all(a, b, (*path, i)) for i, (a, b) in enumerate(zip(ours, theirs))]
+        pairs = [compare_all(a, b, (*path, i)) for i, (a, b) in enumerate(zip(ours, theirs, strict=True))]
         return sum(c for c, _ in pairs), max((w for _, w in pairs), default=0.0)
     if isinstance(theirs, float):
         assert isinstance(ours, int | float), f"{path}: {ours!r} is not a number"
