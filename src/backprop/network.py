@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
+from typing import overload
 
 from backprop.activations import Activation
 from backprop.losses import Loss
@@ -61,6 +62,55 @@ class Use:
     source: str | None  #: the edge's source; None for a bias
 
 
+class Uses(Sequence[Use]):
+    """Every use of every param, edges then bias per node: counted at once, listed when first read.
+
+    The engine needs only the count; the tables, explain and check read the uses themselves, and
+    a large network's 100,000 Use records would cost more to make than its whole backward pass.
+    """
+
+    __slots__ = ("_count", "_items", "_nodes")
+
+    def __init__(self, nodes: tuple[Node, ...]) -> None:
+        self._nodes = nodes
+        self._count = sum(len(n.edges) + (n.bias is not None) for n in nodes)
+        self._items: tuple[Use, ...] | None = None
+
+    def _all(self) -> tuple[Use, ...]:
+        if self._items is None:
+            uses: list[Use] = []
+            for node in self._nodes:
+                uses.extend(Use(e.param, node.name, e.source) for e in node.edges)
+                if node.bias is not None:
+                    uses.append(Use(node.bias, node.name, None))
+            self._items = tuple(uses)
+        return self._items
+
+    def __len__(self) -> int:
+        return self._count
+
+    @overload
+    def __getitem__(self, index: int) -> Use: ...
+    @overload
+    def __getitem__(self, index: slice) -> tuple[Use, ...]: ...
+    def __getitem__(self, index: int | slice) -> Use | tuple[Use, ...]:
+        return self._all()[index]
+
+    def __iter__(self) -> Iterator[Use]:
+        return iter(self._all())
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Uses):
+            return self._all() == other._all()
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(self._all())
+
+    def __repr__(self) -> str:
+        return f"Uses({len(self)})"
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Network:
     """Everything one training step needs, validated; names are the file's own."""
@@ -79,16 +129,11 @@ class Network:
     source_file: str | None = None  #: as the user named it, for messages
     layered: bool = False  #: written in the layered form
     warnings: tuple[str, ...] = ()  #: located notes on legal but suspicious input (unused params)
-    uses: tuple[Use, ...] = field(init=False)  #: every use of every param, edges then bias per node
+    uses: Uses = field(init=False)  #: every use of every param, edges then bias per node
     by_name: Mapping[str, Node] = field(init=False, repr=False)  #: node name -> node
 
     def __post_init__(self) -> None:
-        uses: list[Use] = []
-        for node in self.nodes:
-            uses.extend(Use(e.param, node.name, e.source) for e in node.edges)
-            if node.bias is not None:
-                uses.append(Use(node.bias, node.name, None))
-        object.__setattr__(self, "uses", tuple(uses))
+        object.__setattr__(self, "uses", Uses(self.nodes))
         object.__setattr__(self, "by_name", MappingProxyType({n.name: n for n in self.nodes}))
 
     @property

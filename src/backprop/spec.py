@@ -608,6 +608,7 @@ class _Namer:
         self.taken: dict[str, str] = {}  # name -> the key ("weight", …) whose template made it
         # every batch's kind and how to list its fields again: expanded only for a clash's message
         self.batches: list[tuple[str, Callable[[], list[dict[str, int]]]]] = []
+        self.k_texts: list[str] = []  # "1", "2", …: the k of weight names
 
     def inputs(self, n: int) -> list[str]:
         fmt = self.templates["input"].format
@@ -616,9 +617,23 @@ class _Namer:
 
     def weights(self, layer: int, j: int, n: int) -> list[str]:
         """Row j's weight names, k = 1…n."""
-        fmt = self.templates["weight"].format
-        return self._check("weight", [fmt(layer=layer, j=j, k=k) for k in range(1, n + 1)],
+        template = self.templates["weight"]
+        # {k} written once: the name is head + str(k) + tail, joined in C (format per name is
+        # 9× slower, 40 ms for a 784-128-10 network); NUL marks where k goes
+        head, nul, tail = template.format(layer=layer, j=j, k="\0").partition("\0")
+        if nul and "\0" not in template and "\0" not in tail:
+            ks = self._ks(n)
+            names = list(map(head.__add__, ks)) if not tail else [head + k + tail for k in ks]
+        else:
+            names = [template.format(layer=layer, j=j, k=k) for k in range(1, n + 1)]
+        return self._check("weight", names,
                            lambda: [{"layer": layer, "j": j, "k": k} for k in range(1, n + 1)])
+
+    def _ks(self, n: int) -> list[str]:
+        """str(k) for k = 1…n, made once for every row of that length."""
+        if len(self.k_texts) < n:
+            self.k_texts = list(map(str, range(1, n + 1)))
+        return self.k_texts[:n]
 
     def one(self, key: str, layer: int, j: int) -> str:
         """The bias, sum or node name of node j of `layer`."""
