@@ -682,9 +682,12 @@ def _what(key: str, fields: Mapping[str, int]) -> str:
     return f"the {key} with " + ", ".join(f"{k}={v}" for k, v in fields.items())
 
 
+_PLAIN_NUMBERS = frozenset({float, int})
+
+
 def _numbers(r: _Reader, values: Sequence[Any], path: Path_) -> list[float]:
     """A list of numbers, checked in one pass; the slow, located path only when one is not."""
-    if all(type(v) is float or type(v) is int for v in values):
+    if set(map(type, values)) <= _PLAIN_NUMBERS:  # bool, an int subclass, is not a number here
         return list(map(float, values))
     return [r.number(v, (*path, i)) for i, v in enumerate(values)]
 
