@@ -109,7 +109,8 @@ R = "[" + ", ".join(["0.5", "-1", "2e-3"] * 5) + "]"  # a row long enough to be 
 
 CONTEXTS = [
     "a: R\n", "- R\n", "R\n", "a: [R, R]\n", "a: {b: R}\n", "a:\n  - R  # note\n", "a: [R]\n",
-    "--- R\n", "a: R\nb: {c: [R, [R]]}\n",
+    "--- R\n", "a: R\nb: {c: [R, [R]]}\n", "é: R\n", "ŷ: [R, 'σ', R]\n", "a:\tR\n",
+    "a: R\r\nb: R\r\n", "\ufeffa: R\n", "a: R\nb: \ud800\n",
     # placeholders where a row could not be: each must be the event path's result or refusal
     "? R\n: 1\n", "{R: 1}\n", "R: 1\n", "a: [R: 1]\n", "a: {R}\n",
     "a: !!seq R\n", "a: &x R\n", "a: !x R\n", "a: !!str R\n",
