@@ -1,4 +1,4 @@
-"""The floor for bench/large.py: the least a Python program can do to print backprop's JSON report.
+"""The floor for bench/large.py: a lean Python program printing backprop's JSON report, nothing more.
 
     python bench/floor_step.py NET.yaml > report.json
 
