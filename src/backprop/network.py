@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import overload
+from typing import cast, overload
 
 from backprop.activations import Activation
 from backprop.losses import Loss
@@ -24,16 +24,74 @@ class Edge:
     param: str  #: the weight's name
 
 
+class Edges(Sequence[Edge]):
+    """A node's weighted terms, in file order: two tuples of names, sources and params, read as
+    Edge records. The records are made only when first read: the engine needs only the names,
+    and a 784-128-10 network's 101,632 records would cost half as much as its backward pass."""
+
+    __slots__ = ("_items", "params", "sources")
+
+    def __init__(self, sources: Sequence[str], params: Sequence[str]) -> None:
+        if len(sources) != len(params):
+            raise ValueError(f"{len(sources)} sources for {len(params)} params")
+        self.sources = tuple(sources)  #: value(source) · param, term by term
+        self.params = tuple(params)
+        self._items: tuple[Edge, ...] | None = None
+
+    @classmethod
+    def of(cls, edges: Iterable[Edge]) -> Edges:
+        listed = tuple(edges)
+        made = cls([e.source for e in listed], [e.param for e in listed])
+        made._items = listed
+        return made
+
+    def _all(self) -> tuple[Edge, ...]:
+        if self._items is None:
+            self._items = tuple(map(Edge, self.sources, self.params))
+        return self._items
+
+    def __len__(self) -> int:
+        return len(self.params)
+
+    @overload
+    def __getitem__(self, index: int) -> Edge: ...
+    @overload
+    def __getitem__(self, index: slice) -> tuple[Edge, ...]: ...
+    def __getitem__(self, index: int | slice) -> Edge | tuple[Edge, ...]:
+        return self._all()[index]
+
+    def __iter__(self) -> Iterator[Edge]:
+        return iter(self._all())
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Edges):
+            return self.sources == other.sources and self.params == other.params
+        if isinstance(other, tuple):
+            return self._all() == other
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(self._all())
+
+    def __repr__(self) -> str:
+        return f"Edges({list(self)!r})"
+
+
 @dataclass(frozen=True, slots=True)
 class Node:
     """node = activation(sum), sum = Σ value(source)·param ± bias."""
 
     name: str  #: the node value's name, e.g. "h1"
     sum: str  #: the pre-activation value's name, e.g. "z1"
-    edges: tuple[Edge, ...]  #: in file order
+    edges: Edges  #: in file order (any sequence of Edge given here is read into Edges)
     bias: str | None  #: param added (or, with bias_sign minus, subtracted)
     activation: Activation  #: bound (leaky slope, softmax group)
     layer: int | None = None  #: layer index in the layered form, for summaries
+
+    def __post_init__(self) -> None:
+        given: object = self.edges
+        if not isinstance(given, Edges):  # a tuple of Edge records, as Node took before Edges
+            object.__setattr__(self, "edges", Edges.of(cast("Iterable[Edge]", given)))
 
 
 @dataclass(frozen=True, slots=True)

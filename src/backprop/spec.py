@@ -14,7 +14,7 @@ from typing import Any, NoReturn
 from backprop.activations import ACTIVATIONS, ALIASES, Activation
 from backprop.errors import PathPart, SpecError
 from backprop.losses import LOSSES, REDUCTIONS
-from backprop.network import Edge, LossSpec, Network, Node, Sample, frozen_map
+from backprop.network import Edge, Edges, LossSpec, Network, Node, Sample, frozen_map
 from backprop.yamlsafe import Document, load_file, load_text
 
 Path_ = tuple[PathPart, ...]
@@ -386,7 +386,7 @@ def _graph(r: _Reader, top: Mapping[str, Any]) -> Network:
             sum_name = r.name(spec["sum"], (*path, "sum"), "the sum's name")
         claim(sum_name, f"the sum of node '{name}'", (*path, "sum"))
         act = _activation(r, spec.get("activation", "identity"), (*path, "activation"), "softmax")
-        nodes.append(Node(name, sum_name, tuple(edges), bias, act))
+        nodes.append(Node(name, sum_name, Edges.of(edges), bias, act))
         defined.add(name)
         earlier.append(name)
 
@@ -442,7 +442,7 @@ def _target(r: _Reader, value: object, path: Path_, kind: str) -> float:
 
 def _samples_graph(r: _Reader, raw: list[tuple[Any, Path_, Any, Path_]], inputs: tuple[str, ...],
                    nodes: Sequence[Node], kind: str) -> tuple[tuple[Sample, ...], tuple[str, ...]]:
-    consumed = {e.source for n in nodes for e in n.edges}
+    consumed = {source for n in nodes for source in n.edges.sources}
     order = {n.name: i for i, n in enumerate(nodes)}
     first_targets = r.mapping(raw[0][2], raw[0][3], "targets (output node -> target)")
     if not first_targets:
@@ -548,12 +548,14 @@ def _check_softmax(r: _Reader, nodes: Sequence[Node], layered: bool) -> None:
             last[node.activation.group] = i
             group_of[node.name] = node.activation.group
     for i, node in enumerate(nodes):
-        for edge in node.edges:
-            if edge.source in group_of and last[group_of[edge.source]] > i:
+        if group_of.keys().isdisjoint(node.edges.sources):  # one C call for most nodes
+            continue
+        for source in node.edges.sources:
+            if source in group_of and last[group_of[source]] > i:
                 path: Path_ = (("layers", node.layer - 1, "activation")
                                if layered and node.layer is not None
-                               else ("nodes", node.name, "from", edge.source))
-                r.fail(path, f"'{node.name}' uses softmax output '{edge.source}' before the rest "
+                               else ("nodes", node.name, "from", source))
+                r.fail(path, f"'{node.name}' uses softmax output '{source}' before the rest "
                              f"of its group is computed; list the whole group first")
 
 
@@ -736,6 +738,7 @@ def _layered(r: _Reader, top: Mapping[str, Any]) -> Network:
         act = _activation(r, layer.get("activation", "identity"), (*path, "activation"),
                           f"layer{lnum}")
         current = []
+        sources = tuple(previous)  # one tuple for every node of the layer
         for j, row in enumerate(rows, start=1):
             rpath: Path_ = (*path, "weights", j - 1)
             row = r.sequence(row, rpath, f"a list for row {j}, the weights into node {j}")
@@ -750,8 +753,7 @@ def _layered(r: _Reader, top: Mapping[str, Any]) -> Network:
                 params[bias] = r.number(biases[j - 1], (*path, "biases", j - 1))
             sname = namer.one("sum", lnum, j)
             nname = namer.one("node", lnum, j)
-            edges = tuple(map(Edge, previous, wnames))
-            nodes.append(Node(nname, sname, edges, bias, act, layer=lnum))
+            nodes.append(Node(nname, sname, Edges(sources, wnames), bias, act, layer=lnum))
             current.append(nname)
         previous = current
     outputs = tuple(previous)
