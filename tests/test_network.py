@@ -40,6 +40,7 @@ def test_uses_list_each_weight_then_the_bias_per_node() -> None:
                                   Use("b1_1", "h1_1", None)]
     assert net.uses[-1] == Use("b2_2", "h2_2", None)
     assert [u.param for u in net.uses] == list(net.params)  # file order: each row, then its bias
+    assert net.uses == tuple(net.uses) and tuple(net.uses) == net.uses
 
 
 def test_a_node_given_edge_records_reads_them_as_edges() -> None:

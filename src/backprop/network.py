@@ -160,13 +160,15 @@ class Uses(Sequence[Use]):
     def __eq__(self, other: object) -> bool:
         if isinstance(other, Uses):
             return self._all() == other._all()
+        if isinstance(other, tuple):  # as the tuple of Use records it stands for
+            return self._all() == other
         return NotImplemented
 
     def __hash__(self) -> int:
         return hash(self._all())
 
     def __repr__(self) -> str:
-        return f"Uses({len(self)})"
+        return f"Uses({list(self)!r})"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
