@@ -5,7 +5,8 @@
 Each network (layered form, full-precision random floats, sigmoid hidden layer, softmax
 output, cross_entropy) is written into a temporary folder; `backprop step NET --format json`
 and the summarised table report are timed as whole processes, then one in-process run is split
-into its phases (read the YAML, build the Network, engine.run, write the JSON). Linear growth
+into its phases (read the YAML, build the Network, engine.run, write the JSON), with the garbage
+collector paused as the CLI pauses it. Linear growth
 shows as a constant time per param once the fixed start-up is subtracted: each 10× step of
 params should cost about 10× more, no worse.
 """
@@ -24,7 +25,8 @@ from _common import BACKPROP, PY, env, ms, repeats_from_argv, run, side_by_side
 SHAPES = ([100, 9, 10], [316, 31, 10], [784, 128, 10])  # 1,009 / 10,147 / 101,770 params
 
 PHASES = r"""
-import json, sys, time
+import gc, json, sys, time
+gc.disable()  # as the CLI runs a command
 from backprop.yamlsafe import load_file
 from backprop.spec import parse
 from backprop.engine import run

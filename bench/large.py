@@ -1,14 +1,16 @@
-"""A 784-128-10 network (101,770 params): `backprop step --format json` against PyTorch.
+"""A 784-128-10 network (101,770 params): `backprop step --format json` against a floor and PyTorch.
 
     python bench/large.py [ROUNDS] [--mse]
 
 Writes the network (layered form, full-precision random floats, one sample, sigmoid hidden
 layer, softmax output with cross_entropy; --mse: sigmoid output with mse) into a temporary
-folder, then times, side by side, `backprop step NET --format json` and bench/torch_step.py,
-a vectorised PyTorch script that loads the same file with yaml's C loader and prints the same
-keys. Both outputs are compared number by number first: the ratio is only printed for answers
-that agree. Without torch installed, the comparison is skipped with a note and only backprop
-is timed.
+folder, then times, side by side, `backprop step NET --format json` and
+- bench/floor_step.py, the floor: libyaml's events, numpy and json.dumps printing every key
+  backprop prints (budget: backprop ≤ 1.3× this);
+- bench/torch_step.py, a vectorised PyTorch script that loads the same file with yaml's C loader
+  and prints the FORMAT §3 keys (budget: ≤ 1.0×).
+Each output is compared number by number with backprop's first: a ratio is only printed for
+answers that agree. Without numpy or torch installed, that comparison is skipped with a note.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from _common import BACKPROP, PY, ms, repeats_from_argv, run, side_by_side
 HERE = Path(__file__).resolve().parent
 SIZES = [784, 128, 10]
 TOLERANCE = 1e-9  #: relative, for every value, gradient and update
+FLOOR = "floor (bench/floor_step.py)"
 
 
 def _rel(a: float, b: float, scale: float) -> float:
@@ -52,6 +55,32 @@ def compare(ours: dict, theirs: dict) -> tuple[int, float]:
     return count + 1, worst
 
 
+def compare_all(ours: object, theirs: object, path: tuple[object, ...] = ()) -> tuple[int, float]:
+    """(numbers compared, the largest relative difference) over the whole report: the same keys
+    in the same order, the same texts, and every float within the tolerance."""
+    if isinstance(theirs, dict):
+        assert isinstance(ours, dict) and list(ours) == list(theirs), f"{path}: different keys"
+        floats = [abs(v) for v in theirs.values() if isinstance(v, float)]
+        scale = 1e-12 * max(floats, default=0.0)
+        count, worst = 0, 0.0
+        for key, value in theirs.items():
+            if isinstance(value, float):
+                count, worst = count + 1, max(worst, _rel(ours[key], value, scale))
+            else:
+                c, w = compare_all(ours[key], value, (*path, key))
+                count, worst = count + c, max(worst, w)
+        return count, worst
+    if isinstance(theirs, list):
+        assert isinstance(ours, list) and len(ours) == len(theirs), f"{path}: different lengths"
+        pairs = [compare_all(a, b, (*path, i)) for i, (a, b) in enumerate(zip(ours, theirs, strict=True))]
+        return sum(c for c, _ in pairs), max((w for _, w in pairs), default=0.0)
+    if isinstance(theirs, float):
+        assert isinstance(ours, int | float), f"{path}: {ours!r} is not a number"
+        return 1, _rel(ours, theirs, 0.0)
+    assert ours == theirs, f"{path}: {ours!r} != {theirs!r}"
+    return 0, 0.0
+
+
 def main() -> None:
     rounds = repeats_from_argv(5)
     mse = "--mse" in sys.argv
@@ -64,6 +93,18 @@ def main() -> None:
         commands = {"backprop step --format json": [*BACKPROP, "step", str(net), "--format", "json"]}
         ours = json.loads(run(commands["backprop step --format json"]).stdout)
         assert len(ours["gradients"]) == params
+        has_numpy = importlib.util.find_spec("numpy") is not None
+        if has_numpy:
+            commands[FLOOR] = [PY, str(HERE / "floor_step.py"), str(net)]
+            count, worst = compare_all(ours, json.loads(run(commands[FLOOR]).stdout))
+            agree = worst <= TOLERANCE
+            print(f"same report as the floor: every key, and {count:,} numbers agree to "
+                  f"{worst:.1e} relative (tolerance {TOLERANCE:g}): {'yes' if agree else 'NO'}")
+            if not agree:
+                sys.exit("bench: backprop and the floor disagree; no timing printed")
+        else:
+            print("note: numpy is not installed, so the floor is skipped (pip install numpy, for "
+                  "the benchmark only)")
         has_torch = importlib.util.find_spec("torch") is not None
         if has_torch:
             commands["PyTorch (bench/torch_step.py)"] = [PY, str(HERE / "torch_step.py"), str(net)]
@@ -82,6 +123,9 @@ def main() -> None:
         print(f"end to end, {rounds} rounds side by side, median:")
         for name, t in times.items():
             print(f"  {name:<32} {ms(t)}")
+        if has_numpy:
+            ratio = times["backprop step --format json"] / times[FLOOR]
+            print(f"backprop / floor = {ratio:.2f}× (the budget is ≤ 1.3×)")
         if has_torch:
             ratio = times["backprop step --format json"] / times["PyTorch (bench/torch_step.py)"]
             print(f"backprop / PyTorch = {ratio:.2f}× ({'faster' if ratio < 1 else 'SLOWER'}; "

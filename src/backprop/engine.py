@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from itertools import repeat
-from operator import add, attrgetter, mul, sub
+from operator import add, mul, sub
 from types import MappingProxyType
 from typing import NamedTuple
 
@@ -55,9 +55,6 @@ def _span(indices: tuple[int, ...]) -> tuple[int, int] | None:
     return (a, b) if b - a == len(indices) and indices == tuple(range(a, b)) else None
 
 
-_SOURCE, _PARAM = attrgetter("source"), attrgetter("param")
-
-
 def _compile(network: Network, rules: Rules) -> _Plan:
     # Built with map() over C-level lookups: this runs once per edge, ~100,000 times for a
     # 784-128-10 network, and is linear in the params.
@@ -74,8 +71,8 @@ def _compile(network: Network, rules: Rules) -> _Plan:
     pos = [-1] * len(network.nodes)
     use = 0
     for k, node in enumerate(network.nodes):
-        srcs.append(tuple(map(get_slot, map(_SOURCE, node.edges))))
-        pids.append(tuple(map(get_pid, map(_PARAM, node.edges))))
+        srcs.append(tuple(map(get_slot, node.edges.sources)))
+        pids.append(tuple(map(get_pid, node.edges.params)))
         bias.append(pindex[node.bias] if node.bias is not None else -1)
         first_use.append(use)
         use += len(node.edges) + (node.bias is not None)

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
+from typing import cast, overload
 
 from backprop.activations import Activation
 from backprop.losses import Loss
@@ -23,16 +24,74 @@ class Edge:
     param: str  #: the weight's name
 
 
+class Edges(Sequence[Edge]):
+    """A node's weighted terms, in file order: two tuples of names, sources and params, read as
+    Edge records. The records are made only when first read: the engine needs only the names,
+    and a 784-128-10 network's 101,632 records would cost half as much as its backward pass."""
+
+    __slots__ = ("_items", "params", "sources")
+
+    def __init__(self, sources: Sequence[str], params: Sequence[str]) -> None:
+        if len(sources) != len(params):
+            raise ValueError(f"{len(sources)} sources for {len(params)} params")
+        self.sources = tuple(sources)  #: value(source) · param, term by term
+        self.params = tuple(params)
+        self._items: tuple[Edge, ...] | None = None
+
+    @classmethod
+    def of(cls, edges: Iterable[Edge]) -> Edges:
+        listed = tuple(edges)
+        made = cls([e.source for e in listed], [e.param for e in listed])
+        made._items = listed
+        return made
+
+    def _all(self) -> tuple[Edge, ...]:
+        if self._items is None:
+            self._items = tuple(map(Edge, self.sources, self.params))
+        return self._items
+
+    def __len__(self) -> int:
+        return len(self.params)
+
+    @overload
+    def __getitem__(self, index: int) -> Edge: ...
+    @overload
+    def __getitem__(self, index: slice) -> tuple[Edge, ...]: ...
+    def __getitem__(self, index: int | slice) -> Edge | tuple[Edge, ...]:
+        return self._all()[index]
+
+    def __iter__(self) -> Iterator[Edge]:
+        return iter(self._all())
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Edges):
+            return self.sources == other.sources and self.params == other.params
+        if isinstance(other, tuple):
+            return self._all() == other
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(self._all())
+
+    def __repr__(self) -> str:
+        return f"Edges({list(self)!r})"
+
+
 @dataclass(frozen=True, slots=True)
 class Node:
     """node = activation(sum), sum = Σ value(source)·param ± bias."""
 
     name: str  #: the node value's name, e.g. "h1"
     sum: str  #: the pre-activation value's name, e.g. "z1"
-    edges: tuple[Edge, ...]  #: in file order
+    edges: Edges  #: in file order (any sequence of Edge given here is read into Edges)
     bias: str | None  #: param added (or, with bias_sign minus, subtracted)
     activation: Activation  #: bound (leaky slope, softmax group)
     layer: int | None = None  #: layer index in the layered form, for summaries
+
+    def __post_init__(self) -> None:
+        given: object = self.edges
+        if not isinstance(given, Edges):  # a tuple of Edge records, as Node took before Edges
+            object.__setattr__(self, "edges", Edges.of(cast("Iterable[Edge]", given)))
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,6 +120,57 @@ class Use:
     source: str | None  #: the edge's source; None for a bias
 
 
+class Uses(Sequence[Use]):
+    """Every use of every param, edges then bias per node: counted at once, listed when first read.
+
+    The engine needs only the count; the tables, explain and check read the uses themselves, and
+    a large network's 100,000 Use records would cost more to make than its whole backward pass.
+    """
+
+    __slots__ = ("_count", "_items", "_nodes")
+
+    def __init__(self, nodes: tuple[Node, ...]) -> None:
+        self._nodes = nodes
+        self._count = sum(len(n.edges) + (n.bias is not None) for n in nodes)
+        self._items: tuple[Use, ...] | None = None
+
+    def _all(self) -> tuple[Use, ...]:
+        if self._items is None:
+            uses: list[Use] = []
+            for node in self._nodes:
+                uses.extend(Use(e.param, node.name, e.source) for e in node.edges)
+                if node.bias is not None:
+                    uses.append(Use(node.bias, node.name, None))
+            self._items = tuple(uses)
+        return self._items
+
+    def __len__(self) -> int:
+        return self._count
+
+    @overload
+    def __getitem__(self, index: int) -> Use: ...
+    @overload
+    def __getitem__(self, index: slice) -> tuple[Use, ...]: ...
+    def __getitem__(self, index: int | slice) -> Use | tuple[Use, ...]:
+        return self._all()[index]
+
+    def __iter__(self) -> Iterator[Use]:
+        return iter(self._all())
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Uses):
+            return self._all() == other._all()
+        if isinstance(other, tuple):  # as the tuple of Use records it stands for
+            return self._all() == other
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(self._all())
+
+    def __repr__(self) -> str:
+        return f"Uses({list(self)!r})"
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Network:
     """Everything one training step needs, validated; names are the file's own."""
@@ -79,16 +189,11 @@ class Network:
     source_file: str | None = None  #: as the user named it, for messages
     layered: bool = False  #: written in the layered form
     warnings: tuple[str, ...] = ()  #: located notes on legal but suspicious input (unused params)
-    uses: tuple[Use, ...] = field(init=False)  #: every use of every param, edges then bias per node
+    uses: Uses = field(init=False)  #: every use of every param, edges then bias per node
     by_name: Mapping[str, Node] = field(init=False, repr=False)  #: node name -> node
 
     def __post_init__(self) -> None:
-        uses: list[Use] = []
-        for node in self.nodes:
-            uses.extend(Use(e.param, node.name, e.source) for e in node.edges)
-            if node.bias is not None:
-                uses.append(Use(node.bias, node.name, None))
-        object.__setattr__(self, "uses", tuple(uses))
+        object.__setattr__(self, "uses", Uses(self.nodes))
         object.__setattr__(self, "by_name", MappingProxyType({n.name: n for n in self.nodes}))
 
     @property

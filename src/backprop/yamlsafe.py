@@ -45,12 +45,33 @@ class _Shadow:
         self.column = column
         self.children = children
 
+    def kids(self) -> list[object] | dict[str, object]:
+        return self.children
+
+
+class _RowShadow(_Shadow):
+    """A number row read in one piece (see _NumberRows): its numbers' positions are worked out
+    from the row's text only when one is asked for, as an error message or raw() needs."""
+
+    __slots__ = ("source",)
+
+    def __init__(self, line: int, column: int, source: str) -> None:
+        super().__init__(line, column, [])
+        self.source = source  #: the row as written, from '[' to ']', on one line
+
+    def kids(self) -> list[object] | dict[str, object]:
+        if not self.children:
+            line, column = self.line, self.column
+            self.children = [(line, column + m.start(), m.group())
+                             for m in _NUMBER_TOKEN_RE.finditer(self.source)]
+        return self.children
+
 
 def _child(node: object, part: PathPart) -> object | None:
     """The shadow of `node`'s child `part`, or None if there is no such child."""
     if not isinstance(node, _Shadow):
         return None
-    children = node.children
+    children = node.kids()
     if isinstance(children, dict):
         return children.get(part) if isinstance(part, str) else None
     # bool is an int subclass but never a meaningful list index here.
@@ -145,6 +166,12 @@ def _integer(text: str, mark: object) -> int:
     # leading zeros keeps a long run of zeros under that limit too.
     if not math.isfinite(float(text)):
         raise _fail_mark(_not_finite(text), mark)
+    return _decimal_int(text)
+
+
+def _decimal_int(text: str) -> int:
+    """The value of a decimal integer's text whose float is finite (so under int()'s digit limit
+    once its leading zeros are gone)."""
     sign = "-" if text[0] == "-" else ""
     return int(sign + (text.lstrip("+-").lstrip("0") or "0"))
 
@@ -229,18 +256,19 @@ def _path_of(stack: list[_Frame]) -> list[PathPart]:
     return path
 
 
-def _build(parser: _EventSource) -> tuple[object, object]:
+def _build(parser: _EventSource, rows: _NumberRows | None = None) -> tuple[object, object]:
     """Consume the event stream into (root, shadow), refusing everything outside the allowed subset."""
     stack: list[_Frame] = []
     try:
-        return _build_nodes(parser, stack)
+        return _build_nodes(parser, stack, rows)
     except _Fail as fail:
         # The path is derived from the partly built stack only now, keeping the loop lean.
         fail.path = _path_of(stack)
         raise
 
 
-def _build_nodes(parser: _EventSource, stack: list[_Frame]) -> tuple[object, object]:
+def _build_nodes(parser: _EventSource, stack: list[_Frame], rows: _NumberRows | None
+                 ) -> tuple[object, object]:
     # Event classes and helpers bound to locals: this loop runs once per number in the file.
     ScalarEvent = yaml.ScalarEvent
     SequenceStartEvent = yaml.SequenceStartEvent
@@ -258,7 +286,8 @@ def _build_nodes(parser: _EventSource, stack: list[_Frame]) -> tuple[object, obj
     shadow: object = None
     top: _Frame | None = None
     documents = 0
-    scalars = 0
+    # a row's numbers count as the scalars they are, its placeholder (one scalar) as none
+    scalars = 0 if rows is None else rows.count - len(rows.rows)
 
     while True:
         event = get_event()
@@ -276,14 +305,16 @@ def _build_nodes(parser: _EventSource, stack: list[_Frame]) -> tuple[object, obj
                 _check_plain_node(event, "scalar")
             text = event.value
             mark = event.start_mark
-            if top is not None and top.is_map and top.key is None:
-                _take_key(top, text, not event.style, mark)
+            is_key = top is not None and top.is_map and top.key is None
+            if rows is not None and _ROW_MARK in text:
+                value, pos = rows.take(event, text, is_key)
+            elif is_key:
+                _take_key(top, text, not event.style, mark)  # type: ignore[arg-type]
                 continue
-            if event.style:  # quoted or block scalar: always a string
+            elif event.style:  # quoted or block scalar: always a string
                 value = text
-                raw = None
+                pos = (mark.line + 1, mark.column + 1, None)
             else:
-                raw = text
                 number = number_match(text)
                 if number is None:
                     value = _plain_word(text, mark)
@@ -293,7 +324,7 @@ def _build_nodes(parser: _EventSource, stack: list[_Frame]) -> tuple[object, obj
                     value = float(text)
                     if not isfinite(value):
                         raise _Fail(_not_finite(text), mark.line, mark.column)
-            pos = (mark.line + 1, mark.column + 1, raw)
+                pos = (mark.line + 1, mark.column + 1, text)
         elif kind is SequenceStartEvent or kind is MappingStartEvent:
             top = _open(event, kind is MappingStartEvent, top, len(stack))
             stack.append(top)
@@ -403,6 +434,81 @@ def _located(message: str, filename: str, text: str, index: int) -> FileFormatEr
     return FileFormatError(message, file=filename, line=line, column=column)
 
 
+# --------------------------------------------------------------------------- number rows
+
+# A network's weights are mostly rows written as one flow list of plain numbers on one line,
+# `[0.1, -2, 3e-4]`: about 100,000 scalars in a 784-128-10 file, where each event would cost
+# more than the number itself. So, before parsing, each such row long enough to matter is read
+# in one piece (split, float()) and replaced by a placeholder of the same length: a plain word
+# that no other text of the file contains, so every position in the file stays where it was.
+# The event parser then checks the file's structure as always, and the build puts the row's
+# numbers where its placeholder is. A placeholder found anywhere but as a plain, untagged value
+# (a key, inside a quoted string or a comment, run together with other text) means the file is
+# not what it looked like: it is then parsed again without placeholders, so the result and any
+# refusal are exactly those of the event path.
+_ROW_RE = re.compile(r"\[[-+.,0-9eE ]{30,}\]")  #: a candidate row: one line, number characters only
+_INT_TOKEN_RE = re.compile(r" *[-+]?[0-9]+ *")  #: a row's number written as an integer
+_NUMBER_TOKEN_RE = re.compile(r"[-+.0-9eE]+")  #: a number of a row, for its position
+_ROW_MARK = "__backprop_row_"  #: starts every placeholder
+
+
+class _Fallback(Exception):
+    """Internal: a placeholder was found where a number row could not have been."""
+
+
+class _NumberRows:
+    """The file's text with its number rows replaced by placeholders, and the rows' numbers."""
+
+    def __init__(self, text: str) -> None:
+        self.rows: dict[str, tuple[list[object], str]] = {}  #: placeholder -> (values, source)
+        self.count = 0  #: numbers in all rows
+        self.text = text
+        if _ROW_MARK in text:  # a placeholder would not be unique: no rows
+            return
+        pieces: list[str] = []
+        end = 0
+        for match in _ROW_RE.finditer(text):
+            source = match.group()
+            values = _row_values(source[1:-1])
+            if values is None:  # not all plain numbers, or one not finite: the event path's
+                continue
+            placeholder = f"{_ROW_MARK}{len(self.rows)}".ljust(len(source), "_")
+            self.rows[placeholder] = (values, source)
+            self.count += len(values)
+            pieces += (text[end:match.start()], placeholder)
+            end = match.end()
+        if self.rows:
+            pieces.append(text[end:])
+            self.text = "".join(pieces)
+
+    def take(self, event: Any, text: str, is_key: bool) -> tuple[list[object], _RowShadow]:
+        """The row behind a scalar holding a placeholder, if it stands where a row could."""
+        row = self.rows.pop(text, None)
+        if row is None or is_key or event.style or event.anchor is not None or event.tag is not None:
+            raise _Fallback
+        values, source = row
+        mark = event.start_mark
+        return values, _RowShadow(mark.line + 1, mark.column + 1, source)
+
+
+def _row_values(inner: str) -> list[object] | None:
+    """The numbers between a row's brackets as the event path reads them, or None if one is not
+    a finite YAML 1.2 decimal number. float() reads exactly that syntax from these characters
+    (a sign, digits, one '.', an exponent), spaces around a number included."""
+    tokens = inner.split(",")
+    try:
+        floats = list(map(float, tokens))
+    except ValueError:  # an empty item, '1e', '1.2.3', '1 2': text, left to the event path
+        return None
+    if not math.isfinite(sum(floats)) and not all(map(math.isfinite, floats)):
+        return None
+    if not any(map(float.is_integer, floats)):
+        return floats  # type: ignore[return-value]
+    # integers (no '.', no exponent) stay ints, as a plain scalar `3` does
+    return [_decimal_int(t.strip()) if _INT_TOKEN_RE.fullmatch(t) else f
+            for t, f in zip(tokens, floats, strict=True)]
+
+
 # --------------------------------------------------------------------------- entry points
 
 
@@ -414,6 +520,14 @@ def load_text(text: str, filename: str) -> Document:
     ):
         raise FileFormatError(_too_big(), file=filename)
     _check_flow_depth(text, filename)
+    rows = _NumberRows(text)
+    if rows.rows and rows.count <= MAX_SCALARS:
+        try:
+            root, positions = _build(_event_parser(rows.text), rows)
+            if not rows.rows:  # every row was found where its placeholder stood
+                return Document(filename, root, positions)
+        except (_Fail, _Fallback, yaml.YAMLError, UnicodeEncodeError):
+            pass  # the event path below finds what it is, and says it as it always does
     try:
         root, positions = _build(_event_parser(text))
     except _Fail as fail:
