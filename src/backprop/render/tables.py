@@ -8,6 +8,7 @@ from functools import partial
 from backprop.factors import (
     Graph,
     activation_factor,
+    chain_lengths,
     count_paths,
     edge_factor,
     graph,
@@ -22,6 +23,7 @@ from backprop.render.layout import Group, RenderableType, Table, Text, box
 from backprop.trace import Factor, SampleTrace, Trace
 
 WIDE_SUM = 6  #: a sum with more terms than this is written Σ, not term by term
+LONG_CHAIN = 16  #: a chain of more factors than this (8 nodes deep) is written δ · ∂z/∂p
 Fmt = Callable[[float], str]
 
 
@@ -206,7 +208,8 @@ def _factors(trace: Trace, f: Fmt) -> Table:
 
 def _gradients(trace: Trace, f: Fmt, params: Sequence[str] | None = None) -> Table:
     """Each param's ∂L/∂p as its chain of factors with numbers, one row per use and sample, and
-    their Σ; δ rows first for the nodes reached along several paths. `params` chooses some."""
+    their Σ; δ rows first for the nodes reached along several paths or one long one. `params`
+    chooses some."""
     net = trace.network
     L = net.loss.name
     g = graph(trace)
@@ -220,10 +223,14 @@ def _gradients(trace: Trace, f: Fmt, params: Sequence[str] | None = None) -> Tab
             uses_of.setdefault(use.param, []).append(i)
     fed = {net.uses[i].node for idx in uses_of.values() for i in idx} if params else {
         n.name for n in net.nodes}
-    single = {name: count_paths(g, name, memo) == 1 for name in fed}
+    # one path, and short enough to write out: a longer chain is δ · ∂z/∂p with δ rows, so that
+    # a chain of n nodes costs n rows, not n² factors
+    longest = chain_lengths(trace, g)
+    single = {name: count_paths(g, name, memo) == 1 and longest[name] <= LONG_CHAIN
+              for name in fed}
     title = "Backward pass: gradients" + ("" if params is None else " (chosen params)")
     table = _table(title, "gradient", "chain of factors", "value")
-    # δ rows for nodes reached along several paths: ∂L/∂z = ∂h/∂z · Σ_c ∂z_c/∂h · ∂L/∂z_c
+    # δ rows for nodes reached along several paths or one long one: ∂L/∂z = ∂h/∂z · Σ_c ∂z_c/∂h · ∂L/∂z_c
     for s in trace.samples:
         for node in reversed(net.nodes):
             if node.name in fed and not single[node.name] and node.activation.elementwise:
@@ -250,7 +257,8 @@ def _gradients(trace: Trace, f: Fmt, params: Sequence[str] | None = None) -> Tab
 
 def _use_chain(trace: Trace, g: Graph, s: SampleTrace, use: Use, single: dict[str, bool],
                node: Node) -> list[Factor]:
-    """∂L/∂p through one use: the whole chain when the use's node has one path, else δ · ∂z/∂p."""
+    """∂L/∂p through one use: the whole chain when the use's node has one short path, else
+    δ · ∂z/∂p."""
     pf = param_factor(trace, s, use, node)
     if single[node.name]:
         (chain,) = list(paths(trace, g, s, node))
