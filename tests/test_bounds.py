@@ -98,3 +98,142 @@ def test_deep_chain_json(deep_chain: Path) -> None:
     assert result.exit_code == 0, result.output
     report = json.loads(result.stdout)
     assert report["gradients"]["w1"] == CHAIN_DL_DW1
+
+
+# ---------------------------------------------------------------- many samples
+
+def _line(k: int) -> str:
+    """y = w·x (identity), w = 0.5, samples x_k = k with target 0, sse, η = 0.001."""
+    samples = "\n".join(f"  - {{inputs: {{x: {i}}}, targets: {{y: 0}}}}" for i in range(1, k + 1))
+    return (f"params: {{w: 0.5}}\nnodes:\n  y: {{from: {{x: w}}}}\nsamples:\n{samples}\n"
+            f"loss: sse\nlearning_rate: 0.001\n")
+
+
+# Worked by hand for k samples: y_i = 0.5·i, ℓ_i = (0 − 0.5i)² = i²/4, ∂L/∂y_i = −2(0 − 0.5i) = i,
+# ∂L/∂w[i] = ∂L/∂y_i · x_i = i², so ∂L/∂w = Σ i² = k(k + 1)(2k + 1)/6: 506 for k = 11 and 385
+# for k = 10; L = 506/4 = 126.5 for k = 11; w_new = 0.5 − 0.001·506 = −0.006.
+def _net(tmp_path: Path, k: int) -> str:
+    path = tmp_path / f"line{k}.yaml"
+    path.write_text(_line(k), encoding="utf-8")
+    return str(path)
+
+
+def _tags(stdout: str) -> set[str]:
+    """The sample tags ([i]) on the rows of the per-sample tables."""
+    import re
+
+    return set(re.findall(r"^\S+(\[\d+\])", stdout, flags=re.MULTILINE))
+
+
+def test_more_than_ten_samples_work_the_first_in_full(tmp_path: Path) -> None:
+    from backprop.render.summary import MAX_SAMPLES
+
+    assert MAX_SAMPLES == 10
+    result = invoke("step", _net(tmp_path, 11))
+    assert result.exit_code == 0, result.output
+    out = result.stdout
+    assert _tags(out) == {"[1]"}
+    rows = [line.split() for line in out.splitlines()]
+    assert ["∂L/∂w[1]", "∂L/∂y", "·", "∂y/∂z_y", "·", "∂z_y/∂w", "1.000"] in rows  # 1² (hand, above)
+    assert ["∂L/∂w", "Σ", "over", "all", "11", "samples", "506.000"] in rows
+    assert ["L", "Σ", "ℓ", "over", "all", "11", "samples", "126.500", "126.500"] in rows
+    # the value of every sample as a range: x = 1…11 (mean 6), y = 0.5…5.5 (mean 3)
+    assert ["x", "1.000", "6.000", "11.000"] in rows
+    assert ["z_y", "0.500", "3.000", "5.500"] in rows
+    assert "Summarised: 11 samples (a network with more than 10 samples is summarised)" in \
+        " ".join(out.split())
+    assert "--sample K" in out and "--all" in out
+
+
+def test_ten_samples_are_all_shown(tmp_path: Path) -> None:
+    result = invoke("step", _net(tmp_path, 10))
+    assert result.exit_code == 0, result.output
+    assert _tags(result.stdout) == {f"[{i}]" for i in range(1, 11)}
+    assert "Summarised" not in result.stdout
+    rows = [line.split() for line in result.stdout.splitlines()]
+    assert ["∂L/∂w", "Σ", "of", "the", "rows", "above", "385.000"] in rows
+
+
+def test_chosen_samples_in_full(tmp_path: Path) -> None:
+    result = invoke("step", _net(tmp_path, 11), "--sample", "3", "--sample", "11", "--sample", "3")
+    assert result.exit_code == 0, result.output
+    assert _tags(result.stdout) == {"[3]", "[11]"}
+    rows = [line.split() for line in result.stdout.splitlines()]
+    assert ["∂L/∂w[3]", "∂L/∂y", "·", "∂y/∂z_y", "·", "∂z_y/∂w", "9.000"] in rows  # 3²
+    assert ["∂L/∂w[11]", "∂L/∂y", "·", "∂y/∂z_y", "·", "∂z_y/∂w", "121.000"] in rows  # 11²
+    assert ["∂L/∂w", "Σ", "over", "all", "11", "samples", "506.000"] in rows
+    assert "Showing samples 3, 11 of 11 in full (--sample 3 --sample 11)" in \
+        " ".join(result.stdout.split())
+
+
+def test_all_shows_every_sample(tmp_path: Path) -> None:
+    result = invoke("step", _net(tmp_path, 11), "--all")
+    assert result.exit_code == 0, result.output
+    assert _tags(result.stdout) == {f"[{i}]" for i in range(1, 12)}
+    assert "Summarised" not in result.stdout
+
+
+@pytest.mark.parametrize("k", ["12", "999999999999999999999"])
+def test_a_sample_out_of_range_is_a_usage_error(tmp_path: Path, k: str) -> None:
+    result = invoke("step", _net(tmp_path, 11), "--sample", k)
+    assert result.exit_code == 2
+    assert result.stdout == ""
+    assert f"--sample {k}: no such sample; this network has 11 samples (1 to 11)" in result.stderr
+    assert "Traceback" not in result.output
+
+
+@pytest.mark.parametrize("k", ["0", "-1", "two"])
+def test_a_sample_that_is_no_number_from_one_is_a_usage_error(tmp_path: Path, k: str) -> None:
+    result = invoke("step", _net(tmp_path, 11), "--sample", k)
+    assert result.exit_code == 2 and result.stdout == ""
+    assert "--sample" in result.stderr
+
+
+def test_sample_on_one_sample(tmp_path: Path) -> None:
+    result = invoke("step", "walkthrough", "--sample", "2")
+    assert result.exit_code == 2
+    assert "--sample 2: no such sample; this network has one sample (1)" in result.stderr
+    assert invoke("step", "walkthrough", "--sample", "1").exit_code == 0
+
+
+def test_json_holds_every_sample(tmp_path: Path) -> None:
+    result = invoke("step", _net(tmp_path, 11), "--format", "json", "--sample", "2")
+    assert result.exit_code == 2
+    assert "--format json always holds every param and sample" in result.stderr
+
+
+def _rows(doc: object) -> int:
+    from backprop.render.layout import Group, Table
+
+    if isinstance(doc, Group):
+        return sum(_rows(p) for p in doc.parts)
+    return len(doc.rows) if isinstance(doc, Table) else 0
+
+
+def test_the_tables_make_no_row_for_a_sample_they_do_not_print() -> None:
+    """The same network with 11 and with 3,000 samples: the same number of table rows."""
+    from backprop.render.tables import step_report
+
+    few = step_report(step(load("n.yaml", text=_line(11))))
+    many = step_report(step(load("n.yaml", text=_line(3000))))
+    assert _rows(few) == _rows(many)
+
+
+def test_a_large_network_with_many_samples(tmp_path: Path) -> None:
+    """Over 200 params and 10 samples: layer summaries, and --param rows for the shown samples."""
+    n_in = 201
+    xs = ", ".join(f"x{i}: w{i}" for i in range(1, n_in + 1))
+    params = "\n".join(f"  w{i}: 0.01" for i in range(1, n_in + 1))
+    samples = "\n".join("  - {inputs: {" + ", ".join(f"x{i}: {k}" for i in range(1, n_in + 1))
+                        + "}, targets: {y: 0}}" for k in range(1, 13))
+    path = tmp_path / "wide.yaml"
+    path.write_text(f"params:\n{params}\nnodes:\n  y: {{from: {{{xs}}}}}\nsamples:\n{samples}\n"
+                    f"loss: sse\nlearning_rate: 0.001\n", encoding="utf-8")
+    result = invoke("step", str(path), "--param", "w1")
+    assert result.exit_code == 0, result.output
+    assert _tags(result.stdout) == {"[1]"}
+    # y_k = 201·0.01·k = 2.01k; ∂L/∂w1[k] = −2(0 − 2.01k)·k = 4.02k²; Σ_{k≤12} k² = 650
+    rows = [line.split() for line in result.stdout.splitlines()]
+    assert ["∂L/∂w1[1]", "∂L/∂y", "·", "∂y/∂z_y", "·", "∂z_y/∂w1", "4.020"] in rows
+    assert ["∂L/∂w1", "Σ", "over", "all", "12", "samples", "2613.000"] in rows
+    assert "Summarised: 12 samples" in " ".join(result.stdout.split())

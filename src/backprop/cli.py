@@ -222,6 +222,9 @@ def cli() -> None:
 
 
 NET = click.argument("net", required=False, metavar="[NET]")
+SAMPLE = click.option("--sample", "samples", multiple=True, type=click.IntRange(min=1), metavar="K",
+                      help="Work sample K (1-based) in full; repeatable. A network with more "
+                           "than 10 samples otherwise shows its first.")
 DECIMALS = click.option("--decimals", type=click.IntRange(0, 15), default=3, show_default=True,
                         help="Decimals to print (values that would show as 0 keep 3 significant "
                              "figures).")
@@ -234,16 +237,20 @@ DECIMALS = click.option("--decimals", type=click.IntRange(0, 15), default=3, sho
 @DECIMALS
 @click.option("--all", "show_all", is_flag=True,
               help="Every row, even for a large network (more than 200 params or 100 nodes), "
-                   "which is otherwise summarised layer by layer.")
+                   "which is otherwise summarised layer by layer, and every sample of a network "
+                   "with more than 10, which otherwise shows its first in full.")
 @click.option("--param", "params", multiple=True, metavar="NAME",
               help="Show the gradient and update of this param; repeatable; a glob such as "
                    "'w1_*' picks several.")
-def step(net: str | None, fmt: str, decimals: int, show_all: bool, params: tuple[str, ...]) -> None:
+@SAMPLE
+def step(net: str | None, fmt: str, decimals: int, show_all: bool, params: tuple[str, ...],
+         samples: tuple[int, ...]) -> None:
     """One full training step: forward pass, loss, every chain-rule factor, gradients, update.
 
     NET is a network file or the name of a bundled network (see `backprop networks`);
     without it the bundled walkthrough runs. A large network's tables are summarised
-    layer by layer; --all shows every row, --param the chosen params.
+    layer by layer, and a network with more than 10 samples works its first sample in
+    full; --all shows every row, --param the chosen params, --sample the chosen samples.
 
     \b
     Examples:
@@ -251,12 +258,13 @@ def step(net: str | None, fmt: str, decimals: int, show_all: bool, params: tuple
       backprop step statquest --decimals 4
       backprop step my_net.yaml --format json > report.json
       backprop step mnist.yaml --param 'w2_1_*' --param b2_1
+      backprop step class-data.yaml --sample 3 --sample 17
     """
     if show_all and params:
         raise click.UsageError("--all shows every param; leave out --param, or --all")
-    if fmt == "json" and (show_all or params):
-        raise click.UsageError("--all and --param choose table rows; --format json always "
-                               "holds every param")
+    if fmt == "json" and (show_all or params or samples):
+        raise click.UsageError("--all, --param and --sample choose table rows; --format json "
+                               "always holds every param and sample")
     from backprop.engine import run
 
     trace = run(_load(net))
@@ -267,7 +275,7 @@ def step(net: str | None, fmt: str, decimals: int, show_all: bool, params: tuple
         return
     from backprop.render.tables import step_report
 
-    _emit(step_report(trace, decimals, show_all=show_all, params=params))
+    _emit(step_report(trace, decimals, show_all=show_all, params=params, samples=samples))
 
 
 @cli.command(context_settings=CONTEXT)
