@@ -237,3 +237,70 @@ def test_a_large_network_with_many_samples(tmp_path: Path) -> None:
     assert ["∂L/∂w1[1]", "∂L/∂y", "·", "∂y/∂z_y", "·", "∂z_y/∂w1", "4.020"] in rows
     assert ["∂L/∂w1", "Σ", "over", "all", "12", "samples", "2613.000"] in rows
     assert "Summarised: 12 samples" in " ".join(result.stdout.split())
+
+
+# ---------------------------------------------------------------- explain: many uses, many samples
+
+def _shared(uses: int, samples: int) -> str:
+    """y = Σ_i x_i·w (identity) over `uses` inputs, all x_i = 1, w = 0.01, target 0, sse."""
+    xs = [f"x{i}" for i in range(1, uses + 1)]
+    ins = "{" + ", ".join(f"{x}: 1" for x in xs) + "}"
+    rows = "\n".join(f"  - {{inputs: {ins}, targets: {{y: 0}}}}" for _ in range(samples))
+    return (f"params: {{w: 0.01}}\nnodes:\n  y: {{from: {{{', '.join(f'{x}: w' for x in xs)}}}}}\n"
+            f"samples:\n{rows}\nloss: sse\nlearning_rate: 0.0001\n")
+
+
+# Worked by hand for 2,000 uses and 40 samples: y = 2000·0.01·1 = 20 at every sample,
+# ∂L/∂y = −2(0 − 20) = 40, each term ∂L/∂y · ∂y/∂z_y · ∂z_y/∂w = 40·1·1 = 40, and
+# ∂L/∂w = 40 · 2,000 uses · 40 samples = 3,200,000.
+def test_a_weight_shared_by_thousands_of_edges_is_explained_in_a_few_blocks(tmp_path: Path) -> None:
+    from backprop.explain import explain
+
+    path = tmp_path / "shared.yaml"
+    path.write_text(_shared(2000, 40), encoding="utf-8")
+    ex = explain(step(load(path)), "w")
+    assert len(ex.blocks) == 3 and ex.block_count == 80_000 and ex.use_count == 2000
+    assert [b.value for b in ex.blocks] == pytest.approx([40.0, 40.0, 40.0], rel=1e-12)
+    result = invoke("explain", "--weight", "w", str(path))
+    assert result.exit_code == 0, result.output
+    out = " ".join(result.stdout.split())
+    assert "Shown: 3 of the 80,000 terms (2,000 uses × 40 samples)" in out
+    assert "∂L/∂w = Σ over the 80,000 terms (2,000 uses × 40 samples) = 3200000.000" in out
+    assert "Σ over the 40 samples of (Σ over its 2,000 uses of" in out
+    assert len(result.stdout) < 5_000  # three blocks, not 80,000
+
+
+def test_explain_more_than_ten_samples(tmp_path: Path) -> None:
+    """One use, 11 samples (the line network above): ∂L/∂w[i] = i², Σ = 506."""
+    result = invoke("explain", "--weight", "w", _net(tmp_path, 11))
+    assert result.exit_code == 0, result.output
+    out = " ".join(result.stdout.split())
+    for i in (1, 2, 3):
+        assert f"Sample {i}: 1 path from L to w" in out
+        assert f"= {i * i}.000 " in out
+    assert "Sample 4:" not in out
+    assert "Shown: 3 of the 11 samples" in out
+    assert "∂L/∂w = Σ over the 11 samples = 506.000" in out
+
+
+def test_explain_ten_samples_shows_each(tmp_path: Path) -> None:
+    result = invoke("explain", "--weight", "w", _net(tmp_path, 10))
+    assert result.exit_code == 0, result.output
+    out = " ".join(result.stdout.split())
+    assert "Sample 10: 1 path from L to w" in out and "Shown:" not in out
+    assert "= 385.000" in out
+
+
+def test_explain_chosen_samples(tmp_path: Path) -> None:
+    result = invoke("explain", "--weight", "w", _net(tmp_path, 11), "--sample", "5",
+                    "--sample", "2")
+    assert result.exit_code == 0, result.output
+    out = " ".join(result.stdout.split())
+    assert "Sample 5: 1 path" in out and "Sample 2: 1 path" in out and "Sample 1:" not in out
+    assert out.index("Sample 5:") < out.index("Sample 2:")
+    assert "= 25.000 " in out and "= 4.000 " in out
+    assert "Shown: 2 of the 11 samples, from --sample 5 --sample 2" in out
+    assert "= 506.000" in out
+    bad = invoke("explain", "--weight", "w", _net(tmp_path, 11), "--sample", "12")
+    assert bad.exit_code == 2 and bad.stdout == ""
+    assert "--sample 12: no such sample; this network has 11 samples (1 to 11)" in bad.stderr

@@ -223,7 +223,7 @@ def cli() -> None:
 
 NET = click.argument("net", required=False, metavar="[NET]")
 SAMPLE = click.option("--sample", "samples", multiple=True, type=click.IntRange(min=1), metavar="K",
-                      help="Work sample K (1-based) in full; repeatable. A network with more "
+                      help="Show sample K (1-based) in full; repeatable. A network with more "
                            "than 10 samples otherwise shows its first.")
 DECIMALS = click.option("--decimals", type=click.IntRange(0, 15), default=3, show_default=True,
                         help="Decimals to print (values that would show as 0 keep 3 significant "
@@ -283,21 +283,26 @@ def step(net: str | None, fmt: str, decimals: int, show_all: bool, params: tuple
               help="The param to explain: any weight or bias.")
 @NET
 @DECIMALS
-def explain(param: str, net: str | None, decimals: int) -> None:
+@SAMPLE
+def explain(param: str, net: str | None, decimals: int, samples: tuple[int, ...]) -> None:
     """One param's gradient: the chain rule written out, every factor, every path, their sum.
+
+    One block per use of the param and sample; when there are more than 10, the first few
+    are shown and the rest counted into the sum (--sample K shows chosen samples).
 
     \b
     Examples:
       backprop explain --weight w5
       backprop explain --weight w1
       backprop explain --weight w1_12 two-paths
+      backprop explain --weight w3 statquest --sample 2
     """
     from backprop.engine import run
     from backprop.explain import explain as explain_param
     from backprop.render.explain import explain_report
 
     trace = run(_load(net))
-    _emit(explain_report(explain_param(trace, param), decimals, trace.notes))
+    _emit(explain_report(explain_param(trace, param, samples), decimals, trace.notes))
 
 
 @cli.command(context_settings=CONTEXT)

@@ -40,15 +40,11 @@ def shown_samples(trace: Trace, chosen: Sequence[int] = (), *, show_all: bool = 
     """The samples whose per-sample rows the tables print: the 1-based `chosen` ones (in order,
     each once), else every one when there are at most MAX_SAMPLES or `show_all`, else the first.
     A chosen number that is no sample is a UsageError."""
+    from backprop.explain import chosen_samples
+
     samples = trace.samples
     if chosen:
-        bad = next((k for k in chosen if not 1 <= k <= len(samples)), None)
-        if bad is not None:
-            has = (f"has {len(samples):,} samples (1 to {len(samples):,})" if len(samples) > 1
-                   else "has one sample (1)")
-            raise UsageError(f"--sample {bad}: no such sample; this network {has}",
-                             file=trace.network.source_file)
-        return tuple(samples[k - 1] for k in dict.fromkeys(chosen))
+        return chosen_samples(trace, chosen)
     if show_all or len(samples) <= MAX_SAMPLES:
         return samples
     return samples[:1]
