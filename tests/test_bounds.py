@@ -304,3 +304,84 @@ def test_explain_chosen_samples(tmp_path: Path) -> None:
     bad = invoke("explain", "--weight", "w", _net(tmp_path, 11), "--sample", "12")
     assert bad.exit_code == 2 and bad.stdout == ""
     assert "--sample 12: no such sample; this network has 11 samples (1 to 11)" in bad.stderr
+
+
+# ---------------------------------------------------------------- names and titles
+
+def test_a_name_of_two_million_characters_is_refused_where_it_is(tmp_path: Path) -> None:
+    path = tmp_path / "long.yaml"
+    path.write_text("inputs: {x1: 0.5}\nparams: {w1: 0.3}\nnodes:\n"
+                    f"  h: {{sum: {'z' * 2_000_000}, from: {{x1: w1}}}}\n"
+                    "targets: {h: 1}\nloss: mse\nlearning_rate: 0.1\n", encoding="utf-8")
+    result = invoke("step", str(path))
+    assert result.exit_code == 2 and result.stdout == ""
+    # line 4, column 12: the sum's value starts after "  h: {sum: " (11 characters)
+    assert result.stderr.startswith(f"backprop: error: {path}:4:12: nodes.h.sum: the name 'zzz")
+    assert "is 2,000,000 characters; at most 100 are allowed for the sum's name" in result.stderr
+    assert len(result.stderr) < 400
+
+
+def test_a_name_of_one_hundred_characters_is_fine(tmp_path: Path) -> None:
+    name = "n" * 100
+    path = tmp_path / "hundred.yaml"
+    path.write_text(f"inputs: {{x: 1}}\nparams: {{w: 0.5}}\nnodes:\n  {name}: {{from: {{x: w}}}}\n"
+                    f"targets: {{{name}: 1}}\nloss: mse\nlearning_rate: 0.1\n", encoding="utf-8")
+    assert invoke("step", str(path)).exit_code == 0
+    result = invoke("step", str(path), "--format", "json")
+    assert result.exit_code == 0, result.output
+    assert name in json.loads(result.stdout)["samples"][0]["values"]
+
+
+def test_a_template_that_generates_a_name_too_long(tmp_path: Path) -> None:
+    """'w' + '{j}' × 21 is a 64-character template; at node j = 10,000 it makes 1 + 21·5 = 106."""
+    template = "w" + "{j}" * 21
+    rows = ", ".join("[1]" for _ in range(10_000))
+    path = tmp_path / "wide.yaml"
+    path.write_text(f"inputs: [1]\nnames: {{weight: '{template}'}}\nlayers:\n"
+                    f"  - weights: [{rows}]\n  - weights: [[{', '.join(['1'] * 10_000)}]]\n"
+                    "targets: [1]\nloss: mse\nlearning_rate: 0.1\n", encoding="utf-8")
+    result = invoke("step", str(path), "--format", "json")
+    assert result.exit_code == 2
+    assert f"{path}:2:17: names.weight: template" in result.stderr
+    assert "106 characters; a name may have at most 100" in result.stderr
+
+
+def _fit_reference(natural: list[int], no_wrap: list[bool], room: int) -> list[int]:
+    """The rule as first written: narrow the widest wrappable column one character at a time."""
+    widths = list(natural)
+    while sum(widths) > room:
+        candidates = [i for i, w in enumerate(widths) if not no_wrap[i] and w > 10]
+        if not candidates:
+            break
+        widths[max(candidates, key=widths.__getitem__)] -= 1
+    return widths
+
+
+def test_column_fitting_matches_one_character_at_a_time() -> None:
+    from hypothesis import given
+    from hypothesis import strategies as st
+
+    from backprop.render.layout import _fit
+
+    @given(st.lists(st.tuples(st.integers(0, 80), st.booleans()), min_size=1, max_size=6),
+           st.integers(0, 300))
+    def same(columns: list[tuple[int, bool]], room: int) -> None:
+        natural = [w for w, _ in columns]
+        no_wrap = [n for _, n in columns]
+        assert _fit(natural, no_wrap, room) == _fit_reference(natural, no_wrap, room)
+
+    same()
+
+
+def test_column_fitting_of_a_huge_cell_is_immediate() -> None:
+    from backprop.render.layout import _fit
+
+    # 2,000,000 + 5 + 9 characters into 80: the wide column takes what the others leave
+    assert _fit([2_000_000, 5, 9], [False, True, True], 80) == [66, 5, 9]
+
+
+def test_a_long_title_wraps() -> None:
+    from backprop.render.layout import Text, plain
+
+    out = plain(Text("word " * 100_000), width=80)
+    assert max(map(len, out.splitlines())) <= 80 and out.split() == ["word"] * 100_000
