@@ -385,3 +385,130 @@ def test_a_long_title_wraps() -> None:
 
     out = plain(Text("word " * 100_000), width=80)
     assert max(map(len, out.splitlines())) <= 80 and out.split() == ["word"] * 100_000
+
+
+# ---------------------------------------------------------------- the command line's edge cases
+
+@pytest.mark.parametrize("args", [["step", ""], ["step", "  "], ["explain", "-w", "w1", ""],
+                                  ["check", "", "networks/walkthrough.answers.yaml"],
+                                  ["step", "", "--format", "json"]])
+def test_an_empty_net_is_an_error_not_the_walkthrough(args: list[str]) -> None:
+    from conftest import ROOT
+
+    args = [str(ROOT / a) if a.endswith(".yaml") else a for a in args]
+    result = invoke(*args)
+    assert result.exit_code == 2, result.output
+    assert result.stdout == ""
+    assert result.stderr.startswith("backprop: error: NET is ")
+    assert "(an unset shell variable?)" in result.stderr and result.stderr.count("\n") == 1
+
+
+def _run(args: list[str], *, stderr: str, stdin: int | None = None) -> tuple[int, bytes]:
+    """`python -m backprop ARGS` with stderr a pipe nobody reads ("pipe") or closed ("closed")."""
+    import os
+    import subprocess
+    import sys
+
+    from conftest import ROOT
+
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
+    cmd = [sys.executable, "-m", "backprop", *args]
+    if stderr == "pipe":
+        r, w = os.pipe()
+        os.close(r)
+        try:
+            done = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=w, env=env, cwd=ROOT,
+                                  timeout=60)
+        finally:
+            os.close(w)
+    else:
+        done = subprocess.run(cmd, stdout=subprocess.PIPE, env=env, cwd=ROOT, timeout=60,
+                              preexec_fn=lambda: os.close(2))
+    return done.returncode, done.stdout
+
+
+@pytest.mark.parametrize("stderr", ["pipe", "closed"])
+@pytest.mark.parametrize("args", [["step", "no-such-network.yaml"],
+                                  ["step", "tests/bad/181-sum-name-too-long.yaml"],
+                                  ["step", "--no-such-option"],
+                                  ["step", "walkthrough", "--sample", "2"],
+                                  ["step", ""]])
+def test_unusable_input_exits_2_when_stderr_is_gone(args: list[str], stderr: str) -> None:
+    code, out = _run(args, stderr=stderr)
+    assert code == 2 and out == b""
+
+
+def test_a_wrong_answer_still_exits_1_when_stderr_is_gone() -> None:
+    code, out = _run(["check", "walkthrough", "networks/walkthrough.answers.yaml"], stderr="pipe")
+    assert code == 1 and b"learning_rate_applied" in out
+
+
+def test_ctrl_c_while_importing_is_130_without_a_traceback() -> None:
+    """A KeyboardInterrupt raised by the import of click, as Ctrl-C during start-up would."""
+    import os
+    import subprocess
+    import sys
+
+    from conftest import ROOT
+
+    script = ("import builtins, sys\n"
+              "real = builtins.__import__\n"
+              "def interrupted(name, *args, **kwargs):\n"
+              "    if name == 'click':\n"
+              "        raise KeyboardInterrupt\n"
+              "    return real(name, *args, **kwargs)\n"
+              "builtins.__import__ = interrupted\n"
+              "sys.argv = ['backprop', 'step']\n"
+              "from backprop.console import main\n"
+              "main()\n")
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, timeout=60,
+                          env={**os.environ, "PYTHONPATH": str(ROOT / "src")})
+    assert done.returncode == 130
+    assert done.stderr == b"backprop: interrupted\n" and done.stdout == b""
+
+
+@pytest.mark.parametrize("where", ["parse_args", "_main_shell_completion"])
+def test_ctrl_c_while_reading_options_is_130(monkeypatch: pytest.MonkeyPatch, where: str,
+                                             capsys: pytest.CaptureFixture[str]) -> None:
+    import click
+
+    from backprop import cli as cli_module
+
+    def interrupted(*args: object, **kwargs: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(click.Group, where, interrupted)
+    monkeypatch.setattr("sys.argv", ["backprop", "step"])
+    with pytest.raises(SystemExit) as exit_:
+        cli_module.main()
+    assert exit_.value.code == 130
+    captured = capsys.readouterr()
+    assert "Aborted!" not in captured.err and "Traceback" not in captured.err
+    assert "backprop: interrupted" in captured.err and captured.out == ""
+
+
+@pytest.mark.parametrize("columns", ["0", "1", "19", "99999999999", "-5", "wide"])
+def test_a_terminal_with_an_unusable_columns_is_80_wide(monkeypatch: pytest.MonkeyPatch,
+                                                        columns: str) -> None:
+    """The terminal path (rich), forced: COLUMNS outside 20…10,000 is ignored, as for a pipe."""
+    monkeypatch.setattr("backprop.cli._is_terminal", lambda out: True)
+    result = invoke("step", env={"COLUMNS": columns, "NO_COLOR": "1"})
+    assert result.exit_code == 0, result.output
+    widths = [len(line.rstrip()) for line in result.stdout.splitlines()]
+    assert max(widths) <= 80 and max(widths) >= 60  # laid out at 80, not 0 or 1
+    assert "∂L/∂w5" in result.stdout
+
+
+def test_a_terminal_with_a_sane_columns_keeps_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("backprop.cli._is_terminal", lambda out: True)
+    result = invoke("step", "statquest", env={"COLUMNS": "40", "NO_COLOR": "1"})
+    assert result.exit_code == 0, result.output
+    assert max(len(line.rstrip()) for line in result.stdout.splitlines()) <= 40
+
+
+def test_many_samples_at_a_terminal(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setattr("backprop.cli._is_terminal", lambda out: True)
+    result = invoke("step", _net(tmp_path, 11), env={"COLUMNS": "100", "NO_COLOR": "1"})
+    assert result.exit_code == 0, result.output
+    assert _tags(result.stdout) == {"[1]"}
+    assert "Summarised: 11 samples" in " ".join(result.stdout.split())

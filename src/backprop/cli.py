@@ -15,6 +15,9 @@ from backprop import __version__
 from backprop.errors import BackpropError, UsageError
 
 EXIT_INPUT = 2
+EXIT_INTERRUPTED = 130  #: 128 + SIGINT, as a shell reports a command ended by Ctrl-C
+INTERRUPTED = "backprop: interrupted"
+MIN_WIDTH, MAX_WIDTH = 20, 10_000  #: the widths a report is laid out in; others fall back to 80
 ASCII = str.maketrans({"∂": "d", "σ": "sigma", "−": "-", "·": "*", "Σ": "sum ", "η": "eta",
                        "←": "<-", "²": "^2", "½": "1/2", "δ": "delta", "…": "...", "∞": "inf",
                        "′": "'", "→": "->", "ℓ": "l", "≈": "~", "✓": "ok", "✗": "x", "⁻": "^-", "ᶻ": "^z"})
@@ -72,10 +75,19 @@ class BackpropGroup(click.Group):
             self.say(f"backprop: error: {where}{err.strerror or err.__class__.__name__}")
             ctx.exit(EXIT_INPUT)
         except KeyboardInterrupt:
-            self.say("backprop: interrupted")
-            ctx.exit(130)
+            self.say(INTERRUPTED)
+            ctx.exit(EXIT_INTERRUPTED)
         self.warn()
         return result
+
+    def make_context(self, info_name: str | None, args: list[str],
+                     parent: click.Context | None = None, **extra: Any) -> click.Context:
+        """Ctrl-C while the options are read is an interrupt (130), not click's "Aborted!" (1)."""
+        try:
+            return super().make_context(info_name, args, parent, **extra)
+        except KeyboardInterrupt:
+            self.say(INTERRUPTED)
+            raise click.exceptions.Exit(EXIT_INTERRUPTED) from None
 
     def warn(self) -> None:
         """The input's warnings (an unused param), once the command has run."""
@@ -89,9 +101,11 @@ class BackpropGroup(click.Group):
         or an escape sequence, which is shown escaped rather than sent to the terminal."""
         line = message.translate(_CONTROLS)
         stream = sys.stderr
-        if stream is not None and not _can_encode(line, getattr(stream, "encoding", None) or "utf-8"):
+        if stream is None:  # started without a stderr: the exit code says it all
+            return
+        if not _can_encode(line, getattr(stream, "encoding", None) or "utf-8"):
             line = line.translate(TO_ASCII)
-        click.echo(line, err=True)
+        _Guarded(stream).write(line + "\n")
 
 
 # C0 and C1 control characters (newline and ESC among them) and the bidirectional overrides
@@ -104,13 +118,43 @@ def _shorten(text: str, limit: int = 200) -> str:
 
 
 def _silence_stdout() -> None:
+    _silence(sys.stdout)
+
+
+def _silence(stream: Any) -> None:
+    """Point a stream's descriptor at the null device: nothing more reaches a reader who left."""
     devnull = os.open(os.devnull, os.O_WRONLY)
     try:
-        os.dup2(devnull, sys.stdout.fileno())
-    except (OSError, ValueError, io.UnsupportedOperation):
+        os.dup2(devnull, stream.fileno())
+    except (OSError, ValueError, AttributeError, io.UnsupportedOperation):
         pass
     finally:
         os.close(devnull)
+
+
+class _Guarded:
+    """stderr that survives its reader: a closed pipe or a closed descriptor (`2>&-`) swallows
+    the message instead of raising, so unusable input still exits 2 and Ctrl-C 130, never 1."""
+
+    def __init__(self, stream: Any) -> None:
+        self._stream = stream
+
+    def write(self, text: str) -> int:
+        try:
+            self._stream.write(text)
+            self._stream.flush()
+        except (OSError, ValueError):  # EPIPE, EBADF, or a stream already closed
+            _silence(self._stream)
+        return len(text)
+
+    def flush(self) -> None:
+        try:
+            self._stream.flush()
+        except (OSError, ValueError):
+            _silence(self._stream)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._stream, name)
 
 
 def _emit(document: Any) -> None:
@@ -128,7 +172,7 @@ def _emit(document: Any) -> None:
         from backprop.render.layout import to_rich
 
         probe = Console(file=out)
-        console = Console(file=io.StringIO(), width=probe.width, force_terminal=True,
+        console = Console(file=io.StringIO(), width=_terminal_width(out), force_terminal=True,
                           color_system=probe.color_system,  # type: ignore[arg-type]
                           legacy_windows=False, emoji=False, highlight=False,
                           no_color=probe.no_color)
@@ -151,11 +195,29 @@ def _is_terminal(out: Any) -> bool:
 
 def _width() -> int:
     """COLUMNS when it is set and sane, else 80, as rich does for a pipe."""
+    return _columns() or 80
+
+
+def _columns() -> int | None:
+    """COLUMNS when it is a width a report can be laid out in (20 to 10,000), else None."""
     try:
         columns = int(os.environ.get("COLUMNS", ""))
     except ValueError:
+        return None
+    return columns if MIN_WIDTH <= columns <= MAX_WIDTH else None
+
+
+def _terminal_width(out: Any) -> int:
+    """A terminal's width: a sane COLUMNS, else the terminal's own size when sane, else 80. A
+    COLUMNS of 0 would print nothing and 1 a character a line, so neither is taken."""
+    columns = _columns()
+    if columns is not None:
+        return columns
+    try:
+        size = os.get_terminal_size(out.fileno()).columns
+    except (OSError, ValueError, AttributeError, io.UnsupportedOperation):
         return 80
-    return columns if 20 <= columns <= 10_000 else 80
+    return size if MIN_WIDTH <= size <= MAX_WIDTH else 80
 
 
 def _can_encode(text: str, encoding: str) -> bool:
@@ -184,10 +246,15 @@ def _write(text: str) -> None:
 
 
 def _load(net: str | None) -> Any:
-    """NET is a path or a bundled network's name; none means the walkthrough."""
+    """NET is a path or a bundled network's name; none means the walkthrough, but an empty one
+    (`backprop step "$NET"` with NET unset) is an error, never the walkthrough."""
     from backprop import bundled
     from backprop.spec import load
 
+    if net is not None and not net.strip():
+        raise UsageError(f"NET is {'empty' if not net else 'only spaces'} (an unset shell "
+                         f"variable?): give a network file or a bundled network's name "
+                         f"({', '.join(bundled.names())})")
     name = net or "walkthrough"
     path = Path(name)
     if not path.exists():
@@ -368,5 +435,14 @@ def networks() -> None:
 
 
 def main() -> None:
-    """Console-script entry point."""
-    cli(prog_name="backprop")
+    """Run the command line: exit 0, 1 (check: a wrong answer), 2 (unusable input or options) or
+    130 (Ctrl-C), whatever the state of stderr. backprop.console.main wraps this for the imports."""
+    if sys.stderr is None:  # started with fd 2 closed: click would print usage errors on stdout
+        sys.stderr = open(os.devnull, "w", encoding="utf-8")  # for the life of the process
+    if not isinstance(sys.stderr, _Guarded):
+        sys.stderr = _Guarded(sys.stderr)  # click writes its usage errors here too
+    try:
+        cli.main(prog_name="backprop")
+    except KeyboardInterrupt:  # between click's own handlers: a clean interrupt all the same
+        BackpropGroup.say(INTERRUPTED)
+        raise SystemExit(EXIT_INTERRUPTED) from None
