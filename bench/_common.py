@@ -21,7 +21,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 PY = sys.executable
 # `backprop ARGS` exactly as the console script of pyproject.toml runs it
-BACKPROP = [PY, "-c", "import sys; from backprop.cli import main; sys.argv[0] = 'backprop'; main()"]
+BACKPROP = [PY, "-c", "import sys; from backprop.console import main; sys.argv[0] = 'backprop'; main()"]
 
 _PYC = tempfile.mkdtemp(prefix="backprop-bench-pyc-")
 atexit.register(shutil.rmtree, _PYC, ignore_errors=True)

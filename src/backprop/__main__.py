@@ -1,5 +1,5 @@
 """python -m backprop."""
 
-from backprop.cli import main
+from backprop.console import main
 
 main()

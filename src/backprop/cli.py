@@ -16,6 +16,9 @@ from backprop import __version__, safe
 from backprop.errors import BackpropError, UsageError
 
 EXIT_INPUT = 2
+EXIT_INTERRUPTED = 130  #: 128 + SIGINT, as a shell reports a command ended by Ctrl-C
+INTERRUPTED = "backprop: interrupted"
+MIN_WIDTH, MAX_WIDTH = 20, 10_000  #: the widths a report is laid out in; others fall back to 80
 ASCII = str.maketrans({"∂": "d", "σ": "sigma", "−": "-", "·": "*", "Σ": "sum ", "η": "eta",
                        "←": "<-", "²": "^2", "½": "1/2", "δ": "delta", "…": "...", "∞": "inf",
                        "′": "'", "→": "->", "ℓ": "l", "≈": "~", "✓": "ok", "✗": "x", "⁻": "^-", "ᶻ": "^z"})
@@ -79,13 +82,22 @@ class BackpropGroup(click.Group):
             self.say(f"backprop: error: {where}{err.strerror or err.__class__.__name__}")
             ctx.exit(EXIT_INPUT)
         except KeyboardInterrupt:
-            self.say("backprop: interrupted")
-            ctx.exit(130)
+            self.say(INTERRUPTED)
+            ctx.exit(EXIT_INTERRUPTED)
         finally:
             if collecting:
                 gc.enable()
         self.warn()
         return result
+
+    def make_context(self, info_name: str | None, args: list[str],
+                     parent: click.Context | None = None, **extra: Any) -> click.Context:
+        """Ctrl-C while the options are read is an interrupt (130), not click's "Aborted!" (1)."""
+        try:
+            return super().make_context(info_name, args, parent, **extra)
+        except KeyboardInterrupt:
+            self.say(INTERRUPTED)
+            raise click.exceptions.Exit(EXIT_INTERRUPTED) from None
 
     def warn(self) -> None:
         """The input's warnings (an unused param), once the command has run."""
@@ -99,9 +111,11 @@ class BackpropGroup(click.Group):
         or an escape sequence, which is shown escaped rather than sent to the terminal."""
         line = safe.line(message)
         stream = sys.stderr
-        if stream is not None and not _can_encode(line, getattr(stream, "encoding", None) or "utf-8"):
+        if stream is None:  # started without a stderr: the exit code says it all
+            return
+        if not _can_encode(line, getattr(stream, "encoding", None) or "utf-8"):
             line = line.translate(TO_ASCII)
-        click.echo(line, err=True)
+        _Guarded(stream).write(line + "\n")
 
 
 def _shorten(text: str, limit: int = 200) -> str:
@@ -109,13 +123,43 @@ def _shorten(text: str, limit: int = 200) -> str:
 
 
 def _silence_stdout() -> None:
+    _silence(sys.stdout)
+
+
+def _silence(stream: Any) -> None:
+    """Point a stream's descriptor at the null device: nothing more reaches a reader who left."""
     devnull = os.open(os.devnull, os.O_WRONLY)
     try:
-        os.dup2(devnull, sys.stdout.fileno())
-    except (OSError, ValueError, io.UnsupportedOperation):
+        os.dup2(devnull, stream.fileno())
+    except (OSError, ValueError, AttributeError, io.UnsupportedOperation):
         pass
     finally:
         os.close(devnull)
+
+
+class _Guarded:
+    """stderr that survives its reader: a closed pipe or a closed descriptor (`2>&-`) swallows
+    the message instead of raising, so unusable input still exits 2 and Ctrl-C 130, never 1."""
+
+    def __init__(self, stream: Any) -> None:
+        self._stream = stream
+
+    def write(self, text: str) -> int:
+        try:
+            self._stream.write(text)
+            self._stream.flush()
+        except (OSError, ValueError):  # EPIPE, EBADF, or a stream already closed
+            _silence(self._stream)
+        return len(text)
+
+    def flush(self) -> None:
+        try:
+            self._stream.flush()
+        except (OSError, ValueError):
+            _silence(self._stream)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._stream, name)
 
 
 def _emit(document: Any) -> None:
@@ -133,7 +177,7 @@ def _emit(document: Any) -> None:
         from backprop.render.layout import to_rich
 
         probe = Console(file=out)
-        console = Console(file=io.StringIO(), width=probe.width, force_terminal=True,
+        console = Console(file=io.StringIO(), width=_terminal_width(out), force_terminal=True,
                           color_system=probe.color_system,  # type: ignore[arg-type]
                           legacy_windows=False, emoji=False, highlight=False,
                           no_color=probe.no_color)
@@ -156,11 +200,29 @@ def _is_terminal(out: Any) -> bool:
 
 def _width() -> int:
     """COLUMNS when it is set and sane, else 80, as rich does for a pipe."""
+    return _columns() or 80
+
+
+def _columns() -> int | None:
+    """COLUMNS when it is a width a report can be laid out in (20 to 10,000), else None."""
     try:
         columns = int(os.environ.get("COLUMNS", ""))
     except ValueError:
+        return None
+    return columns if MIN_WIDTH <= columns <= MAX_WIDTH else None
+
+
+def _terminal_width(out: Any) -> int:
+    """A terminal's width: a sane COLUMNS, else the terminal's own size when sane, else 80. A
+    COLUMNS of 0 would print nothing and 1 a character a line, so neither is taken."""
+    columns = _columns()
+    if columns is not None:
+        return columns
+    try:
+        size = os.get_terminal_size(out.fileno()).columns
+    except (OSError, ValueError, AttributeError, io.UnsupportedOperation):
         return 80
-    return columns if 20 <= columns <= 10_000 else 80
+    return size if MIN_WIDTH <= size <= MAX_WIDTH else 80
 
 
 def _can_encode(text: str, encoding: str) -> bool:
@@ -189,10 +251,15 @@ def _write(text: str) -> None:
 
 
 def _load(net: str | None) -> Any:
-    """NET is a path or a bundled network's name; none means the walkthrough."""
+    """NET is a path or a bundled network's name; none means the walkthrough, but an empty one
+    (`backprop step "$NET"` with NET unset) is an error, never the walkthrough."""
     from backprop import bundled
     from backprop.spec import load
 
+    if net is not None and not net.strip():
+        raise UsageError(f"NET is {'empty' if not net else 'only spaces'} (an unset shell "
+                         f"variable?): give a network file or a bundled network's name "
+                         f"({', '.join(bundled.names())})")
     name = net or "walkthrough"
     path = Path(name)
     if not path.exists():
@@ -227,6 +294,9 @@ def cli() -> None:
 
 
 NET = click.argument("net", required=False, metavar="[NET]")
+SAMPLE = click.option("--sample", "samples", multiple=True, type=click.IntRange(min=1), metavar="K",
+                      help="Show sample K (1-based) in full; repeatable. A network with more "
+                           "than 10 samples otherwise shows its first.")
 DECIMALS = click.option("--decimals", type=click.IntRange(0, 15), default=3, show_default=True,
                         help="Decimals to print (values that would show as 0 keep 3 significant "
                              "figures).")
@@ -239,16 +309,20 @@ DECIMALS = click.option("--decimals", type=click.IntRange(0, 15), default=3, sho
 @DECIMALS
 @click.option("--all", "show_all", is_flag=True,
               help="Every row, even for a large network (more than 200 params or 100 nodes), "
-                   "which is otherwise summarised layer by layer.")
+                   "which is otherwise summarised layer by layer, and every sample of a network "
+                   "with more than 10, which otherwise shows its first in full.")
 @click.option("--param", "params", multiple=True, metavar="NAME",
               help="Show the gradient and update of this param; repeatable; a glob such as "
                    "'w1_*' picks several.")
-def step(net: str | None, fmt: str, decimals: int, show_all: bool, params: tuple[str, ...]) -> None:
+@SAMPLE
+def step(net: str | None, fmt: str, decimals: int, show_all: bool, params: tuple[str, ...],
+         samples: tuple[int, ...]) -> None:
     """One full training step: forward pass, loss, every chain-rule factor, gradients, update.
 
     NET is a network file or the name of a bundled network (see `backprop networks`);
     without it the bundled walkthrough runs. A large network's tables are summarised
-    layer by layer; --all shows every row, --param the chosen params.
+    layer by layer, and a network with more than 10 samples works its first sample in
+    full; --all shows every row, --param the chosen params, --sample the chosen samples.
 
     \b
     Examples:
@@ -256,12 +330,13 @@ def step(net: str | None, fmt: str, decimals: int, show_all: bool, params: tuple
       backprop step statquest --decimals 4
       backprop step my_net.yaml --format json > report.json
       backprop step mnist.yaml --param 'w2_1_*' --param b2_1
+      backprop step class-data.yaml --sample 3 --sample 17
     """
     if show_all and params:
         raise click.UsageError("--all shows every param; leave out --param, or --all")
-    if fmt == "json" and (show_all or params):
-        raise click.UsageError("--all and --param choose table rows; --format json always "
-                               "holds every param")
+    if fmt == "json" and (show_all or params or samples):
+        raise click.UsageError("--all, --param and --sample choose table rows; --format json "
+                               "always holds every param and sample")
     from backprop.engine import run
 
     trace = run(_load(net))
@@ -272,7 +347,7 @@ def step(net: str | None, fmt: str, decimals: int, show_all: bool, params: tuple
         return
     from backprop.render.tables import step_report
 
-    _emit(step_report(trace, decimals, show_all=show_all, params=params))
+    _emit(step_report(trace, decimals, show_all=show_all, params=params, samples=samples))
 
 
 @cli.command(context_settings=CONTEXT)
@@ -280,21 +355,26 @@ def step(net: str | None, fmt: str, decimals: int, show_all: bool, params: tuple
               help="The param to explain: any weight or bias.")
 @NET
 @DECIMALS
-def explain(param: str, net: str | None, decimals: int) -> None:
+@SAMPLE
+def explain(param: str, net: str | None, decimals: int, samples: tuple[int, ...]) -> None:
     """One param's gradient: the chain rule written out, every factor, every path, their sum.
+
+    One block per use of the param and sample; when there are more than 10, the first few
+    are shown and the rest counted into the sum (--sample K shows chosen samples).
 
     \b
     Examples:
       backprop explain --weight w5
       backprop explain --weight w1
       backprop explain --weight w1_12 two-paths
+      backprop explain --weight w3 statquest --sample 2
     """
     from backprop.engine import run
     from backprop.explain import explain as explain_param
     from backprop.render.explain import explain_report
 
     trace = run(_load(net))
-    _emit(explain_report(explain_param(trace, param), decimals, trace.notes))
+    _emit(explain_report(explain_param(trace, param, samples), decimals, trace.notes))
 
 
 @cli.command(context_settings=CONTEXT)
@@ -361,5 +441,14 @@ def networks() -> None:
 
 
 def main() -> None:
-    """Console-script entry point."""
-    cli(prog_name="backprop")
+    """Run the command line: exit 0, 1 (check: a wrong answer), 2 (unusable input or options) or
+    130 (Ctrl-C), whatever the state of stderr. backprop.console.main wraps this for the imports."""
+    if sys.stderr is None:  # started with fd 2 closed: click would print usage errors on stdout
+        sys.stderr = open(os.devnull, "w", encoding="utf-8")  # for the life of the process
+    if not isinstance(sys.stderr, _Guarded):
+        sys.stderr = _Guarded(sys.stderr)  # click writes its usage errors here too
+    try:
+        cli.main(prog_name="backprop")
+    except KeyboardInterrupt:  # between click's own handlers: a clean interrupt all the same
+        BackpropGroup.say(INTERRUPTED)
+        raise SystemExit(EXIT_INTERRUPTED) from None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import difflib
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from backprop.activations import GroupRule
@@ -13,6 +14,8 @@ from backprop.network import Node, Use
 from backprop.trace import Factor, SampleTrace, Trace
 
 MAX_PATHS = 32  #: more paths than this are counted and shown in δ form, never listed
+MAX_BLOCKS = 10  #: more uses × samples than this: the first few blocks are shown, the rest counted
+FEW = 3  #: blocks shown when there are more than MAX_BLOCKS (whole samples when the uses fit)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -58,13 +61,21 @@ class Explanation:
 
     param: str
     loss_name: str
-    blocks: tuple[Block, ...]
+    blocks: tuple[Block, ...]  #: the blocks shown: every one, or the first few (see block_count)
     gradient: float  #: ∂L/∂p, summed over uses and samples (trace)
     learning_rate: float
     old: float
     new: float
     frozen: bool
     multi_sample: bool
+    use_count: int = 1  #: the param's uses in the network
+    block_count: int = 1  #: uses × samples: the terms of ∂L/∂p, shown or not
+    chosen: tuple[int, ...] = ()  #: the 1-based samples asked for (--sample), if any
+    source_file: str | None = None  #: the network as the user named it, for "how to see more"
+
+    @property
+    def summarised(self) -> bool:
+        return len(self.blocks) < self.block_count
 
 
 def nearest_params(trace: Trace, word: str) -> list[str]:
@@ -72,8 +83,10 @@ def nearest_params(trace: Trace, word: str) -> list[str]:
     return difflib.get_close_matches(word, params, n=5, cutoff=0.0)[:5] if params else []
 
 
-def explain(trace: Trace, param: str) -> Explanation:
-    """Read one param's gradient out of the trace, chain by chain."""
+def explain(trace: Trace, param: str, samples: Sequence[int] = ()) -> Explanation:
+    """Read one param's gradient out of the trace, chain by chain: one block per use and sample,
+    every one up to MAX_BLOCKS, else the first FEW (of the 1-based `samples` when given); the
+    blocks not shown are counted, never built."""
     net = trace.network
     if param not in net.params:
         near = ", ".join(nearest_params(trace, param))
@@ -83,20 +96,38 @@ def explain(trace: Trace, param: str) -> Explanation:
         else:
             message = f"no param '{param}' in this network"
         raise UsageError(f"{message} (nearest params: {near})", file=net.source_file)
+    mine = [i for i, use in enumerate(net.uses) if use.param == param]
+    pool = chosen_samples(trace, samples) or trace.samples
+    if len(mine) * len(pool) > MAX_BLOCKS:
+        # whole samples while every use of one fits in FEW, else the first FEW uses of the first
+        pool = pool[: max(1, FEW // max(1, len(mine)))]
+        mine = mine[:FEW]
     g = graph(trace)
     memo: dict[str, int] = {}
     by_name = net.node_by_name
-    blocks = []
-    for sample in trace.samples:
-        for i, use in enumerate(net.uses):
-            if use.param == param:
-                blocks.append(_block(trace, g, memo, sample, use, sample.use_grads[i],
-                                     by_name[use.node]))
+    blocks = [_block(trace, g, memo, sample, net.uses[i], sample.use_grads[i],
+                     by_name[net.uses[i].node])
+              for sample in pool for i in mine]
+    use_count = sum(1 for use in net.uses if use.param == param)
     return Explanation(
         param=param, loss_name=net.loss.name, blocks=tuple(blocks),
         gradient=trace.gradients[param], learning_rate=net.learning_rate,
         old=net.params[param], new=trace.updated[param], frozen=param in net.frozen,
-        multi_sample=net.multi_sample)
+        multi_sample=net.multi_sample, use_count=use_count,
+        block_count=use_count * len(trace.samples), chosen=tuple(dict.fromkeys(samples)),
+        source_file=net.source_file)
+
+
+def chosen_samples(trace: Trace, chosen: Sequence[int]) -> tuple[SampleTrace, ...]:
+    """The 1-based chosen samples (--sample), each once, in order; a number that is no sample
+    is a UsageError."""
+    n = len(trace.samples)
+    bad = next((k for k in chosen if not 1 <= k <= n), None)
+    if bad is not None:
+        has = f"has {n:,} samples (1 to {n:,})" if n > 1 else "has one sample (1)"
+        raise UsageError(f"--sample {bad}: no such sample; this network {has}",
+                         file=trace.network.source_file)
+    return tuple(trace.samples[k - 1] for k in dict.fromkeys(chosen))
 
 
 def _block(trace: Trace, g: Graph, memo: dict[str, int], sample: SampleTrace, use: Use,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import TypeAlias
 
 from backprop.network import Node, Use
 from backprop.trace import Factor, SampleTrace, Trace
@@ -110,14 +111,57 @@ def count_paths(g: Graph, node: str, memo: dict[str, int] | None = None) -> int:
     return memo[node]
 
 
-def paths(trace: Trace, g: Graph, sample: SampleTrace, node: Node) -> Iterator[list[Factor]]:
-    """Every chain from node's sum to the loss, each as its factors ∂h/∂z, ∂z_c/∂h, …, ∂L/∂o
-    (loss end first when printed reversed); yields in the order of the file."""
-    for member in g.members[node.name]:
-        head = activation_factor(trace, sample, member, node)
-        if member.name in g.outputs:
-            yield [loss_factor(trace, sample, member.name), head]
-        for consumer, param in g.consumers[member.name]:
-            link = edge_factor(trace, consumer, member.name, param)
-            for rest in paths(trace, g, sample, consumer):
-                yield [*rest, link, head]
+def chain_lengths(trace: Trace, g: Graph) -> dict[str, int]:
+    """For each node, the most factors (∂L/∂o, ∂h/∂z, ∂z_c/∂h, …) on a path from its sum to the
+    loss; 0 when no path reaches it. Nodes are in computation order and a sum feeds only later
+    nodes (a softmax group's consumers follow the whole group), so one pass from the loss end."""
+    longest: dict[str, int] = {}
+    for node in reversed(trace.network.nodes):
+        best = 0
+        for member in g.members[node.name]:
+            if member.name in g.outputs:
+                best = max(best, 2)
+            for consumer, _ in g.consumers[member.name]:
+                if longest.get(consumer.name, 0):
+                    best = max(best, 2 + longest[consumer.name])
+        longest[node.name] = best
+    return longest
+
+
+# a chain being built, as a linked list (the factor nearest the loss, the rest): each step of the
+# walk shares its tail with its siblings, and a path is written out only when it reaches the loss
+_Tail: TypeAlias = "tuple[Factor, _Tail] | None"
+
+
+def paths(trace: Trace, g: Graph, sample: SampleTrace, node: Node,
+          memo: dict[str, int] | None = None) -> Iterator[list[Factor]]:
+    """Every chain from node's sum to the loss, each as its factors ∂L/∂o, …, ∂z_c/∂h, ∂h/∂z
+    (loss end first), in the order of the file. The walk keeps its own stack, so a chain deeper
+    than Python's recursion limit is fine, and skips the consumers from which no path reaches
+    the loss (counted once, `memo` as for count_paths): the work is the paths' total length."""
+    memo = {} if memo is None else memo
+    todo: list[tuple[Node, _Tail] | list[Factor]] = [(node, None)]
+    while todo:
+        item = todo.pop()
+        if isinstance(item, list):
+            yield item
+            continue
+        current, tail = item
+        steps: list[tuple[Node, _Tail] | list[Factor]] = []
+        for member in g.members[current.name]:
+            head: _Tail = (activation_factor(trace, sample, member, current), tail)
+            if member.name in g.outputs:
+                steps.append([loss_factor(trace, sample, member.name), *_unlink(head)])
+            for consumer, param in g.consumers[member.name]:
+                if count_paths(g, consumer.name, memo):
+                    steps.append((consumer, (edge_factor(trace, consumer, member.name, param),
+                                             head)))
+        todo.extend(reversed(steps))  # the first step is taken first: the file's order
+
+
+def _unlink(tail: _Tail) -> list[Factor]:
+    out: list[Factor] = []
+    while tail is not None:
+        factor, tail = tail
+        out.append(factor)
+    return out

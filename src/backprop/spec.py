@@ -37,6 +37,8 @@ TEMPLATE_FIELDS = {"input": {"j"}, "sum": {"layer", "j"}, "node": {"layer", "j"}
 MAX_NODES = 10_000  #: nodes (and, separately, inputs) in one network
 MAX_PARAMS = 500_000  #: params, and weighted terms (edges) over all nodes
 MAX_WORK = 5_000_000  #: samples × (inputs + nodes + edges): the values one step computes
+MAX_NAME = 100  #: characters in one name (input, param, node, sum, loss, group, generated): a name
+#: is read in every row that uses it, and a 2,000,000-character one would only make the tables slow
 # Characters a title or description may not hold: control characters other than tab and newline
 # (an ESC would drive the reader's terminal) and the bidirectional overrides that reorder text.
 _BIDI = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
@@ -56,6 +58,11 @@ def _quote(text: object, limit: int = 40) -> str:
     """User text quoted for a message, cut short: a 10,000-character key must not flood the terminal."""
     text = str(text)
     return f"'{text}'" if len(text) <= limit else f"'{text[: limit - 3]}...'"
+
+
+def _too_long(name: str) -> str:
+    return (f"the name {_quote(name)} is {len(name):,} characters; at most {MAX_NAME} are "
+            f"allowed")
 
 
 def _listing(names: Iterable[object], limit: int = 8) -> str:
@@ -127,6 +134,8 @@ class _Reader:
         if not isinstance(value, str):
             self.fail(path, f"expected {what}: a name (a letter or _, then letters, digits or _), "
                             f"found {_kind(value)}")
+        if len(value) > MAX_NAME:
+            self.fail(path, f"{_too_long(value)} for {what}")
         if not value.isidentifier():
             self.fail(path, f"{_quote(value)} cannot be {what}: a name is a letter or _, then "
                             f"letters, digits or _")
@@ -666,6 +675,11 @@ class _Namer:
 
     def _check(self, key: str, names: list[str], fields: Callable[[], list[dict[str, int]]]
                ) -> list[str]:
+        longest = max(names, key=len)
+        if len(longest) > MAX_NAME:
+            self.r.fail(self._path(key), f"template {_quote(self.templates[key])} generates "
+                                         f"{_quote(longest)}, {len(longest):,} characters; a name "
+                                         f"may have at most {MAX_NAME}")
         if not all(map(str.isidentifier, names)):
             bad = next(n for n in names if not n.isidentifier())
             self.r.fail(self._path(key), f"template {_quote(self.templates[key])} generates "

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from functools import partial
 
 from backprop.activations import ACTIVATIONS
-from backprop.explain import MAX_PATHS, Block, DeltaRow, Explanation
+from backprop.explain import MAX_BLOCKS, MAX_PATHS, Block, DeltaRow, Explanation
 from backprop.notation import fmt, fmt_step, given, paren
 from backprop.render.layout import Group, RenderableType, Table, Text
 from backprop.render.tables import WIDE_SUM, Fmt, _chain, _numbers, _table
@@ -23,7 +23,11 @@ def explain_report(ex: Explanation, decimals: int = 3, notes: Sequence[str] = ()
         parts.append(Text(f"{ex.param} is used nowhere, so ∂{L}/∂{ex.param} = 0"))
     for block in ex.blocks:
         parts += [*_block(ex, block, f), Text("")]
-    if len(ex.blocks) > 1:
+    if ex.summarised:
+        parts += [Text(_not_shown(ex), style="italic"), Text("")]
+        parts.append(Text(f"∂{L}/∂{ex.param} = Σ over {_terms(ex)} = {f(ex.gradient)}",
+                          style="bold"))
+    elif len(ex.blocks) > 1:
         per = "sample" if ex.multi_sample else "use"
         parts.append(Text(f"∂{L}/∂{ex.param} = Σ over every {per}"
                           + (" and use" if ex.multi_sample and _shared(ex) else "") + " = "
@@ -41,7 +45,29 @@ def explain_report(ex: Explanation, decimals: int = 3, notes: Sequence[str] = ()
 
 
 def _shared(ex: Explanation) -> bool:
-    return len({(b.use.node, b.use.source) for b in ex.blocks}) > 1
+    return ex.use_count > 1
+
+
+def _terms(ex: Explanation) -> str:
+    """"the 400,000 terms (10,000 uses × 40 samples)", or the uses or samples alone."""
+    n = ex.block_count // max(1, ex.use_count)
+    if ex.use_count > 1 and n > 1:
+        return f"the {ex.block_count:,} terms ({ex.use_count:,} uses × {n:,} samples)"
+    return f"the {ex.use_count:,} uses" if ex.use_count > 1 else f"the {n:,} samples"
+
+
+def _not_shown(ex: Explanation) -> str:
+    shown = len(ex.blocks)
+    head = (f"Shown: {shown:,} of {_terms(ex)}, each ∂{ex.loss_name}/∂z · ∂z/∂{ex.param} "
+            f"(more than {MAX_BLOCKS} are summarised)")
+    if ex.chosen:
+        head = (f"Shown: {shown:,} of {_terms(ex)}, from --sample "
+                + " --sample ".join(map(str, ex.chosen)))
+    from shlex import quote
+
+    where = quote(ex.source_file) if ex.source_file else "NET"
+    return (f"{head}; the sum below is over every one. Chosen samples: --sample K (repeatable); "
+            f"every use and sample: backprop step {where} --format json.")
 
 
 def _symbolic(ex: Explanation) -> str:
@@ -57,11 +83,16 @@ def _symbolic(ex: Explanation) -> str:
         return f"∂{L}/∂{block.param_factor.numerator} · {block.param_factor.label}"
 
     first_sample = [b for b in ex.blocks if b.sample == ex.blocks[0].sample]
-    terms = [chains(b) for b in first_sample]
-    body = " + ".join(terms)
+    if len(first_sample) < ex.use_count:  # too many uses to write each: their general term
+        body = (f"Σ over its {ex.use_count:,} uses of ∂{L}/∂z · ∂z/∂{ex.param}, z the sum each "
+                f"use feeds")
+        terms = [body, body]
+    else:
+        terms = [chains(b) for b in first_sample]
+        body = " + ".join(terms)
     if ex.multi_sample:
-        n = len({b.sample for b in ex.blocks})
-        body = f"Σ over the {n} samples of " + (f"({body})" if len(terms) > 1 or "+" in body else body)
+        n = ex.block_count // max(1, ex.use_count)
+        body = f"Σ over the {n:,} samples of " + (f"({body})" if len(terms) > 1 or "+" in body else body)
     return head + body
 
 

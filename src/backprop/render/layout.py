@@ -116,15 +116,29 @@ def _table(table: Table, width: int) -> Iterator[str]:
 
 
 def _fit(natural: list[int], no_wrap: list[bool], room: int) -> list[int]:
-    """Narrow the widest wrappable columns, one character at a time, until the row fits."""
+    """Narrow the widest wrappable columns until the row fits, levelling them down together (no
+    column below `floor`); the first columns of a tie give the odd characters. Each round levels
+    the widest down to the next width, so the cost is the number of columns squared, not the
+    width: a cell of 2,000,000 characters takes no longer than one of 20."""
     widths = list(natural)
     floor = 10
-    while sum(widths) > room:
+    excess = sum(widths) - room
+    while excess > 0:
         candidates = [i for i, w in enumerate(widths) if not no_wrap[i] and w > floor]
         if not candidates:
             break
-        widest = max(candidates, key=widths.__getitem__)
-        widths[widest] -= 1
+        top = max(widths[i] for i in candidates)
+        tied = [i for i in candidates if widths[i] == top]
+        below = max([widths[i] for i in candidates if widths[i] < top] + [floor])
+        if excess >= len(tied) * (top - below):  # level the widest down to the next width
+            for i in tied:
+                widths[i] = below
+            excess -= len(tied) * (top - below)
+            continue
+        cut, extra = divmod(excess, len(tied))
+        for n, i in enumerate(tied):
+            widths[i] = top - cut - (1 if n < extra else 0)
+        break
     return widths
 
 

@@ -20,17 +20,75 @@ from backprop.render.tables import (
     _table,
     _update,
 )
-from backprop.trace import Trace
+from backprop.trace import SampleTrace, Trace
 
 MAX_PARAMS = 200  #: more params than this: the gradient and update tables would pass 400 rows
 MAX_NODES = 100  #: more nodes than this: the forward table would pass 200 rows
 MAX_LOSS_ROWS = 32  #: the loss table keeps one row per (sample, output) up to this many
+MAX_SAMPLES = 10  #: more samples than this: one sample is worked in full, the rest only counted
+#: into L, the gradients and the update (per-sample rows would repeat every table per sample)
 TOP = 3  #: the largest |∂L/∂p| listed for each layer
 
 
 def is_large(net: Network) -> bool:
     """Whether `backprop step` summarises this network unless asked for --all."""
     return len(net.params) > MAX_PARAMS or len(net.nodes) > MAX_NODES
+
+
+def shown_samples(trace: Trace, chosen: Sequence[int] = (), *, show_all: bool = False
+                  ) -> tuple[SampleTrace, ...]:
+    """The samples whose per-sample rows the tables print: the 1-based `chosen` ones (in order,
+    each once), else every one when there are at most MAX_SAMPLES or `show_all`, else the first.
+    A chosen number that is no sample is a UsageError."""
+    from backprop.explain import chosen_samples
+
+    samples = trace.samples
+    if chosen:
+        return chosen_samples(trace, chosen)
+    if show_all or len(samples) <= MAX_SAMPLES:
+        return samples
+    return samples[:1]
+
+
+def samples_note(trace: Trace, shown: Sequence[SampleTrace], chosen: Sequence[int]) -> str:
+    """What the per-sample rows leave out and how to see it; "" when they show every sample."""
+    n = len(trace.samples)
+    if len(shown) == n:
+        return ""
+    where = _where(trace.network)
+    listed = ", ".join(str(s.index) for s in shown[:8]) + (", …" if len(shown) > 8 else "")
+    which = f"sample {listed}" if len(shown) == 1 else f"samples {listed}"
+    asked = " --sample ".join(map(str, dict.fromkeys(chosen)))
+    head = (f"Showing {which} of {n:,} in full (--sample {asked})"
+            if chosen else
+            f"Summarised: {n:,} samples (a network with more than {MAX_SAMPLES} samples is "
+            f"summarised); {which} in full")
+    return (f"{head}; L, the gradients and the update are over every sample. Every sample: "
+            f"backprop step {where} --all; chosen samples: --sample K (repeatable, 1 to {n:,}); "
+            f"every number: --format json.")
+
+
+def _where(net: Network) -> str:
+    from shlex import quote
+
+    return quote(net.source_file) if net.source_file else "NET"
+
+
+def value_ranges(trace: Trace, f: Fmt) -> RenderableType:
+    """Each input, sum and node value over every sample: min, mean and max, one row each."""
+    net = trace.network
+    numbers = ("min", "mean", "max")
+    table = _table(f"Each value over all {len(trace.samples):,} samples",
+                   "", *numbers, right=numbers)
+    names = list(net.inputs)
+    for node in net.nodes:
+        names.append(node.sum)
+        if not node.activation.identity:
+            names.append(node.name)
+    for name in names:
+        column = [s.values[name] for s in trace.samples]
+        _row(table, name, *_ranges(column, f))
+    return table
 
 
 def choose(net: Network, patterns: Iterable[str]) -> list[str]:
@@ -100,13 +158,18 @@ def _layer_label(layer: int | None) -> str:
 
 # ---------------------------------------------------------------- the report
 
-def step_summary(trace: Trace, decimals: int = 3, *, params: Sequence[str] = ()) -> RenderableType:
+def step_summary(trace: Trace, decimals: int = 3, *, params: Sequence[str] = (),
+                 shown: Sequence[SampleTrace] | None = None,
+                 chosen_samples: Sequence[int] = ()) -> RenderableType:
     """The step of a large network, layer by layer; with `params` (patterns), those params' rows
-    in full. A small network with `params` keeps its full forward pass and loss tables."""
+    in full. A small network with `params` keeps its full forward pass and loss tables. Per-sample
+    rows are made for the `shown` samples only (default: as shown_samples chooses)."""
     f = partial(fmt, decimals=decimals)
     net = trace.network
     large = is_large(net)
     chosen = choose(net, params) if params else []
+    if shown is None:
+        shown = shown_samples(trace)
     layers = node_layers(net)
     player = param_layers(net, layers)
     parts: list[RenderableType] = []
@@ -114,13 +177,15 @@ def step_summary(trace: Trace, decimals: int = 3, *, params: Sequence[str] = ())
         parts.append(Text(net.title, style="bold"))
     if net.description:
         parts.append(Text(net.description.strip()))
-    parts += [Text(""), _forward_summary(trace, f, layers) if large else _forward(trace, f)]
-    if len(net.outputs) * len(trace.samples) <= MAX_LOSS_ROWS:
-        parts += [Text(""), _loss(trace, f)]
+    parts += [Text(""), _forward_summary(trace, f, layers) if large else _forward(trace, f, shown)]
+    if not large and len(shown) < len(trace.samples):
+        parts += [Text(""), value_ranges(trace, f)]
+    if len(net.outputs) * len(shown) <= MAX_LOSS_ROWS:
+        parts += [Text(""), _loss(trace, f, shown)]
     if large:
         parts += [Text(""), _gradient_summary(trace, f, player)]
     if chosen:
-        parts += [Text(""), _gradients(trace, f, chosen),
+        parts += [Text(""), _gradients(trace, f, chosen, shown=shown),
                   Text(""), _update(trace, f, chosen)]
     else:
         parts += [Text(""), _largest(trace, f, player)]
@@ -131,14 +196,15 @@ def step_summary(trace: Trace, decimals: int = 3, *, params: Sequence[str] = ())
                       f"{f(trace.loss_new)} after it"))
     parts.extend(Text(f"note: {n}", style="dim") for n in trace.notes)
     parts += [Text(""), Text(_how_to_see_all(net, chosen, params, large), style="italic")]
+    note = samples_note(trace, shown, chosen_samples)
+    if note:
+        parts.append(Text(note, style="italic"))
     return Group(*parts)
 
 
 def _how_to_see_all(net: Network, chosen: Sequence[str], patterns: Sequence[str],
                     large: bool) -> str:
-    from shlex import quote
-
-    where = quote(net.source_file) if net.source_file else "NET"
+    where = _where(net)
     count = f"{len(net.params):,} param" + ("s" if len(net.params) != 1 else "")
     if chosen:
         head = (f"Showing the gradients and updates of {len(chosen):,} of {count} "

@@ -8,6 +8,7 @@ from functools import partial
 from backprop.factors import (
     Graph,
     activation_factor,
+    chain_lengths,
     count_paths,
     edge_factor,
     graph,
@@ -22,6 +23,7 @@ from backprop.render.layout import Group, RenderableType, Table, Text, box
 from backprop.trace import Factor, SampleTrace, Trace
 
 WIDE_SUM = 6  #: a sum with more terms than this is written Σ, not term by term
+LONG_CHAIN = 16  #: a chain of more factors than this (8 nodes deep) is written δ · ∂z/∂p
 Fmt = Callable[[float], str]
 
 
@@ -91,13 +93,17 @@ def _activation_rule(node: Node) -> str:
 # ---------------------------------------------------------------- step
 
 def step_report(trace: Trace, decimals: int = 3, *, show_all: bool = False,
-                params: Sequence[str] = ()) -> RenderableType:
+                params: Sequence[str] = (), samples: Sequence[int] = ()) -> RenderableType:
     """The whole training step as a group of tables. A large network (render/summary.py) is
-    summarised layer by layer unless `show_all`; `params` (names or globs) picks params to show."""
+    summarised layer by layer unless `show_all`; `params` (names or globs) picks params to show.
+    Per-sample rows are made only for the samples shown: every one when there are at most
+    summary.MAX_SAMPLES or `show_all`, else the first, or the 1-based `samples` chosen."""
     from backprop.render import summary
 
+    shown = summary.shown_samples(trace, samples, show_all=show_all)
     if params or (not show_all and summary.is_large(trace.network)):
-        return summary.step_summary(trace, decimals, params=params)
+        return summary.step_summary(trace, decimals, params=params, shown=shown,
+                                    chosen_samples=samples)
     f = partial(fmt, decimals=decimals)
     parts: list[RenderableType] = []
     net = trace.network
@@ -105,29 +111,37 @@ def step_report(trace: Trace, decimals: int = 3, *, show_all: bool = False,
         parts.append(Text(net.title, style="bold"))
     if net.description:
         parts.append(Text(net.description.strip()))
-    for table in (_forward, _loss, _factors, _gradients, _update):
-        parts += [Text(""), table(trace, f)]
+    parts += [Text(""), _forward(trace, f, shown)]
+    if len(shown) < len(trace.samples):
+        parts += [Text(""), summary.value_ranges(trace, f)]
+    for table in (_loss(trace, f, shown), _factors(trace, f, shown), _gradients(trace, f, shown=shown),
+                  _update(trace, f)):
+        parts += [Text(""), table]
     parts.append(Text(""))
     parts.append(Text(f"{net.loss.name} = {f(trace.loss)} before the update, "
                       f"{f(trace.loss_new)} after it"))
     parts.extend(Text(f"note: {n}", style="dim") for n in trace.notes)
+    note = summary.samples_note(trace, shown, samples)
+    if note:
+        parts += [Text(""), Text(note, style="italic")]
     return Group(*parts)
 
 
-def _forward(trace: Trace, f: Fmt) -> Table:
+def _forward(trace: Trace, f: Fmt, shown: Sequence[SampleTrace] | None = None) -> Table:
     net = trace.network
     table = _table("Forward pass", "", "rule", "with numbers", "value")
     groups: dict[str | None, list[Node]] = {}
     for node in net.nodes:
         if not node.activation.elementwise:
             groups.setdefault(node.activation.group, []).append(node)
-    for s in trace.samples:
+    rules = {node.name: _sum_rule(node, trace) for node in net.nodes}
+    for s in trace.samples if shown is None else shown:
         tag = _tag(trace, s)
         if net.multi_sample:
-            inputs = ", ".join(f"{n} = {given(v)}" for n, v in s.values.items() if n in net.inputs)
+            inputs = ", ".join(f"{n} = {given(s.values[n])}" for n in net.inputs)
             _row(table, Text(f"sample {s.index}", style="italic"), inputs, "", "")
         for node in net.nodes:
-            rule, numbers = _sum_rule(node, trace)
+            rule, numbers = rules[node.name]
             _row(table, node.sum + tag, rule, numbers(s), f(s.values[node.sum]))
             if node.activation.elementwise and not node.activation.identity:
                 _row(table, node.name + tag, _activation_rule(node),
@@ -140,42 +154,45 @@ def _forward(trace: Trace, f: Fmt) -> Table:
                 z = paren(f(s.values[node.sum]))
                 rule = fill(node.activation.rule, {"z": node.sum}) + \
                     f" over {', '.join(n.sum for n in group)}"
-                shown = fill(node.activation.rule, {"z": z})
+                written = fill(node.activation.rule, {"z": z})
                 if len(group) <= 4:
                     rule = words(node.sum, [n.sum for n in group])
-                    shown = words(z, [paren(f(s.values[n.sum])) for n in group])
-                _row(table, node.name + tag, rule, shown, f(s.values[node.name]))
+                    written = words(z, [paren(f(s.values[n.sum])) for n in group])
+                _row(table, node.name + tag, rule, written, f(s.values[node.name]))
             else:
                 _row(table, node.name + tag, node.sum, f(s.values[node.sum]), f(s.values[node.name]))
     return table
 
 
-def _loss(trace: Trace, f: Fmt) -> Table:
+def _loss(trace: Trace, f: Fmt, shown: Sequence[SampleTrace] | None = None) -> Table:
     net = trace.network
     spec = net.loss
     d, _ = spec.loss.divisor(spec.reduction, 0, 0)
     title = f"Loss: {spec.name} = " + ("" if spec.reduction == "sum" else f"1/{d} · ")
     title += "Σ " + spec.loss.rule.format(t="t", o="o") + f"   ({spec.loss.kind}, {spec.reduction})"
     table = _table(title, "", "rule", "with numbers", "value")
-    for s in trace.samples:
+    for s in trace.samples if shown is None else shown:
         for out in net.outputs:
             t, o = s.targets[out], s.values[out]
             rule = spec.loss.rule.format(t=target_name(trace, out), o=out)
-            shown = fill(spec.loss.rule, {"t": given(t), "o": f(o)})
-            _row(table, f"ℓ({out}){_tag(trace, s)}", rule, shown, f(s.loss_terms[out]))
+            numbers = fill(spec.loss.rule, {"t": given(t), "o": f(o)})
+            _row(table, f"ℓ({out}){_tag(trace, s)}", rule, numbers, f(s.loss_terms[out]))
     total = sum(sum(s.loss_terms.values()) for s in trace.samples)
+    over = "" if shown is None or len(shown) == len(trace.samples) else (
+        f" over all {len(trace.samples):,} samples")
     if spec.reduction == "sum":
-        _row(table, spec.name, "Σ ℓ", f(total), f(trace.loss))
+        _row(table, spec.name, f"Σ ℓ{over}", f(total), f(trace.loss))
     else:
-        _row(table, spec.name, f"Σ ℓ / {d}", f"{f(total)} / {given(trace.divisor)}", f(trace.loss))
+        _row(table, spec.name, f"Σ ℓ{over} / {d}", f"{f(total)} / {given(trace.divisor)}",
+             f(trace.loss))
     return table
 
 
-def _local_factors(trace: Trace, s: SampleTrace, *, with_params: bool = True) -> Iterable[Factor]:
+def _local_factors(trace: Trace, g: Graph, s: SampleTrace, *, with_params: bool = True
+                   ) -> Iterable[Factor]:
     """Every local factor once, in the order the backward pass meets them (∂z/∂p only
     `with_params`: a large network's are not listed, so they are not made)."""
     net = trace.network
-    g = graph(trace)
     by_node: dict[str, list[Use]] = {}
     if with_params:
         for use in net.uses:
@@ -192,11 +209,12 @@ def _local_factors(trace: Trace, s: SampleTrace, *, with_params: bool = True) ->
             yield param_factor(trace, s, use, node)
 
 
-def _factors(trace: Trace, f: Fmt) -> Table:
+def _factors(trace: Trace, f: Fmt, shown: Sequence[SampleTrace] | None = None) -> Table:
     table = _table("Backward pass: local factors", "factor", "rule", "with numbers", "value")
     big = len(trace.network.uses) > 64
-    for s in trace.samples:
-        for factor in _local_factors(trace, s, with_params=not big):
+    g = graph(trace)
+    for s in trace.samples if shown is None else shown:
+        for factor in _local_factors(trace, g, s, with_params=not big):
             _row(table, factor.label + _tag(trace, s), factor.rule, factor.substituted(f),
                  f(factor.value))
     if big:
@@ -205,9 +223,11 @@ def _factors(trace: Trace, f: Fmt) -> Table:
     return table
 
 
-def _gradients(trace: Trace, f: Fmt, params: Sequence[str] | None = None) -> Table:
+def _gradients(trace: Trace, f: Fmt, params: Sequence[str] | None = None, *,
+               shown: Sequence[SampleTrace] | None = None) -> Table:
     """Each param's ∂L/∂p as its chain of factors with numbers, one row per use and sample, and
-    their Σ; δ rows first for the nodes reached along several paths. `params` chooses some."""
+    their Σ; δ rows first for the nodes reached along several paths or one long one. `params`
+    chooses some; `shown` the samples that get rows (the Σ is always over every sample)."""
     net = trace.network
     L = net.loss.name
     g = graph(trace)
@@ -221,18 +241,24 @@ def _gradients(trace: Trace, f: Fmt, params: Sequence[str] | None = None) -> Tab
             uses_of.setdefault(use.param, []).append(i)
     fed = {net.uses[i].node for idx in uses_of.values() for i in idx} if params else {
         n.name for n in net.nodes}
-    single = {name: count_paths(g, name, memo) == 1 for name in fed}
+    # one path, and short enough to write out: a longer chain is δ · ∂z/∂p with δ rows, so that
+    # a chain of n nodes costs n rows, not n² factors
+    longest = chain_lengths(trace, g)
+    single = {name: count_paths(g, name, memo) == 1 and longest[name] <= LONG_CHAIN
+              for name in fed}
     title = "Backward pass: gradients" + ("" if params is None else " (chosen params)")
     table = _table(title, "gradient", "chain of factors", "value")
-    # δ rows for nodes reached along several paths: ∂L/∂z = ∂h/∂z · Σ_c ∂z_c/∂h · ∂L/∂z_c
-    for s in trace.samples:
+    samples = trace.samples if shown is None else shown
+    every = len(samples) == len(trace.samples)
+    # δ rows for nodes reached along several paths or one long one: ∂L/∂z = ∂h/∂z · Σ_c ∂z_c/∂h · ∂L/∂z_c
+    for s in samples:
         for node in reversed(net.nodes):
             if node.name in fed and not single[node.name] and node.activation.elementwise:
                 _delta_row(table, trace, g, s, node, f)
     by_name = net.node_by_name
     for param in chosen:
         mine = uses_of.get(param, [])
-        for s in trace.samples:
+        for s in samples:
             for i in mine:
                 use = net.uses[i]
                 chain = _use_chain(trace, g, s, use, single, by_name[use.node])
@@ -241,7 +267,12 @@ def _gradients(trace: Trace, f: Fmt, params: Sequence[str] | None = None) -> Tab
                     label += f" via {use.node}"
                 _row(table, label, Text(f"{_chain(chain)}\n= {_numbers(chain, f)}"),
                      f(s.use_grads[i]))
-        if len(mine) * len(trace.samples) > 1:
+        if mine and not every:
+            what = f"Σ over all {len(trace.samples):,} samples" + (
+                f" and the {len(mine)} uses" if len(mine) > 1 else "")
+            _row(table, Text(f"∂{L}/∂{param}", style="bold"), Text(what),
+                 Text(f(trace.gradients[param]), style="bold"))
+        elif len(mine) * len(trace.samples) > 1:
             _row(table, Text(f"∂{L}/∂{param}", style="bold"), Text("Σ of the rows above"),
                  Text(f(trace.gradients[param]), style="bold"))
         elif not mine:
@@ -251,7 +282,8 @@ def _gradients(trace: Trace, f: Fmt, params: Sequence[str] | None = None) -> Tab
 
 def _use_chain(trace: Trace, g: Graph, s: SampleTrace, use: Use, single: dict[str, bool],
                node: Node) -> list[Factor]:
-    """∂L/∂p through one use: the whole chain when the use's node has one path, else δ · ∂z/∂p."""
+    """∂L/∂p through one use: the whole chain when the use's node has one short path, else
+    δ · ∂z/∂p."""
     pf = param_factor(trace, s, use, node)
     if single[node.name]:
         (chain,) = list(paths(trace, g, s, node))
