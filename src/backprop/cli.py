@@ -354,6 +354,47 @@ def networks() -> None:
         _write(f"{name:<{width}}{network.title or ''}")
 
 
+@cli.command(context_settings=CONTEXT)
+@NET
+@click.option("--format", "fmt", type=click.Choice(["svg", "dot"]), default="svg", show_default=True,
+              help="svg: a self-contained picture; dot: Graphviz source (`dot -Tpng`).")
+@click.option("--gradients", is_flag=True, help="Also write ∂L/∂p under each weight and bias.")
+@click.option("--sample", type=click.IntRange(min=1), default=1, show_default=True,
+              help="Whose values to show, for a network with several samples.")
+@DECIMALS
+def graph(net: str | None, fmt: str, gradients: bool, sample: int, decimals: int) -> None:
+    """The network drawn left to right by layer: inputs, every node's z and h, every weight.
+
+    Columns are layers (the longest path from an input, in the graph form); biases and
+    targets are written under their nodes. Networks of up to 60 inputs and nodes are drawn;
+    a larger one is refused (exit 2). Values come from the same step `backprop step` prints.
+
+    \b
+    Examples:
+      backprop graph > walkthrough.svg
+      backprop graph softmax-classifier --gradients --sample 2 > classifier.svg
+      backprop graph two-paths --format dot | dot -Tpng > two-paths.png
+    """
+    from backprop.engine import run
+    from backprop.render.graph import graph_dot, graph_svg
+
+    draw = graph_dot if fmt == "dot" else graph_svg
+    _write_markup(draw(run(_load(net)), decimals, gradients=gradients, sample=sample))
+
+
+def _write_markup(text: str) -> None:
+    """SVG or DOT text; on a stdout that cannot encode a character, XML's &#...; reference for it,
+    which both SVG and Graphviz read as that character."""
+    out = sys.stdout
+    if out is None:
+        return
+    encoding = getattr(out, "encoding", None) or "utf-8"
+    if not _can_encode(text, encoding):
+        text = text.encode(encoding, "xmlcharrefreplace").decode(encoding)
+    out.write(text)
+    out.flush()
+
+
 def main() -> None:
     """Console-script entry point."""
     cli(prog_name="backprop")
