@@ -395,6 +395,26 @@ def _write_markup(text: str) -> None:
     out.flush()
 
 
+@cli.command(context_settings=CONTEXT)
+@click.argument("kind", type=click.Choice(["network", "answers"]), default="network", required=False)
+def schema(kind: str) -> None:
+    """Print the JSON Schema (draft 2020-12) of a network file or an answers file.
+
+    An editor with YAML support validates and completes a file against it: write it to a file
+    and name that file in the first line of the YAML file (see the README).
+
+    \b
+    Examples:
+      backprop schema > backprop-network.schema.json
+      backprop schema answers > backprop-answers.schema.json
+    """
+    import json
+
+    from backprop.schema import SCHEMAS
+
+    _write(json.dumps(SCHEMAS[kind](), indent=2, ensure_ascii=False))
+
+
 def main() -> None:
     """Console-script entry point."""
     cli(prog_name="backprop")
