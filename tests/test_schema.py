@@ -177,3 +177,9 @@ def test_schema_command_prints_each_schema() -> None:
         assert json.loads(result.stdout)["title"] == title
     result = CliRunner().invoke(cli, ["schema", "page"])
     assert result.exit_code == 2 and "network" in result.stderr
+
+
+def test_readme_names_the_schema_file_it_tells_you_to_write() -> None:
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert "backprop schema > backprop-network.schema.json" in text
+    assert "# yaml-language-server: $schema=./backprop-network.schema.json" in text

@@ -318,10 +318,10 @@ def graph_dot(trace: Trace, decimals: int = 3, *, gradients: bool = False, sampl
     """The network as a Graphviz digraph (`dot -Tsvg`), one rank per column, every ID quoted."""
     d = _layout(trace, decimals, gradients, sample)
     out = ["digraph backprop {",
-           f"  graph [rankdir=LR, ranksep=1.4, nodesep=0.5, labelloc=t, fontname={_dot(FONTS)}, "
+           f"  graph [rankdir=LR, ranksep=1.4, nodesep=0.5, labelloc=t, fontname=monospace, "
            f"label={_dot(chr(10).join(d.heading))}];",
-           f"  node [shape=box, style=rounded, fontname={_dot(FONTS)}, fontsize=11];",
-           f"  edge [fontname={_dot(FONTS)}, fontsize=10];"]
+           "  node [shape=box, style=rounded, fontname=monospace, fontsize=11];",
+           "  edge [fontname=monospace, fontsize=10];"]
     for c in range(max(b.column for b in d.boxes) + 1):
         members = [b for b in d.boxes if b.column == c]
         out.append("  { rank=same;")
