@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from hypothesis import given
+from hypothesis import strategies as st
 
 from backprop import bundled, load, step
 from backprop.activations import ACTIVATIONS
@@ -348,3 +350,55 @@ def test_every_bundled_network_renders_in_headless_chromium(tmp_path: Path) -> N
         # the picture is mostly white paper, but a good part of it is ink: text, boxes, lines
         ink = sum(p != b"\xff\xff\xff" for p in pixels) / len(pixels)
         assert 0.02 < ink < 0.6, (name, ink)
+
+
+# ---------------------------------------------------------------- any network
+
+_LETTERS = "abxyzŷσ重み_"
+
+
+@st.composite
+def graph_networks(draw: st.DrawFn) -> str:
+    """A graph-form file: 1–4 inputs, 1–7 nodes each fed by any earlier inputs or nodes (so edges
+    may skip columns), names of any length with Unicode and wide letters, biases on some."""
+    name = st.text(_LETTERS, min_size=1, max_size=12).map(lambda s: "n" + s)
+    names = draw(st.lists(name, min_size=2, max_size=11, unique=True))
+    n_inputs = draw(st.integers(1, min(4, len(names) - 1)))
+    inputs, nodes = names[:n_inputs], names[n_inputs:]
+    value = st.floats(-3, 3, allow_nan=False).map(lambda v: round(v, 3))
+    params, lines, consumed = {}, [], set()
+    for i, node in enumerate(nodes):
+        earlier = inputs + nodes[:i]
+        sources = draw(st.lists(st.sampled_from(earlier), min_size=1, max_size=len(earlier), unique=True))
+        consumed.update(sources)
+        edges = []
+        for source in sources:
+            params[f"w_{source}_{node}"] = draw(value)
+            edges.append(f"{source}: w_{source}_{node}")
+        bias = ""
+        if draw(st.booleans()):
+            params[f"b_{node}"] = draw(value)
+            bias = f", bias: b_{node}"
+        lines.append(f"  {node}: {{sum: z_{node}, from: {{{', '.join(edges)}}}{bias}, activation: tanh}}")
+    outputs = [n for n in nodes if n not in consumed]
+    return ("inputs: {" + ", ".join(f"{n}: {draw(value)}" for n in inputs) + "}\n"
+            + "params: {" + ", ".join(f"{k}: {v}" for k, v in params.items()) + "}\n"
+            + "nodes:\n" + "\n".join(lines) + "\n"
+            + "targets: {" + ", ".join(f"{n}: 0.5" for n in outputs) + "}\n"
+            + "loss: mse\nlearning_rate: 0.1\n")
+
+
+@given(graph_networks(), st.booleans())
+def test_any_network_draws_as_valid_svg_without_overlaps(text: str, gradients: bool) -> None:
+    network = load("random.yaml", text=text)
+    svg = graph_svg(step(network), gradients=gradients)
+    labels, nodes = _rects(svg, "weights"), _rects(svg, "nodes")
+    assert len(labels) == sum(len(n.edges) for n in network.nodes)
+    for i, a in enumerate(labels):
+        assert not any(_meet(a, b) for b in labels[i + 1:])
+        assert not any(_meet(a, b) for b in nodes)
+    shown = "\n".join(texts(svg))
+    for param, v in network.params.items():
+        assert f"{param} = {fmt(v)}" in shown
+    nodes_, edges = parse_dot(graph_dot(step(network)))
+    assert len(edges) == len(labels) and set(nodes_) == {*network.inputs, *(n.name for n in network.nodes)}

@@ -15,6 +15,7 @@ certain once there are as many slots as edges.
 from __future__ import annotations
 
 import math
+import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -80,7 +81,9 @@ class _Drawing:
 
 
 def _text_width(text: str) -> float:
-    return len(text) * CHAR
+    """A monospace line's width: a wide (CJK) character takes two cells, a combining mark none."""
+    return CHAR * sum(0 if unicodedata.combining(c) else 2 if unicodedata.east_asian_width(c) in "WF"
+                      else 1 for c in text)
 
 
 def _columns(trace: Trace) -> dict[str, int]:
