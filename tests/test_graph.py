@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import os
 import re
 import shutil
@@ -86,6 +87,43 @@ def _rects(svg: str, group: str) -> list[tuple[float, float, float, float]]:
              float(r.get("height", 0))) for r in g.iter(f"{SVG}rect")]
 
 
+def _routes(svg: str) -> list[list[tuple[float, float]]]:
+    root = ET.fromstring(svg)
+    return [[tuple(map(float, point.split(","))) for point in line.get("points", "").split()]
+            for line in root.iter(f"{SVG}polyline")]
+
+
+def _crosses(p: tuple[float, float], q: tuple[float, float], box: tuple[float, ...]) -> bool:
+    """Whether segment pq passes through the inside of an axis-aligned box (Liang–Barsky clip)."""
+    x, y, w, h = box[0] + 1, box[1] + 1, box[2] - 2, box[3] - 2
+    t0, t1 = 0.0, 1.0
+    dx, dy = q[0] - p[0], q[1] - p[1]
+    for d, lo, hi, start in ((dx, x, x + w, p[0]), (dy, y, y + h, p[1])):
+        if d == 0:
+            if not lo < start < hi:
+                return False
+            continue
+        a, b = (lo - start) / d, (hi - start) / d
+        t0, t1 = max(t0, min(a, b)), min(t1, max(a, b))
+    return t0 < t1
+
+
+def _no_edge_through_a_box(svg: str) -> None:
+    boxes = _rects(svg, "nodes")
+    for route in _routes(svg):
+        ends = [b for b in boxes if any(b[0] - 1 <= x <= b[0] + b[2] + 1 and b[1] <= y <= b[1] + b[3]
+                                        for x, y in (route[0], route[-1]))]
+        for p, q in itertools.pairwise(route):
+            for box in boxes:
+                if box not in ends:
+                    assert not _crosses(p, q, box), (route, box)
+
+
+def test_segment_test_sees_a_crossing() -> None:
+    assert _crosses((0, 5), (20, 5), (5, 0, 5, 10)) and not _crosses((0, 20), (20, 20), (5, 0, 5, 10))
+    assert _crosses((0, 0), (20, 20), (5, 5, 5, 5)) and not _crosses((0, 10), (4, 0), (5, 0, 5, 10))
+
+
 def _meet(a: tuple[float, ...], b: tuple[float, ...]) -> bool:
     ax, ay, aw, ah = a
     bx, by, bw, bh = b
@@ -101,6 +139,7 @@ def test_no_label_overlaps_another_label_or_a_node(name: str, gradients: bool) -
     for i, a in enumerate(labels):
         assert not any(_meet(a, b) for b in labels[i + 1:]), (name, a)
         assert not any(_meet(a, b) for b in nodes), (name, a)
+    _no_edge_through_a_box(svg)
     width = float(ET.fromstring(svg).get("width", 0))
     height = float(ET.fromstring(svg).get("height", 0))
     for x, y, w, h in labels + nodes:  # everything inside the picture
@@ -397,6 +436,7 @@ def test_any_network_draws_as_valid_svg_without_overlaps(text: str, gradients: b
     for i, a in enumerate(labels):
         assert not any(_meet(a, b) for b in labels[i + 1:])
         assert not any(_meet(a, b) for b in nodes)
+    _no_edge_through_a_box(svg)
     shown = "\n".join(texts(svg))
     for param, v in network.params.items():
         assert f"{param} = {fmt(v)}" in shown

@@ -183,3 +183,10 @@ def test_readme_names_the_schema_file_it_tells_you_to_write() -> None:
     text = (ROOT / "README.md").read_text(encoding="utf-8")
     assert "backprop schema > backprop-network.schema.json" in text
     assert "# yaml-language-server: $schema=./backprop-network.schema.json" in text
+
+
+def test_top_level_help_lists_graph_and_schema() -> None:
+    result = CliRunner().invoke(cli, ["--help"])
+    assert result.exit_code == 0
+    commands = result.stdout.split("Commands:")[1]
+    assert "graph " in commands and "schema " in commands

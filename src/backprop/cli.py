@@ -218,6 +218,8 @@ def cli() -> None:
     backprop step my_net.yaml          your own network file
     backprop explain --weight w5       one param's gradient, chain by chain
     backprop networks                  the bundled networks
+    backprop graph > net.svg           the network drawn with its values
+    backprop schema > net.schema.json  the network file's JSON Schema, for editors
     """
 
 

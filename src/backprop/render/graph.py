@@ -9,7 +9,8 @@ file order. Each edge's label sits on the edge, in the gap just before its targe
 of that gap's slots: vertical bands as wide as the widest label of the gap, so labels in different
 slots never meet; an edge takes the first slot (centre out) where its label meets no label already
 there. A gap starts with up to three slots and doubles them until every label has a place, which is
-certain once there are as many slots as edges.
+certain once there are as many slots as edges. An edge that skips columns (graph form) crosses each
+column between in a free lane, above, below or between its boxes, never through one.
 """
 
 from __future__ import annotations
@@ -76,6 +77,7 @@ class _Drawing:
     centres: dict[str, tuple[float, float]]
     edges: tuple[_Edge, ...]
     labels: tuple[_Label, ...]
+    routes: tuple[tuple[tuple[float, float], ...], ...]  #: each edge's polyline, source to target
     width: float
     height: float
 
@@ -177,9 +179,10 @@ def _layout(trace: Trace, decimals: int, gradients: bool, sample: int) -> _Drawi
         for i, b in enumerate(col):
             block_top = top + (i + 0.5) * body / len(col) - block / 2
             ys[b.name] = block_top + b.height / 2
-    into: list[list[_Edge]] = [[] for _ in range(n_columns)]
-    for e in edges:
-        into[box_of[e.target].column].append(e)
+    lanes = _lanes(edges, by_column, ys, box_of, top, top + body)
+    into: list[list[int]] = [[] for _ in range(n_columns)]
+    for i, e in enumerate(edges):
+        into[box_of[e.target].column].append(i)
     # columns left to right; each gap just wide enough for its labels' slots
     labels: list[_Label] = []
     x: float = MARGIN
@@ -187,8 +190,10 @@ def _layout(trace: Trace, decimals: int, gradients: bool, sample: int) -> _Drawi
     for c in range(n_columns):
         if c > 0:
             gap_start = x
-            slot_w = max((max(map(_text_width, e.lines)) + PAD for e in into[c]), default=0.0)
-            placed, gap = _place(into[c], gap_start, slot_w, col_width, lefts, ys, box_of, c)
+            slot_w = max((max(map(_text_width, edges[i].lines)) + PAD for i in into[c]), default=0.0)
+            starts = [lanes[i][-1] if lanes[i] else ys[edges[i].source] for i in into[c]]
+            ends = [ys[edges[i].target] for i in into[c]]
+            placed, gap = _place([edges[i] for i in into[c]], gap_start, slot_w, starts, ends)
             labels.extend(placed)
             x += gap
         lefts.append(x)
@@ -196,13 +201,51 @@ def _layout(trace: Trace, decimals: int, gradients: bool, sample: int) -> _Drawi
             centres[b.name] = (x + col_width[c] / 2, ys[b.name])
         x += col_width[c]
     width = max(x + MARGIN, MARGIN * 2 + max(map(_text_width, heading)))
-    return _Drawing(heading, tuple(boxes), centres, tuple(edges), tuple(labels),
+    routes = []
+    for e, lane in zip(edges, lanes, strict=True):
+        src, tgt = box_of[e.source], box_of[e.target]
+        (sx, sy), (tx, ty) = centres[e.source], centres[e.target]
+        # out of the source's column at its height, across each column between at a free lane,
+        # into the target's column at its height
+        points = [(sx + src.width / 2, sy), (lefts[src.column] + col_width[src.column], sy)]
+        for c, y in zip(range(src.column + 1, tgt.column), lane, strict=True):
+            points += [(lefts[c], y), (lefts[c] + col_width[c], y)]
+        points += [(lefts[tgt.column], ty), (tx - tgt.width / 2, ty)]
+        routes.append(tuple(points))
+    return _Drawing(heading, tuple(boxes), centres, tuple(edges), tuple(labels), tuple(routes),
                     width, top + body + MARGIN)
 
 
-def _place(edges: Sequence[_Edge], gap_start: float, slot_w: float, col_width: Sequence[float],
-           lefts: Sequence[float], ys: dict[str, float], box_of: dict[str, _Box], c: int
-           ) -> tuple[list[_Label], float]:
+def _lanes(edges: Sequence[_Edge], by_column: Sequence[Sequence[_Box]], ys: dict[str, float],
+           box_of: dict[str, _Box], top: float, bottom: float) -> list[list[float]]:
+    """For each edge, the y at which it crosses each column between its source's and its target's:
+    in the free space between two boxes (or above or below them all) nearest its straight line,
+    the edges sharing one free space spread evenly across it."""
+    free: list[list[tuple[float, float]]] = []
+    for col in by_column:
+        spans = [(ys[b.name] - b.height / 2 - 4, ys[b.name] + b.height / 2 + LINE * len(b.under) + 4)
+                 for b in col]
+        edges_of = [top - LINE / 2, *(y for span in spans for y in span), bottom]
+        free.append([(edges_of[i], edges_of[i + 1]) for i in range(0, len(edges_of), 2)])
+    chosen: dict[tuple[int, int], list[tuple[float, int, int]]] = {}
+    lanes: list[list[float]] = [[] for _ in edges]
+    for i, e in enumerate(edges):
+        cs, ct = box_of[e.source].column, box_of[e.target].column
+        for c in range(cs + 1, ct):
+            straight = ys[e.source] + (ys[e.target] - ys[e.source]) * (c - cs) / (ct - cs)
+            k = min(range(len(free[c])), key=lambda k: max(free[c][k][0] - straight,
+                                                         straight - free[c][k][1], 0.0))
+            chosen.setdefault((c, k), []).append((straight, i, c - cs - 1))
+            lanes[i].append(0.0)
+    for (c, k), members in chosen.items():
+        lo, hi = free[c][k]
+        for n, (_, i, at) in enumerate(sorted(members)):
+            lanes[i][at] = lo + (hi - lo) * (n + 1) / (len(members) + 1)
+    return lanes
+
+
+def _place(edges: Sequence[_Edge], gap_start: float, slot_w: float,
+           starts: Sequence[float], ends: Sequence[float]) -> tuple[list[_Label], float]:
     """The labels of the edges into column c and the gap's width (see the module's docstring)."""
     if not edges:
         return [], MIN_GAP
@@ -216,11 +259,9 @@ def _place(edges: Sequence[_Edge], gap_start: float, slot_w: float, col_width: S
         target_left = gap_start + gap
         taken: list[list[float]] = [[] for _ in range(k)]
         placed: list[_Label] = []
-        for e in edges:
-            src = box_of[e.source]
-            x0 = lefts[src.column] + (col_width[src.column] + src.width) / 2
-            x1 = target_left + (col_width[c] - box_of[e.target].width) / 2
-            y0, y1 = ys[e.source], ys[e.target]
+        for e, y0, y1 in zip(edges, starts, ends, strict=True):
+            # the edge crosses the gap from (gap_start, y0) to (target_left, y1)
+            x0, x1 = gap_start, target_left
             for i in order:
                 y = y0 + (y1 - y0) * (slots[i] - x0) / (x1 - x0)
                 if all(abs(y - other) >= height + 6 for other in taken[i]):
@@ -247,16 +288,14 @@ def graph_svg(trace: Trace, decimals: int = 3, *, gradients: bool = False, sampl
     for i, line in enumerate(d.heading):
         weight = ' font-weight="bold"' if i == 0 else ""
         out.append(f'<text x="{MARGIN}" y="{MARGIN + LINE * i + FONT:.1f}"{weight}>{_xml(line)}</text>')
-    box_of = {b.name: b for b in d.boxes}
     out.append('<g class="edges" fill="none" stroke-width="1.4">')
-    for e in d.edges:
-        (sx, sy), (tx, ty) = d.centres[e.source], d.centres[e.target]
-        x0, x1 = sx + box_of[e.source].width / 2, tx - box_of[e.target].width / 2
+    for e, route in zip(d.edges, d.routes, strict=True):
         dash = ' stroke-dasharray="6 4"' if e.frozen else ""
-        out.append(f'<line x1="{x0:.1f}" y1="{sy:.1f}" x2="{x1:.1f}" y2="{ty:.1f}" '
-                   f'stroke="{e.colour}"{dash}/>')
-        out.append(f'<path d="M{x1:.1f},{ty:.1f} l-7,-3.5 v7 z" fill="{e.colour}"'
-                   f' transform="rotate({_angle(x0, sy, x1, ty):.2f} {x1:.1f} {ty:.1f})"/>')
+        points = " ".join(f"{x:.1f},{y:.1f}" for x, y in route)
+        out.append(f'<polyline points="{points}" stroke="{e.colour}"{dash}/>')
+        (x0, y0), (x1, y1) = route[-2], route[-1]
+        out.append(f'<path d="M{x1:.1f},{y1:.1f} l-7,-3.5 v7 z" fill="{e.colour}"'
+                   f' transform="rotate({_angle(x0, y0, x1, y1):.2f} {x1:.1f} {y1:.1f})"/>')
     out.append("</g>")
     out.append('<g class="nodes">')
     for b in d.boxes:
