@@ -9,6 +9,8 @@ from pathlib import Path
 import jsonschema
 import pytest
 from click.testing import CliRunner
+from hypothesis import given
+from hypothesis import strategies as st
 
 from backprop import spec, yamlsafe
 from backprop.activations import ACTIVATIONS, ALIASES
@@ -190,3 +192,55 @@ def test_top_level_help_lists_graph_and_schema() -> None:
     assert result.exit_code == 0
     commands = result.stdout.split("Commands:")[1]
     assert "graph " in commands and "schema " in commands
+
+
+# ---------------------------------------------------------------- any change to a real file
+
+_ANY = st.recursive(st.none() | st.booleans() | st.integers(-3, 3) | st.floats(-2, 2, allow_nan=False)
+                    | st.sampled_from(["", "x1", "w1", "sigmoid", "leaky_relu", "sum", "mse", "bce",
+                                       "plus", "1x", "a b", "softmax"]),
+                    lambda inner: st.lists(inner, max_size=3)
+                    | st.dictionaries(st.sampled_from(["x1", "w1", "h1", "name", "kind", "slope",
+                                                       "from", "group", "bias"]), inner, max_size=3),
+                    max_leaves=6)
+
+
+def _paths(data: object, path: tuple = ()) -> list[tuple]:
+    out = [path]
+    if isinstance(data, dict):
+        for k, v in data.items():
+            out += _paths(v, (*path, k))
+    elif isinstance(data, list):
+        for i, v in enumerate(data):
+            out += _paths(v, (*path, i))
+    return out
+
+
+def _replace(data: object, path: tuple, value: object, delete: bool) -> object:
+    if not path:
+        return value
+    head, rest = path[0], path[1:]
+    copy = dict(data) if isinstance(data, dict) else list(data)  # type: ignore[call-overload]
+    if delete and not rest:
+        del copy[head]
+    else:
+        copy[head] = _replace(copy[head], rest, value, delete)
+    return copy
+
+
+@given(st.sampled_from(NETWORK_FILES), st.data())
+def test_what_the_schema_refuses_the_loader_refuses(path: Path, data: st.DataObject) -> None:
+    """A real file with one value replaced or one key deleted: an editor must never flag a file
+    that backprop reads."""
+    import yaml
+
+    root = yamlsafe.load_file(path).root
+    where = data.draw(st.sampled_from(_paths(root)[1:]))
+    changed = _replace(root, where, data.draw(_ANY), delete=data.draw(st.booleans()))
+    if errors(NETWORK, changed):
+        text = yaml.safe_dump(changed, allow_unicode=True, sort_keys=False)
+        try:
+            doc = yamlsafe.load_text(text, "changed.yaml")
+        except FileFormatError:
+            return
+        assert _loader_refuses(doc), (where, text)
