@@ -290,6 +290,8 @@ def cli() -> None:
     backprop step my_net.yaml          your own network file
     backprop explain --weight w5       one param's gradient, chain by chain
     backprop networks                  the bundled networks
+    backprop graph > net.svg           the network drawn with its values
+    backprop schema > net.schema.json  the network file's JSON Schema, for editors
     """
 
 
@@ -438,6 +440,67 @@ def networks() -> None:
     for name in names:
         network = load(bundled.folder() / f"{name}{bundled.SUFFIX}", display_name=name)
         _write(f"{name:<{width}}{network.title or ''}")
+
+
+@cli.command(context_settings=CONTEXT)
+@NET
+@click.option("--format", "fmt", type=click.Choice(["svg", "dot"]), default="svg", show_default=True,
+              help="svg: a self-contained picture; dot: Graphviz source (`dot -Tpng`).")
+@click.option("--gradients", is_flag=True, help="Also write ∂L/∂p under each weight and bias.")
+@click.option("--sample", type=click.IntRange(min=1), default=1, show_default=True,
+              help="Whose values to show, for a network with several samples.")
+@DECIMALS
+def graph(net: str | None, fmt: str, gradients: bool, sample: int, decimals: int) -> None:
+    """The network drawn left to right by layer: inputs, every node's z and h, every weight.
+
+    Columns are layers (the longest path from an input, in the graph form); biases and
+    targets are written under their nodes. Networks of up to 60 inputs and nodes are drawn;
+    a larger one is refused (exit 2). Values come from the same step `backprop step` prints.
+
+    \b
+    Examples:
+      backprop graph > walkthrough.svg
+      backprop graph softmax-classifier --gradients --sample 2 > classifier.svg
+      backprop graph two-paths --format dot | dot -Tpng > two-paths.png
+    """
+    from backprop.engine import run
+    from backprop.render.graph import graph_dot, graph_svg
+
+    draw = graph_dot if fmt == "dot" else graph_svg
+    _write_markup(draw(run(_load(net)), decimals, gradients=gradients, sample=sample))
+
+
+def _write_markup(text: str) -> None:
+    """SVG or DOT text; on a stdout that cannot encode a character, XML's &#...; reference for it,
+    which both SVG and Graphviz read as that character."""
+    out = sys.stdout
+    if out is None:
+        return
+    encoding = getattr(out, "encoding", None) or "utf-8"
+    if not _can_encode(text, encoding):
+        text = text.encode(encoding, "xmlcharrefreplace").decode(encoding)
+    out.write(text)
+    out.flush()
+
+
+@cli.command(context_settings=CONTEXT)
+@click.argument("kind", type=click.Choice(["network", "answers"]), default="network", required=False)
+def schema(kind: str) -> None:
+    """Print the JSON Schema (draft 2020-12) of a network file or an answers file.
+
+    An editor with YAML support validates and completes a file against it: write it to a file
+    and name that file in the first line of the YAML file (see the README).
+
+    \b
+    Examples:
+      backprop schema > backprop-network.schema.json
+      backprop schema answers > backprop-answers.schema.json
+    """
+    import json
+
+    from backprop.schema import SCHEMAS
+
+    _write(json.dumps(SCHEMAS[kind](), indent=2, ensure_ascii=False))
 
 
 def main() -> None:
