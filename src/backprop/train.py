@@ -8,6 +8,7 @@ from dataclasses import dataclass, replace
 from backprop.engine import run
 from backprop.errors import NumericError, UsageError
 from backprop.network import Network
+from backprop.notation import given
 from backprop.trace import Trace
 
 # A run is read by a person (a table, a curve) and its loss history is kept whole: at 8 bytes a
@@ -31,7 +32,7 @@ class UntilLoss:
         return losses[-1] <= self.target
 
     def reason(self, losses: Sequence[float], name: str, f: Fmt = repr) -> str:
-        return f"{name} = {f(losses[-1])} ≤ {f(self.target)} (--until-loss)"
+        return f"{name} = {f(losses[-1])} ≤ {given(self.target)} (--until-loss)"
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,9 +51,9 @@ class MinImprovement:
         drop = losses[-1 - self.window] - losses[-1]
         over = f"over the last {self.window:,} steps"
         if drop > 0:
-            return f"{name} fell by {f(drop)} {over}, less than {f(self.least)} (--min-improvement)"
+            return f"{name} fell by {f(drop)} {over}, less than {given(self.least)} (--min-improvement)"
         change = f"rose by {f(-drop)}" if drop < 0 else "did not change"
-        return f"{name} {change} {over} (--min-improvement {f(self.least)})"
+        return f"{name} {change} {over} (--min-improvement {given(self.least)})"
 
 
 StopRule = UntilLoss | MinImprovement
@@ -86,7 +87,8 @@ class Training:
         return len(self.losses) - 1
 
     def reason(self, f: Fmt = repr) -> str:
-        """Why it stopped, in a sentence, the numbers written by `f` (full precision by default)."""
+        """Why it stopped, in a sentence: the losses written by `f` (full precision by default),
+        the option's number as given."""
         if self.stop.rule is None:
             return f"reached the limit of {self.max_steps:,} steps (--steps)"
         return self.stop.rule.reason(self.losses, self.start.loss.name, f)

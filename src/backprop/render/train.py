@@ -44,12 +44,18 @@ def train_report(run: Training, decimals: int = 3, *, every: int | None = None,
     if net.title:
         parts.append(Text(net.title, style="bold"))
     steps = "1 step" if run.steps == 1 else f"{run.steps:,} steps"
-    parts.append(Text(f"{steps} of gradient descent, η = {given(net.learning_rate)}; "
-                      f"stopped: {run.reason(f)}."))
+    parts.append(Text(f"Gradient descent, η = {given(net.learning_rate)}: {steps}."))
+    parts.append(Text(f"Stopped: {run.reason(_significant)}."))
     parts += [Text(""), loss_table(run, f, every or default_every(run.steps)),
               Text(""), curve(run.losses, net.loss.name, f, width),
               Text(""), params_table(run, f)]
     return Group(*parts)
+
+
+def _significant(value: float) -> str:
+    """A loss in a sentence: four significant figures, so that it is told apart from the
+    threshold it is compared with (0.0009983 < 0.001)."""
+    return f"{value:.4g}"
 
 
 def _table(title: str, *columns: str, right: Sequence[str]) -> Table:
