@@ -8,16 +8,20 @@ import math
 import re
 import struct
 from itertools import pairwise
-from pathlib import Path
 
 import pytest
 import sympy as sp
 from click.testing import CliRunner
+from hypothesis import given
+from hypothesis import strategies as st
 
 from backprop.cli import _MAX_STEPS, TO_ASCII, cli
 from backprop.notation import fmt
 from backprop.render.train import HEIGHT, curve, default_every
-from backprop.train import DEFAULT_WINDOW, MAX_STEPS
+from backprop.save import Source, with_params
+from backprop.spec import parse
+from backprop.train import DEFAULT_WINDOW, MAX_STEPS, train
+from backprop.yamlsafe import load_text
 from conftest import NETWORKS
 
 ENV = {"COLUMNS": "100", "NO_COLOR": "1"}
@@ -419,7 +423,46 @@ def test_the_step_limit_is_one_number() -> None:
     assert f"[default: {DEFAULT_WINDOW}]" in help_text and "1,000,000" in help_text
 
 
-def test_a_saved_file_needs_no_help_from_the_original(tmp_path) -> None:
-    saved = tmp_path / "s.yaml"
-    train_json("walkthrough", "--steps", "1", "--save", str(saved))
-    assert Path(saved).read_text(encoding="utf-8").startswith("title: 2-2-1 sigmoid network")
+
+# every way YAML 1.2 lets a number be written, in block and flow style
+SPELLINGS = [repr, lambda v: f"{v:.3e}", lambda v: f"{v:+.6f}", lambda v: f"{v:.2E}",
+             lambda v: f"{abs(v):.4f}"[1:], lambda v: f"{round(v)}", lambda v: f"00{abs(v):.3f}"]
+
+
+@given(values=st.lists(st.floats(-2, 2), min_size=3, max_size=3),
+       spellings=st.lists(st.sampled_from(range(len(SPELLINGS))), min_size=3, max_size=3),
+       flow=st.booleans())
+def test_any_spelling_of_a_param_is_replaced_by_a_float_that_round_trips(
+        values: list[float], spellings: list[int], flow: bool) -> None:
+    written = [SPELLINGS[k](v) for k, v in zip(spellings, values, strict=True)]
+    params = (f"params: {{a: {written[0]}, b: {written[1]}, c: {written[2]}}}\n" if flow else
+              f"params:\n  a: {written[0]}   # first\n  b:   {written[1]}\n  c: {written[2]}\n")
+    text = ("inputs: {x: 0.7}\n" + params + "nodes:\n  h: {from: {x: a}, bias: b, activation: tanh}\n"
+            "  o: {from: {h: c}, activation: sigmoid}\ntargets: {o: 0.2}\nloss: mse\n"
+            "learning_rate: 0.5\n")
+    document = load_text(text, "net.yaml")
+    source = Source(text, document, parse(document))
+    trained = train(source.network, 2)
+    again = parse(load_text(with_params(source, trained.final.params), "out.yaml"))
+    assert {k: bits(v) for k, v in again.params.items()} == {
+        k: bits(v) for k, v in trained.final.params.items()}
+
+
+def test_the_progress_bar_path_leaves_stdout_as_it_is(monkeypatch) -> None:
+    """At a terminal the bar runs on stderr (paused for each worked step); stdout is the same."""
+    import sys
+
+    import backprop.cli
+
+    plain = invoke("train", "--steps", "6", "--explain-every", "3")
+    from backprop.render.progress import TrainingBar
+
+    shown: list[int] = []
+    update = TrainingBar.update
+    monkeypatch.setattr(TrainingBar, "update", lambda self, step, loss: (shown.append(step),
+                                                                         update(self, step, loss)))
+    monkeypatch.setattr(backprop.cli, "_is_terminal", lambda out: out is sys.stderr)
+    with_bar = invoke("train", "--steps", "6", "--explain-every", "3")
+    assert with_bar.exit_code == plain.exit_code == 0, with_bar.stderr
+    assert with_bar.stdout == plain.stdout
+    assert shown == [1, 2, 3, 4, 5, 6]
