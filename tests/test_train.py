@@ -23,6 +23,7 @@ from backprop.spec import parse
 from backprop.train import DEFAULT_WINDOW, MAX_STEPS, train
 from backprop.yamlsafe import load_text
 from conftest import NETWORKS
+from test_hostile import CORPUS, assert_one_error, expectations
 
 ENV = {"COLUMNS": "100", "NO_COLOR": "1"}
 
@@ -130,8 +131,7 @@ def test_statquest_at_eta_0_1_drives_ssr_down_monotonically() -> None:
 @pytest.mark.parametrize("net", ["statquest", "layered", "walkthrough", "softmax-classifier"])
 def test_save_then_step_is_the_next_step_of_an_uninterrupted_run_bit_for_bit(net: str, tmp_path) -> None:
     saved = tmp_path / "trained.yaml"
-    first = invoke("train", net, "--steps", "5", "--save", str(saved))
-    assert first.exit_code == 0, first.stderr
+    first = train_json(net, "--steps", "5", "--save", str(saved))
     step = invoke("step", str(saved), "--format", "json")
     assert step.exit_code == 0, step.stderr
     whole = train_json(net, "--steps", "6", "--explain-every", "6")
@@ -139,6 +139,8 @@ def test_save_then_step_is_the_next_step_of_an_uninterrupted_run_bit_for_bit(net
     assert sixth["step"] == 6
     assert step.stdout.strip() == json.dumps(sixth["report"], ensure_ascii=False)
     assert json.loads(step.stdout) == sixth["report"]
+    # the loss the history gives after 5 steps is the one the saved file's step starts from
+    assert bits(json.loads(step.stdout)["loss"]["value"]) == bits(first["losses"][5])
 
 
 def test_training_on_from_a_saved_file_gives_the_same_losses_bit_for_bit(tmp_path) -> None:
@@ -277,7 +279,7 @@ def test_a_run_that_diverges_is_exit_2_naming_the_step(tmp_path) -> None:
     result = invoke("train", str(net), "--steps", "1000")
     assert result.exit_code == 2 and result.stdout == ""
     (line,) = result.stderr.splitlines()
-    assert re.match(r"backprop: error: .*step \d+: ", line), line
+    assert re.fullmatch(r"backprop: error: .*diverge\.yaml.* \(at step \d+ of training\)", line), line
     assert not (tmp_path / "out.yaml").exists()
 
 
@@ -405,7 +407,8 @@ def test_bad_options_are_exit_2_with_one_line(args: list[str], says: str) -> Non
 
 
 def test_save_into_a_missing_folder_or_onto_a_folder_is_refused_before_training(tmp_path) -> None:
-    for out, says in ((tmp_path / "no" / "out.yaml", "does not exist"), (tmp_path, "is a folder")):
+    for out, says in ((tmp_path / "no" / "out.yaml", "does not exist"), (tmp_path, "is a folder"),
+                      ("", "--save: expected the path of a file")):
         result = invoke("train", "--steps", "5", "--save", str(out))
         assert result.exit_code == 2 and result.stdout == ""
         (line,) = result.stderr.splitlines()
@@ -466,3 +469,13 @@ def test_the_progress_bar_path_leaves_stdout_as_it_is(monkeypatch) -> None:
     assert with_bar.exit_code == plain.exit_code == 0, with_bar.stderr
     assert with_bar.stdout == plain.stdout
     assert shown == [1, 2, 3, 4, 5, 6]
+
+
+@pytest.mark.parametrize("path", CORPUS, ids=[p.stem for p in CORPUS])
+def test_a_bad_file_fails_under_train_as_under_step(path, tmp_path) -> None:
+    """tests/bad/: the same one located message, and nothing saved."""
+    expect, line = expectations(path)
+    out = tmp_path / "out.yaml"
+    assert_one_error(invoke("train", str(path), "--steps", "2", "--save", str(out)), str(path),
+                     expect, line)
+    assert not out.exists()

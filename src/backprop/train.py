@@ -136,9 +136,12 @@ def train(network: Network, max_steps: int, rules: Sequence[StopRule] = (),
     for step in range(1, max_steps + 1):
         try:
             trace = run(current)
-        except NumericError as err:  # the step it happened at, located as the engine said
-            raise NumericError(f"step {step}: {err.message}", file=err.file, line=err.line,
-                               column=err.column, path=err.path) from None
+        except NumericError as err:
+            if step == 1:  # the file's own numbers: as `backprop step` says it
+                raise
+            # numbers that training made: the step it happened at, located as the engine said
+            raise NumericError(f"{err.message} (at step {step:,} of training)", file=err.file,
+                               line=err.line, column=err.column, path=err.path) from None
         if step == 1:
             losses.append(trace.loss)
             stop = _first_met(rules, losses, 0)
