@@ -113,16 +113,15 @@ def curve(losses: Sequence[float], name: str, f: Fmt, width: int = 80) -> Text:
 
     heights = [level(losses[s]) for s in steps]
     scale = ", log scale" if log else ""
-    lines = [f"{name} after each step, 0 to {n:,}{scale}"]
+    drawn = Text(f"{name} after each step, 0 to {n:,}{scale}", style="bold")
     for row in range(HEIGHT - 1, -1, -1):
         tick = top if row == HEIGHT - 1 else bottom if row == 0 else ""
         cells = "".join(LEVELS[min(8, max(0, h - row * 8))] for h in heights)
-        lines.append(f"{tick:>{label}} {'┤' if tick else '│'}{cells}")
-    lines.append(" " * label + " └" + "─" * columns)
+        drawn.append(f"\n{tick:>{label}} {'┤' if tick else '│'}").append(cells, "cyan")
     last = f"{n:,}"
     axis = "0" + last.rjust(columns - 1) if columns > len(last) else f"0 to {last}"
-    lines.append(" " * (label + 2) + axis)
-    return Text("\n".join(lines))
+    drawn.append("\n" + " " * label + " └" + "─" * columns + "\n" + " " * (label + 2) + axis)
+    return drawn
 
 
 def params_table(run: Training, f: Fmt) -> Table:
