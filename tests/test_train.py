@@ -16,6 +16,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from backprop.cli import _MAX_STEPS, TO_ASCII, cli
+from backprop.errors import UsageError
 from backprop.notation import fmt
 from backprop.render.train import HEIGHT, curve, default_every
 from backprop.save import Source, with_params
@@ -479,3 +480,22 @@ def test_a_bad_file_fails_under_train_as_under_step(path, tmp_path) -> None:
     assert_one_error(invoke("train", str(path), "--steps", "2", "--save", str(out)), str(path),
                      expect, line)
     assert not out.exists()
+
+
+def test_explain_every_in_json_is_bounded_by_the_numbers_it_keeps(tmp_path) -> None:
+    # 100 inputs into 100 nodes: 10,100 params, so each kept report holds over 20,000 numbers
+    row = "[" + ", ".join(["0.01"] * 100) + "]"
+    net = tmp_path / "wide.yaml"
+    net.write_text(f"inputs: {row}\nlayers:\n  - weights: [{', '.join([row] * 100)}]\n"
+                   f"    biases: {row}\n  - weights: [{row}]\ntargets: [1]\nloss: mse\n"
+                   f"learning_rate: 0.1\n", encoding="utf-8")
+    json_run = invoke("train", str(net), "--steps", "1000", "--explain-every", "2", "--format", "json")
+    assert json_run.exit_code == 2 and json_run.stdout == ""
+    assert "too many for one JSON report (at most 5,000,000 numbers)" in json_run.stderr
+    # the table prints each report as it comes and keeps none: only the count bounds it there
+    from backprop.spec import load
+    from backprop.train import check_explained
+
+    check_explained(load(net), 1000, 2, kept=False)
+    with pytest.raises(UsageError, match="too many for one JSON report"):
+        check_explained(load(net), 1000, 2, kept=True)
