@@ -32,6 +32,7 @@ ANSWERS_FILES = sorted(NETWORKS.glob("*.answers.yaml"))
 # (a reference to another key's names, a count that must match another, a number's range that
 # depends on the loss), or what the engine finds while computing. Each with its reason.
 SEMANTIC = {
+    "190-two-names-equal-after-nfc": "names equal after Unicode NFC normalisation: a comparison of two names",
     "008-duplicate-param": "not reached: duplicate keys are a YAML matter (yamlsafe refuses them)",
     "047-source-undefined": "a source must name an input or an earlier node",
     "048-source-later-node": "the order of nodes is the computation order",

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import gc
 import io
+import math
 import os
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -46,6 +47,8 @@ class _Ascii(dict[int, str]):
         return plain
 
 
+# the loss curve's blocks (backprop train): a low cell as '.', a half or more as '#'
+ASCII.update(dict.fromkeys(map(ord, "▁▂▃"), ".") | dict.fromkeys(map(ord, "▄▅▆▇█"), "#"))
 TO_ASCII = _Ascii(ASCII)
 
 
@@ -501,6 +504,173 @@ def schema(kind: str) -> None:
     from backprop.schema import SCHEMAS
 
     _write(json.dumps(SCHEMAS[kind](), indent=2, ensure_ascii=False))
+
+if TYPE_CHECKING:  # click 8.4 made ParamType generic; 8.2, which pyproject allows, is not
+    _ParamType = click.ParamType[Any]
+else:
+    _ParamType = click.ParamType
+
+
+class _Bounded(_ParamType):
+    """A whole number (or a finite number) within bounds. A value out of them is the project's
+    UsageError, named by its option, so it prints as one line like every other input error."""
+
+    def __init__(self, kind: type[int] | type[float], low: float, high: float | None = None) -> None:
+        self.kind, self.low, self.high = kind, low, high
+        self.name = "integer" if kind is int else "number"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        option = param.opts[0] if param is not None and param.opts else "value"
+        what = "a whole number" if self.kind is int else "a number"
+        if self.high is not None:
+            what += f" from {self.low:,} to {self.high:,}"
+        else:
+            what += f" of at least {self.low:,}"
+        try:
+            number = self.kind(value)
+        except (TypeError, ValueError):
+            number = None
+        if number is None or not math.isfinite(number) or number < self.low or (
+                self.high is not None and number > self.high):
+            raise UsageError(f"expected {what}, found {_shorten(repr(str(value)), 60)}",
+                             path=(option,))
+        return number
+
+
+_MAX_STEPS = 1_000_000  #: backprop.train.MAX_STEPS, written here so that start-up imports no engine
+
+
+def _net_path(net: str | None) -> tuple[Path, str]:
+    """NET as a path, and the name messages give it: the path as typed, or a bundled name."""
+    from backprop import bundled
+
+    name = net or "walkthrough"
+    path = Path(name)
+    if path.exists():
+        return path, name
+    found = bundled.path(name)
+    if found is None:
+        from backprop.spec import did_you_mean
+
+        raise UsageError(f"no such file, and no bundled network of that name"
+                         f"{did_you_mean(name, bundled.names())} "
+                         f"(bundled: {', '.join(bundled.names())})", file=name)
+    return found, name
+
+
+def _out_width() -> int:
+    """The width the report is laid out in: the terminal's, or COLUMNS (80) for a pipe."""
+    if _is_terminal(sys.stdout):
+        import shutil
+
+        return shutil.get_terminal_size().columns
+    return _width()
+
+
+@cli.command(context_settings=CONTEXT)
+@NET
+@click.option("--steps", type=_Bounded(int, 1, _MAX_STEPS), default=100, show_default=True,
+              metavar="N", help=f"Take at most N steps (at most {_MAX_STEPS:,}).")
+@click.option("--until-loss", type=_Bounded(float, 0), metavar="X",
+              help="Stop as soon as the loss is at most X.")
+@click.option("--min-improvement", type=_Bounded(float, 0), metavar="D",
+              help="Stop as soon as the loss has fallen by less than D over the last --window "
+                   "steps (it rose, or it flattened out).")
+@click.option("--window", type=_Bounded(int, 1, _MAX_STEPS), metavar="K",
+              help="The steps --min-improvement looks back over.  [default: 10]")
+@click.option("--every", type=_Bounded(int, 1, _MAX_STEPS), metavar="K",
+              help="A row of the loss table every K steps.  [default: a round number that gives "
+                   "about 10 rows]")
+@click.option("--explain-every", type=_Bounded(int, 1, _MAX_STEPS), metavar="K",
+              help="Print the whole worked step, as `backprop step` does, at steps K, 2K, 3K, …")
+@click.option("--save", "out", metavar="OUT.yaml",
+              help="Write the trained network to OUT.yaml: the file as it came (form, names, "
+                   "comments) with the trained params, from which `backprop step` continues.")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table",
+              show_default=True, help="table for people; json for scripts: every step's loss "
+                                      "and the params, full precision.")
+@DECIMALS
+def train(net: str | None, steps: int, until_loss: float | None, min_improvement: float | None,
+          window: int | None, every: int | None, explain_every: int | None, out: str | None,
+          fmt: str, decimals: int) -> None:
+    """Train: gradient-descent steps until a stop rule is met, with the loss curve and the
+    params before and after.
+
+    Each step is `backprop step` on the params the step before left. The run stops after
+    --steps, or earlier when the loss reaches --until-loss, or when it falls by less than
+    --min-improvement over the last --window steps. At a terminal a progress bar shows on
+    stderr while it runs.
+
+    \b
+    Examples:
+      backprop train statquest --steps 300
+      backprop train my_net.yaml --until-loss 0.001 --steps 100000
+      backprop train my_net.yaml --min-improvement 1e-6 --window 50 --save trained.yaml
+      backprop step trained.yaml              the next step, exactly where training stopped
+      backprop train --steps 20 --explain-every 10
+      backprop train statquest --format json > run.json
+    """
+    from contextlib import nullcontext
+
+    from backprop import save as saving
+    from backprop.render.layout import Group, Text
+    from backprop.render.tables import step_report
+    from backprop.render.train import explained_heading, train_json, train_report
+    from backprop.trace import Trace
+    from backprop.train import DEFAULT_WINDOW, MinImprovement, StopRule, UntilLoss, check_explained
+    from backprop.train import train as training
+
+    if window is not None and min_improvement is None:
+        raise UsageError("--window is the span of --min-improvement; give --min-improvement D too",
+                         path=("--window",))
+    if every is not None and fmt == "json":
+        raise UsageError("--every chooses the table's rows; --format json holds every step's loss",
+                         path=("--every",))
+    path, name = _net_path(net)
+    source = saving.read(path, name)
+    network = source.network
+    _WARNINGS.extend(network.warnings)
+    if explain_every is not None:
+        check_explained(network, steps, explain_every, kept=fmt == "json")
+    if out is not None:
+        saving.check_writable(out)
+    rules: list[StopRule] = []
+    if until_loss is not None:
+        rules.append(UntilLoss(until_loss))
+    if min_improvement is not None:
+        rules.append(MinImprovement(min_improvement, window or DEFAULT_WINDOW))
+
+    bar = None
+    if _is_terminal(sys.stderr):
+        from backprop.render.progress import TrainingBar
+
+        bar = TrainingBar(steps, network.loss.name)
+    explained: list[tuple[int, Trace]] = []
+
+    def on_step(step: int, trace: Trace) -> None:
+        if bar is not None:
+            bar.update(step, trace.loss_new)
+        if explain_every is None or step % explain_every:
+            return
+        if fmt == "json":
+            explained.append((step, trace))
+            return
+        report = Group(explained_heading(step, steps), Text(""), step_report(trace, decimals),
+                       Text(""))
+        with bar.paused() if bar is not None else nullcontext():
+            _emit(report)
+
+    with bar if bar is not None else nullcontext():
+        result = training(network, steps, rules, on_step)
+    if out is not None:
+        saving.save(source, result.final.params, out)
+    if fmt == "json":
+        _write(train_json(result, explained))
+        return
+    report = train_report(result, decimals, every=every, width=_out_width())
+    if out is not None:
+        report = Group(report, Text(""), Text(f"Saved the trained network to {safe.line(out)}."))
+    _emit(report)
 
 
 def main() -> None:

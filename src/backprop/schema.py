@@ -13,7 +13,7 @@ from typing import Any
 from backprop.activations import ACTIVATIONS, ALIASES
 from backprop.losses import LOSSES, REDUCTIONS
 from backprop.spec import _FIELD_LIMIT as TEMPLATE_LIMIT  # the longest name template
-from backprop.spec import LAYER_KEYS, NAME_TEMPLATES, NODE_KEYS
+from backprop.spec import LAYER_KEYS, MAX_NAME, NAME_TEMPLATES, NODE_KEYS
 
 DIALECT = "https://json-schema.org/draft/2020-12/schema"
 
@@ -27,13 +27,13 @@ TEXT_PATTERN = r"^[^\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]*$"
 
 
 def _names(what: str) -> dict[str, Any]:
-    return {"type": "string", "pattern": NAME_PATTERN, "description": what}
+    return {"type": "string", "pattern": NAME_PATTERN, "maxLength": MAX_NAME, "description": what}
 
 
 def _table(what: str, values: dict[str, Any], *, at_least_one: bool = False) -> dict[str, Any]:
     """A mapping name -> value."""
     out: dict[str, Any] = {"type": "object", "description": what,
-                           "propertyNames": {"pattern": NAME_PATTERN},
+                           "propertyNames": {"pattern": NAME_PATTERN, "maxLength": MAX_NAME},
                            "additionalProperties": values}
     if at_least_one:
         out["minProperties"] = 1
