@@ -423,12 +423,12 @@ class _Marker:
                 continue
             for i in pending:
                 q, a, expected = self._q(i), self.resolved[i][0], self.truth[i]
-                if model.use is not None:
-                    value = self._without_use(q, model.use)
-                elif model.kinds and q.kind not in model.kinds:
+                if model.changed is not None:
+                    value = model.changed(q, self.trace)
+                elif q.kind not in model.kinds:
                     continue
-                elif model.code == "decimal_shift" and a.given == 0.0:
-                    continue  # 0 is every power of ten of 0: no diagnosis
+                elif a.given == 0.0 and not model.fits_zero:
+                    continue
                 else:
                     value = model.factor * expected
                 for fit in _finite(model, value, expected):
@@ -600,21 +600,6 @@ class _Marker:
                         todo.append(c)
             self._down[name] = seen
         return self._down[name]
-
-    def _without_use(self, q: Quantity, use: int) -> float | None:
-        """A shared param's gradient (or update) with the share of one of its uses left out."""
-        net, t = self.net, self.trace
-        p = net.uses[use].param
-        if q.kind not in ("gradient", "updated") or q.a != p:
-            return None
-        if q.kind == "gradient" and q.sample is not None:
-            s = t.samples[q.sample]
-            return math.fsum(g for k, (u, g) in enumerate(zip(net.uses, s.use_grads, strict=True))
-                             if u.param == p and k != use)
-        g = t.gradients[p] - math.fsum(s.use_grads[use] for s in t.samples)
-        if q.kind == "gradient":
-            return g
-        return None if p in net.frozen else net.params[p] - net.learning_rate * g
 
     def _models(self) -> list[Model]:
         """The catalogue as models, in its order of plausibility; nothing runs here."""

@@ -3,12 +3,14 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
+from functools import partial
 from types import MappingProxyType
 from typing import get_args
 
-from backprop.answers import Kind
+from backprop.answers import Kind, Quantity
 from backprop.network import Network
 from backprop.notation import fmt, given
 from backprop.trace import DerivativeAt, Rules, Trace
@@ -26,14 +28,16 @@ MISSING_USES = 8
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Model:
-    """One way a mistake gives a number: an engine run under a changed rule, the true value
-    scaled (rules None), or a shared param's gradient with one use left out (use)."""
+    """One way a mistake gives a number: an engine run under a changed rule, or (rules None) the
+    true value scaled, or another number read from the true step (changed)."""
 
     rules: Rules | None = None  #: the changed rule the engine runs under
     detail: str = ""  #: which variant, for the explanation
     factor: float = 1.0  #: for a scaled true value
+    #: the number it gives for a quantity, read from the true step (None where it gives none)
+    changed: Callable[[Quantity, Trace], float | None] | None = None
     kinds: frozenset[Kind] = frozenset()  #: the quantities it can change (empty: its mistake's)
-    use: int | None = None  #: the index in network.uses of the use left out
+    fits_zero: bool = True  #: whether an answer of 0 can be this mistake
     mistake: Mistake | None = None  #: the record it belongs to (models() fills it in)
 
     @property
@@ -47,9 +51,10 @@ def runs(rules: Rules, kinds: frozenset[Kind] = frozenset(), detail: str = "") -
     return Model(rules=rules, kinds=kinds, detail=detail)
 
 
-def scales(factor: float, kinds: frozenset[Kind] = frozenset(), detail: str = "") -> Model:
+def scales(factor: float, kinds: frozenset[Kind] = frozenset(), detail: str = "",
+           fits_zero: bool = True) -> Model:
     """The true value times a factor."""
-    return Model(factor=factor, kinds=kinds, detail=detail)
+    return Model(factor=factor, kinds=kinds, detail=detail, fits_zero=fits_zero)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -208,7 +213,21 @@ def _missing_path_models(trace: Trace) -> Iterator[Model]:
             for k in ks[:MISSING_USES]:
                 u = net.uses[k]
                 yield Model(detail=f"∂{by_name[u.node].sum}/∂{u.param}", kinds=GRADIENTS | {"updated"},
-                            use=k)
+                            changed=partial(_without_use, k))
+
+
+def _without_use(use: int, q: Quantity, t: Trace) -> float | None:
+    """A shared param's gradient (or update) with the share of one of its uses left out."""
+    net = t.network
+    p = net.uses[use].param
+    if q.kind not in ("gradient", "updated") or q.a != p:
+        return None
+    if q.kind == "gradient" and q.sample is not None:
+        return t.samples[q.sample].shares.without(p, use)
+    g = t.gradients[p] - math.fsum(s.use_grads[use] for s in t.samples)
+    if q.kind == "gradient":
+        return g
+    return None if p in net.frozen else net.params[p] - net.learning_rate * g
 
 
 def _missing_path(w: Wording) -> str:
@@ -218,7 +237,7 @@ def _missing_path(w: Wording) -> str:
 
 def _decimal_shift_models(trace: Trace) -> Iterator[Model]:
     for k in (-1, 1, -2, 2, -3, 3):
-        yield scales(10.0 ** k)
+        yield scales(10.0 ** k, fits_zero=False)  # 0 is every power of ten of 0: no diagnosis
 
 
 def _decimal_shift(w: Wording) -> str:
