@@ -45,7 +45,7 @@ class Quantity:
         if self.kind == "gradient":
             if s is None:
                 return trace.gradients[self.a]
-            return s.shares[self.a]  # this sample's share of the gradient
+            return trace.share(s, self.a)  # this sample's share of the gradient
         if self.kind == "edge":  # ∂z/∂source is the weight on that edge
             node = trace.network.node_by_name[self.a]
             return trace.network.params[next(e.param for e in node.edges if e.source == self.b)]

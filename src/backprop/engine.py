@@ -12,7 +12,7 @@ from typing import NamedTuple
 from backprop.activations import GroupState
 from backprop.errors import NumericError
 from backprop.network import Network, Node
-from backprop.trace import NO_OVERRIDES, Overrides, Rules, SampleTrace, Shares, Trace, UsesByParam
+from backprop.trace import NO_OVERRIDES, Overrides, Rules, SampleTrace, Trace, UsesByParam
 
 _TRUE = Rules()
 
@@ -276,8 +276,7 @@ def _loss_derivative(network: Network, o: float, t: float, divisor: float,
 
 
 def _backward(network: Network, plan: _Plan, rules: Rules, pv: Sequence[float],
-              bp: Sequence[float], s: int, divisor: float, notes: list[str],
-              uses: UsesByParam) -> SampleTrace:
+              bp: Sequence[float], s: int, divisor: float, notes: list[str]) -> SampleTrace:
     """The backward pass of sample s: δ = ∂L/∂z for every node, pushed to its sources and params."""
     nodes = network.nodes
     n_in = plan.n_inputs
@@ -407,7 +406,6 @@ def _backward(network: Network, plan: _Plan, rules: Rules, pv: Sequence[float],
     for k, node in enumerate(nodes):
         values[node.sum] = z[k]
         values[node.name] = h[n_in + k]
-    by_use = tuple(use_grads)
     return SampleTrace(
         index=s + 1,
         values=MappingProxyType(values),
@@ -418,8 +416,7 @@ def _backward(network: Network, plan: _Plan, rules: Rules, pv: Sequence[float],
         jacobian=MappingProxyType(jacobian),
         grad_node=MappingProxyType(grad_node),
         delta=MappingProxyType({node.name: delta[k] for k, node in enumerate(nodes)}),
-        use_grads=by_use,
-        shares=Shares(by_use, uses),
+        use_grads=tuple(use_grads),
     )
 
 
@@ -448,8 +445,7 @@ def run(network: Network, rules: Rules = _TRUE) -> Trace:
     bp = pv if rules.backward_params is None else [rules.backward_params[n] for n in names]
     divisor = _divisor(network)
     notes: list[str] = []
-    uses = UsesByParam(network)  # shared by every sample's Shares; built if one is read
-    samples = tuple(_backward(network, plan, rules, pv, bp, s, divisor, notes, uses)
+    samples = tuple(_backward(network, plan, rules, pv, bp, s, divisor, notes)
                     for s in range(len(network.samples)))
     loss = sum(sum(st.loss_terms.values()) for st in samples) / divisor
     if not math.isfinite(loss):
@@ -509,4 +505,5 @@ def run(network: Network, rules: Rules = _TRUE) -> Trace:
         updated=MappingProxyType(dict(zip(names, updated, strict=True))),
         loss_new=loss_new,
         notes=tuple(notes),
+        uses_of=UsesByParam(network),
     )

@@ -223,7 +223,7 @@ def _without_use(use: int, q: Quantity, t: Trace) -> float | None:
     if q.kind not in ("gradient", "updated") or q.a != p:
         return None
     if q.kind == "gradient" and q.sample is not None:
-        return t.samples[q.sample].shares.without(p, use)
+        return t.share(t.samples[q.sample], p, without=use)
     g = t.gradients[p] - math.fsum(s.use_grads[use] for s in t.samples)
     if q.kind == "gradient":
         return g

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -91,8 +91,8 @@ class Rules:
 
 
 class UsesByParam:
-    """param -> the indices in network.uses of its uses, built once per step on the first read
-    (a step whose shares nobody reads never builds it)."""
+    """param -> the indices in network.uses of its uses, built on the first read (a step whose
+    shares nobody reads never builds it)."""
 
     __slots__ = ("_network", "_uses")
 
@@ -109,36 +109,6 @@ class UsesByParam:
             self._uses = {p: tuple(ks) for p, ks in found.items()}
         return self._uses[param]
 
-    def params(self) -> Iterator[str]:
-        return iter(self._network.params)
-
-    def __len__(self) -> int:
-        return len(self._network.params)
-
-
-class Shares(Mapping[str, float]):
-    """param -> its share of ∂L/∂p from one sample: Σ ∂L/∂p over the sample's uses of p, exactly
-    rounded (math.fsum); each summed when first read, so a step pays nothing for them."""
-
-    __slots__ = ("_grads", "_index")
-
-    def __init__(self, grads: tuple[float, ...], index: UsesByParam) -> None:
-        self._grads = grads
-        self._index = index
-
-    def __getitem__(self, param: str) -> float:
-        return math.fsum(self._grads[k] for k in self._index.of(param))
-
-    def __iter__(self) -> Iterator[str]:
-        return self._index.params()
-
-    def __len__(self) -> int:
-        return len(self._index)
-
-    def without(self, param: str, use: int) -> float:
-        """The share with one of the param's uses (an index in network.uses) left out."""
-        return math.fsum(self._grads[k] for k in self._index.of(param) if k != use)
-
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class SampleTrace:
@@ -154,7 +124,6 @@ class SampleTrace:
     grad_node: Mapping[str, float]  #: input or node -> ∂L/∂value
     delta: Mapping[str, float]  #: node -> δ = ∂L/∂z
     use_grads: tuple[float, ...]  #: ∂L/∂p through each of network.uses, this sample
-    shares: Shares  #: param -> ∂L/∂p from this sample alone (its uses summed)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -170,6 +139,7 @@ class Trace:
     updated: Mapping[str, float]  #: param -> p − η·∂L/∂p (frozen params unchanged)
     loss_new: float  #: L recomputed with the updated params
     notes: tuple[str, ...]  #: saturation and convention notes worth printing
+    uses_of: UsesByParam  #: param -> its indices in network.uses, for the per-sample shares
 
     @property
     def loss_name(self) -> str:
@@ -180,6 +150,12 @@ class Trace:
         if use.source is None:
             return float(self.network.bias_sign)
         return sample.values[use.source]
+
+    def share(self, sample: SampleTrace, param: str, without: int | None = None) -> float:
+        """∂L/∂p from one sample alone: Σ ∂L/∂p over the sample's uses of p, exactly rounded
+        (math.fsum); with `without` (an index in network.uses), that use left out."""
+        grads = sample.use_grads
+        return math.fsum(grads[k] for k in self.uses_of.of(param) if k != without)
 
     def param_factor(self, sample: SampleTrace, node: str, param: str) -> float:
         """∂z/∂p of one node's sum: every use of p in it summed (z1 = x1·w1 + x2·w1 gives x1 + x2)."""
