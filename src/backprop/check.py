@@ -137,14 +137,13 @@ class CheckReport:
 
 # ---------------------------------------------------------------- the checker
 
-# (the models come from the catalogue, backprop.mistakes)
-
 #: earlier wrong answers tried one at a time for error carried forward (the latest first), and
 #: how many such runs one sheet may make in all (then every earlier answer is tried at once)
 SINGLES, SINGLES_PER_SHEET = 8, 256
 #: the engine runs error carried forward may make for one sheet, and how many of the nearest
 #: earlier answers of each kind it looks through for the ones that feed a line
 ECF_RUNS, FEED_WINDOW = 4096, 2048
+
 
 def check(trace: Trace, answers: Sequence[Answer], file: str,
           tolerance: Tolerance = Tolerance()) -> CheckReport:
@@ -415,10 +414,10 @@ class _Marker:
         sample's numbers), first on the true numbers, then on the student's accepted ones (a
         slip made on their own rounded values); no model runs for an answer it cannot change."""
         fits: dict[int, list[tuple[int, Model, float]]] = {i: [] for i in pending}
-        models = self._models()
-        late = len(models)
-        # the scalings and left-out uses: arithmetic on the true numbers
-        for m, model in enumerate(models):
+        catalogue = self._models()
+        late = len(catalogue)
+        # the models that run nothing: the true value scaled, or a number read from the true step
+        for m, model in enumerate(catalogue):
             if model.rules is not None:
                 continue
             for i in pending:
@@ -452,7 +451,7 @@ class _Marker:
                    for m in range(late)]
         truths: dict[int | None, Trace | None] = {}
         for order, scope, own, members in batches:
-            model = models[order % late]
+            model = catalogue[order % late]
             if model.rules is None:
                 continue
             members = [i for i in members if self._changes(model, self._q(i))]
