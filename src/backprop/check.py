@@ -242,9 +242,8 @@ class _Runs:
         self.net = trace.network
         self._slices: dict[int, Network] = {}
         self._recent: dict[tuple[object, ...], Trace | None] = {}
-        net = self.net
-        one = 1.0 if net.loss.reduction == "sum" or net.loss.loss.per_sample_mean \
-            else float(len(net.outputs))  # D of a one-sample step (engine._divisor)
+        spec = self.net.loss
+        _, one = spec.loss.divisor(spec.reduction, 1, len(self.net.outputs))  # D of one sample's step
         self.ratio = one / trace.divisor
 
     def scope(self, q: Quantity) -> int | None:
