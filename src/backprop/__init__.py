@@ -1,27 +1,30 @@
 """backprop: a worked-example calculator for neural-network backpropagation.
 
-The public API follows the data flow: ``load`` a network file, ``step`` it into a Trace,
-``explain`` one param's gradient from the trace.
+The public API follows the data flow: ``load`` a network (a file, a bundled network's name or
+YAML text) into a Net, ``step`` it into a Trace, ``explain`` one param's gradient from the
+trace, ``check`` answers against it; ``Net.train`` runs training. Each returns the immutable
+record the CLI renders, shown as its tables by rich and as HTML in Jupyter (backprop.api).
 """
 
 from __future__ import annotations
 
+import sys
+from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
 
-__all__ = ["__version__", "check", "explain", "load", "step"]
+__all__ = ["BackpropError", "Net", "__version__", "check", "explain", "load", "step"]
 
 if TYPE_CHECKING:
-    from backprop.check import check
-    from backprop.engine import run as step
-    from backprop.explain import explain
-    from backprop.spec import load
+    from backprop.api import Net, check, explain, load, step
+    from backprop.errors import BackpropError
 
 # The API is imported on first use (PEP 562), so `backprop --version` or `backprop step`
 # pays only for the modules that command needs: the start-up budget of bench/startup.py.
-_LAZY = {"step": ("backprop.engine", "run"), "explain": ("backprop.explain", "explain"),
-         "load": ("backprop.spec", "load"), "check": ("backprop.check", "check")}
+_LAZY = {"step": ("backprop.api", "step"), "explain": ("backprop.api", "explain"),
+         "load": ("backprop.api", "load"), "check": ("backprop.api", "check"),
+         "Net": ("backprop.api", "Net"), "BackpropError": ("backprop.errors", "BackpropError")}
 
 
 def __getattr__(name: str) -> Any:
@@ -37,3 +40,18 @@ def __getattr__(name: str) -> Any:
 
 def __dir__() -> list[str]:
     return sorted({*globals(), *__all__})
+
+
+class _Package(ModuleType):
+    """The import system binds a submodule to its package's attribute of the same name (importing
+    backprop.check sets `backprop.check`); `check` and `explain` are the API's functions and
+    also modules, so that binding is refused for them: `backprop.check` is the function whatever
+    was imported first (the modules stay in sys.modules, for importlib.import_module)."""
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name in _LAZY and isinstance(value, ModuleType):
+            return
+        super().__setattr__(name, value)
+
+
+sys.modules[__name__].__class__ = _Package
