@@ -8,8 +8,8 @@ record the CLI renders, shown as its tables by rich and as HTML in Jupyter (back
 
 from __future__ import annotations
 
-import sys
-from types import ModuleType
+import sys as _sys
+from types import ModuleType as _ModuleType
 from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
@@ -42,16 +42,16 @@ def __dir__() -> list[str]:
     return sorted({*globals(), *__all__})
 
 
-class _Package(ModuleType):
+class _Package(_ModuleType):
     """The import system binds a submodule to its package's attribute of the same name (importing
     backprop.check sets `backprop.check`); `check` and `explain` are the API's functions and
     also modules, so that binding is refused for them: `backprop.check` is the function whatever
     was imported first (the modules stay in sys.modules, for importlib.import_module)."""
 
     def __setattr__(self, name: str, value: Any) -> None:
-        if name in _LAZY and isinstance(value, ModuleType):
+        if name in _LAZY and isinstance(value, _ModuleType):
             return
         super().__setattr__(name, value)
 
 
-sys.modules[__name__].__class__ = _Package
+_sys.modules[__name__].__class__ = _Package
