@@ -52,8 +52,9 @@ def _numbers(factors: Sequence[Factor], f: Fmt) -> str:
     return " · ".join(paren(f(x.value)) for x in factors)
 
 
-def _sum_rule(node: Node, trace: Trace) -> tuple[str, Callable[[SampleTrace], str]]:
-    """z = Σ source·param ± bias, symbolically and as a function of the sample's numbers."""
+def _sum_rule(node: Node, trace: Trace, f: Fmt) -> tuple[str, Callable[[SampleTrace], str]]:
+    """z = Σ source·param ± bias, symbolically and as a function of the sample's numbers (a
+    computed source's value printed by `f`, at the report's decimals; the file's as given)."""
     sign = "−" if trace.network.bias_sign < 0 else "+"
     params = trace.network.params
     if len(node.edges) > WIDE_SUM:
@@ -70,7 +71,7 @@ def _sum_rule(node: Node, trace: Trace) -> tuple[str, Callable[[SampleTrace], st
         rule = f"{rule} {sign} {node.bias}" if node.edges else (
             node.bias if sign == "+" else f"−{node.bias}")
 
-    def numbers(s: SampleTrace, f: Fmt = fmt) -> str:
+    def numbers(s: SampleTrace) -> str:
         parts = []
         for e in node.edges:
             src = s.values[e.source]
@@ -134,7 +135,7 @@ def _forward(trace: Trace, f: Fmt, shown: Sequence[SampleTrace] | None = None) -
     for node in net.nodes:
         if not node.activation.elementwise:
             groups.setdefault(node.activation.group, []).append(node)
-    rules = {node.name: _sum_rule(node, trace) for node in net.nodes}
+    rules = {node.name: _sum_rule(node, trace, f) for node in net.nodes}
     for s in trace.samples if shown is None else shown:
         tag = _tag(trace, s)
         if net.multi_sample:
