@@ -14,6 +14,7 @@ import click
 
 from backprop import __version__, safe
 from backprop.errors import BackpropError, UsageError
+from backprop.render import CHECK_FORMATS, STEP_FORMATS, StepView, formats_help
 
 EXIT_INPUT = 2
 EXIT_INTERRUPTED = 130  #: 128 + SIGINT, as a shell reports a command ended by Ctrl-C
@@ -304,8 +305,8 @@ DECIMALS = click.option("--decimals", type=click.IntRange(0, 15), default=3, sho
 
 @cli.command(context_settings=CONTEXT)
 @NET
-@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table",
-              show_default=True, help="table for people, json (FORMAT §3) for scripts.")
+@click.option("--format", "fmt", type=click.Choice(sorted(STEP_FORMATS)), default="table",
+              show_default=True, help=formats_help(STEP_FORMATS))
 @DECIMALS
 @click.option("--all", "show_all", is_flag=True,
               help="Every row, even for a large network (more than 200 params or 100 nodes), "
@@ -340,14 +341,12 @@ def step(net: str | None, fmt: str, decimals: int, show_all: bool, params: tuple
     from backprop.engine import run
 
     trace = run(_load(net))
-    if fmt == "json":
-        from backprop.render.json import step_json
-
-        _write(step_json(trace))
-        return
-    from backprop.render.tables import step_report
-
-    _emit(step_report(trace, decimals, show_all=show_all, params=params, samples=samples))
+    view = StepView(decimals=decimals, show_all=show_all, params=params, samples=samples)
+    out = STEP_FORMATS[fmt].step()(trace, view)
+    if isinstance(out, str):
+        _write(out)
+    else:
+        _emit(out)
 
 
 @cli.command(context_settings=CONTEXT)
@@ -380,9 +379,8 @@ def explain(param: str, net: str | None, decimals: int, samples: tuple[int, ...]
 @cli.command(context_settings=CONTEXT)
 @click.argument("net", metavar="NET")
 @click.argument("answers", nargs=-1, required=True, metavar="ANSWERS...")
-@click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table",
-              show_default=True, help="table for people; json (FORMAT §3) or csv (one row per file "
-                                      "and quantity) for scripts and gradebooks.")
+@click.option("--format", "fmt", type=click.Choice(sorted(CHECK_FORMATS)), default="table",
+              show_default=True, help=formats_help(CHECK_FORMATS))
 @click.option("--summary", is_flag=True, help="Only the one-row-per-file summary (table format).")
 @click.option("--tolerance", metavar="TOL",
               help="Replace the written-decimals rule: an absolute tolerance (0.001) or a relative "

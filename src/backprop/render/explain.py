@@ -8,8 +8,9 @@ from functools import partial
 from backprop.activations import ACTIVATIONS
 from backprop.explain import MAX_BLOCKS, MAX_PATHS, Block, DeltaRow, Explanation
 from backprop.notation import fmt, fmt_step, given, paren
+from backprop.render import common
+from backprop.render.common import WIDE_SUM, Fmt
 from backprop.render.layout import Group, RenderableType, Table, Text
-from backprop.render.tables import WIDE_SUM, Fmt, _chain, _numbers, _table
 
 _COUPLED = " or ".join(a.name for a in ACTIVATIONS.values() if not a.elementwise)
 
@@ -79,7 +80,7 @@ def _symbolic(ex: Explanation) -> str:
 
     def chains(block: Block) -> str:
         if block.paths:
-            return " + ".join(_chain(p.factors) for p in block.paths)
+            return " + ".join(common.chain(p.factors) for p in block.paths)
         return f"∂{L}/∂{block.param_factor.numerator} · {block.param_factor.label}"
 
     first_sample = [b for b in ex.blocks if b.sample == ex.blocks[0].sample]
@@ -117,7 +118,7 @@ def _block(ex: Explanation, block: Block, f: Fmt) -> list[RenderableType]:
         parts.append(Text(f"∂{L}/∂{ex.param} = ∂{L}/∂{pf.numerator} · {pf.label} = "
                           f"{paren(f(block.delta))} · {paren(f(pf.value))} = {f(block.value)}"))
         return parts
-    factors = _table(heading, "factor", "rule", "with numbers", "value")
+    factors = common.table(heading, "factor", "rule", "with numbers", "value")
     seen: set[str] = set()
     for path in block.paths:
         for factor in path.factors:
@@ -128,13 +129,13 @@ def _block(ex: Explanation, block: Block, f: Fmt) -> list[RenderableType]:
     parts.append(factors)
     if len(block.paths) == 1:
         path = block.paths[0]
-        parts.append(Text(f"∂{L}/∂{ex.param}{_where(ex, block)} = {_numbers(path.factors, f)} "
+        parts.append(Text(f"∂{L}/∂{ex.param}{_where(ex, block)} = {common.numbers(path.factors, f)} "
                           f"= {f(path.product)}"))
         return parts
-    chains = _table(None, "path", "chain of factors", "product", right=("product",))
+    chains = common.table(None, "path", "chain of factors", "product", right=("product",))
     for i, path in enumerate(block.paths, start=1):
-        chains.add_row(Text(str(i)), Text(f"{_chain(path.factors)}\n= {_numbers(path.factors, f)}"),
-                       Text(f(path.product)))
+        written = f"{common.chain(path.factors)}\n= {common.numbers(path.factors, f)}"
+        chains.add_row(Text(str(i)), Text(written), Text(f(path.product)))
     chains.add_row(Text("Σ"), Text(f"the sum of the {len(block.paths)} paths"), Text(f(block.value)),
                    style="bold")
     parts += [Text(""), chains]
@@ -146,7 +147,7 @@ def _where(ex: Explanation, block: Block) -> str:
 
 
 def _delta_table(rows: Sequence[DeltaRow], L: str, f: Fmt) -> Table:
-    table = _table(None, "δ", "rule", "with numbers", "value")
+    table = common.table(None, "δ", "rule", "with numbers", "value")
     for row in rows:
         if row.group and row.coupled:  # a coupled group: δ_j as its group rule words it
             g_j = next(g for name, _, g in row.group if name == row.node)

@@ -7,6 +7,7 @@ from types import MappingProxyType
 from typing import Any
 
 from backprop import safe
+from backprop.render import StepView
 from backprop.trace import Trace
 
 
@@ -42,3 +43,8 @@ def step_dict(trace: Trace) -> dict[str, Any]:
 
 def step_json(trace: Trace) -> str:
     return safe.json_text(step_dict(trace))
+
+
+def render(trace: Trace, view: StepView) -> str:
+    """The `json` format of `backprop step` (render.STEP_FORMATS): every number, whatever the view."""
+    return step_json(trace)

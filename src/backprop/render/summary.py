@@ -10,16 +10,10 @@ from functools import partial
 from backprop.errors import UsageError
 from backprop.network import Network, Node
 from backprop.notation import fmt, fmt_step, given
+from backprop.render import common
+from backprop.render.common import Fmt
 from backprop.render.layout import Group, RenderableType, Text
-from backprop.render.tables import (
-    Fmt,
-    _forward,
-    _gradients,
-    _loss,
-    _row,
-    _table,
-    _update,
-)
+from backprop.render.tables import forward_table, gradient_table, loss_table, update_table
 from backprop.trace import SampleTrace, Trace
 
 MAX_PARAMS = 200  #: more params than this: the gradient and update tables would pass 400 rows
@@ -78,7 +72,7 @@ def value_ranges(trace: Trace, f: Fmt) -> RenderableType:
     """Each input, sum and node value over every sample: min, mean and max, one row each."""
     net = trace.network
     numbers = ("min", "mean", "max")
-    table = _table(f"Each value over all {len(trace.samples):,} samples",
+    table = common.table(f"Each value over all {len(trace.samples):,} samples",
                    "", *numbers, right=numbers)
     names = list(net.inputs)
     for node in net.nodes:
@@ -87,7 +81,7 @@ def value_ranges(trace: Trace, f: Fmt) -> RenderableType:
             names.append(node.name)
     for name in names:
         column = [s.values[name] for s in trace.samples]
-        _row(table, name, *_ranges(column, f))
+        common.row(table, name, *_ranges(column, f))
     return table
 
 
@@ -177,16 +171,16 @@ def step_summary(trace: Trace, decimals: int = 3, *, params: Sequence[str] = (),
         parts.append(Text(net.title, style="bold"))
     if net.description:
         parts.append(Text(net.description.strip()))
-    parts += [Text(""), _forward_summary(trace, f, layers) if large else _forward(trace, f, shown)]
+    parts += [Text(""), _forward_summary(trace, f, layers) if large else forward_table(trace, f, shown)]
     if not large and len(shown) < len(trace.samples):
         parts += [Text(""), value_ranges(trace, f)]
     if len(net.outputs) * len(shown) <= MAX_LOSS_ROWS:
-        parts += [Text(""), _loss(trace, f, shown)]
+        parts += [Text(""), loss_table(trace, f, shown)]
     if large:
         parts += [Text(""), _gradient_summary(trace, f, player)]
     if chosen:
-        parts += [Text(""), _gradients(trace, f, chosen, shown=shown),
-                  Text(""), _update(trace, f, chosen)]
+        parts += [Text(""), gradient_table(trace, f, chosen, shown=shown),
+                  Text(""), update_table(trace, f, chosen)]
     else:
         parts += [Text(""), _largest(trace, f, player)]
     parts.append(Text(""))
@@ -228,7 +222,7 @@ def _forward_summary(trace: Trace, f: Fmt, layers: dict[str, int]) -> Renderable
     if net.multi_sample:
         title += f" ({len(trace.samples)} samples together)"
     numbers = ("z min", "z max", "h min", "h mean", "h max")
-    table = _table(title, "layer", "nodes", "activation", *numbers, right=("nodes", *numbers))
+    table = common.table(title, "layer", "nodes", "activation", *numbers, right=("nodes", *numbers))
     by_layer: dict[int, list[Node]] = {}
     for node in net.nodes:
         by_layer.setdefault(layers[node.name], []).append(node)
@@ -236,7 +230,7 @@ def _forward_summary(trace: Trace, f: Fmt, layers: dict[str, int]) -> Renderable
         zs = [s.values[n.sum] for s in trace.samples for n in nodes]
         hs = [s.values[n.name] for s in trace.samples for n in nodes]
         acts = ", ".join(dict.fromkeys(n.activation.name for n in nodes))
-        _row(table, _layer_label(layer), f"{len(nodes):,}", acts, f(min(zs)), f(max(zs)),
+        common.row(table, _layer_label(layer), f"{len(nodes):,}", acts, f(min(zs)), f(max(zs)),
              *_ranges(hs, f))
     return table
 
@@ -245,12 +239,12 @@ def _gradient_summary(trace: Trace, f: Fmt, player: dict[str, int | None]) -> Re
     net = trace.network
     L = net.loss.name
     numbers = ("weights + biases", "min", "mean", "max")
-    table = _table(f"Backward pass: ∂{L}/∂p by layer", "layer", *numbers, right=numbers)
+    table = common.table(f"Backward pass: ∂{L}/∂p by layer", "layer", *numbers, right=numbers)
     biases = {n.bias for n in net.nodes if n.bias is not None}
     for layer, names in _by_layer(net.params, player).items():
         grads = [trace.gradients[p] for p in names]
         nb = sum(1 for p in names if p in biases)
-        _row(table, _layer_label(layer), f"{len(names) - nb:,} + {nb:,}", *_ranges(grads, f))
+        common.row(table, _layer_label(layer), f"{len(names) - nb:,} + {nb:,}", *_ranges(grads, f))
     return table
 
 
@@ -259,7 +253,7 @@ def _largest(trace: Trace, f: Fmt, player: dict[str, int | None]) -> RenderableT
 
     net = trace.network
     L = net.loss.name
-    table = _table(f"Largest |∂{L}/∂p|, {TOP} per layer",
+    table = common.table(f"Largest |∂{L}/∂p|, {TOP} per layer",
                    "gradient", "layer", "value", "update", right=("value", "update"))
     for layer, names in _by_layer(net.params, player).items():
         top = nlargest(TOP, names, key=lambda p: abs(trace.gradients[p]))
@@ -267,7 +261,7 @@ def _largest(trace: Trace, f: Fmt, player: dict[str, int | None]) -> RenderableT
             old = net.params[p]
             update = ("frozen" if p in net.frozen
                       else f"{given(old)} → {fmt_step(trace.updated[p], old, f)}")
-            _row(table, f"∂{L}/∂{p}", _layer_label(layer), f(trace.gradients[p]), update)
+            common.row(table, f"∂{L}/∂{p}", _layer_label(layer), f(trace.gradients[p]), update)
     return table
 
 
