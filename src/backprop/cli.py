@@ -8,13 +8,22 @@ import io
 import os
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from backprop import __version__, safe
-from backprop.errors import BackpropError, UsageError
-from backprop.render import CHECK_FORMATS, STEP_FORMATS, StepView, formats_help
+from backprop.errors import (
+    BackpropError,
+    NoParamMatches,
+    NoSuchParam,
+    NoSuchSample,
+    UsageError,
+)
+from backprop.render import CHECK_FORMATS, STEP_FORMATS, Asking, StepView, formats_help
+
+if TYPE_CHECKING:
+    from backprop.network import Network
 
 EXIT_INPUT = 2
 EXIT_INTERRUPTED = 130  #: 128 + SIGINT, as a shell reports a command ended by Ctrl-C
@@ -50,7 +59,9 @@ class _Ascii(dict[int, str]):
 TO_ASCII = _Ascii(ASCII)
 
 
-_WARNINGS: list[str] = []  #: said after the command has run, and not at all if it fails
+WARNINGS = "backprop.warnings"  #: ctx.meta key: the input's warnings, said after the command
+#: has run and not at all if it fails; ctx.meta lives as long as one invocation, so nothing is
+#: left over for the next (a test's CliRunner, an embedding program)
 
 
 class BackpropGroup(click.Group):
@@ -66,11 +77,11 @@ class BackpropGroup(click.Group):
         try:
             result = super().invoke(ctx)
         except BackpropError as err:
-            _WARNINGS.clear()  # one message: the error says what matters
-            self.say(f"backprop: error: {err}")
+            # one message: the error says what matters, not the warnings gathered before it
+            self.say(f"backprop: error: {worded(err)}")
             ctx.exit(EXIT_INPUT)
         except SystemExit:  # check's exit 1: the report was printed, so are its warnings
-            self.warn()
+            self.warn(ctx)
             raise
         except BrokenPipeError:
             # `backprop step | head -3`: the reader left; say nothing and leave quietly
@@ -88,7 +99,7 @@ class BackpropGroup(click.Group):
         finally:
             if collecting:
                 gc.enable()
-        self.warn()
+        self.warn(ctx)
         return result
 
     def make_context(self, info_name: str | None, args: list[str],
@@ -100,11 +111,11 @@ class BackpropGroup(click.Group):
             self.say(INTERRUPTED)
             raise click.exceptions.Exit(EXIT_INTERRUPTED) from None
 
-    def warn(self) -> None:
+    def warn(self, ctx: click.Context) -> None:
         """The input's warnings (an unused param), once the command has run."""
-        for warning in _WARNINGS:
+        warnings: list[str] = ctx.meta.pop(WARNINGS, [])
+        for warning in warnings:
             self.say(f"backprop: warning: {warning}")
-        _WARNINGS.clear()
 
     @staticmethod
     def say(message: str) -> None:
@@ -117,6 +128,30 @@ class BackpropGroup(click.Group):
         if not _can_encode(line, getattr(stream, "encoding", None) or "utf-8"):
             line = line.translate(TO_ASCII)
         _Guarded(stream).write(line + "\n")
+
+
+def worded(err: BackpropError) -> BackpropError:
+    """A domain error in the command line's terms: the facts it carries, said with the option
+    that gave the name (the code below cli.py knows no options)."""
+    if isinstance(err, NoSuchParam):
+        message = (f"'{err.name}' is {err.role}, not a param; --weight takes a weight or a bias"
+                   if err.role else f"no param '{err.name}' in this network")
+        message += f" (nearest params: {', '.join(err.near)})"
+    elif isinstance(err, NoParamMatches):
+        message = (f"'{err.pattern}' is {err.role}, not a param" if err.role else
+                   f"--param '{err.pattern}' names no param")
+        if err.near:
+            message += f"; did you mean {', '.join(err.near)}?"
+        names = err.params
+        shown = ", ".join(names[:3]) + (f", … {names[-1]}" if len(names) > 3 else "")
+        message += f" (params: {shown}; globs such as 'w1_*' choose several)"
+    elif isinstance(err, NoSuchSample):
+        n = err.count
+        has = f"has {n:,} samples (1 to {n:,})" if n > 1 else "has one sample (1)"
+        message = f"--sample {err.sample}: no such sample; this network {has}"
+    else:
+        return err
+    return UsageError(message, file=err.file, line=err.line, column=err.column, path=err.path)
 
 
 def _shorten(text: str, limit: int = 200) -> str:
@@ -251,9 +286,10 @@ def _write(text: str) -> None:
     out.flush()
 
 
-def _load(net: str | None) -> Any:
+def _load(net: str | None) -> Network:
     """NET is a path or a bundled network's name; none means the walkthrough, but an empty one
-    (`backprop step "$NET"` with NET unset) is an error, never the walkthrough."""
+    (`backprop step "$NET"` with NET unset) is an error, never the walkthrough. The network's
+    warnings are kept on the running command's context, for the group to say once it has run."""
     from backprop import bundled
     from backprop.spec import load
 
@@ -274,9 +310,15 @@ def _load(net: str | None) -> Any:
         network = load(found, display_name=name)
     else:
         network = load(path, display_name=name)
-    _WARNINGS.extend(network.warnings)
+    ctx = click.get_current_context(silent=True)
+    if ctx is not None:
+        ctx.meta.setdefault(WARNINGS, []).extend(network.warnings)
     return network
 
+
+#: how a report tells its reader to ask for more: this command line's own options
+ASK = Asking(step="backprop step", every="--all", param="--param", sample="--sample",
+             numbers="--format json")
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
@@ -341,7 +383,7 @@ def step(net: str | None, fmt: str, decimals: int, show_all: bool, params: tuple
     from backprop.engine import run
 
     trace = run(_load(net))
-    view = StepView(decimals=decimals, show_all=show_all, params=params, samples=samples)
+    view = StepView(decimals=decimals, show_all=show_all, params=params, samples=samples, ask=ASK)
     out = STEP_FORMATS[fmt].step()(trace, view)
     if isinstance(out, str):
         _write(out)
@@ -373,7 +415,7 @@ def explain(param: str, net: str | None, decimals: int, samples: tuple[int, ...]
     from backprop.render.explain import explain_report
 
     trace = run(_load(net))
-    _emit(explain_report(explain_param(trace, param, samples), decimals, trace.notes))
+    _emit(explain_report(explain_param(trace, param, samples), decimals, trace.notes, ASK))
 
 
 @cli.command(context_settings=CONTEXT)

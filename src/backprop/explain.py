@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from backprop.activations import GroupRule
-from backprop.errors import UsageError
+from backprop.errors import NoSuchParam, NoSuchSample
 from backprop.factors import Graph, count_paths, graph, param_factor, paths
 from backprop.network import Node, Use
 from backprop.trace import Factor, SampleTrace, Trace
@@ -70,7 +70,7 @@ class Explanation:
     multi_sample: bool
     use_count: int = 1  #: the param's uses in the network
     block_count: int = 1  #: uses × samples: the terms of ∂L/∂p, shown or not
-    chosen: tuple[int, ...] = ()  #: the 1-based samples asked for (--sample), if any
+    chosen: tuple[int, ...] = ()  #: the 1-based samples asked for, if any
     source_file: str | None = None  #: the network as the user named it, for "how to see more"
 
     @property
@@ -89,13 +89,10 @@ def explain(trace: Trace, param: str, samples: Sequence[int] = ()) -> Explanatio
     blocks not shown are counted, never built."""
     net = trace.network
     if param not in net.params:
-        near = ", ".join(nearest_params(trace, param))
-        if param in net.inputs or param in net.node_by_name:
-            what = "an input" if param in net.inputs else "a node"
-            message = f"'{param}' is {what}, not a param; --weight takes a weight or a bias"
-        else:
-            message = f"no param '{param}' in this network"
-        raise UsageError(f"{message} (nearest params: {near})", file=net.source_file)
+        role = ("an input" if param in net.inputs else
+                "a node" if param in net.node_by_name else None)
+        raise NoSuchParam(param, role=role, near=nearest_params(trace, param),
+                          file=net.source_file)
     mine = [i for i, use in enumerate(net.uses) if use.param == param]
     pool = chosen_samples(trace, samples) or trace.samples
     if len(mine) * len(pool) > MAX_BLOCKS:
@@ -119,14 +116,12 @@ def explain(trace: Trace, param: str, samples: Sequence[int] = ()) -> Explanatio
 
 
 def chosen_samples(trace: Trace, chosen: Sequence[int]) -> tuple[SampleTrace, ...]:
-    """The 1-based chosen samples (--sample), each once, in order; a number that is no sample
-    is a UsageError."""
+    """The 1-based chosen samples, each once, in order; a number that is no sample is a
+    NoSuchSample."""
     n = len(trace.samples)
     bad = next((k for k in chosen if not 1 <= k <= n), None)
     if bad is not None:
-        has = f"has {n:,} samples (1 to {n:,})" if n > 1 else "has one sample (1)"
-        raise UsageError(f"--sample {bad}: no such sample; this network {has}",
-                         file=trace.network.source_file)
+        raise NoSuchSample(bad, count=n, file=trace.network.source_file)
     return tuple(trace.samples[k - 1] for k in dict.fromkeys(chosen))
 
 

@@ -18,6 +18,18 @@ if TYPE_CHECKING:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class Asking:
+    """How the reader asks for more than a report shows, in the caller's words: the CLI passes
+    its options. Without one, a report says what it leaves out but not how to ask for it."""
+
+    step: str  #: the command that prints a step, e.g. "backprop step"
+    every: str  #: every row and sample, e.g. "--all"
+    param: str  #: one chosen param (repeatable, globs), e.g. "--param"
+    sample: str  #: one chosen sample (repeatable), e.g. "--sample"
+    numbers: str  #: every number, e.g. "--format json"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class StepView:
     """What the reader asked to see of a step; a format reads what applies to it."""
 
@@ -25,6 +37,7 @@ class StepView:
     show_all: bool = False  #: every row, even for a large network or many samples
     params: Sequence[str] = ()  #: the params to show (names or globs), when chosen
     samples: Sequence[int] = ()  #: the 1-based samples to show in full, when chosen
+    ask: Asking | None = None  #: how the reader asks for more, when the caller can say
 
 
 class StepRenderer(Protocol):

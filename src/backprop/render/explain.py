@@ -8,15 +8,16 @@ from functools import partial
 from backprop.activations import ACTIVATIONS
 from backprop.explain import MAX_BLOCKS, MAX_PATHS, Block, DeltaRow, Explanation
 from backprop.notation import fmt, fmt_step, given, paren
-from backprop.render import common
+from backprop.render import Asking, common
 from backprop.render.common import WIDE_SUM, Fmt
 from backprop.render.layout import Group, RenderableType, Table, Text
 
 _COUPLED = " or ".join(a.name for a in ACTIVATIONS.values() if not a.elementwise)
 
 
-def explain_report(ex: Explanation, decimals: int = 3, notes: Sequence[str] = ()) -> RenderableType:
-    """The whole explanation of one param's gradient."""
+def explain_report(ex: Explanation, decimals: int = 3, notes: Sequence[str] = (),
+                   ask: Asking | None = None) -> RenderableType:
+    """The whole explanation of one param's gradient (`ask`: how the reader asks for more)."""
     f = partial(fmt, decimals=decimals)
     L = ex.loss_name
     parts: list[RenderableType] = [Text(_symbolic(ex), style="bold"), Text("")]
@@ -25,7 +26,7 @@ def explain_report(ex: Explanation, decimals: int = 3, notes: Sequence[str] = ()
     for block in ex.blocks:
         parts += [*_block(ex, block, f), Text("")]
     if ex.summarised:
-        parts += [Text(_not_shown(ex), style="italic"), Text("")]
+        parts += [Text(_not_shown(ex, ask), style="italic"), Text("")]
         parts.append(Text(f"∂{L}/∂{ex.param} = Σ over {_terms(ex)} = {f(ex.gradient)}",
                           style="bold"))
     elif len(ex.blocks) > 1:
@@ -57,18 +58,23 @@ def _terms(ex: Explanation) -> str:
     return f"the {ex.use_count:,} uses" if ex.use_count > 1 else f"the {n:,} samples"
 
 
-def _not_shown(ex: Explanation) -> str:
+def _not_shown(ex: Explanation, ask: Asking | None) -> str:
     shown = len(ex.blocks)
     head = (f"Shown: {shown:,} of {_terms(ex)}, each ∂{ex.loss_name}/∂z · ∂z/∂{ex.param} "
             f"(more than {MAX_BLOCKS} are summarised)")
     if ex.chosen:
-        head = (f"Shown: {shown:,} of {_terms(ex)}, from --sample "
-                + " --sample ".join(map(str, ex.chosen)))
+        head = f"Shown: {shown:,} of {_terms(ex)}, from the chosen samples"
+        if ask is not None:
+            head = (f"Shown: {shown:,} of {_terms(ex)}, from {ask.sample} "
+                    + f" {ask.sample} ".join(map(str, ex.chosen)))
+    text = f"{head}; the sum below is over every one."
+    if ask is None:
+        return text
     from shlex import quote
 
     where = quote(ex.source_file) if ex.source_file else "NET"
-    return (f"{head}; the sum below is over every one. Chosen samples: --sample K (repeatable); "
-            f"every use and sample: backprop step {where} --format json.")
+    return (f"{text} Chosen samples: {ask.sample} K (repeatable); every use and sample: "
+            f"{ask.step} {where} {ask.numbers}.")
 
 
 def _symbolic(ex: Explanation) -> str:

@@ -7,10 +7,10 @@ import math
 from collections.abc import Iterable, Sequence
 from functools import partial
 
-from backprop.errors import UsageError
+from backprop.errors import NoParamMatches
 from backprop.network import Network, Node
 from backprop.notation import fmt, fmt_step, given
-from backprop.render import common
+from backprop.render import Asking, common
 from backprop.render.common import Fmt
 from backprop.render.layout import Group, RenderableType, Text
 from backprop.render.tables import forward_table, gradient_table, loss_table, update_table
@@ -25,7 +25,7 @@ TOP = 3  #: the largest |∂L/∂p| listed for each layer
 
 
 def is_large(net: Network) -> bool:
-    """Whether `backprop step` summarises this network unless asked for --all."""
+    """Whether the step report summarises this network unless asked for every row."""
     return len(net.params) > MAX_PARAMS or len(net.nodes) > MAX_NODES
 
 
@@ -33,7 +33,7 @@ def shown_samples(trace: Trace, chosen: Sequence[int] = (), *, show_all: bool = 
                   ) -> tuple[SampleTrace, ...]:
     """The samples whose per-sample rows the tables print: the 1-based `chosen` ones (in order,
     each once), else every one when there are at most MAX_SAMPLES or `show_all`, else the first.
-    A chosen number that is no sample is a UsageError."""
+    A chosen number that is no sample is a NoSuchSample."""
     from backprop.explain import chosen_samples
 
     samples = trace.samples
@@ -44,22 +44,26 @@ def shown_samples(trace: Trace, chosen: Sequence[int] = (), *, show_all: bool = 
     return samples[:1]
 
 
-def samples_note(trace: Trace, shown: Sequence[SampleTrace], chosen: Sequence[int]) -> str:
+def samples_note(trace: Trace, shown: Sequence[SampleTrace], chosen: Sequence[int],
+                 ask: Asking | None = None) -> str:
     """What the per-sample rows leave out and how to see it; "" when they show every sample."""
     n = len(trace.samples)
     if len(shown) == n:
         return ""
-    where = _where(trace.network)
     listed = ", ".join(str(s.index) for s in shown[:8]) + (", …" if len(shown) > 8 else "")
     which = f"sample {listed}" if len(shown) == 1 else f"samples {listed}"
-    asked = " --sample ".join(map(str, dict.fromkeys(chosen)))
-    head = (f"Showing {which} of {n:,} in full (--sample {asked})"
-            if chosen else
-            f"Summarised: {n:,} samples (a network with more than {MAX_SAMPLES} samples is "
-            f"summarised); {which} in full")
-    return (f"{head}; L, the gradients and the update are over every sample. Every sample: "
-            f"backprop step {where} --all; chosen samples: --sample K (repeatable, 1 to {n:,}); "
-            f"every number: --format json.")
+    if chosen:
+        head = f"Showing {which} of {n:,} in full"
+        if ask is not None:
+            head += f" ({ask.sample} " + f" {ask.sample} ".join(map(str, dict.fromkeys(chosen))) + ")"
+    else:
+        head = (f"Summarised: {n:,} samples (a network with more than {MAX_SAMPLES} samples is "
+                f"summarised); {which} in full")
+    text = f"{head}; L, the gradients and the update are over every sample."
+    if ask is not None:
+        text += (f" Every sample: {ask.step} {_where(trace.network)} {ask.every}; chosen samples: "
+                 f"{ask.sample} K (repeatable, 1 to {n:,}); every number: {ask.numbers}.")
+    return text
 
 
 def _where(net: Network) -> str:
@@ -86,8 +90,8 @@ def value_ranges(trace: Trace, f: Fmt) -> RenderableType:
 
 
 def choose(net: Network, patterns: Iterable[str]) -> list[str]:
-    """The params that `--param` patterns name (exact names, or globs such as ``w1_*``), in file
-    order; a pattern that names no param is a UsageError."""
+    """The params that patterns name (exact names, or globs such as ``w1_*``), in file order; a
+    pattern that names no param is a NoParamMatches."""
     from fnmatch import fnmatchcase
 
     chosen: set[str] = set()
@@ -97,25 +101,19 @@ def choose(net: Network, patterns: Iterable[str]) -> list[str]:
             continue
         hits = [p for p in net.params if fnmatchcase(p, pattern)]
         if not hits:
-            raise UsageError(_no_match(net, pattern), file=net.source_file)
+            raise _no_match(net, pattern)
         chosen.update(hits)
     return [p for p in net.params if p in chosen]
 
 
-def _no_match(net: Network, pattern: str) -> str:
-    names = list(net.params)
-    if pattern in net.inputs:
-        what = f"'{pattern}' is an input, not a param"
-    elif any(pattern in (n.name, n.sum) for n in net.nodes):
-        what = f"'{pattern}' is a node value or sum, not a param"
-    else:
-        what = f"--param '{pattern}' names no param"
+def _no_match(net: Network, pattern: str) -> NoParamMatches:
     from difflib import get_close_matches
 
+    names = list(net.params)
+    role = ("an input" if pattern in net.inputs else
+            "a node value or sum" if any(pattern in (n.name, n.sum) for n in net.nodes) else None)
     near = get_close_matches(pattern, names, n=3, cutoff=0.6) if len(names) <= 5000 else []
-    hint = f"; did you mean {', '.join(near)}?" if near else ""
-    shown = ", ".join(names[:3]) + (f", … {names[-1]}" if len(names) > 3 else "")
-    return f"{what}{hint} (params: {shown}; globs such as 'w1_*' choose several)"
+    return NoParamMatches(pattern, role=role, near=near, params=names, file=net.source_file)
 
 
 # ---------------------------------------------------------------- layers
@@ -154,7 +152,7 @@ def _layer_label(layer: int | None) -> str:
 
 def step_summary(trace: Trace, decimals: int = 3, *, params: Sequence[str] = (),
                  shown: Sequence[SampleTrace] | None = None,
-                 chosen_samples: Sequence[int] = ()) -> RenderableType:
+                 chosen_samples: Sequence[int] = (), ask: Asking | None = None) -> RenderableType:
     """The step of a large network, layer by layer; with `params` (patterns), those params' rows
     in full. A small network with `params` keeps its full forward pass and loss tables. Per-sample
     rows are made for the `shown` samples only (default: as shown_samples chooses)."""
@@ -189,27 +187,26 @@ def step_summary(trace: Trace, decimals: int = 3, *, params: Sequence[str] = (),
     parts.append(Text(f"{net.loss.name} = {f(trace.loss)} before the update, "
                       f"{f(trace.loss_new)} after it"))
     parts.extend(Text(f"note: {n}", style="dim") for n in trace.notes)
-    parts += [Text(""), Text(_how_to_see_all(net, chosen, params, large), style="italic")]
-    note = samples_note(trace, shown, chosen_samples)
+    parts += [Text(""), Text(_how_to_see_all(net, chosen, params, large, ask), style="italic")]
+    note = samples_note(trace, shown, chosen_samples, ask)
     if note:
         parts.append(Text(note, style="italic"))
     return Group(*parts)
 
 
 def _how_to_see_all(net: Network, chosen: Sequence[str], patterns: Sequence[str],
-                    large: bool) -> str:
-    where = _where(net)
+                    large: bool, ask: Asking | None) -> str:
     count = f"{len(net.params):,} param" + ("s" if len(net.params) != 1 else "")
     if chosen:
-        head = (f"Showing the gradients and updates of {len(chosen):,} of {count} "
-                f"(--param {' --param '.join(patterns)}).")
+        head = f"Showing the gradients and updates of {len(chosen):,} of {count}"
+        head += f" ({ask.param} {f' {ask.param} '.join(patterns)})." if ask is not None else "."
     else:
         head = (f"Summarised: {count} and {len(net.nodes):,} nodes, shown layer by layer "
                 f"(a network with more than {MAX_PARAMS} params or {MAX_NODES} nodes is "
                 f"summarised).")
-    return (f"{head} Every row: backprop step {where} --all; chosen params: --param NAME "
-            f"(repeatable; globs such as --param 'w1_*'); every number: --format json."
-            if large or chosen else head)
+    return (f"{head} Every row: {ask.step} {_where(net)} {ask.every}; chosen params: {ask.param} "
+            f"NAME (repeatable; globs such as {ask.param} 'w1_*'); every number: {ask.numbers}."
+            if ask is not None and (large or chosen) else head)
 
 
 def _ranges(values: Sequence[float], f: Fmt) -> tuple[str, str, str]:
