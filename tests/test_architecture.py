@@ -124,3 +124,11 @@ def test_nothing_below_the_command_line_speaks_of_its_options() -> None:
 def test_the_option_finder_finds_options() -> None:
     assert OPTION.findall("--sample 3: no such sample; see --format json") == ["--sample", "--format"]
     assert OPTION.findall("x1 − -2 and a rule ──────") == []
+
+
+def test_the_records_hold_numbers_and_names_not_printed_text() -> None:
+    # rounding and layout belong to the renderers: the network, the engine, the Trace and the
+    # readers of the Trace (factors, explain) never import the notation that prints numbers
+    for name in ("backprop.network", "backprop.engine", "backprop.trace", "backprop.factors",
+                 "backprop.explain"):
+        assert "backprop.notation" not in GRAPH[name], name

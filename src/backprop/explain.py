@@ -147,7 +147,6 @@ def _deltas(trace: Trace, g: Graph, sample: SampleTrace, start: str) -> tuple[De
     from backprop.factors import activation_factor, loss_factor
 
     net = trace.network
-    order = {n.name: i for i, n in enumerate(net.nodes)}
     seen: set[str] = set()
     todo = [start]
     while todo:
@@ -157,10 +156,9 @@ def _deltas(trace: Trace, g: Graph, sample: SampleTrace, start: str) -> tuple[De
         seen.add(name)
         for member in g.members[name]:
             todo.extend(c.name for c, _ in g.consumers[member.name])
-    by_name = {n.name: n for n in net.nodes}
     rows = []
-    for name in sorted(seen, key=order.__getitem__, reverse=True):
-        node = by_name[name]
+    for name in sorted(seen, key=net.position.__getitem__, reverse=True):
+        node = net.by_name[name]
         terms = tuple((c.sum, p, net.params[p], sample.delta[c.name]) for c, p in g.consumers[name])
         loss = loss_factor(trace, sample, name) if name in g.outputs else None
         group = () if node.activation.elementwise else tuple(

@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from backprop.network import Network, Use
-from backprop.notation import fill, given
-
-GIVEN_SLOTS = frozenset({"t", "D", "slope"})  #: slots holding numbers the file gave, printed as given
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -29,11 +26,6 @@ class Factor:
     def rule(self) -> str:
         """The rule in the file's names: "y_hat(1 − y_hat)"."""
         return self.template.format(**{slot: name for slot, name, _ in self.args})
-
-    def substituted(self, fmt: Callable[[float], str]) -> str:
-        """The rule with numbers: "0.646(1 − 0.646)"; negative numbers are parenthesised."""
-        return fill(self.template, {slot: given(value) if slot in GIVEN_SLOTS else fmt(value)
-                                    for slot, _, value in self.args})
 
 
 @dataclass(frozen=True, slots=True)

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-from backprop.notation import paren
+from backprop.notation import fill, given, paren
 from backprop.render.layout import Table, Text, box
 from backprop.trace import Factor, SampleTrace, Trace
 
+GIVEN_SLOTS = frozenset({"t", "D", "slope"})  #: slots holding numbers the file gave, printed as given
 WIDE_SUM = 6  #: a sum with more terms than this is written Σ, not term by term
 Fmt = Callable[[float], str]  #: a number as printed, at the report's decimals
 
@@ -40,3 +41,10 @@ def chain(factors: Sequence[Factor]) -> str:
 def numbers(factors: Sequence[Factor], f: Fmt) -> str:
     """The chain's values: (-0.709) · 0.229 · …"""
     return " · ".join(paren(f(x.value)) for x in factors)
+
+
+def substituted(factor: Factor, f: Fmt) -> str:
+    """The factor's rule with numbers: "0.646(1 − 0.646)", each computed value printed by `f`
+    and a number the file gave as given; negative numbers are parenthesised."""
+    return fill(factor.template, {slot: given(value) if slot in GIVEN_SLOTS else f(value)
+                                  for slot, _, value in factor.args})

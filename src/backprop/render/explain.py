@@ -131,7 +131,7 @@ def _block(ex: Explanation, block: Block, f: Fmt) -> list[RenderableType]:
             if factor.label not in seen:
                 seen.add(factor.label)
                 factors.add_row(Text(factor.label), Text(factor.rule),
-                                Text(factor.substituted(f)), Text(f(factor.value)))
+                                Text(common.substituted(factor, f)), Text(f(factor.value)))
     parts.append(factors)
     if len(block.paths) == 1:
         path = block.paths[0]

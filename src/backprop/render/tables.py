@@ -68,10 +68,6 @@ def _activation_rule(node: Node) -> str:
 def forward_table(trace: Trace, f: Fmt, shown: Sequence[SampleTrace] | None = None) -> Table:
     net = trace.network
     table = common.table("Forward pass", "", "rule", "with numbers", "value")
-    groups: dict[str | None, list[Node]] = {}
-    for node in net.nodes:
-        if not node.activation.elementwise:
-            groups.setdefault(node.activation.group, []).append(node)
     rules = {node.name: _sum_rule(node, trace, f) for node in net.nodes}
     for s in trace.samples if shown is None else shown:
         tag = common.tag(trace, s)
@@ -88,7 +84,7 @@ def forward_table(trace: Trace, f: Fmt, shown: Sequence[SampleTrace] | None = No
             elif node.activation.coupled:
                 # softmax: h_k = e^z_k / Σ_j e^z_j over the node's group, as its rule words it
                 words = node.activation.coupled.forward_text
-                group = groups[node.activation.group]
+                group = net.members[node.name]
                 z = paren(f(s.values[node.sum]))
                 rule = fill(node.activation.rule, {"z": node.sum}) + \
                     f" over {', '.join(n.sum for n in group)}"
@@ -153,7 +149,7 @@ def factor_table(trace: Trace, f: Fmt, shown: Sequence[SampleTrace] | None = Non
     g = graph(trace)
     for s in trace.samples if shown is None else shown:
         for factor in _local_factors(trace, g, s, with_params=not big):
-            common.row(table, factor.label + common.tag(trace, s), factor.rule, factor.substituted(f),
+            common.row(table, factor.label + common.tag(trace, s), factor.rule, common.substituted(factor, f),
                  f(factor.value))
     if big:
         common.row(table, Text("∂z/∂w = the source's value, ∂z/∂b = 1: not listed one by one",
