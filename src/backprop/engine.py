@@ -437,7 +437,8 @@ def run(network: Network, rules: Rules = _TRUE) -> Trace:
     notes: list[str] = []
     samples = tuple(_backward(network, plan, rules, pv, bp, s, divisor, notes)
                     for s in range(len(network.samples)))
-    loss = sum(sum(st.loss_terms.values()) for st in samples) / divisor
+    loss_sum = sum(sum(st.loss_terms.values()) for st in samples)  # Σℓ, before the 1/D
+    loss = loss_sum / divisor
     if not math.isfinite(loss):
         raise NumericError(f"the loss {network.loss.name} = {loss} is not finite",
                            file=network.source_file, path=("loss",))
@@ -490,6 +491,7 @@ def run(network: Network, rules: Rules = _TRUE) -> Trace:
         rules=rules,
         samples=samples,
         divisor=divisor,
+        loss_sum=loss_sum,
         loss=loss,
         gradients=MappingProxyType(dict(zip(names, grads, strict=True))),
         updated=MappingProxyType(dict(zip(names, updated, strict=True))),

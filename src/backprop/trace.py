@@ -100,6 +100,7 @@ class Trace:
     rules: Rules  #: the rule the backward pass followed (Rules() for the true one)
     samples: tuple[SampleTrace, ...]
     divisor: float  #: D in L = (1/D)·Σe: 1, N elements, or S samples
+    loss_sum: float  #: Σℓ: the loss terms e(o, t) summed over every sample and output
     loss: float  #: L before the update
     gradients: Mapping[str, float]  #: param -> ∂L/∂p, summed over uses and samples
     updated: Mapping[str, float]  #: param -> p − η·∂L/∂p (frozen params unchanged)

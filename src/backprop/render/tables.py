@@ -111,7 +111,7 @@ def loss_table(trace: Trace, f: Fmt, shown: Sequence[SampleTrace] | None = None)
             rule = spec.loss.rule.format(t=target_name(trace, out), o=out)
             numbers = fill(spec.loss.rule, {"t": given(t), "o": f(o)})
             common.row(table, f"ℓ({out}){common.tag(trace, s)}", rule, numbers, f(s.loss_terms[out]))
-    total = sum(sum(s.loss_terms.values()) for s in trace.samples)
+    total = trace.loss_sum
     over = "" if shown is None or len(shown) == len(trace.samples) else (
         f" over all {len(trace.samples):,} samples")
     if spec.reduction == "sum":
