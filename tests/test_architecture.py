@@ -132,3 +132,24 @@ def test_the_records_hold_numbers_and_names_not_printed_text() -> None:
     for name in ("backprop.network", "backprop.engine", "backprop.trace", "backprop.factors",
                  "backprop.explain"):
         assert "backprop.notation" not in GRAPH[name], name
+
+
+def test_the_step_json_is_the_shape_its_typeddict_declares() -> None:
+    # FORMAT §3 names title, loss{name, kind, value}, samples[].values, gradients, learning_rate
+    # and updated; the TypedDicts declare those and what the report adds, and the report holds
+    # exactly the declared keys, so the type and the output cannot drift apart
+    import json
+
+    from backprop import load, step
+    from backprop.render.json import LossJSON, SampleJSON, StepJSON, step_json
+    from conftest import NETWORKS
+
+    assert {"title", "loss", "samples", "gradients", "learning_rate", "updated"} <= \
+        StepJSON.__required_keys__
+    assert {"name", "kind", "value"} <= LossJSON.__required_keys__
+    assert "values" in SampleJSON.__required_keys__
+    for name in ("walkthrough", "softmax-classifier"):
+        out = json.loads(step_json(step(load(NETWORKS / f"{name}.yaml"))))
+        assert set(out) == StepJSON.__required_keys__
+        assert set(out["loss"]) == LossJSON.__required_keys__
+        assert all(set(s) == SampleJSON.__required_keys__ for s in out["samples"])

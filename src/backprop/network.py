@@ -8,7 +8,7 @@ from types import MappingProxyType
 from typing import cast, overload
 
 from backprop.activations import Activation
-from backprop.losses import Loss
+from backprop.losses import Loss, Reduction
 
 
 def frozen_map(items: Mapping[str, float] | None = None) -> Mapping[str, float]:
@@ -108,7 +108,7 @@ class LossSpec:
 
     loss: Loss  #: registry entry
     name: str  #: display name, "L" unless the file names it
-    reduction: str  #: "sum" or "mean"
+    reduction: Reduction
 
 
 @dataclass(frozen=True, slots=True)

@@ -4,8 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Literal
 
 from backprop.network import Network, Use
+
+#: where f′ is evaluated on the backward pass: the true rule, or one of check's mistake models
+DerivativeAt = Literal["true", "z_for_h", "h_for_z"]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -67,7 +71,7 @@ class Rules:
     """
 
     loss_factor: float = 1.0  #: multiplies ∂L/∂o: −1 flips its sign, 2 or ½ a factor of two
-    derivative_at: str = "true"  #: "z_for_h": f′ written with z where h belongs (z(1 − z));
+    derivative_at: DerivativeAt = "true"  #: "z_for_h": f′ written with z where h belongs (z(1 − z));
     #: "h_for_z": f′ evaluated at h instead of z (σ(h)(1 − σ(h)))
     derivative_nodes: frozenset[str] = frozenset()  #: where derivative_at applies (empty: everywhere)
     backward_params: Mapping[str, float] | None = None  #: params used on the backward pass
