@@ -130,7 +130,7 @@ def test_the_records_hold_numbers_and_names_not_printed_text() -> None:
     # rounding and layout belong to the renderers: the network, the engine, the Trace and the
     # readers of the Trace (factors, explain) never import the notation that prints numbers
     for name in ("backprop.network", "backprop.engine", "backprop.trace", "backprop.factors",
-                 "backprop.explain"):
+                 "backprop.explain", "backprop.digest"):
         assert "backprop.notation" not in GRAPH[name], name
 
 

@@ -70,6 +70,7 @@ class Explanation:
     multi_sample: bool
     use_count: int = 1  #: the param's uses in the network
     block_count: int = 1  #: uses × samples: the terms of ∂L/∂p, shown or not
+    sample_count: int = 1  #: the network's samples
     chosen: tuple[int, ...] = ()  #: the 1-based samples asked for, if any
     source_file: str | None = None  #: the network as the user named it, for "how to see more"
 
@@ -111,7 +112,8 @@ def explain(trace: Trace, param: str, samples: Sequence[int] = ()) -> Explanatio
         gradient=trace.gradients[param], learning_rate=net.learning_rate,
         old=net.params[param], new=trace.updated[param], frozen=param in net.frozen,
         multi_sample=net.multi_sample, use_count=use_count,
-        block_count=use_count * len(trace.samples), chosen=tuple(dict.fromkeys(samples)),
+        block_count=use_count * len(trace.samples), sample_count=len(trace.samples),
+        chosen=tuple(dict.fromkeys(samples)),
         source_file=net.source_file)
 
 

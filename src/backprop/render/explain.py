@@ -52,7 +52,7 @@ def _shared(ex: Explanation) -> bool:
 
 def _terms(ex: Explanation) -> str:
     """"the 400,000 terms (10,000 uses × 40 samples)", or the uses or samples alone."""
-    n = ex.block_count // max(1, ex.use_count)
+    n = ex.sample_count
     if ex.use_count > 1 and n > 1:
         return f"the {ex.block_count:,} terms ({ex.use_count:,} uses × {n:,} samples)"
     return f"the {ex.use_count:,} uses" if ex.use_count > 1 else f"the {n:,} samples"
@@ -98,7 +98,7 @@ def _symbolic(ex: Explanation) -> str:
         terms = [chains(b) for b in first_sample]
         body = " + ".join(terms)
     if ex.multi_sample:
-        n = ex.block_count // max(1, ex.use_count)
+        n = ex.sample_count
         body = f"Σ over the {n:,} samples of " + (f"({body})" if len(terms) > 1 or "+" in body else body)
     return head + body
 

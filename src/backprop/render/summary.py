@@ -3,12 +3,13 @@ or the params a user picks, instead of a table row for every one of 100,000 para
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable, Sequence
 from functools import partial
 
+from backprop import digest
+from backprop.digest import ParamLayer, Ranges
 from backprop.errors import NoParamMatches
-from backprop.network import Network, Node
+from backprop.network import Network
 from backprop.notation import fmt, fmt_step, given
 from backprop.render import Asking, common
 from backprop.render.common import Fmt
@@ -74,18 +75,11 @@ def _where(net: Network) -> str:
 
 def value_ranges(trace: Trace, f: Fmt) -> RenderableType:
     """Each input, sum and node value over every sample: min, mean and max, one row each."""
-    net = trace.network
     numbers = ("min", "mean", "max")
     table = common.table(f"Each value over all {len(trace.samples):,} samples",
-                   "", *numbers, right=numbers)
-    names = list(net.inputs)
-    for node in net.nodes:
-        names.append(node.sum)
-        if not node.activation.identity:
-            names.append(node.name)
-    for name in names:
-        column = [s.values[name] for s in trace.samples]
-        common.row(table, name, *_ranges(column, f))
+                         "", *numbers, right=numbers)
+    for name, ranges in digest.value_ranges(trace):
+        common.row(table, name, *_ranges(ranges, f))
     return table
 
 
@@ -118,32 +112,6 @@ def _no_match(net: Network, pattern: str) -> NoParamMatches:
 
 # ---------------------------------------------------------------- layers
 
-def node_layers(net: Network) -> dict[str, int]:
-    """Each node's layer: the file's layer in the layered form, else its depth from the inputs
-    (1 + the deepest source), so that a large graph-form network is grouped the same way."""
-    depth = dict.fromkeys(net.inputs, 0)
-    for node in net.nodes:
-        depth[node.name] = node.layer if node.layer is not None else (
-            1 + max((depth[e.source] for e in node.edges), default=0))
-    return {n.name: depth[n.name] for n in net.nodes}
-
-
-def param_layers(net: Network, layers: dict[str, int]) -> dict[str, int | None]:
-    """Each param's layer: that of the node its first use feeds (None: never used)."""
-    out: dict[str, int | None] = dict.fromkeys(net.params)
-    for use in net.uses:
-        if out[use.param] is None:
-            out[use.param] = layers[use.node]
-    return out
-
-
-def _by_layer(names: Iterable[str], layer_of: dict[str, int | None]) -> dict[int | None, list[str]]:
-    groups: dict[int | None, list[str]] = {}
-    for name in names:
-        groups.setdefault(layer_of[name], []).append(name)
-    return dict(sorted(groups.items(), key=lambda kv: math.inf if kv[0] is None else kv[0]))
-
-
 def _layer_label(layer: int | None) -> str:
     return "unused" if layer is None else str(layer)
 
@@ -162,8 +130,8 @@ def step_summary(trace: Trace, decimals: int = 3, *, params: Sequence[str] = (),
     chosen = choose(net, params) if params else []
     if shown is None:
         shown = shown_samples(trace)
-    layers = node_layers(net)
-    player = param_layers(net, layers)
+    layers = digest.node_layers(net)
+    player = digest.param_layers_of(trace, digest.param_layers(net, layers), TOP)
     parts: list[RenderableType] = []
     if net.title:
         parts.append(Text(net.title, style="bold"))
@@ -209,8 +177,8 @@ def _how_to_see_all(net: Network, chosen: Sequence[str], patterns: Sequence[str]
             if ask is not None and (large or chosen) else head)
 
 
-def _ranges(values: Sequence[float], f: Fmt) -> tuple[str, str, str]:
-    return f(min(values)), f(math.fsum(values) / len(values)), f(max(values))
+def _ranges(r: Ranges, f: Fmt) -> tuple[str, str, str]:
+    return f(r.min), f(r.mean), f(r.max)
 
 
 def _forward_summary(trace: Trace, f: Fmt, layers: dict[str, int]) -> RenderableType:
@@ -219,56 +187,46 @@ def _forward_summary(trace: Trace, f: Fmt, layers: dict[str, int]) -> Renderable
     if net.multi_sample:
         title += f" ({len(trace.samples)} samples together)"
     numbers = ("z min", "z max", "h min", "h mean", "h max")
-    table = common.table(title, "layer", "nodes", "activation", *numbers, right=("nodes", *numbers))
-    by_layer: dict[int, list[Node]] = {}
-    for node in net.nodes:
-        by_layer.setdefault(layers[node.name], []).append(node)
-    for layer, nodes in sorted(by_layer.items()):
-        zs = [s.values[n.sum] for s in trace.samples for n in nodes]
-        hs = [s.values[n.name] for s in trace.samples for n in nodes]
-        acts = ", ".join(dict.fromkeys(n.activation.name for n in nodes))
-        common.row(table, _layer_label(layer), f"{len(nodes):,}", acts, f(min(zs)), f(max(zs)),
-             *_ranges(hs, f))
+    table = common.table(title, "layer", "nodes", "activation", *numbers,
+                         right=("nodes", *numbers))
+    for one in digest.forward_layers(trace, layers):
+        common.row(table, _layer_label(one.layer), f"{one.nodes:,}", ", ".join(one.activations),
+                   f(one.z_min), f(one.z_max), *_ranges(one.h, f))
     return table
 
 
-def _gradient_summary(trace: Trace, f: Fmt, player: dict[str, int | None]) -> RenderableType:
-    net = trace.network
-    L = net.loss.name
+def _gradient_summary(trace: Trace, f: Fmt, player: tuple[ParamLayer, ...]) -> RenderableType:
+    L = trace.network.loss.name
     numbers = ("weights + biases", "min", "mean", "max")
     table = common.table(f"Backward pass: ∂{L}/∂p by layer", "layer", *numbers, right=numbers)
-    biases = {n.bias for n in net.nodes if n.bias is not None}
-    for layer, names in _by_layer(net.params, player).items():
-        grads = [trace.gradients[p] for p in names]
-        nb = sum(1 for p in names if p in biases)
-        common.row(table, _layer_label(layer), f"{len(names) - nb:,} + {nb:,}", *_ranges(grads, f))
+    for one in player:
+        common.row(table, _layer_label(one.layer), f"{one.weights:,} + {one.biases:,}",
+                   *_ranges(one.gradients, f))
     return table
 
 
-def _largest(trace: Trace, f: Fmt, player: dict[str, int | None]) -> RenderableType:
-    from heapq import nlargest
-
+def _largest(trace: Trace, f: Fmt, player: tuple[ParamLayer, ...]) -> RenderableType:
     net = trace.network
     L = net.loss.name
     table = common.table(f"Largest |∂{L}/∂p|, {TOP} per layer",
-                   "gradient", "layer", "value", "update", right=("value", "update"))
-    for layer, names in _by_layer(net.params, player).items():
-        top = nlargest(TOP, names, key=lambda p: abs(trace.gradients[p]))
-        for p in top:
+                         "gradient", "layer", "value", "update", right=("value", "update"))
+    for one in player:
+        for p in one.largest:
             old = net.params[p]
             update = ("frozen" if p in net.frozen
                       else f"{given(old)} → {fmt_step(trace.updated[p], old, f)}")
-            common.row(table, f"∂{L}/∂{p}", _layer_label(layer), f(trace.gradients[p]), update)
+            common.row(table, f"∂{L}/∂{p}", _layer_label(one.layer), f(trace.gradients[p]),
+                       update)
     return table
 
 
 def _update_line(trace: Trace, f: Fmt) -> str:
     net = trace.network
-    moved = [p for p in net.params if p not in net.frozen]
+    moved = sum(1 for p in net.params if p not in net.frozen)
     text = (f"Update: p ← p − η·∂{net.loss.name}/∂p with η = {given(net.learning_rate)}: "
-            f"{len(moved):,} params updated, {len(net.frozen):,} frozen")
-    if moved:
-        big = max(moved, key=lambda p: abs(trace.updated[p] - net.params[p]))
+            f"{moved:,} params updated, {len(net.frozen):,} frozen")
+    big = digest.largest_step(trace)
+    if big is not None:
         text += (f"; the largest step is {big}: {given(net.params[big])} → "
                  f"{fmt_step(trace.updated[big], net.params[big], f)}")
     return text + "."
