@@ -46,6 +46,7 @@ def test_readme_has_examples_of_the_main_commands() -> None:
     assert "backprop step" in commands
     assert "backprop explain --weight w5" in commands
     assert any(c.startswith("backprop check") for c in commands)
+    assert any(c.startswith("backprop train") for c in commands)  # the loss curve, as real output
 
 
 @pytest.mark.parametrize("command", sorted(cli.commands))

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import gc
 import io
+import math
 import os
 import sys
 from pathlib import Path
@@ -20,7 +21,15 @@ from backprop.errors import (
     NoSuchSample,
     UsageError,
 )
-from backprop.render import CHECK_FORMATS, STEP_FORMATS, Asking, StepView, formats_help
+from backprop.render import (
+    CHECK_FORMATS,
+    GRAPH_FORMATS,
+    STEP_FORMATS,
+    TRAIN_FORMATS,
+    Asking,
+    StepView,
+    formats_help,
+)
 
 if TYPE_CHECKING:
     from backprop.network import Network
@@ -56,6 +65,8 @@ class _Ascii(dict[int, str]):
         return plain
 
 
+# the loss curve's blocks (backprop train): a low cell as '.', a half or more as '#'
+ASCII.update(dict.fromkeys(map(ord, "▁▂▃"), ".") | dict.fromkeys(map(ord, "▄▅▆▇█"), "#"))
 TO_ASCII = _Ascii(ASCII)
 
 
@@ -310,10 +321,16 @@ def _load(net: str | None) -> Network:
         network = load(found, display_name=name)
     else:
         network = load(path, display_name=name)
+    _warn_later(network)
+    return network
+
+
+def _warn_later(network: Network) -> None:
+    """Keep the network's warnings on the running command's context, for the group to say once
+    the command has run (nothing outside a command: there is no one to say them to)."""
     ctx = click.get_current_context(silent=True)
     if ctx is not None:
         ctx.meta.setdefault(WARNINGS, []).extend(network.warnings)
-    return network
 
 
 #: how a report tells its reader to ask for more: this command line's own options
@@ -333,6 +350,8 @@ def cli() -> None:
     backprop step my_net.yaml          your own network file
     backprop explain --weight w5       one param's gradient, chain by chain
     backprop networks                  the bundled networks
+    backprop graph > net.svg           the network drawn with its values
+    backprop schema > net.schema.json  the network file's JSON Schema, for editors
     """
 
 
@@ -478,6 +497,233 @@ def networks() -> None:
     for name in names:
         network = load(bundled.folder() / f"{name}{bundled.SUFFIX}", display_name=name)
         _write(f"{name:<{width}}{network.title or ''}")
+
+
+@cli.command(context_settings=CONTEXT)
+@NET
+@click.option("--format", "fmt", type=click.Choice(sorted(GRAPH_FORMATS)), default="svg",
+              show_default=True,
+              help="svg: a self-contained picture; dot: Graphviz source (`dot -Tpng`).")
+@click.option("--gradients", is_flag=True, help="Also write ∂L/∂p under each weight and bias.")
+@click.option("--sample", type=click.IntRange(min=1), default=1, show_default=True,
+              help="Whose values to show, for a network with several samples.")
+@DECIMALS
+def graph(net: str | None, fmt: str, gradients: bool, sample: int, decimals: int) -> None:
+    """The network drawn left to right by layer: inputs, every node's z and h, every weight.
+
+    Columns are layers (the longest path from an input, in the graph form); biases and
+    targets are written under their nodes. Networks of up to 60 inputs and nodes are drawn;
+    a larger one is refused (exit 2). Values come from the same step `backprop step` prints.
+
+    \b
+    Examples:
+      backprop graph > walkthrough.svg
+      backprop graph softmax-classifier --gradients --sample 2 > classifier.svg
+      backprop graph two-paths --format dot | dot -Tpng > two-paths.png
+    """
+    from backprop.engine import run
+
+    draw = GRAPH_FORMATS[fmt].load()
+    _write_markup(draw(run(_load(net)), decimals, gradients=gradients, sample=sample))
+
+
+def _write_markup(text: str) -> None:
+    """SVG or DOT text; on a stdout that cannot encode a character, XML's &#...; reference for it,
+    which both SVG and Graphviz read as that character."""
+    out = sys.stdout
+    if out is None:
+        return
+    encoding = getattr(out, "encoding", None) or "utf-8"
+    if not _can_encode(text, encoding):
+        text = text.encode(encoding, "xmlcharrefreplace").decode(encoding)
+    out.write(text)
+    out.flush()
+
+
+@cli.command(context_settings=CONTEXT)
+@click.argument("kind", type=click.Choice(["network", "answers"]), default="network", required=False)
+def schema(kind: str) -> None:
+    """Print the JSON Schema (draft 2020-12) of a network file or an answers file.
+
+    An editor with YAML support validates and completes a file against it: write it to a file
+    and name that file in the first line of the YAML file (see the README).
+
+    \b
+    Examples:
+      backprop schema > backprop-network.schema.json
+      backprop schema answers > backprop-answers.schema.json
+    """
+    import json
+
+    from backprop.schema import SCHEMAS
+
+    _write(json.dumps(SCHEMAS[kind](), indent=2, ensure_ascii=False))
+
+if TYPE_CHECKING:  # click 8.4 made ParamType generic; 8.2, which pyproject allows, is not
+    _ParamType = click.ParamType[Any]
+else:
+    _ParamType = click.ParamType
+
+
+class _Bounded(_ParamType):
+    """A whole number (or a finite number) within bounds. A value out of them is the project's
+    UsageError, named by its option, so it prints as one line like every other input error."""
+
+    def __init__(self, kind: type[int] | type[float], low: float, high: float | None = None) -> None:
+        self.kind, self.low, self.high = kind, low, high
+        self.name = "integer" if kind is int else "number"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        option = param.opts[0] if param is not None and param.opts else "value"
+        what = "a whole number" if self.kind is int else "a number"
+        if self.high is not None:
+            what += f" from {self.low:,} to {self.high:,}"
+        else:
+            what += f" of at least {self.low:,}"
+        try:
+            number = self.kind(value)
+        except (TypeError, ValueError):
+            number = None
+        if number is None or not math.isfinite(number) or number < self.low or (
+                self.high is not None and number > self.high):
+            raise UsageError(f"expected {what}, found {_shorten(repr(str(value)), 60)}",
+                             path=(option,))
+        return number
+
+
+_MAX_STEPS = 1_000_000  #: backprop.train.MAX_STEPS, written here so that start-up imports no engine
+
+
+def _net_path(net: str | None) -> tuple[Path, str]:
+    """NET as a path, and the name messages give it: the path as typed, or a bundled name."""
+    from backprop import bundled
+
+    name = net or "walkthrough"
+    path = Path(name)
+    if path.exists():
+        return path, name
+    found = bundled.path(name)
+    if found is None:
+        from backprop.spec import did_you_mean
+
+        raise UsageError(f"no such file, and no bundled network of that name"
+                         f"{did_you_mean(name, bundled.names())} "
+                         f"(bundled: {', '.join(bundled.names())})", file=name)
+    return found, name
+
+
+def _out_width() -> int:
+    """The width the report is laid out in: the terminal's, or COLUMNS (80) for a pipe."""
+    if _is_terminal(sys.stdout):
+        import shutil
+
+        return shutil.get_terminal_size().columns
+    return _width()
+
+
+@cli.command(context_settings=CONTEXT)
+@NET
+@click.option("--steps", type=_Bounded(int, 1, _MAX_STEPS), default=100, show_default=True,
+              metavar="N", help=f"Take at most N steps (at most {_MAX_STEPS:,}).")
+@click.option("--until-loss", type=_Bounded(float, 0), metavar="X",
+              help="Stop as soon as the loss is at most X.")
+@click.option("--min-improvement", type=_Bounded(float, 0), metavar="D",
+              help="Stop as soon as the loss has fallen by less than D over the last --window "
+                   "steps (it rose, or it flattened out).")
+@click.option("--window", type=_Bounded(int, 1, _MAX_STEPS), metavar="K",
+              help="The steps --min-improvement looks back over.  [default: 10]")
+@click.option("--every", type=_Bounded(int, 1, _MAX_STEPS), metavar="K",
+              help="A row of the loss table every K steps.  [default: a round number that gives "
+                   "about 10 rows]")
+@click.option("--explain-every", type=_Bounded(int, 1, _MAX_STEPS), metavar="K",
+              help="Print the whole worked step, as `backprop step` does, at steps K, 2K, 3K, …")
+@click.option("--save", "out", metavar="OUT.yaml",
+              help="Write the trained network to OUT.yaml: the file as it came (form, names, "
+                   "comments) with the trained params, from which `backprop step` continues.")
+@click.option("--format", "fmt", type=click.Choice(sorted(TRAIN_FORMATS)), default="table",
+              show_default=True, help=formats_help(TRAIN_FORMATS))
+@DECIMALS
+def train(net: str | None, steps: int, until_loss: float | None, min_improvement: float | None,
+          window: int | None, every: int | None, explain_every: int | None, out: str | None,
+          fmt: str, decimals: int) -> None:
+    """Train: gradient-descent steps until a stop rule is met, with the loss curve and the
+    params before and after.
+
+    Each step is `backprop step` on the params the step before left. The run stops after
+    --steps, or earlier when the loss reaches --until-loss, or when it falls by less than
+    --min-improvement over the last --window steps. At a terminal a progress bar shows on
+    stderr while it runs.
+
+    \b
+    Examples:
+      backprop train statquest --steps 300
+      backprop train my_net.yaml --until-loss 0.001 --steps 100000
+      backprop train my_net.yaml --min-improvement 1e-6 --window 50 --save trained.yaml
+      backprop step trained.yaml              the next step, exactly where training stopped
+      backprop train --steps 20 --explain-every 10
+      backprop train statquest --format json > run.json
+    """
+    from contextlib import nullcontext
+
+    from backprop import save as saving
+    from backprop.render.layout import Group, Text
+    from backprop.render.step import step_report
+    from backprop.render.train import explained_heading, train_json, train_report
+    from backprop.trace import Trace
+    from backprop.train import DEFAULT_WINDOW, MinImprovement, StopRule, UntilLoss, check_explained
+    from backprop.train import train as training
+
+    if window is not None and min_improvement is None:
+        raise UsageError("--window is the span of --min-improvement; give --min-improvement D too",
+                         path=("--window",))
+    if every is not None and fmt == "json":
+        raise UsageError("--every chooses the table's rows; --format json holds every step's loss",
+                         path=("--every",))
+    path, name = _net_path(net)
+    source = saving.read(path, name)
+    network = source.network
+    _warn_later(network)
+    if explain_every is not None:
+        check_explained(network, steps, explain_every, kept=fmt == "json")
+    if out is not None:
+        saving.check_writable(out)
+    rules: list[StopRule] = []
+    if until_loss is not None:
+        rules.append(UntilLoss(until_loss))
+    if min_improvement is not None:
+        rules.append(MinImprovement(min_improvement, window or DEFAULT_WINDOW))
+
+    bar = None
+    if _is_terminal(sys.stderr):
+        from backprop.render.progress import TrainingBar
+
+        bar = TrainingBar(steps, network.loss.name)
+    explained: list[tuple[int, Trace]] = []
+
+    def on_step(step: int, trace: Trace) -> None:
+        if bar is not None:
+            bar.update(step, trace.loss_new)
+        if explain_every is None or step % explain_every:
+            return
+        if fmt == "json":
+            explained.append((step, trace))
+            return
+        report = Group(explained_heading(step, steps), Text(""), step_report(trace, decimals),
+                       Text(""))
+        with bar.paused() if bar is not None else nullcontext():
+            _emit(report)
+
+    with bar if bar is not None else nullcontext():
+        result = training(network, steps, rules, on_step)
+    if out is not None:
+        saving.save(source, result.final.params, out)
+    if fmt == "json":
+        _write(train_json(result, explained))
+        return
+    report = train_report(result, decimals, every=every, width=_out_width())
+    if out is not None:
+        report = Group(report, Text(""), Text(f"Saved the trained network to {safe.line(out)}."))
+    _emit(report)
 
 
 def main() -> None:

@@ -16,7 +16,7 @@ from yaml.scanner import Scanner
 
 from backprop.errors import BackpropError, FileFormatError, SpecError
 
-__all__ = ["MAX_BYTES", "MAX_DEPTH", "Document", "load_file", "load_text"]
+__all__ = ["MAX_BYTES", "MAX_DEPTH", "Document", "load_file", "load_text", "read_text"]
 
 # A 784-128-10 network written as flow lists of 17-digit floats is ~2.2-2.5 MB; 16 MiB leaves
 # ample room while keeping a hostile file's memory and time bounded.
@@ -599,6 +599,11 @@ def load_file(path: str | os.PathLike[str], display_name: str | None = None) -> 
     Messages name the file `display_name`, or else `path` as given.
     """
     filename = display_name if display_name is not None else os.fspath(path)
+    return load_text(read_text(path, filename), filename)
+
+
+def read_text(path: str | os.PathLike[str], filename: str) -> str:
+    """The text of the file at `path`, size-checked and decoded (messages name it `filename`)."""
     try:
         with open(path, "rb") as handle:
             # Reading one byte past the cap bounds memory even for endless inputs like /dev/zero.
@@ -619,4 +624,4 @@ def load_file(path: str | os.PathLike[str], display_name: str | None = None) -> 
             line=line,
             column=column,
         ) from None
-    return load_text(text, filename)
+    return text

@@ -77,6 +77,20 @@ CHECK_FORMATS: Mapping[str, Format] = {
 }
 
 
+#: `backprop graph --format NAME`: render(trace, decimals, *, gradients, sample) -> markup text
+GRAPH_FORMATS: Mapping[str, Format] = {
+    "svg": Format("backprop.render.graph", "graph_svg", "a self-contained picture"),
+    "dot": Format("backprop.render.graph", "graph_dot", "Graphviz source (`dot -Tpng`)"),
+}
+
+#: `backprop train --format NAME`: the functions that write a training run
+TRAIN_FORMATS: Mapping[str, Format] = {
+    "table": Format("backprop.render.train", "train_report", "for people"),
+    "json": Format("backprop.render.train", "train_json",
+                   "for scripts: every step's loss and the params, full precision"),
+}
+
+
 def formats_help(formats: Mapping[str, Format]) -> str:
     """`--format`'s help, from the registry: "table for people; json (FORMAT §3) for scripts."."""
     return "; ".join(f"{name} {entry.help}" for name, entry in formats.items()) + "."
