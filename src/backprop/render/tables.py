@@ -1,4 +1,5 @@
-"""Rich tables for `step` and `explain`: every value, factor, product and update, in the file's names."""
+"""The step report's tables: the forward pass, the loss, the local factors, the gradients as chains
+of factors, and the update, every value with its rule and numbers, in the file's names."""
 
 from __future__ import annotations
 
@@ -79,8 +80,8 @@ def forward_table(trace: Trace, f: Fmt, shown: Sequence[SampleTrace] | None = No
             common.row(table, node.sum + tag, rule, numbers(s), f(s.values[node.sum]))
             if node.activation.elementwise and not node.activation.identity:
                 common.row(table, node.name + tag, _activation_rule(node),
-                     fill(node.activation.rule, {"z": f(s.values[node.sum])}),
-                     f(s.values[node.name]))
+                           fill(node.activation.rule, {"z": f(s.values[node.sum])}),
+                           f(s.values[node.name]))
             elif node.activation.coupled:
                 # softmax: h_k = e^z_k / Σ_j e^z_j over the node's group, as its rule words it
                 words = node.activation.coupled.forward_text
@@ -118,7 +119,7 @@ def loss_table(trace: Trace, f: Fmt, shown: Sequence[SampleTrace] | None = None)
         common.row(table, spec.name, f"Σ ℓ{over}", f(total), f(trace.loss))
     else:
         common.row(table, spec.name, f"Σ ℓ{over} / {d}", f"{f(total)} / {given(trace.divisor)}",
-             f(trace.loss))
+                   f(trace.loss))
     return table
 
 
@@ -150,10 +151,10 @@ def factor_table(trace: Trace, f: Fmt, shown: Sequence[SampleTrace] | None = Non
     for s in trace.samples if shown is None else shown:
         for factor in _local_factors(trace, g, s, with_params=not big):
             common.row(table, factor.label + common.tag(trace, s), factor.rule, common.substituted(factor, f),
-                 f(factor.value))
+                       f(factor.value))
     if big:
         common.row(table, Text("∂z/∂w = the source's value, ∂z/∂b = 1: not listed one by one",
-                         style="dim"), "", "", "")
+                               style="dim"), "", "", "")
     return table
 
 
@@ -200,15 +201,15 @@ def gradient_table(trace: Trace, f: Fmt, params: Sequence[str] | None = None, *,
                 if len(mine) > 1:
                     label += f" via {use.node}"
                 common.row(table, label, Text(f"{common.chain(chain)}\n= {common.numbers(chain, f)}"),
-                     f(s.use_grads[i]))
+                           f(s.use_grads[i]))
         if mine and not every:
             what = f"Σ over all {len(trace.samples):,} samples" + (
                 f" and the {len(mine)} uses" if len(mine) > 1 else "")
             common.row(table, Text(f"∂{L}/∂{param}", style="bold"), Text(what),
-                 Text(f(trace.gradients[param]), style="bold"))
+                       Text(f(trace.gradients[param]), style="bold"))
         elif len(mine) * len(trace.samples) > 1:
             common.row(table, Text(f"∂{L}/∂{param}", style="bold"), Text("Σ of the rows above"),
-                 Text(f(trace.gradients[param]), style="bold"))
+                       Text(f(trace.gradients[param]), style="bold"))
         elif not mine:
             common.row(table, f"∂{L}/∂{param}", "unused", f(0.0))
     return table
@@ -254,7 +255,7 @@ def update_table(trace: Trace, f: Fmt, params: Iterable[str] | None = None) -> T
     net = trace.network
     eta = given(net.learning_rate)
     table = common.table(f"Update: p ← p − η·∂{net.loss.name}/∂p, η = {eta}", "param", "rule",
-                   "with numbers", "value")
+                         "with numbers", "value")
     for param in net.params if params is None else params:
         old = net.params[param]
         if param in net.frozen:
@@ -262,6 +263,6 @@ def update_table(trace: Trace, f: Fmt, params: Iterable[str] | None = None) -> T
             continue
         grad = trace.gradients[param]
         common.row(table, param, f"{param} − η·∂{net.loss.name}/∂{param}",
-             f"{given(old)} − {eta}·{paren(f(grad))}",
-             fmt_step(trace.updated[param], old, f))
+                   f"{given(old)} − {eta}·{paren(f(grad))}",
+                   fmt_step(trace.updated[param], old, f))
     return table
