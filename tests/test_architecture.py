@@ -107,10 +107,8 @@ KNOWN = {
                       "the wording moves to cli.py with it)",
     # merged from the graph and train commands after this test was written
     "backprop.render.graph": "a chosen sample out of range is worded as --sample",
-    "backprop.train": "stop reasons name --until-loss, --min-improvement, --steps; "
-                      "check_explained's errors name --explain-every",
+    "backprop.train": "stop reasons name --until-loss, --min-improvement and --steps",
     "backprop.render.train": "the loss table's note names --format json",
-    "backprop.save": "check_writable's errors name --save",
 }
 
 

@@ -612,6 +612,20 @@ def _net_path(net: str | None) -> tuple[Path, str]:
     return found, name
 
 
+def _check_writable(out: str) -> None:
+    """Refuse, before any training, a --save path that cannot be written."""
+    if not out:
+        raise UsageError("expected the path of a file to write, found nothing", path=("--save",))
+    path = Path(out)
+    if path.is_dir():
+        raise UsageError("is a folder; --save takes the path of a file to write", file=out)
+    folder = path.parent
+    if not folder.is_dir():
+        raise UsageError(f"cannot save here: the folder {str(folder)!r} does not exist", file=out)
+    if not os.access(folder, os.W_OK):
+        raise UsageError(f"cannot save here: the folder {str(folder)!r} is not writable", file=out)
+
+
 def _out_width() -> int:
     """The width the report is laid out in: the terminal's, or COLUMNS (80) for a pipe."""
     if _is_terminal(sys.stdout):
@@ -684,9 +698,12 @@ def train(net: str | None, steps: int, until_loss: float | None, min_improvement
     network = source.network
     _warn_later(network)
     if explain_every is not None:
-        check_explained(network, steps, explain_every, kept=fmt == "json")
+        try:
+            check_explained(network, steps, explain_every, kept=fmt == "json")
+        except UsageError as err:  # a bound on the worked steps: said as the option's
+            raise UsageError(err.message, path=("--explain-every",)) from None
     if out is not None:
-        saving.check_writable(out)
+        _check_writable(out)
     rules: list[StopRule] = []
     if until_loss is not None:
         rules.append(UntilLoss(until_loss))
