@@ -106,7 +106,6 @@ KNOWN = {
     "backprop.check": "Tolerance.parse words its error as --tolerance (check.py is being split; "
                       "the wording moves to cli.py with it)",
     # merged from the graph and train commands after this test was written
-    "backprop.render.graph": "a chosen sample out of range is worded as --sample",
     "backprop.train": "stop reasons name --until-loss, --min-improvement and --steps",
     "backprop.render.train": "the loss table's note names --format json",
 }

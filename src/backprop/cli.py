@@ -524,7 +524,12 @@ def graph(net: str | None, fmt: str, gradients: bool, sample: int, decimals: int
     from backprop.engine import run
 
     draw = GRAPH_FORMATS[fmt].load()
-    _write_markup(draw(run(_load(net)), decimals, gradients=gradients, sample=sample))
+    try:
+        _write_markup(draw(run(_load(net)), decimals, gradients=gradients, sample=sample))
+    except NoSuchSample as err:
+        n = err.count
+        raise UsageError(f"--sample {err.sample}: the network has {n} sample{'s' if n > 1 else ''}",
+                         file=err.file) from None
 
 
 def _write_markup(text: str) -> None:
