@@ -107,7 +107,6 @@ KNOWN = {
                       "the wording moves to cli.py with it)",
     # merged from the graph and train commands after this test was written
     "backprop.train": "stop reasons name --until-loss, --min-improvement and --steps",
-    "backprop.render.train": "the loss table's note names --format json",
 }
 
 

@@ -742,7 +742,7 @@ def train(net: str | None, steps: int, until_loss: float | None, min_improvement
     if fmt == "json":
         _write(train_json(result, explained))
         return
-    report = train_report(result, decimals, every=every, width=_out_width())
+    report = train_report(result, decimals, every=every, width=_out_width(), ask=ASK)
     if out is not None:
         report = Group(report, Text(""), Text(f"Saved the trained network to {safe.line(out)}."))
     _emit(report)
