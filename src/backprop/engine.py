@@ -12,7 +12,7 @@ from typing import NamedTuple
 from backprop.activations import GroupState
 from backprop.errors import NumericError
 from backprop.network import Network, Node
-from backprop.trace import NO_OVERRIDES, Overrides, Rules, SampleTrace, Trace
+from backprop.trace import NO_OVERRIDES, Overrides, Rules, SampleTrace, Trace, UsesByParam
 
 _TRUE = Rules()
 
@@ -497,4 +497,5 @@ def run(network: Network, rules: Rules = _TRUE) -> Trace:
         updated=MappingProxyType(dict(zip(names, updated, strict=True))),
         loss_new=loss_new,
         notes=tuple(notes),
+        uses_of=UsesByParam(network),
     )

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Literal
 
 from backprop.network import Network, Use
-
-#: where f′ is evaluated on the backward pass: the true rule, or one of check's mistake models
-DerivativeAt = Literal["true", "z_for_h", "h_for_z"]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -63,6 +61,10 @@ class Overrides:
 NO_OVERRIDES = Overrides()
 
 
+#: where f′ is taken: the true rule, or one of check's two ways of taking it at the wrong value
+DerivativeAt = Literal["true", "z_for_h", "h_for_z"]
+
+
 @dataclass(frozen=True, slots=True)
 class Rules:
     """How the backward pass is done. The default is the true rule; check's mistake models change one.
@@ -78,6 +80,26 @@ class Rules:
     dropped_edges: frozenset[tuple[str, str]] = frozenset()  #: (node, source): path not followed
     gradient_factor: float = 1.0  #: the reported ∂L/∂p is this multiple of the true one (η·g)
     overrides: Overrides = NO_OVERRIDES  #: the student's own numbers, for error carried forward
+
+
+class UsesByParam:
+    """param -> the indices in network.uses of its uses, built on the first read (a step whose
+    shares nobody reads never builds it)."""
+
+    __slots__ = ("_network", "_uses")
+
+    def __init__(self, network: Network) -> None:
+        self._network = network
+        self._uses: dict[str, tuple[int, ...]] | None = None
+
+    def of(self, param: str) -> tuple[int, ...]:
+        """The uses of param (none for an unused one); KeyError for a name that is no param."""
+        if self._uses is None:
+            found: dict[str, list[int]] = {p: [] for p in self._network.params}
+            for k, use in enumerate(self._network.uses):
+                found[use.param].append(k)
+            self._uses = {p: tuple(ks) for p, ks in found.items()}
+        return self._uses[param]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -110,6 +132,7 @@ class Trace:
     updated: Mapping[str, float]  #: param -> p − η·∂L/∂p (frozen params unchanged)
     loss_new: float  #: L recomputed with the updated params
     notes: tuple[str, ...]  #: saturation and convention notes worth printing
+    uses_of: UsesByParam  #: param -> its indices in network.uses, for the per-sample shares
 
     @property
     def loss_name(self) -> str:
@@ -120,3 +143,14 @@ class Trace:
         if use.source is None:
             return float(self.network.bias_sign)
         return sample.values[use.source]
+
+    def share(self, sample: SampleTrace, param: str, without: int | None = None) -> float:
+        """∂L/∂p from one sample alone: Σ ∂L/∂p over the sample's uses of p, exactly rounded
+        (math.fsum); with `without` (an index in network.uses), that use left out."""
+        grads = sample.use_grads
+        return math.fsum(grads[k] for k in self.uses_of.of(param) if k != without)
+
+    def param_factor(self, sample: SampleTrace, node: str, param: str) -> float:
+        """∂z/∂p of one node's sum: every use of p in it summed (z1 = x1·w1 + x2·w1 gives x1 + x2)."""
+        return math.fsum(self.use_value(u, sample) for u in self.network.uses
+                         if u.node == node and u.param == param)

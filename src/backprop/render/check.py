@@ -6,10 +6,10 @@ import csv
 import io
 import math
 from collections.abc import Sequence
-from typing import Any
+from typing import TypedDict
 
 from backprop import safe
-from backprop.check import CheckReport, Result
+from backprop.check import CheckReport, Result, Verdict
 from backprop.notation import fmt
 from backprop.render.layout import Group, RenderableType, Table, Text, box
 
@@ -75,7 +75,43 @@ def summary_table(reports: Sequence[CheckReport]) -> RenderableType:
     return table
 
 
-def _result_dict(r: Result) -> dict[str, Any]:
+class ResultJSON(TypedDict):
+    """One entry of `results` (FORMAT §3)."""
+
+    quantity: str
+    given: float
+    decimals: int
+    expected: float | None
+    verdict: Verdict
+    mistake: str | None
+    explanation: str
+    also: list[str]
+
+
+class ScoreJSON(TypedDict):
+    """`score`: correct counts the rounding slips too."""
+
+    correct: int
+    total: int
+    verdicts: dict[Verdict, int]
+
+
+class ReportJSON(TypedDict):
+    """One answers file's report (FORMAT §3)."""
+
+    file: str
+    network: str
+    results: list[ResultJSON]
+    score: ScoreJSON
+
+
+class FilesJSON(TypedDict):
+    """Several answers files: one report each."""
+
+    files: list[ReportJSON]
+
+
+def _result_dict(r: Result) -> ResultJSON:
     # JSON has no infinity: a true value that is not finite (a saturated factor) is null
     expected = r.expected if r.expected is not None and math.isfinite(r.expected) else None
     return {"quantity": r.quantity, "given": r.given, "decimals": r.decimals,
@@ -83,7 +119,7 @@ def _result_dict(r: Result) -> dict[str, Any]:
             "explanation": r.explanation, "also": list(r.also)}
 
 
-def _report_dict(report: CheckReport) -> dict[str, Any]:
+def _report_dict(report: CheckReport) -> ReportJSON:
     return {"file": report.file, "network": report.network,
             "results": [_result_dict(r) for r in report.results],
             "score": {"correct": report.correct, "total": report.total,
@@ -92,8 +128,8 @@ def _report_dict(report: CheckReport) -> dict[str, Any]:
 
 def reports_json(reports: Sequence[CheckReport]) -> str:
     """One answers file: FORMAT §3's object; several: {"files": [that object, …]}."""
-    body: dict[str, Any] = (_report_dict(reports[0]) if len(reports) == 1
-                            else {"files": [_report_dict(r) for r in reports]})
+    body: ReportJSON | FilesJSON = (_report_dict(reports[0]) if len(reports) == 1
+                                    else {"files": [_report_dict(r) for r in reports]})
     return safe.json_text(body)
 
 
