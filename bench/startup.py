@@ -29,7 +29,7 @@ import rich.console, rich.table
 t.append(time.perf_counter())
 from backprop import bundled, cli, spec
 from backprop.engine import run
-from backprop.render.tables import step_report
+from backprop.render.step import step_report
 t.append(time.perf_counter())
 net = cli._load(None)
 t.append(time.perf_counter())

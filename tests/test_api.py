@@ -244,7 +244,7 @@ def test_print_gives_the_commands_report(monkeypatch) -> None:
 
 def test_rich_shows_the_same_tables_as_the_terminal() -> None:
     from backprop.render.layout import to_rich
-    from backprop.render.tables import step_report
+    from backprop.render.step import step_report
 
     def shown(renderable: object) -> str:
         console = Console(width=100, file=io.StringIO(), color_system=None)

@@ -212,7 +212,7 @@ def _rows(doc: object) -> int:
 
 def test_the_tables_make_no_row_for_a_sample_they_do_not_print() -> None:
     """The same network with 11 and with 3,000 samples: the same number of table rows."""
-    from backprop.render.tables import step_report
+    from backprop.render.step import step_report
 
     few = step_report(step(load("n.yaml", text=_line(11))))
     many = step_report(step(load("n.yaml", text=_line(3000))))

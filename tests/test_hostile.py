@@ -175,6 +175,21 @@ def test_unused_param_is_a_warning_and_exit_0(tmp_path: Path) -> None:
     assert "params.w7: param 'w7' is defined but never used" in result.stderr
 
 
+def test_warnings_belong_to_one_invocation(tmp_path: Path) -> None:
+    # the warnings live on the command's context, not in module state: a second command in the
+    # same process says its own warnings only, and a failing command says only its error
+    net = tmp_path / "unused.yaml"
+    net.write_text((NETWORKS / "walkthrough.yaml").read_text(encoding="utf-8")
+                   .replace("  w6: 0.45", "  w6: 0.45\n  w7: 0.1"), encoding="utf-8")
+    first = invoke("step", str(net))
+    assert first.stderr.count("backprop: warning:") == 1
+    clean = invoke("step", "walkthrough")
+    assert clean.exit_code == 0 and clean.stderr == ""
+    failed = invoke("explain", "--weight", "nope", str(net))
+    assert failed.exit_code == 2
+    assert "backprop: warning" not in failed.stderr and failed.stderr.count("\n") == 1
+
+
 # ---------------------------------------------------------------- the size limits
 
 

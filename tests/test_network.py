@@ -50,3 +50,40 @@ def test_a_node_given_edge_records_reads_them_as_edges() -> None:
     assert node.edges.sources == ("x1", "x2") and node.edges.params == ("w1", "w3")
     assert node.edges == records and records == node.edges
     assert node == Node("h1", "z1", Edges(["x1", "x2"], ["w1", "w3"]), None, ACTIVATIONS["sigmoid"])
+
+
+def test_the_network_holds_its_topology() -> None:
+    # read off networks/softmax-classifier.yaml by hand: a1..a3 each feed p1, p2, p3 (through
+    # v1k, v2k, v3k); p1..p3 are one softmax group and the outputs; nothing reads p1..p3
+    from conftest import NETWORKS
+
+    net = load(NETWORKS / "softmax-classifier.yaml")
+    assert [[n.name for n in g] for g in net.groups] == [["p1", "p2", "p3"]]
+    assert [n.name for n in net.members["p2"]] == ["p1", "p2", "p3"]
+    assert [n.name for n in net.members["a1"]] == ["a1"]
+    assert [(c.name, p) for c, p in net.consumers["a2"]] == [("p1", "v12"), ("p2", "v22"),
+                                                             ("p3", "v32")]
+    assert net.consumers["p1"] == ()
+    assert net.output_set == {"p1", "p2", "p3"}
+    assert [net.position[n] for n in ("a1", "a3", "p1", "p3")] == [0, 2, 3, 5]
+    # made once: the same objects on every read
+    assert net.consumers is net.consumers and net.members is net.members
+
+
+def test_two_softmax_groups_stay_apart() -> None:
+    # FORMAT: a group-coupled activation's `group` names its group; two groups, two entries
+    text = """\
+inputs: {x: 1.0}
+params: {a: 0.1, b: 0.2, c: 0.3, d: 0.4}
+nodes:
+  p: {sum: s, from: {x: a}, activation: {name: softmax, group: first}}
+  q: {sum: r, from: {x: b}, activation: {name: softmax, group: first}}
+  u: {sum: v, from: {x: c}, activation: {name: softmax, group: second}}
+  w: {sum: y, from: {x: d}, activation: {name: softmax, group: second}}
+targets: {p: 1, q: 0, u: 0.5, w: 0.5}
+loss: mse
+learning_rate: 0.1
+"""
+    net = load("net.yaml", text=text)
+    assert [[n.name for n in g] for g in net.groups] == [["p", "q"], ["u", "w"]]
+    assert [n.name for n in net.members["w"]] == ["u", "w"]

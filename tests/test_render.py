@@ -10,7 +10,7 @@ from rich.console import Console
 from backprop import explain, load, step
 from backprop.render.explain import explain_report
 from backprop.render.layout import Group, Table, Text, plain, to_rich
-from backprop.render.tables import step_report
+from backprop.render.step import step_report
 from conftest import NETWORKS
 
 
@@ -63,3 +63,31 @@ def test_plain_wraps_a_wide_column_to_the_width() -> None:
     lines = plain(table, 60).splitlines()
     assert max(map(len, lines)) <= 60
     assert lines[3].startswith("key   1.000   word")  # title, header, rule, row
+
+
+@pytest.mark.parametrize("make", [
+    lambda: Table(title="t", box="rounded"),
+    lambda: Table(title="t", show_edge=True),
+    lambda: Table(title="t", pad_edge=True),
+    lambda: Table(title="t", title_justify="center"),
+    lambda: Table(title="t", show_lines=True),  # an option rich has that the layout lacks
+    lambda: Table(title="t").add_column("c", overflow="ellipsis"),
+    lambda: Table(title="t").add_column("c", justify="center"),
+    lambda: Table(title="t").add_column("c", vertical="middle"),
+])
+def test_layout_table_refuses_what_it_would_not_draw(make) -> None:
+    # rich.table.Table takes these; the plain layout cannot draw them, so they are refused
+    # rather than silently dropped (before, **_ swallowed any option)
+    with pytest.raises(TypeError):
+        make()
+
+
+def test_layout_table_takes_the_options_the_reports_use() -> None:
+    from backprop.render.layout import box
+
+    table = Table(title=Text("t"), title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False,
+                  show_edge=False)
+    table.add_column(Text("a"), justify="right", overflow="fold", no_wrap=True)
+    table.add_row("1")
+    # the title, the header, a rule as wide as the one column, the row: no edge, no padding
+    assert plain(table, 40) == "t\na\n─\n1\n"

@@ -46,6 +46,8 @@ def test_forward_values_match_the_hand_calculation(trace) -> None:
 def test_loss_and_factors(trace) -> None:
     s = trace.samples[0]
     assert trace.loss == pytest.approx(L, rel=1e-12)
+    assert trace.loss_sum == pytest.approx((1 - Y) ** 2, rel=1e-12)  # Σℓ: one output, one sample
+    assert trace.divisor == 1 and trace.loss == trace.loss_sum / trace.divisor
     assert round(trace.loss, 3) == 0.126
     assert s.loss_factor["y_hat"] == pytest.approx(DL_DY, rel=1e-12)
     assert round(s.loss_factor["y_hat"], 3) == -0.709

@@ -169,7 +169,7 @@ class Step(_Shown, Trace):
         return explain(self, param, samples)
 
     def _document(self, width: int) -> Renderable:
-        from backprop.render.tables import step_report
+        from backprop.render.step import step_report
 
         return step_report(self, DECIMALS)
 

@@ -14,7 +14,25 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from backprop import __version__, safe
-from backprop.errors import BackpropError, UsageError
+from backprop.errors import (
+    BackpropError,
+    NoParamMatches,
+    NoSuchParam,
+    NoSuchSample,
+    UsageError,
+)
+from backprop.render import (
+    CHECK_FORMATS,
+    GRAPH_FORMATS,
+    STEP_FORMATS,
+    TRAIN_FORMATS,
+    Asking,
+    StepView,
+    formats_help,
+)
+
+if TYPE_CHECKING:
+    from backprop.network import Network
 
 EXIT_INPUT = 2
 EXIT_INTERRUPTED = 130  #: 128 + SIGINT, as a shell reports a command ended by Ctrl-C
@@ -52,7 +70,9 @@ ASCII.update(dict.fromkeys(map(ord, "▁▂▃"), ".") | dict.fromkeys(map(ord, 
 TO_ASCII = _Ascii(ASCII)
 
 
-_WARNINGS: list[str] = []  #: said after the command has run, and not at all if it fails
+WARNINGS = "backprop.warnings"  #: ctx.meta key: the input's warnings, said after the command
+#: has run and not at all if it fails; ctx.meta lives as long as one invocation, so nothing is
+#: left over for the next (a test's CliRunner, an embedding program)
 
 
 class BackpropGroup(click.Group):
@@ -68,11 +88,11 @@ class BackpropGroup(click.Group):
         try:
             result = super().invoke(ctx)
         except BackpropError as err:
-            _WARNINGS.clear()  # one message: the error says what matters
-            self.say(f"backprop: error: {err}")
+            # one message: the error says what matters, not the warnings gathered before it
+            self.say(f"backprop: error: {worded(err)}")
             ctx.exit(EXIT_INPUT)
         except SystemExit:  # check's exit 1: the report was printed, so are its warnings
-            self.warn()
+            self.warn(ctx)
             raise
         except BrokenPipeError:
             # `backprop step | head -3`: the reader left; say nothing and leave quietly
@@ -90,7 +110,7 @@ class BackpropGroup(click.Group):
         finally:
             if collecting:
                 gc.enable()
-        self.warn()
+        self.warn(ctx)
         return result
 
     def make_context(self, info_name: str | None, args: list[str],
@@ -102,11 +122,11 @@ class BackpropGroup(click.Group):
             self.say(INTERRUPTED)
             raise click.exceptions.Exit(EXIT_INTERRUPTED) from None
 
-    def warn(self) -> None:
+    def warn(self, ctx: click.Context) -> None:
         """The input's warnings (an unused param), once the command has run."""
-        for warning in _WARNINGS:
+        warnings: list[str] = ctx.meta.pop(WARNINGS, [])
+        for warning in warnings:
             self.say(f"backprop: warning: {warning}")
-        _WARNINGS.clear()
 
     @staticmethod
     def say(message: str) -> None:
@@ -119,6 +139,30 @@ class BackpropGroup(click.Group):
         if not _can_encode(line, getattr(stream, "encoding", None) or "utf-8"):
             line = line.translate(TO_ASCII)
         _Guarded(stream).write(line + "\n")
+
+
+def worded(err: BackpropError) -> BackpropError:
+    """A domain error in the command line's terms: the facts it carries, said with the option
+    that gave the name (the code below cli.py knows no options)."""
+    if isinstance(err, NoSuchParam):
+        message = (f"'{err.name}' is {err.role}, not a param; --weight takes a weight or a bias"
+                   if err.role else f"no param '{err.name}' in this network")
+        message += f" (nearest params: {', '.join(err.near)})"
+    elif isinstance(err, NoParamMatches):
+        message = (f"'{err.pattern}' is {err.role}, not a param" if err.role else
+                   f"--param '{err.pattern}' names no param")
+        if err.near:
+            message += f"; did you mean {', '.join(err.near)}?"
+        names = err.params
+        shown = ", ".join(names[:3]) + (f", … {names[-1]}" if len(names) > 3 else "")
+        message += f" (params: {shown}; globs such as 'w1_*' choose several)"
+    elif isinstance(err, NoSuchSample):
+        n = err.count
+        has = f"has {n:,} samples (1 to {n:,})" if n > 1 else "has one sample (1)"
+        message = f"--sample {err.sample}: no such sample; this network {has}"
+    else:
+        return err
+    return UsageError(message, file=err.file, line=err.line, column=err.column, path=err.path)
 
 
 def _shorten(text: str, limit: int = 200) -> str:
@@ -253,9 +297,10 @@ def _write(text: str) -> None:
     out.flush()
 
 
-def _load(net: str | None) -> Any:
+def _load(net: str | None) -> Network:
     """NET is a path or a bundled network's name; none means the walkthrough, but an empty one
-    (`backprop step "$NET"` with NET unset) is an error, never the walkthrough."""
+    (`backprop step "$NET"` with NET unset) is an error, never the walkthrough. The network's
+    warnings are kept on the running command's context, for the group to say once it has run."""
     from backprop import bundled
     from backprop.spec import load
 
@@ -276,9 +321,21 @@ def _load(net: str | None) -> Any:
         network = load(found, display_name=name)
     else:
         network = load(path, display_name=name)
-    _WARNINGS.extend(network.warnings)
+    _warn_later(network)
     return network
 
+
+def _warn_later(network: Network) -> None:
+    """Keep the network's warnings on the running command's context, for the group to say once
+    the command has run (nothing outside a command: there is no one to say them to)."""
+    ctx = click.get_current_context(silent=True)
+    if ctx is not None:
+        ctx.meta.setdefault(WARNINGS, []).extend(network.warnings)
+
+
+#: how a report tells its reader to ask for more: this command line's own options
+ASK = Asking(step="backprop step", every="--all", param="--param", sample="--sample",
+             numbers="--format json")
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
@@ -309,8 +366,8 @@ DECIMALS = click.option("--decimals", type=click.IntRange(0, 15), default=3, sho
 
 @cli.command(context_settings=CONTEXT)
 @NET
-@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table",
-              show_default=True, help="table for people, json (FORMAT §3) for scripts.")
+@click.option("--format", "fmt", type=click.Choice(sorted(STEP_FORMATS)), default="table",
+              show_default=True, help=formats_help(STEP_FORMATS))
 @DECIMALS
 @click.option("--all", "show_all", is_flag=True,
               help="Every row, even for a large network (more than 200 params or 100 nodes), "
@@ -345,14 +402,12 @@ def step(net: str | None, fmt: str, decimals: int, show_all: bool, params: tuple
     from backprop.engine import run
 
     trace = run(_load(net))
-    if fmt == "json":
-        from backprop.render.json import step_json
-
-        _write(step_json(trace))
-        return
-    from backprop.render.tables import step_report
-
-    _emit(step_report(trace, decimals, show_all=show_all, params=params, samples=samples))
+    view = StepView(decimals=decimals, show_all=show_all, params=params, samples=samples, ask=ASK)
+    out = STEP_FORMATS[fmt].step()(trace, view)
+    if isinstance(out, str):
+        _write(out)
+    else:
+        _emit(out)
 
 
 @cli.command(context_settings=CONTEXT)
@@ -379,15 +434,14 @@ def explain(param: str, net: str | None, decimals: int, samples: tuple[int, ...]
     from backprop.render.explain import explain_report
 
     trace = run(_load(net))
-    _emit(explain_report(explain_param(trace, param, samples), decimals, trace.notes))
+    _emit(explain_report(explain_param(trace, param, samples), decimals, trace.notes, ASK))
 
 
 @cli.command(context_settings=CONTEXT)
 @click.argument("net", metavar="NET")
 @click.argument("answers", nargs=-1, required=True, metavar="ANSWERS...")
-@click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table",
-              show_default=True, help="table for people; json (FORMAT §3) or csv (one row per file "
-                                      "and quantity) for scripts and gradebooks.")
+@click.option("--format", "fmt", type=click.Choice(sorted(CHECK_FORMATS)), default="table",
+              show_default=True, help=formats_help(CHECK_FORMATS))
 @click.option("--summary", is_flag=True, help="Only the one-row-per-file summary (table format).")
 @click.option("--tolerance", metavar="TOL",
               help="Replace the written-decimals rule: an absolute tolerance (0.001) or a relative "
@@ -447,7 +501,8 @@ def networks() -> None:
 
 @cli.command(context_settings=CONTEXT)
 @NET
-@click.option("--format", "fmt", type=click.Choice(["svg", "dot"]), default="svg", show_default=True,
+@click.option("--format", "fmt", type=click.Choice(sorted(GRAPH_FORMATS)), default="svg",
+              show_default=True,
               help="svg: a self-contained picture; dot: Graphviz source (`dot -Tpng`).")
 @click.option("--gradients", is_flag=True, help="Also write ∂L/∂p under each weight and bias.")
 @click.option("--sample", type=click.IntRange(min=1), default=1, show_default=True,
@@ -467,10 +522,14 @@ def graph(net: str | None, fmt: str, gradients: bool, sample: int, decimals: int
       backprop graph two-paths --format dot | dot -Tpng > two-paths.png
     """
     from backprop.engine import run
-    from backprop.render.graph import graph_dot, graph_svg
 
-    draw = graph_dot if fmt == "dot" else graph_svg
-    _write_markup(draw(run(_load(net)), decimals, gradients=gradients, sample=sample))
+    draw = GRAPH_FORMATS[fmt].load()
+    try:
+        _write_markup(draw(run(_load(net)), decimals, gradients=gradients, sample=sample))
+    except NoSuchSample as err:
+        n = err.count
+        raise UsageError(f"--sample {err.sample}: the network has {n} sample{'s' if n > 1 else ''}",
+                         file=err.file) from None
 
 
 def _write_markup(text: str) -> None:
@@ -558,6 +617,20 @@ def _net_path(net: str | None) -> tuple[Path, str]:
     return found, name
 
 
+def _check_writable(out: str) -> None:
+    """Refuse, before any training, a --save path that cannot be written."""
+    if not out:
+        raise UsageError("expected the path of a file to write, found nothing", path=("--save",))
+    path = Path(out)
+    if path.is_dir():
+        raise UsageError("is a folder; --save takes the path of a file to write", file=out)
+    folder = path.parent
+    if not folder.is_dir():
+        raise UsageError(f"cannot save here: the folder {str(folder)!r} does not exist", file=out)
+    if not os.access(folder, os.W_OK):
+        raise UsageError(f"cannot save here: the folder {str(folder)!r} is not writable", file=out)
+
+
 def _out_width() -> int:
     """The width the report is laid out in: the terminal's, or COLUMNS (80) for a pipe."""
     if _is_terminal(sys.stdout):
@@ -586,9 +659,8 @@ def _out_width() -> int:
 @click.option("--save", "out", metavar="OUT.yaml",
               help="Write the trained network to OUT.yaml: the file as it came (form, names, "
                    "comments) with the trained params, from which `backprop step` continues.")
-@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table",
-              show_default=True, help="table for people; json for scripts: every step's loss "
-                                      "and the params, full precision.")
+@click.option("--format", "fmt", type=click.Choice(sorted(TRAIN_FORMATS)), default="table",
+              show_default=True, help=formats_help(TRAIN_FORMATS))
 @DECIMALS
 def train(net: str | None, steps: int, until_loss: float | None, min_improvement: float | None,
           window: int | None, every: int | None, explain_every: int | None, out: str | None,
@@ -614,7 +686,7 @@ def train(net: str | None, steps: int, until_loss: float | None, min_improvement
 
     from backprop import save as saving
     from backprop.render.layout import Group, Text
-    from backprop.render.tables import step_report
+    from backprop.render.step import step_report
     from backprop.render.train import explained_heading, train_json, train_report
     from backprop.trace import Trace
     from backprop.train import DEFAULT_WINDOW, MinImprovement, StopRule, UntilLoss, check_explained
@@ -629,11 +701,14 @@ def train(net: str | None, steps: int, until_loss: float | None, min_improvement
     path, name = _net_path(net)
     source = saving.read(path, name)
     network = source.network
-    _WARNINGS.extend(network.warnings)
+    _warn_later(network)
     if explain_every is not None:
-        check_explained(network, steps, explain_every, kept=fmt == "json")
+        try:
+            check_explained(network, steps, explain_every, kept=fmt == "json")
+        except UsageError as err:  # a bound on the worked steps: said as the option's
+            raise UsageError(err.message, path=("--explain-every",)) from None
     if out is not None:
-        saving.check_writable(out)
+        _check_writable(out)
     rules: list[StopRule] = []
     if until_loss is not None:
         rules.append(UntilLoss(until_loss))
@@ -667,7 +742,7 @@ def train(net: str | None, steps: int, until_loss: float | None, min_improvement
     if fmt == "json":
         _write(train_json(result, explained))
         return
-    report = train_report(result, decimals, every=every, width=_out_width())
+    report = train_report(result, decimals, every=every, width=_out_width(), ask=ASK)
     if out is not None:
         report = Group(report, Text(""), Text(f"Saved the trained network to {safe.line(out)}."))
     _emit(report)

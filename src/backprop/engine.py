@@ -64,13 +64,10 @@ def _compile(network: Network, rules: Rules) -> _Plan:
                     strict=True))
     pindex = dict(zip(network.params, range(len(network.params)), strict=True))
     get_slot, get_pid = slot.__getitem__, pindex.__getitem__
-    srcs, pids, bias, first_use, group_of = [], [], [], [], []
+    srcs, pids, bias, first_use = [], [], [], []
     use_pids: list[int] = []
-    group_index: dict[str, int] = {}
-    groups: list[list[int]] = []
-    pos = [-1] * len(network.nodes)
     use = 0
-    for k, node in enumerate(network.nodes):
+    for node in network.nodes:
         srcs.append(tuple(map(get_slot, node.edges.sources)))
         pids.append(tuple(map(get_pid, node.edges.params)))
         bias.append(pindex[node.bias] if node.bias is not None else -1)
@@ -79,16 +76,12 @@ def _compile(network: Network, rules: Rules) -> _Plan:
         use_pids += pids[-1]
         if node.bias is not None:
             use_pids.append(bias[-1])
-        if node.activation.elementwise:
-            group_of.append(-1)
-        else:
-            key = f"{node.activation.name}:{node.activation.group}"
-            if key not in group_index:
-                group_index[key] = len(groups)
-                groups.append([])
-            pos[k] = len(groups[group_index[key]])
-            groups[group_index[key]].append(k)
-            group_of.append(group_index[key])
+    # the coupled groups as the network holds them, by node index
+    groups = tuple(tuple(slot[n.name] - n_inputs for n in group) for group in network.groups)
+    group_of, pos = [-1] * len(network.nodes), [-1] * len(network.nodes)
+    for g, group in enumerate(groups):
+        for p, k in enumerate(group):
+            group_of[k], pos[k] = g, p
     outputs = tuple(slot[name] - n_inputs for name in network.outputs)
     loss = network.loss.loss
     fused = [False] * len(network.nodes)
@@ -101,7 +94,7 @@ def _compile(network: Network, rules: Rules) -> _Plan:
     return _Plan(n_inputs, tuple(srcs), tuple(pids), tuple(map(_span, srcs)),
                  tuple(map(_span, pids)), tuple(bias), tuple(first_use), tuple(use_pids),
                  len(use_pids) == len(pindex) and _span(tuple(use_pids)) == (0, len(pindex)),
-                 tuple(tuple(g) for g in groups), tuple(group_of), outputs, tuple(fused),
+                 groups, tuple(group_of), outputs, tuple(fused),
                  tuple(pos))
 
 
@@ -444,7 +437,8 @@ def run(network: Network, rules: Rules = _TRUE) -> Trace:
     notes: list[str] = []
     samples = tuple(_backward(network, plan, rules, pv, bp, s, divisor, notes)
                     for s in range(len(network.samples)))
-    loss = sum(sum(st.loss_terms.values()) for st in samples) / divisor
+    loss_sum = sum(sum(st.loss_terms.values()) for st in samples)  # Σℓ, before the 1/D
+    loss = loss_sum / divisor
     if not math.isfinite(loss):
         raise NumericError(f"the loss {network.loss.name} = {loss} is not finite",
                            file=network.source_file, path=("loss",))
@@ -497,6 +491,7 @@ def run(network: Network, rules: Rules = _TRUE) -> Trace:
         rules=rules,
         samples=samples,
         divisor=divisor,
+        loss_sum=loss_sum,
         loss=loss,
         gradients=MappingProxyType(dict(zip(names, grads, strict=True))),
         updated=MappingProxyType(dict(zip(names, updated, strict=True))),

@@ -70,3 +70,38 @@ class NumericError(BackpropError):
 
 class UsageError(BackpropError):
     """A command-line option names something the network does not have (e.g. an unknown param)."""
+
+
+class NoSuchParam(UsageError):
+    """A name asked for as one param is none of the network's params. The facts, for the caller
+    to word in its own terms (the CLI speaks of its option)."""
+
+    def __init__(self, name: str, *, role: str | None, near: Sequence[str],
+                 file: str | None = None) -> None:
+        what = f"'{name}' is {role}, not a param" if role else f"no param '{name}' in this network"
+        super().__init__(f"{what} (nearest params: {', '.join(near)})", file=file)
+        self.name = name
+        self.role = role  #: "an input" or "a node" when the name is one of those, else None
+        self.near = tuple(near)  #: the closest param names, nearest first
+
+
+class NoParamMatches(UsageError):
+    """A pattern (a name, or a glob such as ``w1_*``) that names no param."""
+
+    def __init__(self, pattern: str, *, role: str | None, near: Sequence[str],
+                 params: Sequence[str], file: str | None = None) -> None:
+        what = f"'{pattern}' is {role}, not a param" if role else f"'{pattern}' names no param"
+        super().__init__(what, file=file)
+        self.pattern = pattern
+        self.role = role  #: "an input" or "a node value or sum" when it is one, else None
+        self.near = tuple(near)  #: close param names, nearest first (may be empty)
+        self.params = params  #: every param name, in file order
+
+
+class NoSuchSample(UsageError):
+    """A 1-based sample number the network does not have."""
+
+    def __init__(self, sample: int, *, count: int, file: str | None = None) -> None:
+        super().__init__(f"no sample {sample}; the network has {count:,}", file=file)
+        self.sample = sample
+        self.count = count  #: the network's samples

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from backprop.activations import GroupRule
-from backprop.errors import UsageError
+from backprop.errors import NoSuchParam, NoSuchSample
 from backprop.factors import Graph, count_paths, graph, param_factor, paths
 from backprop.network import Node, Use
 from backprop.trace import Factor, SampleTrace, Trace
@@ -70,7 +70,8 @@ class Explanation:
     multi_sample: bool
     use_count: int = 1  #: the param's uses in the network
     block_count: int = 1  #: uses × samples: the terms of ∂L/∂p, shown or not
-    chosen: tuple[int, ...] = ()  #: the 1-based samples asked for (--sample), if any
+    sample_count: int = 1  #: the network's samples
+    chosen: tuple[int, ...] = ()  #: the 1-based samples asked for, if any
     source_file: str | None = None  #: the network as the user named it, for "how to see more"
 
     @property
@@ -89,13 +90,10 @@ def explain(trace: Trace, param: str, samples: Sequence[int] = ()) -> Explanatio
     blocks not shown are counted, never built."""
     net = trace.network
     if param not in net.params:
-        near = ", ".join(nearest_params(trace, param))
-        if param in net.inputs or param in net.node_by_name:
-            what = "an input" if param in net.inputs else "a node"
-            message = f"'{param}' is {what}, not a param; --weight takes a weight or a bias"
-        else:
-            message = f"no param '{param}' in this network"
-        raise UsageError(f"{message} (nearest params: {near})", file=net.source_file)
+        role = ("an input" if param in net.inputs else
+                "a node" if param in net.node_by_name else None)
+        raise NoSuchParam(param, role=role, near=nearest_params(trace, param),
+                          file=net.source_file)
     mine = [i for i, use in enumerate(net.uses) if use.param == param]
     pool = chosen_samples(trace, samples) or trace.samples
     if len(mine) * len(pool) > MAX_BLOCKS:
@@ -114,19 +112,18 @@ def explain(trace: Trace, param: str, samples: Sequence[int] = ()) -> Explanatio
         gradient=trace.gradients[param], learning_rate=net.learning_rate,
         old=net.params[param], new=trace.updated[param], frozen=param in net.frozen,
         multi_sample=net.multi_sample, use_count=use_count,
-        block_count=use_count * len(trace.samples), chosen=tuple(dict.fromkeys(samples)),
+        block_count=use_count * len(trace.samples), sample_count=len(trace.samples),
+        chosen=tuple(dict.fromkeys(samples)),
         source_file=net.source_file)
 
 
 def chosen_samples(trace: Trace, chosen: Sequence[int]) -> tuple[SampleTrace, ...]:
-    """The 1-based chosen samples (--sample), each once, in order; a number that is no sample
-    is a UsageError."""
+    """The 1-based chosen samples, each once, in order; a number that is no sample is a
+    NoSuchSample."""
     n = len(trace.samples)
     bad = next((k for k in chosen if not 1 <= k <= n), None)
     if bad is not None:
-        has = f"has {n:,} samples (1 to {n:,})" if n > 1 else "has one sample (1)"
-        raise UsageError(f"--sample {bad}: no such sample; this network {has}",
-                         file=trace.network.source_file)
+        raise NoSuchSample(bad, count=n, file=trace.network.source_file)
     return tuple(trace.samples[k - 1] for k in dict.fromkeys(chosen))
 
 
@@ -152,7 +149,6 @@ def _deltas(trace: Trace, g: Graph, sample: SampleTrace, start: str) -> tuple[De
     from backprop.factors import activation_factor, loss_factor
 
     net = trace.network
-    order = {n.name: i for i, n in enumerate(net.nodes)}
     seen: set[str] = set()
     todo = [start]
     while todo:
@@ -162,10 +158,9 @@ def _deltas(trace: Trace, g: Graph, sample: SampleTrace, start: str) -> tuple[De
         seen.add(name)
         for member in g.members[name]:
             todo.extend(c.name for c, _ in g.consumers[member.name])
-    by_name = {n.name: n for n in net.nodes}
     rows = []
-    for name in sorted(seen, key=order.__getitem__, reverse=True):
-        node = by_name[name]
+    for name in sorted(seen, key=net.position.__getitem__, reverse=True):
+        node = net.by_name[name]
         terms = tuple((c.sum, p, net.params[p], sample.delta[c.name]) for c, p in g.consumers[name])
         loss = loss_factor(trace, sample, name) if name in g.outputs else None
         group = () if node.activation.elementwise else tuple(

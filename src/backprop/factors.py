@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TypeAlias
 
@@ -67,26 +67,16 @@ def param_factor(trace: Trace, sample: SampleTrace, use: Use, node: Node | None 
 
 @dataclass(frozen=True, slots=True)
 class Graph:
-    """Who feeds whom, for walking paths from a sum to the loss."""
+    """Who feeds whom, for walking paths from a sum to the loss: the Network's own topology."""
 
-    consumers: dict[str, list[tuple[Node, str]]]  #: node -> [(consumer, param)]
-    members: dict[str, list[Node]]  #: node -> the nodes its sum feeds: itself, or its softmax group
+    consumers: Mapping[str, Sequence[tuple[Node, str]]]  #: node -> [(consumer, param)]
+    members: Mapping[str, Sequence[Node]]  #: node -> the nodes its sum feeds: itself, or its group
     outputs: frozenset[str]
 
 
 def graph(trace: Trace) -> Graph:
     net = trace.network
-    consumers: dict[str, list[tuple[Node, str]]] = {n.name: [] for n in net.nodes}
-    groups: dict[str | None, list[Node]] = {}
-    for node in net.nodes:
-        for edge in node.edges:
-            if edge.source in consumers:
-                consumers[edge.source].append((node, edge.param))
-        if not node.activation.elementwise:
-            groups.setdefault(node.activation.group, []).append(node)
-    members = {n.name: (groups[n.activation.group] if not n.activation.elementwise else [n])
-               for n in net.nodes}
-    return Graph(consumers, members, frozenset(net.outputs))
+    return Graph(net.consumers, net.members, net.output_set)
 
 
 def count_paths(g: Graph, node: str, memo: dict[str, int] | None = None) -> int:

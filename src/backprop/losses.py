@@ -6,10 +6,12 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from typing import Literal
 
 from backprop.activations import Activation
 
 Element = Callable[[float, float], float]  # (o, t) -> e or ∂e/∂o
+Reduction = Literal["sum", "mean"]  #: L = Σe (sum) or L = (1/D)·Σe (mean)
 
 
 def _bce(o: float, t: float) -> float:
@@ -57,7 +59,7 @@ class Loss:
     kind: str  #: registry name
     element: Element  #: e(o, t), one element's contribution before the reduction
     derivative: Element  #: ∂e/∂o
-    default_reduction: str  #: "sum" or "mean"
+    default_reduction: Reduction
     rule: str  #: e.g. "({t} − {o})²"
     derivative_rule: str  #: e.g. "−2({t} − {o})"
     latex_rule: str  #: e.g. "({t} - {o})^2"
@@ -86,7 +88,7 @@ class Loss:
         lo, hi = self.outputs_in
         return lo <= activation.range[0] and activation.range[1] <= hi
 
-    def divisor(self, reduction: str, samples: int, outputs: int) -> tuple[str, int]:
+    def divisor(self, reduction: Reduction, samples: int, outputs: int) -> tuple[str, int]:
         """D and its printed label: 1 for sum; for mean S (samples) or N (elements)."""
         if reduction == "sum":
             return "1", 1
@@ -130,4 +132,4 @@ LOSSES: Mapping[str, Loss] = {
                           targets_in=(0.0, 1.0), one_group=True, per_sample_mean=True),
 }
 
-REDUCTIONS = ("sum", "mean")
+REDUCTIONS: tuple[Reduction, ...] = ("sum", "mean")

@@ -8,7 +8,7 @@ from types import MappingProxyType
 from typing import cast, overload
 
 from backprop.activations import Activation
-from backprop.losses import Loss
+from backprop.losses import Loss, Reduction
 
 
 def frozen_map(items: Mapping[str, float] | None = None) -> Mapping[str, float]:
@@ -108,7 +108,7 @@ class LossSpec:
 
     loss: Loss  #: registry entry
     name: str  #: display name, "L" unless the file names it
-    reduction: str  #: "sum" or "mean"
+    reduction: Reduction
 
 
 @dataclass(frozen=True, slots=True)
@@ -171,6 +171,41 @@ class Uses(Sequence[Use]):
         return f"Uses({list(self)!r})"
 
 
+@dataclass(frozen=True, slots=True)
+class _Topology:
+    """Who feeds whom in a Network, worked out once from its nodes."""
+
+    position: Mapping[str, int]
+    groups: tuple[tuple[Node, ...], ...]
+    members: Mapping[str, tuple[Node, ...]]
+    outputs: frozenset[str]
+
+    @classmethod
+    def of(cls, net: Network) -> _Topology:
+        # a group is one coupled activation's group name: members share its forward and backward
+        grouped: dict[tuple[str, str | None], list[Node]] = {}
+        for node in net.nodes:
+            if not node.activation.elementwise:
+                grouped.setdefault((node.activation.name, node.activation.group), []).append(node)
+        groups = tuple(tuple(g) for g in grouped.values())
+        members: dict[str, tuple[Node, ...]] = {n.name: (n,) for n in net.nodes}
+        for group in groups:
+            members.update(dict.fromkeys((n.name for n in group), group))
+        return cls(position=MappingProxyType({n.name: i for i, n in enumerate(net.nodes)}),
+                   groups=groups, members=MappingProxyType(members),
+                   outputs=frozenset(net.outputs))
+
+
+def _consumers_of(net: Network) -> Mapping[str, tuple[tuple[Node, str], ...]]:
+    """Per node, the (consumer, param) of every edge reading it: one pass over the edges."""
+    consumers: dict[str, list[tuple[Node, str]]] = {n.name: [] for n in net.nodes}
+    for node in net.nodes:
+        for source, param in zip(node.edges.sources, node.edges.params, strict=True):
+            if source in consumers:
+                consumers[source].append((node, param))
+    return MappingProxyType({k: tuple(v) for k, v in consumers.items()})
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Network:
     """Everything one training step needs, validated; names are the file's own."""
@@ -191,6 +226,11 @@ class Network:
     warnings: tuple[str, ...] = ()  #: located notes on legal but suspicious input (unused params)
     uses: Uses = field(init=False)  #: every use of every param, edges then bias per node
     by_name: Mapping[str, Node] = field(init=False, repr=False)  #: node name -> node
+    # the topology below is made when first read (a run of a large network needs none of it),
+    # once: each reader (engine, factors, explain, the tables, check) asks the network
+    _topology: _Topology | None = field(init=False, default=None, repr=False, compare=False)
+    _consumers: Mapping[str, tuple[tuple[Node, str], ...]] | None = field(
+        init=False, default=None, repr=False, compare=False)  #: per edge: made apart, and later
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "uses", Uses(self.nodes))
@@ -199,6 +239,40 @@ class Network:
     @property
     def node_by_name(self) -> Mapping[str, Node]:
         return self.by_name
+
+    @property
+    def position(self) -> Mapping[str, int]:
+        """Node name -> its index in computation order (network.nodes)."""
+        return self._topo().position
+
+    @property
+    def groups(self) -> tuple[tuple[Node, ...], ...]:
+        """The coupled groups (softmax), each its members in node order, in order of first member."""
+        return self._topo().groups
+
+    @property
+    def members(self) -> Mapping[str, tuple[Node, ...]]:
+        """Node name -> the nodes its sum feeds: its coupled group, or the node alone."""
+        return self._topo().members
+
+    @property
+    def consumers(self) -> Mapping[str, tuple[tuple[Node, str], ...]]:
+        """Node name -> (consumer, param) for each edge that reads its value, in node order."""
+        if self._consumers is None:
+            object.__setattr__(self, "_consumers", _consumers_of(self))
+        assert self._consumers is not None
+        return self._consumers
+
+    @property
+    def output_set(self) -> frozenset[str]:
+        """The output nodes, for membership tests."""
+        return self._topo().outputs
+
+    def _topo(self) -> _Topology:
+        if self._topology is None:
+            object.__setattr__(self, "_topology", _Topology.of(self))
+        assert self._topology is not None
+        return self._topology
 
     @property
     def multi_sample(self) -> bool:

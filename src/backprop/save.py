@@ -80,20 +80,6 @@ def save(source: Source, params: Mapping[str, float], out: str) -> None:
     _write_atomically(Path(out), text, out)
 
 
-def check_writable(out: str) -> None:
-    """Refuse, before any training, a --save path that cannot be written."""
-    if not out:
-        raise UsageError("expected the path of a file to write, found nothing", path=("--save",))
-    path = Path(out)
-    if path.is_dir():
-        raise UsageError("is a folder; --save takes the path of a file to write", file=out)
-    folder = path.parent
-    if not folder.is_dir():
-        raise UsageError(f"cannot save here: the folder {str(folder)!r} does not exist", file=out)
-    if not os.access(folder, os.W_OK):
-        raise UsageError(f"cannot save here: the folder {str(folder)!r} is not writable", file=out)
-
-
 def _write_atomically(path: Path, text: str, shown: str) -> None:
     """A reader of `path` sees the old file or the whole new one, never half of it."""
     try:

@@ -3,14 +3,11 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Literal
 
 from backprop.network import Network, Use
-from backprop.notation import fill, given
-
-GIVEN_SLOTS = frozenset({"t", "D", "slope"})  #: slots holding numbers the file gave, printed as given
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -31,11 +28,6 @@ class Factor:
     def rule(self) -> str:
         """The rule in the file's names: "y_hat(1 − y_hat)"."""
         return self.template.format(**{slot: name for slot, name, _ in self.args})
-
-    def substituted(self, fmt: Callable[[float], str]) -> str:
-        """The rule with numbers: "0.646(1 − 0.646)"; negative numbers are parenthesised."""
-        return fill(self.template, {slot: given(value) if slot in GIVEN_SLOTS else fmt(value)
-                                    for slot, _, value in self.args})
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,6 +126,7 @@ class Trace:
     rules: Rules  #: the rule the backward pass followed (Rules() for the true one)
     samples: tuple[SampleTrace, ...]
     divisor: float  #: D in L = (1/D)·Σe: 1, N elements, or S samples
+    loss_sum: float  #: Σℓ: the loss terms e(o, t) summed over every sample and output
     loss: float  #: L before the update
     gradients: Mapping[str, float]  #: param -> ∂L/∂p, summed over uses and samples
     updated: Mapping[str, float]  #: param -> p − η·∂L/∂p (frozen params unchanged)

@@ -98,21 +98,20 @@ OnStep = Callable[[int, Trace], None]  #: called with (step number from 1, that 
 
 
 def check_explained(network: Network, steps: int, every: int, *, kept: bool) -> None:
-    """Refuse, before any step, an --explain-every that would print more than MAX_EXPLAINED
+    """Refuse, before any step, explaining every `every` steps when that would print more than MAX_EXPLAINED
     worked steps, or (`kept`: a JSON report holds them all until the end) more numbers than
     MAX_KEPT."""
     count = steps // every
     if count > MAX_EXPLAINED:
         raise UsageError(f"{every:,} would print {count:,} worked steps of the {steps:,}; at most "
                          f"{MAX_EXPLAINED:,} (explain every {-(-steps // MAX_EXPLAINED):,} steps "
-                         f"or more)", path=("--explain-every",))
+                         f"or more)")
     # a step's report: each sample's values and deltas, and each param's gradient and update
     size = len(network.samples) * (len(network.inputs) + 3 * len(network.nodes)) + 2 * len(
         network.params)
     if kept and count * size > MAX_KEPT:
         raise UsageError(f"{count:,} worked steps of {size:,} numbers each are too many for one "
-                         f"JSON report (at most {MAX_KEPT:,} numbers); explain fewer steps",
-                         path=("--explain-every",))
+                         f"JSON report (at most {MAX_KEPT:,} numbers); explain fewer steps")
 
 
 def advance(trace: Trace) -> Network:

@@ -1,1 +1,96 @@
-"""Renderers: each takes the read-only records (Trace, Explanation, CheckReport) and returns output."""
+"""Renderers: each takes the read-only records (Trace, Explanation, CheckReport) and returns output.
+
+The registries below name every output format; the CLI's `--format` choices are their keys. A
+format is one module plus one line here. Modules are imported only when their format is used
+(a pipe that asks for JSON never imports the table code).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from importlib import import_module
+from typing import TYPE_CHECKING, Any, Protocol
+
+if TYPE_CHECKING:
+    from backprop.render.layout import RenderableType
+    from backprop.trace import Trace
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Asking:
+    """How the reader asks for more than a report shows, in the caller's words: the CLI passes
+    its options. Without one, a report says what it leaves out but not how to ask for it."""
+
+    step: str  #: the command that prints a step, e.g. "backprop step"
+    every: str  #: every row and sample, e.g. "--all"
+    param: str  #: one chosen param (repeatable, globs), e.g. "--param"
+    sample: str  #: one chosen sample (repeatable), e.g. "--sample"
+    numbers: str  #: every number, e.g. "--format json"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class StepView:
+    """What the reader asked to see of a step; a format reads what applies to it."""
+
+    decimals: int = 3  #: places in every printed number (small values keep 3 significant figures)
+    show_all: bool = False  #: every row, even for a large network or many samples
+    params: Sequence[str] = ()  #: the params to show (names or globs), when chosen
+    samples: Sequence[int] = ()  #: the 1-based samples to show in full, when chosen
+    ask: Asking | None = None  #: how the reader asks for more, when the caller can say
+
+
+class StepRenderer(Protocol):
+    """A step format: a document to lay out (table) or finished text (json)."""
+
+    def __call__(self, trace: Trace, view: StepView, /) -> RenderableType | str: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Format:
+    """One output format: the module that writes it and the function there that does."""
+
+    module: str  #: e.g. "backprop.render.json"
+    function: str  #: e.g. "render"
+    help: str  #: what it is for, as `--format`'s help says it: "(FORMAT §3) for scripts"
+
+    def load(self) -> Any:
+        return getattr(import_module(self.module), self.function)
+
+    def step(self) -> StepRenderer:
+        renderer: StepRenderer = self.load()
+        return renderer
+
+
+#: `backprop step --format NAME`: each renderer is called as render(trace, StepView)
+STEP_FORMATS: Mapping[str, Format] = {
+    "table": Format("backprop.render.step", "render", "for people"),
+    "json": Format("backprop.render.json", "render", "(FORMAT §3) for scripts"),
+}
+
+#: `backprop check --format NAME`: the functions that write a list of CheckReports
+CHECK_FORMATS: Mapping[str, Format] = {
+    "table": Format("backprop.render.check", "report_table", "for people"),
+    "json": Format("backprop.render.check", "reports_json", "(FORMAT §3) for scripts"),
+    "csv": Format("backprop.render.check", "reports_csv",
+                  "(one row per file and quantity) for scripts and gradebooks"),
+}
+
+
+#: `backprop graph --format NAME`: render(trace, decimals, *, gradients, sample) -> markup text
+GRAPH_FORMATS: Mapping[str, Format] = {
+    "svg": Format("backprop.render.graph", "graph_svg", "a self-contained picture"),
+    "dot": Format("backprop.render.graph", "graph_dot", "Graphviz source (`dot -Tpng`)"),
+}
+
+#: `backprop train --format NAME`: the functions that write a training run
+TRAIN_FORMATS: Mapping[str, Format] = {
+    "table": Format("backprop.render.train", "train_report", "for people"),
+    "json": Format("backprop.render.train", "train_json",
+                   "for scripts: every step's loss and the params, full precision"),
+}
+
+
+def formats_help(formats: Mapping[str, Format]) -> str:
+    """`--format`'s help, from the registry: "table for people; json (FORMAT §3) for scripts."."""
+    return "; ".join(f"{name} {entry.help}" for name, entry in formats.items()) + "."

@@ -8,14 +8,16 @@ from functools import partial
 from backprop.activations import ACTIVATIONS
 from backprop.explain import MAX_BLOCKS, MAX_PATHS, Block, DeltaRow, Explanation
 from backprop.notation import fmt, fmt_step, given, paren
+from backprop.render import Asking, common
+from backprop.render.common import WIDE_SUM, Fmt
 from backprop.render.layout import Group, RenderableType, Table, Text
-from backprop.render.tables import WIDE_SUM, Fmt, _chain, _numbers, _table
 
 _COUPLED = " or ".join(a.name for a in ACTIVATIONS.values() if not a.elementwise)
 
 
-def explain_report(ex: Explanation, decimals: int = 3, notes: Sequence[str] = ()) -> RenderableType:
-    """The whole explanation of one param's gradient."""
+def explain_report(ex: Explanation, decimals: int = 3, notes: Sequence[str] = (),
+                   ask: Asking | None = None) -> RenderableType:
+    """The whole explanation of one param's gradient (`ask`: how the reader asks for more)."""
     f = partial(fmt, decimals=decimals)
     L = ex.loss_name
     parts: list[RenderableType] = [Text(_symbolic(ex), style="bold"), Text("")]
@@ -24,7 +26,7 @@ def explain_report(ex: Explanation, decimals: int = 3, notes: Sequence[str] = ()
     for block in ex.blocks:
         parts += [*_block(ex, block, f), Text("")]
     if ex.summarised:
-        parts += [Text(_not_shown(ex), style="italic"), Text("")]
+        parts += [Text(_not_shown(ex, ask), style="italic"), Text("")]
         parts.append(Text(f"∂{L}/∂{ex.param} = Σ over {_terms(ex)} = {f(ex.gradient)}",
                           style="bold"))
     elif len(ex.blocks) > 1:
@@ -50,24 +52,29 @@ def _shared(ex: Explanation) -> bool:
 
 def _terms(ex: Explanation) -> str:
     """"the 400,000 terms (10,000 uses × 40 samples)", or the uses or samples alone."""
-    n = ex.block_count // max(1, ex.use_count)
+    n = ex.sample_count
     if ex.use_count > 1 and n > 1:
         return f"the {ex.block_count:,} terms ({ex.use_count:,} uses × {n:,} samples)"
     return f"the {ex.use_count:,} uses" if ex.use_count > 1 else f"the {n:,} samples"
 
 
-def _not_shown(ex: Explanation) -> str:
+def _not_shown(ex: Explanation, ask: Asking | None) -> str:
     shown = len(ex.blocks)
     head = (f"Shown: {shown:,} of {_terms(ex)}, each ∂{ex.loss_name}/∂z · ∂z/∂{ex.param} "
             f"(more than {MAX_BLOCKS} are summarised)")
     if ex.chosen:
-        head = (f"Shown: {shown:,} of {_terms(ex)}, from --sample "
-                + " --sample ".join(map(str, ex.chosen)))
+        head = f"Shown: {shown:,} of {_terms(ex)}, from the chosen samples"
+        if ask is not None:
+            head = (f"Shown: {shown:,} of {_terms(ex)}, from {ask.sample} "
+                    + f" {ask.sample} ".join(map(str, ex.chosen)))
+    text = f"{head}; the sum below is over every one."
+    if ask is None:
+        return text
     from shlex import quote
 
     where = quote(ex.source_file) if ex.source_file else "NET"
-    return (f"{head}; the sum below is over every one. Chosen samples: --sample K (repeatable); "
-            f"every use and sample: backprop step {where} --format json.")
+    return (f"{text} Chosen samples: {ask.sample} K (repeatable); every use and sample: "
+            f"{ask.step} {where} {ask.numbers}.")
 
 
 def _symbolic(ex: Explanation) -> str:
@@ -79,7 +86,7 @@ def _symbolic(ex: Explanation) -> str:
 
     def chains(block: Block) -> str:
         if block.paths:
-            return " + ".join(_chain(p.factors) for p in block.paths)
+            return " + ".join(common.chain(p.factors) for p in block.paths)
         return f"∂{L}/∂{block.param_factor.numerator} · {block.param_factor.label}"
 
     first_sample = [b for b in ex.blocks if b.sample == ex.blocks[0].sample]
@@ -91,7 +98,7 @@ def _symbolic(ex: Explanation) -> str:
         terms = [chains(b) for b in first_sample]
         body = " + ".join(terms)
     if ex.multi_sample:
-        n = ex.block_count // max(1, ex.use_count)
+        n = ex.sample_count
         body = f"Σ over the {n:,} samples of " + (f"({body})" if len(terms) > 1 or "+" in body else body)
     return head + body
 
@@ -117,24 +124,24 @@ def _block(ex: Explanation, block: Block, f: Fmt) -> list[RenderableType]:
         parts.append(Text(f"∂{L}/∂{ex.param} = ∂{L}/∂{pf.numerator} · {pf.label} = "
                           f"{paren(f(block.delta))} · {paren(f(pf.value))} = {f(block.value)}"))
         return parts
-    factors = _table(heading, "factor", "rule", "with numbers", "value")
+    factors = common.table(heading, "factor", "rule", "with numbers", "value")
     seen: set[str] = set()
     for path in block.paths:
         for factor in path.factors:
             if factor.label not in seen:
                 seen.add(factor.label)
                 factors.add_row(Text(factor.label), Text(factor.rule),
-                                Text(factor.substituted(f)), Text(f(factor.value)))
+                                Text(common.substituted(factor, f)), Text(f(factor.value)))
     parts.append(factors)
     if len(block.paths) == 1:
         path = block.paths[0]
-        parts.append(Text(f"∂{L}/∂{ex.param}{_where(ex, block)} = {_numbers(path.factors, f)} "
+        parts.append(Text(f"∂{L}/∂{ex.param}{_where(ex, block)} = {common.numbers(path.factors, f)} "
                           f"= {f(path.product)}"))
         return parts
-    chains = _table(None, "path", "chain of factors", "product", right=("product",))
+    chains = common.table(None, "path", "chain of factors", "product", right=("product",))
     for i, path in enumerate(block.paths, start=1):
-        chains.add_row(Text(str(i)), Text(f"{_chain(path.factors)}\n= {_numbers(path.factors, f)}"),
-                       Text(f(path.product)))
+        written = f"{common.chain(path.factors)}\n= {common.numbers(path.factors, f)}"
+        chains.add_row(Text(str(i)), Text(written), Text(f(path.product)))
     chains.add_row(Text("Σ"), Text(f"the sum of the {len(block.paths)} paths"), Text(f(block.value)),
                    style="bold")
     parts += [Text(""), chains]
@@ -146,7 +153,7 @@ def _where(ex: Explanation, block: Block) -> str:
 
 
 def _delta_table(rows: Sequence[DeltaRow], L: str, f: Fmt) -> Table:
-    table = _table(None, "δ", "rule", "with numbers", "value")
+    table = common.table(None, "δ", "rule", "with numbers", "value")
     for row in rows:
         if row.group and row.coupled:  # a coupled group: δ_j as its group rule words it
             g_j = next(g for name, _, g in row.group if name == row.node)

@@ -20,7 +20,7 @@ import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from backprop.errors import UsageError
+from backprop.errors import NoSuchSample, UsageError
 from backprop.notation import fmt, given
 from backprop.trace import Trace
 
@@ -156,9 +156,7 @@ def _layout(trace: Trace, decimals: int, gradients: bool, sample: int) -> _Drawi
                          f"nodes); `backprop step` shows it layer by layer",
                          file=network.source_file)
     if not 1 <= sample <= len(network.samples):
-        raise UsageError(f"--sample {sample}: the network has {len(network.samples)} "
-                         f"sample{'s' if len(network.samples) > 1 else ''}",
-                         file=network.source_file)
+        raise NoSuchSample(sample, count=len(network.samples), file=network.source_file)
     heading, boxes, edges = _content(trace, decimals, gradients, sample)
     n_columns = max(b.column for b in boxes) + 1
     by_column: list[list[_Box]] = [[] for _ in range(n_columns)]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import textwrap
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, Literal
 
 
 class Text:
@@ -36,22 +36,45 @@ class _Box:
 
 box = _Box()
 
+Justify = Literal["left", "right"]
+
 
 class Column:
-    def __init__(self, header: Text, justify: str, no_wrap: bool) -> None:
+    def __init__(self, header: Text, justify: Justify, no_wrap: bool) -> None:
         self.header, self.justify, self.no_wrap = header, justify, no_wrap
 
 
-class Table:
-    """Columns and rows of Text, with rich.table.Table's constructor and methods as used here."""
+def _only(option: str, given: object, supported: object) -> None:
+    """An option rich has but this layout does not draw is refused, never silently dropped."""
+    if given != supported:
+        raise TypeError(f"layout.Table: {option}={given!r} is not supported "
+                        f"(the plain layout draws {option}={supported!r} only)")
 
-    def __init__(self, title: Text | str | None = None, **_: Any) -> None:
+
+class Table:
+    """Columns and rows of Text, with rich.table.Table's constructor and methods as used here.
+
+    Only what both layouts draw is taken: a rule under the header and no outer edge (`box`,
+    `pad_edge`, `show_edge`), a title on the left, columns that fold. Any other option or value
+    is a TypeError, so a renderer never asks for a look that `plain` would quietly leave out.
+    """
+
+    def __init__(self, title: Text | str | None = None, *, title_justify: str = "left",
+                 box: str = box.SIMPLE_HEAD, pad_edge: bool = False,
+                 show_edge: bool = False) -> None:
+        _only("title_justify", title_justify, "left")
+        _only("box", box, _Box.SIMPLE_HEAD)
+        _only("pad_edge", pad_edge, False)
+        _only("show_edge", show_edge, False)
         self.title = Text(title) if isinstance(title, str) else title
         self.columns: list[Column] = []
         self.rows: list[tuple[list[Text], str]] = []
 
-    def add_column(self, header: Text | str = "", justify: str = "left", overflow: str = "fold",
-                   no_wrap: bool = False) -> None:
+    def add_column(self, header: Text | str = "", justify: Justify = "left",
+                   overflow: str = "fold", no_wrap: bool = False) -> None:
+        if justify not in ("left", "right"):
+            raise TypeError(f"layout.Table: justify={justify!r} is not supported (left, right)")
+        _only("overflow", overflow, "fold")
         self.columns.append(Column(_text(header), justify, no_wrap))
 
     def add_row(self, *cells: Text | str, style: str = "") -> None:
@@ -186,7 +209,7 @@ def to_rich(doc: Renderable) -> Any:
                           title_justify="left", box=rich_box.SIMPLE_HEAD, pad_edge=False,
                           show_edge=False, show_header=any(c.header.plain for c in part.columns))
         for col in part.columns:
-            table.add_column(text(col.header), justify=col.justify,  # type: ignore[arg-type]
+            table.add_column(text(col.header), justify=col.justify,
                              overflow="fold", no_wrap=col.no_wrap)
         for row, style in part.rows:
             table.add_row(*(text(c) for c in row), style=style or None)

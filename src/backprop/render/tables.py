@@ -1,9 +1,9 @@
-"""Rich tables for `step` and `explain`: every value, factor, product and update, in the file's names."""
+"""The step report's tables: the forward pass, the loss, the local factors, the gradients as chains
+of factors, and the update, every value with its rule and numbers, in the file's names."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from functools import partial
 
 from backprop.factors import (
     Graph,
@@ -18,42 +18,18 @@ from backprop.factors import (
     target_name,
 )
 from backprop.network import Node, Use
-from backprop.notation import fill, fmt, fmt_step, given, paren
-from backprop.render.layout import Group, RenderableType, Table, Text, box
+from backprop.notation import fill, fmt_step, given, paren
+from backprop.render import common
+from backprop.render.common import WIDE_SUM, Fmt
+from backprop.render.layout import Table, Text
 from backprop.trace import Factor, SampleTrace, Trace
 
-WIDE_SUM = 6  #: a sum with more terms than this is written Σ, not term by term
 LONG_CHAIN = 16  #: a chain of more factors than this (8 nodes deep) is written δ · ∂z/∂p
-Fmt = Callable[[float], str]
 
 
-def _table(title: str | None, *columns: str, right: Sequence[str] = ("value",)) -> Table:
-    table = Table(title=Text(title, style="bold") if title else None, title_justify="left",
-                  box=box.SIMPLE_HEAD, pad_edge=False, show_edge=False)
-    for name in columns:
-        table.add_column(Text(name), justify="right" if name in right else "left",
-                         overflow="fold", no_wrap=name in right)
-    return table
-
-
-def _row(table: Table, *cells: str | Text) -> None:
-    table.add_row(*(c if isinstance(c, Text) else Text(c) for c in cells))
-
-
-def _tag(trace: Trace, sample: SampleTrace) -> str:
-    return f"[{sample.index}]" if trace.network.multi_sample else ""
-
-
-def _chain(factors: Sequence[Factor]) -> str:
-    return " · ".join(f.label for f in factors)
-
-
-def _numbers(factors: Sequence[Factor], f: Fmt) -> str:
-    return " · ".join(paren(f(x.value)) for x in factors)
-
-
-def _sum_rule(node: Node, trace: Trace) -> tuple[str, Callable[[SampleTrace], str]]:
-    """z = Σ source·param ± bias, symbolically and as a function of the sample's numbers."""
+def _sum_rule(node: Node, trace: Trace, f: Fmt) -> tuple[str, Callable[[SampleTrace], str]]:
+    """z = Σ source·param ± bias, symbolically and as a function of the sample's numbers (a
+    computed source's value printed by `f`, at the report's decimals; the file's as given)."""
     sign = "−" if trace.network.bias_sign < 0 else "+"
     params = trace.network.params
     if len(node.edges) > WIDE_SUM:
@@ -70,7 +46,7 @@ def _sum_rule(node: Node, trace: Trace) -> tuple[str, Callable[[SampleTrace], st
         rule = f"{rule} {sign} {node.bias}" if node.edges else (
             node.bias if sign == "+" else f"−{node.bias}")
 
-    def numbers(s: SampleTrace, f: Fmt = fmt) -> str:
+    def numbers(s: SampleTrace) -> str:
         parts = []
         for e in node.edges:
             src = s.values[e.source]
@@ -90,67 +66,26 @@ def _activation_rule(node: Node) -> str:
     return node.activation.rule.format(z=node.sum)
 
 
-# ---------------------------------------------------------------- step
-
-def step_report(trace: Trace, decimals: int = 3, *, show_all: bool = False,
-                params: Sequence[str] = (), samples: Sequence[int] = ()) -> RenderableType:
-    """The whole training step as a group of tables. A large network (render/summary.py) is
-    summarised layer by layer unless `show_all`; `params` (names or globs) picks params to show.
-    Per-sample rows are made only for the samples shown: every one when there are at most
-    summary.MAX_SAMPLES or `show_all`, else the first, or the 1-based `samples` chosen."""
-    from backprop.render import summary
-
-    shown = summary.shown_samples(trace, samples, show_all=show_all)
-    if params or (not show_all and summary.is_large(trace.network)):
-        return summary.step_summary(trace, decimals, params=params, shown=shown,
-                                    chosen_samples=samples)
-    f = partial(fmt, decimals=decimals)
-    parts: list[RenderableType] = []
+def forward_table(trace: Trace, f: Fmt, shown: Sequence[SampleTrace] | None = None) -> Table:
     net = trace.network
-    if net.title:
-        parts.append(Text(net.title, style="bold"))
-    if net.description:
-        parts.append(Text(net.description.strip()))
-    parts += [Text(""), _forward(trace, f, shown)]
-    if len(shown) < len(trace.samples):
-        parts += [Text(""), summary.value_ranges(trace, f)]
-    for table in (_loss(trace, f, shown), _factors(trace, f, shown), _gradients(trace, f, shown=shown),
-                  _update(trace, f)):
-        parts += [Text(""), table]
-    parts.append(Text(""))
-    parts.append(Text(f"{net.loss.name} = {f(trace.loss)} before the update, "
-                      f"{f(trace.loss_new)} after it"))
-    parts.extend(Text(f"note: {n}", style="dim") for n in trace.notes)
-    note = summary.samples_note(trace, shown, samples)
-    if note:
-        parts += [Text(""), Text(note, style="italic")]
-    return Group(*parts)
-
-
-def _forward(trace: Trace, f: Fmt, shown: Sequence[SampleTrace] | None = None) -> Table:
-    net = trace.network
-    table = _table("Forward pass", "", "rule", "with numbers", "value")
-    groups: dict[str | None, list[Node]] = {}
-    for node in net.nodes:
-        if not node.activation.elementwise:
-            groups.setdefault(node.activation.group, []).append(node)
-    rules = {node.name: _sum_rule(node, trace) for node in net.nodes}
+    table = common.table("Forward pass", "", "rule", "with numbers", "value")
+    rules = {node.name: _sum_rule(node, trace, f) for node in net.nodes}
     for s in trace.samples if shown is None else shown:
-        tag = _tag(trace, s)
+        tag = common.tag(trace, s)
         if net.multi_sample:
             inputs = ", ".join(f"{n} = {given(s.values[n])}" for n in net.inputs)
-            _row(table, Text(f"sample {s.index}", style="italic"), inputs, "", "")
+            common.row(table, Text(f"sample {s.index}", style="italic"), inputs, "", "")
         for node in net.nodes:
             rule, numbers = rules[node.name]
-            _row(table, node.sum + tag, rule, numbers(s), f(s.values[node.sum]))
+            common.row(table, node.sum + tag, rule, numbers(s), f(s.values[node.sum]))
             if node.activation.elementwise and not node.activation.identity:
-                _row(table, node.name + tag, _activation_rule(node),
-                     fill(node.activation.rule, {"z": f(s.values[node.sum])}),
-                     f(s.values[node.name]))
+                common.row(table, node.name + tag, _activation_rule(node),
+                           fill(node.activation.rule, {"z": f(s.values[node.sum])}),
+                           f(s.values[node.name]))
             elif node.activation.coupled:
                 # softmax: h_k = e^z_k / Σ_j e^z_j over the node's group, as its rule words it
                 words = node.activation.coupled.forward_text
-                group = groups[node.activation.group]
+                group = net.members[node.name]
                 z = paren(f(s.values[node.sum]))
                 rule = fill(node.activation.rule, {"z": node.sum}) + \
                     f" over {', '.join(n.sum for n in group)}"
@@ -158,33 +93,33 @@ def _forward(trace: Trace, f: Fmt, shown: Sequence[SampleTrace] | None = None) -
                 if len(group) <= 4:
                     rule = words(node.sum, [n.sum for n in group])
                     written = words(z, [paren(f(s.values[n.sum])) for n in group])
-                _row(table, node.name + tag, rule, written, f(s.values[node.name]))
+                common.row(table, node.name + tag, rule, written, f(s.values[node.name]))
             else:
-                _row(table, node.name + tag, node.sum, f(s.values[node.sum]), f(s.values[node.name]))
+                common.row(table, node.name + tag, node.sum, f(s.values[node.sum]), f(s.values[node.name]))
     return table
 
 
-def _loss(trace: Trace, f: Fmt, shown: Sequence[SampleTrace] | None = None) -> Table:
+def loss_table(trace: Trace, f: Fmt, shown: Sequence[SampleTrace] | None = None) -> Table:
     net = trace.network
     spec = net.loss
     d, _ = spec.loss.divisor(spec.reduction, 0, 0)
     title = f"Loss: {spec.name} = " + ("" if spec.reduction == "sum" else f"1/{d} · ")
     title += "Σ " + spec.loss.rule.format(t="t", o="o") + f"   ({spec.loss.kind}, {spec.reduction})"
-    table = _table(title, "", "rule", "with numbers", "value")
+    table = common.table(title, "", "rule", "with numbers", "value")
     for s in trace.samples if shown is None else shown:
         for out in net.outputs:
             t, o = s.targets[out], s.values[out]
             rule = spec.loss.rule.format(t=target_name(trace, out), o=out)
             numbers = fill(spec.loss.rule, {"t": given(t), "o": f(o)})
-            _row(table, f"ℓ({out}){_tag(trace, s)}", rule, numbers, f(s.loss_terms[out]))
-    total = sum(sum(s.loss_terms.values()) for s in trace.samples)
+            common.row(table, f"ℓ({out}){common.tag(trace, s)}", rule, numbers, f(s.loss_terms[out]))
+    total = trace.loss_sum
     over = "" if shown is None or len(shown) == len(trace.samples) else (
         f" over all {len(trace.samples):,} samples")
     if spec.reduction == "sum":
-        _row(table, spec.name, f"Σ ℓ{over}", f(total), f(trace.loss))
+        common.row(table, spec.name, f"Σ ℓ{over}", f(total), f(trace.loss))
     else:
-        _row(table, spec.name, f"Σ ℓ{over} / {d}", f"{f(total)} / {given(trace.divisor)}",
-             f(trace.loss))
+        common.row(table, spec.name, f"Σ ℓ{over} / {d}", f"{f(total)} / {given(trace.divisor)}",
+                   f(trace.loss))
     return table
 
 
@@ -209,21 +144,21 @@ def _local_factors(trace: Trace, g: Graph, s: SampleTrace, *, with_params: bool 
             yield param_factor(trace, s, use, node)
 
 
-def _factors(trace: Trace, f: Fmt, shown: Sequence[SampleTrace] | None = None) -> Table:
-    table = _table("Backward pass: local factors", "factor", "rule", "with numbers", "value")
+def factor_table(trace: Trace, f: Fmt, shown: Sequence[SampleTrace] | None = None) -> Table:
+    table = common.table("Backward pass: local factors", "factor", "rule", "with numbers", "value")
     big = len(trace.network.uses) > 64
     g = graph(trace)
     for s in trace.samples if shown is None else shown:
         for factor in _local_factors(trace, g, s, with_params=not big):
-            _row(table, factor.label + _tag(trace, s), factor.rule, factor.substituted(f),
-                 f(factor.value))
+            common.row(table, factor.label + common.tag(trace, s), factor.rule, common.substituted(factor, f),
+                       f(factor.value))
     if big:
-        _row(table, Text("∂z/∂w = the source's value, ∂z/∂b = 1: not listed one by one",
-                         style="dim"), "", "", "")
+        common.row(table, Text("∂z/∂w = the source's value, ∂z/∂b = 1: not listed one by one",
+                               style="dim"), "", "", "")
     return table
 
 
-def _gradients(trace: Trace, f: Fmt, params: Sequence[str] | None = None, *,
+def gradient_table(trace: Trace, f: Fmt, params: Sequence[str] | None = None, *,
                shown: Sequence[SampleTrace] | None = None) -> Table:
     """Each param's ∂L/∂p as its chain of factors with numbers, one row per use and sample, and
     their Σ; δ rows first for the nodes reached along several paths or one long one. `params`
@@ -247,7 +182,7 @@ def _gradients(trace: Trace, f: Fmt, params: Sequence[str] | None = None, *,
     single = {name: count_paths(g, name, memo) == 1 and longest[name] <= LONG_CHAIN
               for name in fed}
     title = "Backward pass: gradients" + ("" if params is None else " (chosen params)")
-    table = _table(title, "gradient", "chain of factors", "value")
+    table = common.table(title, "gradient", "chain of factors", "value")
     samples = trace.samples if shown is None else shown
     every = len(samples) == len(trace.samples)
     # δ rows for nodes reached along several paths or one long one: ∂L/∂z = ∂h/∂z · Σ_c ∂z_c/∂h · ∂L/∂z_c
@@ -262,21 +197,21 @@ def _gradients(trace: Trace, f: Fmt, params: Sequence[str] | None = None, *,
             for i in mine:
                 use = net.uses[i]
                 chain = _use_chain(trace, g, s, use, single, by_name[use.node])
-                label = f"∂{L}/∂{param}{_tag(trace, s)}"
+                label = f"∂{L}/∂{param}{common.tag(trace, s)}"
                 if len(mine) > 1:
                     label += f" via {use.node}"
-                _row(table, label, Text(f"{_chain(chain)}\n= {_numbers(chain, f)}"),
-                     f(s.use_grads[i]))
+                common.row(table, label, Text(f"{common.chain(chain)}\n= {common.numbers(chain, f)}"),
+                           f(s.use_grads[i]))
         if mine and not every:
             what = f"Σ over all {len(trace.samples):,} samples" + (
                 f" and the {len(mine)} uses" if len(mine) > 1 else "")
-            _row(table, Text(f"∂{L}/∂{param}", style="bold"), Text(what),
-                 Text(f(trace.gradients[param]), style="bold"))
+            common.row(table, Text(f"∂{L}/∂{param}", style="bold"), Text(what),
+                       Text(f(trace.gradients[param]), style="bold"))
         elif len(mine) * len(trace.samples) > 1:
-            _row(table, Text(f"∂{L}/∂{param}", style="bold"), Text("Σ of the rows above"),
-                 Text(f(trace.gradients[param]), style="bold"))
+            common.row(table, Text(f"∂{L}/∂{param}", style="bold"), Text("Σ of the rows above"),
+                       Text(f(trace.gradients[param]), style="bold"))
         elif not mine:
-            _row(table, f"∂{L}/∂{param}", "unused", f(0.0))
+            common.row(table, f"∂{L}/∂{param}", "unused", f(0.0))
     return table
 
 
@@ -311,23 +246,23 @@ def _delta_row(table: Table, trace: Trace, g: Graph, s: SampleTrace, node: Node,
         lf = loss_factor(trace, s, node.name)
         sym += f" + {lf.label}"
         num += f" + {paren(f(lf.value))}"
-    _row(table, f"∂{L}/∂{node.sum}{_tag(trace, s)}", Text(f"{sym})\n= {num})"),
+    common.row(table, f"∂{L}/∂{node.sum}{common.tag(trace, s)}", Text(f"{sym})\n= {num})"),
          f(s.delta[node.name]))
 
 
-def _update(trace: Trace, f: Fmt, params: Iterable[str] | None = None) -> Table:
+def update_table(trace: Trace, f: Fmt, params: Iterable[str] | None = None) -> Table:
     """p ← p − η·∂L/∂p for every param, or for the chosen ones."""
     net = trace.network
     eta = given(net.learning_rate)
-    table = _table(f"Update: p ← p − η·∂{net.loss.name}/∂p, η = {eta}", "param", "rule",
-                   "with numbers", "value")
+    table = common.table(f"Update: p ← p − η·∂{net.loss.name}/∂p, η = {eta}", "param", "rule",
+                         "with numbers", "value")
     for param in net.params if params is None else params:
         old = net.params[param]
         if param in net.frozen:
-            _row(table, param, "frozen: not updated", given(old), f(old))
+            common.row(table, param, "frozen: not updated", given(old), f(old))
             continue
         grad = trace.gradients[param]
-        _row(table, param, f"{param} − η·∂{net.loss.name}/∂{param}",
-             f"{given(old)} − {eta}·{paren(f(grad))}",
-             fmt_step(trace.updated[param], old, f))
+        common.row(table, param, f"{param} − η·∂{net.loss.name}/∂{param}",
+                   f"{given(old)} − {eta}·{paren(f(grad))}",
+                   fmt_step(trace.updated[param], old, f))
     return table

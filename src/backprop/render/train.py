@@ -10,6 +10,7 @@ from typing import Any
 
 from backprop import safe
 from backprop.notation import fmt, fmt_step, given
+from backprop.render import Asking
 from backprop.render.layout import Group, RenderableType, Table, Text, box
 from backprop.trace import Trace
 from backprop.train import Training
@@ -36,8 +37,9 @@ def default_every(steps: int) -> int:
 
 
 def train_report(run: Training, decimals: int = 3, *, every: int | None = None,
-                 width: int = 80) -> RenderableType:
-    """The whole run: a headline, the loss table, the loss curve and the params table."""
+                 width: int = 80, ask: Asking | None = None) -> RenderableType:
+    """The whole run: a headline, the loss table, the loss curve and the params table (`ask`:
+    how the reader asks for every param, when the caller can say)."""
     f = partial(fmt, decimals=decimals)
     net = run.start
     parts: list[RenderableType] = []
@@ -48,7 +50,7 @@ def train_report(run: Training, decimals: int = 3, *, every: int | None = None,
     parts.append(Text(f"Stopped: {run.reason(_significant)}."))
     parts += [Text(""), loss_table(run, f, every or default_every(run.steps)),
               Text(""), curve(run.losses, net.loss.name, f, width),
-              Text(""), params_table(run, f)]
+              Text(""), params_table(run, f, ask)]
     return Group(*parts)
 
 
@@ -124,7 +126,7 @@ def curve(losses: Sequence[float], name: str, f: Fmt, width: int = 80) -> Text:
     return drawn
 
 
-def params_table(run: Training, f: Fmt) -> Table:
+def params_table(run: Training, f: Fmt, ask: Asking | None = None) -> Table:
     """Each param at the start (as the file gave it), after training, and the change; a large
     network's table lists the TOP_CHANGES params that changed most."""
     from backprop.render.summary import MAX_PARAMS
@@ -134,8 +136,9 @@ def params_table(run: Training, f: Fmt) -> Table:
     title = "Params"
     if len(names) > MAX_PARAMS:
         names = sorted(names, key=lambda p: -abs(final[p] - start[p]))[:TOP_CHANGES]
-        title = (f"Params: the {TOP_CHANGES} that changed most, of {len(start):,} "
-                 f"(--format json holds every one)")
+        title = f"Params: the {TOP_CHANGES} that changed most, of {len(start):,}"
+        if ask is not None:
+            title += f" ({ask.numbers} holds every one)"
     table = _table(title, "param", "start", "trained", "change", right=("start", "trained", "change"))
     for p in names:
         old, new = start[p], final[p]
