@@ -88,7 +88,7 @@ def test_only_the_command_line_imports_click() -> None:
 
 def test_only_render_and_the_command_line_import_rich() -> None:
     users = {n for n in MODULES if any(i == "rich" or i.startswith("rich.") for i in _imports(n))}
-    assert {n for n in users if not n.startswith("backprop.render")} - FRONTS == set()
+    assert {n for n in users if not n.startswith("backprop.render")} - TOP == set()
 
 
 def test_imports_point_one_way() -> None:

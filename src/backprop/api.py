@@ -11,7 +11,6 @@ field reads the same. Errors are the project's BackpropError subclasses, with lo
 from __future__ import annotations
 
 import dataclasses
-import io
 import math
 import os
 import re
@@ -29,21 +28,14 @@ from backprop.trace import Rules, Trace
 from backprop.train import DEFAULT_WINDOW, MAX_STEPS, MinImprovement, StopRule, Training, UntilLoss
 
 if TYPE_CHECKING:
-    from rich.console import Console, ConsoleOptions, RenderResult
-
+    from backprop.render.display import AtWidth
     from backprop.render.layout import Renderable
 
 R = TypeVar("R")
 
 TEXT_NAME = "<text>"  #: how messages name a network given as YAML text
 ANSWERS_NAME = "<answers>"  #: and answers given as YAML text or a dict
-HTML_WIDTH = 100  #: the width a record is laid out in for Jupyter
 DECIMALS = 3  #: as the CLI's default --decimals
-# Jupyter shows the fragment inside its own page: one <pre>, every style inline, no external
-# resource (no stylesheet link, no font, no script); rich escapes the text itself.
-HTML = ('<pre style="white-space:pre;overflow-x:auto;line-height:normal;'
-        "font-family:Menlo,'DejaVu Sans Mono',consolas,'Courier New',monospace\">"
-        "<code>{code}</code></pre>")
 
 
 # ---------------------------------------------------------------- display
@@ -65,37 +57,21 @@ class _Shown:
         width = _width()
         return plain(self._document(width), width).rstrip("\n")
 
-    def __rich__(self) -> _Rich:
-        return _Rich(self)
+    def __rich__(self) -> AtWidth:
+        from backprop.render.display import AtWidth
+
+        return AtWidth(self._document)
 
     def _repr_html_(self) -> str:
-        from rich.console import Console
+        from backprop.render.display import HTML_WIDTH, to_html
 
-        from backprop.render.layout import to_rich
-
-        console = Console(record=True, width=HTML_WIDTH, file=io.StringIO(), force_terminal=True,
-                          force_jupyter=False, color_system="truecolor", legacy_windows=False,
-                          emoji=False, highlight=False, markup=False)
-        console.print(to_rich(self._document(HTML_WIDTH)))
-        return console.export_html(inline_styles=True, code_format=HTML)
+        return to_html(self._document(HTML_WIDTH))
 
     def __setattr__(self, name: str, value: object) -> None:
         raise dataclasses.FrozenInstanceError(f"cannot assign to field {name!r}")
 
     def __delattr__(self, name: str) -> None:
         raise dataclasses.FrozenInstanceError(f"cannot delete field {name!r}")
-
-
-class _Rich:
-    """A record as rich lays it out: built at the console's width (the loss curve fits it)."""
-
-    def __init__(self, record: _Shown) -> None:
-        self.record = record
-
-    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
-        from backprop.render.layout import to_rich
-
-        yield to_rich(self.record._document(options.max_width))
 
 
 def _width() -> int:
