@@ -25,6 +25,7 @@ from backprop.cli import cli
 
 ENV = {"COLUMNS": "100", "NO_COLOR": "1"}
 HOSTILE = "evil\x1b[31m\nname-v01.yaml"  # an escape sequence and a newline in the file NAME
+HOSTILE_BAD = "bad\x1b]0;x\x07\nname.yaml"  # a terminal-title sequence and a newline, and malformed
 
 
 def invoke(*args: str):  # type: ignore[no-untyped-def]
@@ -56,6 +57,7 @@ def klass(tmp_path: Path) -> tuple[Path, Path]:
         "malformed.yaml": "variant: v01\ny: [1.0\n",
         "nobody.yaml": "y: 1.0\n",  # names no variant
         HOSTILE: "y: 1.0\n",
+        HOSTILE_BAD: "y: [\n",
         "README.txt": "not a sheet\n",
     }
     for name, text in files.items():
@@ -72,7 +74,7 @@ def test_a_class_with_variants_into_a_csv_gradebook(klass: tuple[Path, Path]) ->
     result = invoke("check", str(variants), str(sheets), "--summary", "--format", "csv")
     assert result.exit_code == 2  # unusable sheets, after every other one was marked
     rows = list(csv.DictReader(io.StringIO(result.stdout)))
-    assert len(rows) == 7  # README.txt is no sheet
+    assert len(rows) == 8  # README.txt is no sheet
     by = _by_name(rows)
     ada = by["ada-v01.yaml"]
     assert (ada["variant"], ada["correct"], ada["wrong"], ada["accepted"], ada["total"],
@@ -95,8 +97,11 @@ def test_a_class_with_variants_into_a_csv_gradebook(klass: tuple[Path, Path]) ->
     assert "\x1b" not in result.stdout
     # stderr: one escaped line per unusable sheet
     lines = result.stderr.splitlines()
-    assert len(lines) == 3 and all(line.startswith("backprop: error: ") for line in lines)
-    assert "\x1b" not in result.stderr
+    assert len(lines) == 4 and all(line.startswith("backprop: error: ") for line in lines)
+    assert "\x1b" not in result.stderr and "\x07" not in result.stderr
+    assert any("bad\\x1b]0;x\\x07\\x0aname.yaml:2:" in line for line in lines)
+    bad = next(r for r in rows if r["file"].endswith("name.yaml") and "bad" in r["file"])
+    assert "YAML" in bad["error"] and "\x07" not in bad["error"]
 
 
 def test_the_same_class_into_json(klass: tuple[Path, Path]) -> None:
@@ -130,7 +135,7 @@ def test_the_same_class_into_gradescope_json(klass: tuple[Path, Path]) -> None:
     result = invoke("check", str(variants), str(sheets), "--format", "gradescope")
     assert result.exit_code == 2
     subs = {Path(s["file"]).name: s for s in json.loads(result.stdout)["submissions"]}
-    assert len(subs) == 7
+    assert len(subs) == 8
     bo = subs["bo.yaml"]["results"]
     assert bo["score"] == 1
     assert [(t["name"], t["score"], t["max_score"], t["status"]) for t in bo["tests"]] == [
@@ -145,6 +150,10 @@ def test_the_same_class_into_gradescope_json(klass: tuple[Path, Path]) -> None:
     body = json.loads(one.stdout)
     assert body["score"] == 4 and len(body["tests"]) == 4
     assert all(t["status"] == "passed" and t["max_score"] == 1 for t in body["tests"])
+    # one submission that cannot be read: Gradescope still gets a results.json saying why
+    bad = invoke("check", str(variants), str(sheets / "malformed.yaml"), "--format", "gradescope")
+    assert bad.exit_code == 2 and bad.stderr.count("\n") == 1
+    assert json.loads(bad.stdout)["score"] == 0 and "YAML" in json.loads(bad.stdout)["output"]
 
 
 def test_feedback_pages_one_per_student(klass: tuple[Path, Path], tmp_path: Path) -> None:
@@ -153,8 +162,8 @@ def test_feedback_pages_one_per_student(klass: tuple[Path, Path], tmp_path: Path
     result = invoke("check", str(variants), str(sheets), "--summary", "--feedback", str(out))
     assert result.exit_code == 2
     pages = sorted(p.name for p in out.iterdir())
-    assert pages == ["ada-v01.md", "bo.md", "cy_v1.md", "dup.md", "evil_31m_name-v01.md",
-                     "malformed.md", "nobody.md"]
+    assert pages == ["ada-v01.md", "bad_0_x_name.md", "bo.md", "cy_v1.md", "dup.md",
+                     "evil_31m_name-v01.md", "malformed.md", "nobody.md"]
     bo = (out / "bo.md").read_text(encoding="utf-8")
     assert "| dL/dw | 3.00 | -3.000 | ✗ wrong (sign) |" in bo
     assert "carried forward" in bo and "Variant: v02" in bo

@@ -99,6 +99,17 @@ class Tolerance:
         if self.relative is not None:
             return abs(answer.given - expected) <= self.relative * abs(expected) * (1 + 1e-12) or \
                 answer.given == expected
+        if -300 <= answer.exponent <= 300:
+            # decided in floats when clearly in or out: |float gap − exact gap| ≤ slack, with
+            # half an ulp for the written number as a float and one for the subtraction;
+            # 10.0**e is within an ulp or two of 10^e (1e-12 covers it)
+            gap = abs(answer.given - expected)
+            slack = 2 * math.ulp(max(abs(answer.given), abs(expected)))
+            bound = float(units) * 10.0 ** answer.exponent
+            if gap > bound * (1 + 1e-12) + slack:
+                return False
+            if gap < bound * (1 - 1e-12) - slack:
+                return True
         try:
             given_ = Decimal(answer.text.strip().replace("_", ""))
         except InvalidOperation:
@@ -283,7 +294,7 @@ def _finite(model: Model, value: float | None, expected: float) -> Iterator[tupl
 
 #: the engine runs a Grader keeps: at most RUN_CACHE of them, and fewer for a large network, so
 #: that the kept traces hold at most about RUN_NUMBERS numbers
-RUN_CACHE, RUN_NUMBERS = 4096, 2_000_000
+RUN_CACHE, RUN_NUMBERS = 4096, 200_000
 
 
 class _Runs:
@@ -325,10 +336,13 @@ class _Runs:
 
     def kept(self, key: tuple[object, ...], scope: int | None) -> Trace | Literal[False] | None:
         """The run kept under key, or False when there is none (its rule is not even built)."""
-        if (key, scope) not in self._kept:
+        at = (key, scope)
+        try:
+            found = self._kept[at]
+        except KeyError:
             return False
-        self._kept.move_to_end((key, scope))
-        return self._kept[(key, scope)]
+        self._kept.move_to_end(at)
+        return found
 
     def run(self, rules: Rules, scope: int | None, key: tuple[object, ...] | None = None
             ) -> Trace | None:

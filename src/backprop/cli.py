@@ -432,8 +432,10 @@ def check(net: str, answers: tuple[str, ...], fmt: str, summary: bool, tolerance
     network = load_variants(net, _load) if net.strip() and Path(net).is_dir() else _load(net)
     sheets, skipped = gather(answers)
     book = grade(network, sheets, rule, skipped)
-    if len(book.rows) == 1 and book.rows[0].problem is not None:
-        raise book.rows[0].problem  # one sheet: its message, as for any file that cannot be used
+    if len(book.rows) == 1 and book.rows[0].problem is not None and fmt != "gradescope":
+        # one sheet: its message, as for any file that cannot be used (for Gradescope, a
+        # results.json that says why still, so the student sees it)
+        raise book.rows[0].problem
     _emit_check(book, fmt, summary)
     if feedback is not None:
         _write_feedback(book, Path(feedback))
