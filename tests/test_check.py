@@ -834,15 +834,20 @@ def test_json_for_several_files_holds_each_report(class_sheets) -> None:
     ("z1: 0.47\n  h1: 0.6\n", "YAML"),
 ])
 def test_an_unusable_answers_file_is_exit_2_naming_it(content, words, tmp_path) -> None:
+    # issue 12: the other sheets are marked all the same; exit 2 once all are done
     good = write_sheet(tmp_path, {"z1": "0.47"}, "good.yaml")
     bad = tmp_path / "bad.yaml"
     bad.write_text(content, encoding="utf-8")
     result = invoke("check", "walkthrough", str(good), str(bad))
     assert result.exit_code == 2
-    assert result.stdout == ""  # not even the good file's report
-    assert result.stderr.count("\n") == 1  # one message
+    assert "score: 1/1 correct" in result.stdout  # the good file's report
+    assert "bad.yaml — not marked" in result.stdout
+    assert result.stderr.count("\n") == 1  # one message: the one unusable sheet
     assert str(bad) in result.stderr and words in result.stderr
     assert "Traceback" not in result.stderr
+    alone = invoke("check", "walkthrough", str(bad))  # alone: its message, and no report
+    assert alone.exit_code == 2 and alone.stdout == "" and alone.stderr.count("\n") == 1
+    assert str(bad) in alone.stderr and words in alone.stderr
 
 
 def test_a_missing_answers_file_is_exit_2_naming_it(tmp_path) -> None:

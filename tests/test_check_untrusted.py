@@ -281,9 +281,9 @@ class Runs:
         self.samples: list[int] = []
         real = check_module.run
 
-        def counted(net, rules=check_module.TRUE_RULES):  # type: ignore[no-untyped-def]
+        def counted(net, rules=check_module.TRUE_RULES, plans=None):  # type: ignore[no-untyped-def]
             self.samples.append(len(net.samples))
-            return real(net, rules)
+            return real(net, rules, plans)
 
         monkeypatch.setattr(check_module, "run", counted)
 
@@ -330,8 +330,8 @@ def test_many_wrong_answers_cost_no_run_each(tmp_path: Path, monkeypatch: pytest
     from backprop.engine import run
     from backprop.spec import load
 
-    marker = check_module._Marker(run(load(net)), [], check_module.Tolerance())
-    engine_models = sum(m.rules is not None for m in marker._models())
+    grader = check_module.Grader(run(load(net)), check_module.Tolerance())
+    engine_models = sum(m.rules is not None for m in grader.catalogue)
     assert invoke("check", str(net), sheet(tmp_path, "".join(f"{n}: 12.5\n" for n in names))
                   ).exit_code == 1
     assert len(runs.samples) <= 1 + engine_models  # the true step, then each model at most once
@@ -355,8 +355,8 @@ def test_wrong_answers_that_feed_each_other_cost_a_bounded_number_of_runs(
     from backprop.engine import run
     from backprop.spec import load
 
-    marker = check_module._Marker(run(load(net)), [], check_module.Tolerance())
-    engine_models = sum(m.rules is not None for m in marker._models())
+    grader = check_module.Grader(run(load(net)), check_module.Tolerance())
+    engine_models = sum(m.rules is not None for m in grader.catalogue)
     path = sheet(tmp_path, "".join(f"{k}: {3 + i / 7:.3f}\n" for i, k in enumerate(keys)))
     assert invoke("check", str(net), path).exit_code == 1
     # the true step; per answer all earlier accepted and all earlier wrong ones; the singles;
@@ -541,7 +541,7 @@ def _slips(net_path: str, per_sample: bool) -> str:
     trace = run(load(net_path))
     net = trace.network
     models = []  # the catalogue's engine runs, made here without the checker's shortcuts
-    for m in check_module._Marker(trace, [], check_module.Tolerance())._models():
+    for m in check_module._Marker(check_module.Grader(trace, check_module.Tolerance()), [])._models():
         if m.rules is not None:
             try:
                 models.append(run(net, m.rules))
@@ -715,7 +715,7 @@ def test_a_model_skipped_for_an_answer_cannot_change_it(tmp_path: Path, net: str
         str(NETWORKS / f"{net}.yaml") if "/" not in net else net
     trace = run(load(path_net))
     network = trace.network
-    marker = check_module._Marker(trace, [], check_module.Tolerance())
+    marker = check_module._Marker(check_module.Grader(trace, check_module.Tolerance()), [])
     quantities = {r.quantity for name in check_module.printed_names(network)
                   for index in ["", *(f"[{s + 1}]" for s in range(len(network.samples)))]
                   if (r := check_module.resolve(network, name + index)).quantity is not None}

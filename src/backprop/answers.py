@@ -157,6 +157,10 @@ class Names:
         self._deletions: dict[str, list[str]] | None = None
         self._hints = HINTS
 
+    def reset(self) -> None:
+        """A new sheet: its own HINTS did-you-means (the names and their index are kept)."""
+        self._hints = HINTS
+
     def source(self, name: str) -> str | None:
         """An input's or node's own name for a (normalised) name."""
         node = self.nodes.get(name)
@@ -334,7 +338,8 @@ def _error(doc: Document, key: str, message: str) -> SpecError:
     return SpecError(message, file=doc.filename, line=line, column=column, path=(short(key),))
 
 
-def parse_answers(doc: Document) -> list[Answer]:
+def parse_answers(doc: Document, reserved: tuple[str, ...] = ()) -> list[Answer]:
+    """The answers of a sheet; a `reserved` top-level key (a class's `variant:`) is no answer."""
     root = doc.root
     if root is None:
         raise doc.error((), "the answers file is empty; write one 'quantity: number' per line, "
@@ -346,6 +351,8 @@ def parse_answers(doc: Document) -> list[Answer]:
         raise doc.error((), "the answers file has no answers")
     answers = []
     for key, value in root.items():
+        if key in reserved:
+            continue
         key = str(key)
         if isinstance(value, bool) or not isinstance(value, int | float):
             shown = f"'{short(value, 40)}'" if isinstance(value, str) else (
@@ -367,6 +374,8 @@ def parse_answers(doc: Document) -> list[Answer]:
         where = doc.locate((key,))
         answers.append(Answer(key=key, given=float(value), text=text, exponent=exponent,
                               line=where[0] if where else None, column=where[1] if where else None))
+    if not answers:
+        raise doc.error((), "the answers file has no answers")
     return answers
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import bisect
 import math
+from collections import OrderedDict
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from decimal import Decimal, InvalidOperation
@@ -29,7 +30,7 @@ from backprop.answers import (
     resolve,
     short,
 )
-from backprop.engine import run
+from backprop.engine import Plans, run
 from backprop.errors import BackpropError, SpecError, UsageError
 from backprop.mistakes import BACKWARD, MISTAKES, Model, explain, models
 from backprop.network import Network
@@ -41,6 +42,12 @@ VERDICTS: tuple[Verdict, ...] = ("correct", "rounding", "carried_forward", "wron
 ACCEPTED: frozenset[Verdict] = frozenset({"correct", "rounding"})
 
 # ---------------------------------------------------------------- tolerance
+
+#: a teacher's tolerance at or past these is refused as absurd: an absolute one of 1 passes almost
+#: any answer to a step whose numbers are mostly below 1; a relative one of 50% passes half the
+#: true value, so a factor-of-two mistake (the ½ of half_sse dropped or doubled) passes as right
+ABSURD_ABSOLUTE, ABSURD_RELATIVE = 1.0, 0.5
+
 
 @dataclass(frozen=True, slots=True)
 class Tolerance:
@@ -57,6 +64,11 @@ class Tolerance:
                 value = float(raw[:-1]) / 100
                 if not math.isfinite(value) or value < 0:
                     raise ValueError
+                if value >= ABSURD_RELATIVE:
+                    raise UsageError(f"--tolerance {short(raw, 20)}: a relative tolerance of "
+                                     f"{ABSURD_RELATIVE:.0%} or more accepts half the true "
+                                     f"value, so a factor-of-two mistake would pass; give "
+                                     f"one below {ABSURD_RELATIVE:.0%}, e.g. 1%")
                 return cls(relative=value)
             value = float(raw)
         except ValueError:
@@ -64,6 +76,12 @@ class Tolerance:
                                 f"relative one such as 1%, found '{text}'") from None
         if not math.isfinite(value) or value < 0:
             raise UsageError(f"--tolerance: must be a finite number ≥ 0, found '{text}'")
+        if value >= ABSURD_ABSOLUTE:
+            raise UsageError(f"--tolerance {short(raw, 20)}: an absolute tolerance of "
+                             f"{ABSURD_ABSOLUTE} or more is larger than most of a step's numbers "
+                             f"(values, factors, gradients and steps are mostly below 1), so "
+                             f"almost any answer would pass; give one below {ABSURD_ABSOLUTE}, "
+                             f"e.g. 0.001, or a relative one such as 1%")
         return cls(absolute=value)
 
     @property
@@ -81,6 +99,17 @@ class Tolerance:
         if self.relative is not None:
             return abs(answer.given - expected) <= self.relative * abs(expected) * (1 + 1e-12) or \
                 answer.given == expected
+        if -300 <= answer.exponent <= 300:
+            # decided in floats when clearly in or out: |float gap − exact gap| ≤ slack, with
+            # half an ulp for the written number as a float and one for the subtraction;
+            # 10.0**e is within an ulp or two of 10^e (1e-12 covers it)
+            gap = abs(answer.given - expected)
+            slack = 2 * math.ulp(max(abs(answer.given), abs(expected)))
+            bound = float(units) * 10.0 ** answer.exponent
+            if gap > bound * (1 + 1e-12) + slack:
+                return False
+            if gap < bound * (1 - 1e-12) - slack:
+                return True
         try:
             given_ = Decimal(answer.text.strip().replace("_", ""))
         except InvalidOperation:
@@ -145,17 +174,48 @@ SINGLES, SINGLES_PER_SHEET = 8, 256
 ECF_RUNS, FEED_WINDOW = 4096, 2048
 
 
+class Grader:
+    """Marks any number of sheets against one network. What does not depend on a sheet is made
+    once for them all: the true step, the catalogue's models, the compiled plans, and every
+    engine run (a run's numbers depend only on its rule and the student numbers put in, which
+    its key holds, so two sheets that ask for the same run share it). A sheet's verdicts are the
+    same whether it is marked alone or with a class."""
+
+    def __init__(self, trace: Trace, tolerance: Tolerance = Tolerance()) -> None:
+        self.trace = trace
+        self.tolerance = tolerance
+        self.names = Names(trace.network)
+        self.runs = _Runs(trace)
+        self.catalogue = models(trace)
+
+    @classmethod
+    def of(cls, net: Network, tolerance: Tolerance = Tolerance()) -> Grader:
+        """A Grader for a network: its true step run once."""
+        return cls(run(net), tolerance)
+
+    def check(self, answers: Sequence[Answer], file: str) -> CheckReport:
+        """Mark every answer: correct, rounding, carried_forward, wrong (with a named mistake),
+        unknown.
+
+        A second key naming a quantity already answered is refused (SpecError): one quantity is
+        one answer, whatever its spelling."""
+        self.names.reset()
+        return _mark(self, answers, file)
+
+
 def check(trace: Trace, answers: Sequence[Answer], file: str,
           tolerance: Tolerance = Tolerance()) -> CheckReport:
-    """Mark every answer: correct, rounding, carried_forward, wrong (with a named mistake), unknown.
+    """Mark one sheet (Grader marks a class): correct, rounding, carried_forward, wrong (with a
+    named mistake), unknown. A quantity answered twice is refused (SpecError)."""
+    return Grader(trace, tolerance).check(answers, file)
 
-    A second key naming a quantity already answered is refused (SpecError): one quantity is one
-    answer, whatever its spelling."""
+
+def _mark(grader: Grader, answers: Sequence[Answer], file: str) -> CheckReport:
+    trace, names = grader.trace, grader.names
     net = trace.network
-    names = Names(net)
     resolved = [(a, names.resolve(a.key)) for a in answers]
     _refuse_second_spellings(resolved, file)
-    marker = _Marker(trace, resolved, tolerance)
+    marker = _Marker(grader, resolved)
     results: list[Result | None] = []
     for i, (a, r) in enumerate(resolved):
         decimals = -a.exponent
@@ -232,16 +292,27 @@ def _finite(model: Model, value: float | None, expected: float) -> Iterator[tupl
         yield model, value
 
 
+#: the engine runs a Grader keeps: at most RUN_CACHE of them, and fewer for a large network, so
+#: that the kept traces hold at most about RUN_NUMBERS numbers
+RUN_CACHE, RUN_NUMBERS = 4096, 200_000
+
+
 class _Runs:
     """The engine runs check makes, each on the whole step or, for one sample's number in a
     multi-sample network, on that sample alone: the same arithmetic, the loss's 1/D kept by
-    scaling ∂L/∂o (L = (1/D)·Σe, and every backward number is linear in ∂L/∂o)."""
+    scaling ∂L/∂o (L = (1/D)·Σe, and every backward number is linear in ∂L/∂o).
+
+    A run asked for under a key (what fixes its rule: the model and the student numbers put in)
+    is kept for the next sheet that asks for it, the latest RUN_CACHE (fewer for a large net)."""
 
     def __init__(self, trace: Trace) -> None:
         self.trace = trace
         self.net = trace.network
+        self.plans = Plans()  #: one structure: the network and its one-sample slices
         self._slices: dict[int, Network] = {}
-        self._recent: dict[tuple[object, ...], Trace | None] = {}
+        self._kept: OrderedDict[tuple[object, ...], Trace | None] = OrderedDict()
+        size = len(self.net.params) + len(self.net.nodes) * len(self.net.samples)
+        self.capacity = max(4, min(RUN_CACHE, RUN_NUMBERS // max(1, size)))
         spec = self.net.loss
         _, one = spec.loss.divisor(spec.reduction, 1, len(self.net.outputs))  # D of one sample's step
         self.ratio = one / trace.divisor
@@ -263,24 +334,36 @@ class _Runs:
             self.local(q, scope if q.sample is not None else None).override(number, into, self.net)
         return Overrides(**into)  # type: ignore[arg-type]  # keys match each table's own
 
+    def kept(self, key: tuple[object, ...], scope: int | None) -> Trace | Literal[False] | None:
+        """The run kept under key, or False when there is none (its rule is not even built)."""
+        at = (key, scope)
+        try:
+            found = self._kept[at]
+        except KeyError:
+            return False
+        self._kept.move_to_end(at)
+        return found
+
     def run(self, rules: Rules, scope: int | None, key: tuple[object, ...] | None = None
             ) -> Trace | None:
         """The step under `rules`; None when the changed numbers make it undefined (log 0,
-        overflow). The few latest runs asked for under a key are kept."""
-        if key is not None and (key, scope) in self._recent:
-            return self._recent[(key, scope)]
+        overflow). `key` names the rule (the same key, the same rule): such a run is kept."""
+        if key is not None:
+            found = self.kept(key, scope)
+            if found is not False:
+                return found
         net = self.net
         if scope is not None:
             net = self._slice(scope)
             rules = replace(rules, loss_factor=rules.loss_factor * self.ratio)
         try:
-            done: Trace | None = run(net, rules)
+            done: Trace | None = run(net, rules, self.plans)
         except BackpropError:
             done = None
         if key is not None:
-            if len(self._recent) >= 4:
-                del self._recent[next(iter(self._recent))]
-            self._recent[(key, scope)] = done
+            if len(self._kept) >= self.capacity:
+                self._kept.popitem(last=False)
+            self._kept[(key, scope)] = done
         return done
 
     def _slice(self, s: int) -> Network:
@@ -292,13 +375,13 @@ class _Runs:
 class _Marker:
     """Error carried forward and the catalogue of mistakes, for one sheet against one trace."""
 
-    def __init__(self, trace: Trace, resolved: Sequence[tuple[Answer, Resolution]],
-                 tolerance: Tolerance) -> None:
-        self.trace = trace
+    def __init__(self, grader: Grader, resolved: Sequence[tuple[Answer, Resolution]]) -> None:
+        trace = self.trace = grader.trace
         self.net = trace.network
         self.resolved = resolved
-        self.tolerance = tolerance
-        self.runs = _Runs(trace)
+        tolerance = self.tolerance = grader.tolerance
+        self.runs = grader.runs
+        self.catalogue = grader.catalogue
         self.truth: dict[int, float] = {}
         self.first: dict[int, Verdict] = {}  #: index -> correct / rounding / wrong, on the true values
         self.by_kind: dict[Kind, list[int]] = {}  #: quantity kind -> indices of answers, in order
@@ -358,9 +441,12 @@ class _Marker:
         self.reruns -= 1
         q = self._q(i)
         scope = self.runs.scope(q)
-        items = [(self._q(j), self.resolved[j][0].given) for j in used]
-        rules = replace(TRUE_RULES, overrides=self.runs.overrides(items, scope))
-        done = self.runs.run(rules, scope, key=("own", *used))
+        key = ("own", *((self._q(j), self.resolved[j][0].given) for j in used))
+        done = self.runs.kept(key, scope)
+        if done is False:
+            items = [(self._q(j), self.resolved[j][0].given) for j in used]
+            rules = replace(TRUE_RULES, overrides=self.runs.overrides(items, scope))
+            done = self.runs.run(rules, scope, key)
         if done is None:
             return None
         value = _value(self.runs.local(q, scope), done)
@@ -435,15 +521,22 @@ class _Marker:
         # the engine models: once per scope on the true numbers, once per (scope, own numbers)
         groups: dict[tuple[int | None, tuple[int, ...]], list[int]] = {}
         plain: dict[int | None, list[int]] = {}
+        joined: dict[int | None, list[int]] = {}
         for i in pending:
             q = self._q(i)
             if q.kind not in BACKWARD and q.kind != "local":
                 continue
             scope = self.runs.scope(q)
             plain.setdefault(scope, []).append(i)
-            own = self.own(q)
-            if own:
-                groups.setdefault((scope, own), []).append(i)
+            if self.own(q):
+                joined.setdefault(scope, []).append(i)
+        # one run per (model, scope) with every accepted number any of its answers may use put
+        # in: a number of a kind that cannot change an answer (an update, for a δ; another
+        # param's gradient or update, for ∂L/∂p) is read after that answer is made, so each
+        # answer is what the run with its own numbers alone gives
+        for scope, members in joined.items():
+            own = tuple(sorted(set().union(*(self.own(self._q(i)) for i in members))))
+            groups[(scope, own)] = members
         batches = [(m, scope, (), members) for scope, members in plain.items()
                    for m in range(late)] + \
                   [(late + m, scope, own, members) for (scope, own), members in groups.items()
@@ -467,15 +560,18 @@ class _Marker:
                 members = [i for i in members if self._q(i).kind == "loss_new"]
             if not members:
                 continue
-            rules = model.rules
-            if own:
-                items = [(self._q(j), self.resolved[j][0].given) for j in own]
-                rules = replace(rules, overrides=self.runs.overrides(items, scope))
-            done = self.runs.run(rules, scope)
+            items = [(self._q(j), self.resolved[j][0].given) for j in own]
+            key = ("model", order % late, *items)
+            done = self.runs.kept(key, scope)
+            if done is False:
+                rules = model.rules
+                if own:
+                    rules = replace(rules, overrides=self.runs.overrides(items, scope))
+                done = self.runs.run(rules, scope, key)
             if done is None:
                 continue
             if scope is not None and scope not in truths:
-                truths[scope] = self.runs.run(TRUE_RULES, scope)
+                truths[scope] = self.runs.run(TRUE_RULES, scope, key=("true",))
             for i in members:
                 q, a = self._q(i), self.resolved[i][0]
                 if q.kind not in model.kinds:
@@ -601,7 +697,7 @@ class _Marker:
 
     def _models(self) -> list[Model]:
         """The catalogue as models, in its order of plausibility; nothing runs here."""
-        return models(self.trace)
+        return self.catalogue
 
 
 def _linear(rules: Rules) -> bool:
@@ -624,10 +720,10 @@ def _formula(trace: Trace, q: Quantity, cf: Trace, value: float) -> str:
 
 def check_files(net: Network, files: Sequence[tuple[str, list[Answer]]],
                 tolerance: Tolerance = Tolerance()) -> list[CheckReport]:
-    trace = run(net)
-    return [check(trace, answers, name, tolerance) for name, answers in files]
+    grader = Grader.of(net, tolerance)
+    return [grader.check(answers, name) for name, answers in files]
 
 
-__all__ = ["HINTS", "MISTAKES", "VERDICTS", "Answer", "CheckReport", "Names", "Quantity",
+__all__ = ["HINTS", "MISTAKES", "VERDICTS", "Answer", "CheckReport", "Grader", "Names", "Quantity",
            "Resolution", "Result", "Tolerance", "Verdict", "check", "check_files", "load_answers",
            "parse_answers", "printed_names", "resolve"]

@@ -442,48 +442,95 @@ def explain(param: str, net: str | None, decimals: int, samples: tuple[int, ...]
 @click.argument("answers", nargs=-1, required=True, metavar="ANSWERS...")
 @click.option("--format", "fmt", type=click.Choice(sorted(CHECK_FORMATS)), default="table",
               show_default=True, help=formats_help(CHECK_FORMATS))
-@click.option("--summary", is_flag=True, help="Only the one-row-per-file summary (table format).")
+@click.option("--summary", is_flag=True,
+              help="One row per student: the table's summary, or with --format csv or json a "
+                   "gradebook (counts per verdict, score, mistakes named).")
 @click.option("--tolerance", metavar="TOL",
-              help="Replace the written-decimals rule: an absolute tolerance (0.001) or a relative "
-                   "one (1%).")
-def check(net: str, answers: tuple[str, ...], fmt: str, summary: bool, tolerance: str | None) -> None:
-    """Mark a student's answers: correct, rounding slip, carried forward, or wrong — and why.
+              help="Replace the written-decimals rule: an absolute tolerance (0.001, below 1) or "
+                   "a relative one (1%, below 50%).")
+@click.option("--feedback", "feedback", metavar="DIR",
+              help="Also write one Markdown page per student into DIR: every answer, its "
+                   "verdict and the explanation.")
+def check(net: str, answers: tuple[str, ...], fmt: str, summary: bool, tolerance: str | None,
+          feedback: str | None) -> None:
+    """Mark students' answers: correct, rounding slip, carried forward, or wrong — and why.
 
-    NET is a network file or a bundled network's name; each ANSWERS file is a mapping
-    quantity: number, named as the tables print them (z1, y_hat, L, dL/dw5, dy_hat/dz3, w5_new,
-    z1[2] for sample 2), each quantity once. Exit 0 when every answer is accepted, 1 when one
-    is wrong or unknown, 2 when a file cannot be used (a quantity answered twice among them).
+    NET is a network file, a bundled network's name, or a folder of per-student variants
+    (NAME-v01.yaml, NAME-v02.yaml, … as `backprop new --variants N` writes them). Each ANSWERS
+    is an answers file — a mapping quantity: number, named as the tables print them (z1, y_hat,
+    L, dL/dw5, dy_hat/dz3, w5_new, z1[2] for sample 2), each quantity once — or a folder of
+    them (.yaml, .yml; other files are listed as skipped). Against a folder of variants, a sheet
+    names its variant with `variant: v07` or in its file name (alice-v07.yaml). Exit 0 when
+    every answer is accepted, 1 when one is wrong or unknown, 2 when a file cannot be used —
+    after every other sheet has been marked.
 
     \b
     Examples:
       backprop check walkthrough networks/walkthrough.answers.yaml
-      backprop check net.yaml class/*.yaml --summary
-      backprop check net.yaml class/*.yaml --format csv > grades.csv
+      backprop check net.yaml class/ --summary
+      backprop check net.yaml class/ --summary --format csv > gradebook.csv
+      backprop check variants/ class/ --summary --format json --feedback feedback/
+      backprop check net.yaml submission.yaml --format gradescope > results.json
     """
-    from backprop.check import Tolerance, check_files, load_answers
+    from backprop.check import Tolerance
+    from backprop.classroom import gather, grade, load_variants
 
-    network = _load(net)
+    if summary and fmt == "gradescope":
+        raise UsageError("--summary: Gradescope's results.json has one test per quantity; "
+                         "drop --summary, or use --format csv or json for a gradebook")
     rule = Tolerance.parse(tolerance) if tolerance is not None else Tolerance()
-    files = [(name, load_answers(name)) for name in answers]
-    reports = check_files(network, files, rule)
-    if fmt == "json":
-        from backprop.render.check import reports_json
+    if feedback is not None and Path(feedback).exists() and not Path(feedback).is_dir():
+        raise UsageError("--feedback: not a folder", file=feedback)
+    network = load_variants(net, _load) if net.strip() and Path(net).is_dir() else _load(net)
+    sheets, skipped = gather(answers)
+    book = grade(network, sheets, rule, skipped)
+    if len(book.rows) == 1 and book.rows[0].problem is not None and fmt != "gradescope":
+        # one sheet: its message, as for any file that cannot be used (for Gradescope, a
+        # results.json that says why still, so the student sees it)
+        raise book.rows[0].problem
+    _emit_check(book, fmt, summary)
+    if feedback is not None:
+        _write_feedback(book, Path(feedback))
+    if book.unusable:
+        for row in book.unusable:  # one line each; every other sheet was marked above
+            BackpropGroup.say(f"backprop: error: {row.error}")
+        raise SystemExit(EXIT_INPUT)
+    if book.failed:
+        raise SystemExit(1)
 
-        _write(reports_json(reports))
+
+def _emit_check(book: Any, fmt: str, summary: bool) -> None:
+    from backprop.render import check as render
+
+    if fmt == "gradescope":
+        _write(render.gradescope_json(book))
+    elif fmt == "json":
+        _write(render.gradebook_json(book) if summary else render.class_json(book))
     elif fmt == "csv":
-        from backprop.render.check import reports_csv
-
-        _write(reports_csv(reports))
+        _write(render.gradebook_csv(book) if summary else render.reports_csv(book.rows))
     else:
-        from backprop.render.check import report_table, summary_table
         from backprop.render.layout import Group
 
-        parts = [] if summary else [report_table(r) for r in reports]
-        if summary or len(reports) > 1:
-            parts.append(summary_table(reports))
+        parts = [] if summary else [render.report_table(row.report) if row.report is not None
+                                    else render.unusable_table(row) for row in book.rows]
+        if summary or len(book.rows) > 1 or book.skipped:
+            parts.append(render.class_table(book))
         _emit(Group(*parts))
-    if any(r.failed for r in reports):
-        raise SystemExit(1)
+
+
+def _write_feedback(book: Any, folder: Path) -> None:
+    """One Markdown page per sheet, named from the sheet (classroom.feedback_names)."""
+    from backprop.classroom import feedback_names
+    from backprop.render.check import feedback_markdown
+
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        for row, name in zip(book.rows, feedback_names(book.rows), strict=True):
+            (folder / name).write_text(feedback_markdown(row), encoding="utf-8")
+    except OSError as err:
+        raise UsageError(f"--feedback: cannot write: {err.strerror or err.__class__.__name__}",
+                         file=os.fsdecode(err.filename) if err.filename is not None else
+                         str(folder)) from None
 
 
 @cli.command(context_settings=CONTEXT)

@@ -98,6 +98,26 @@ def _compile(network: Network, rules: Rules) -> _Plan:
                  tuple(pos))
 
 
+class Plans:
+    """The compiled plans of one network's structure, made once each: a plan depends on the
+    nodes, edges and params and, through the fused δ at the outputs, on where a mistake model
+    changes f′ (never on the numbers, the samples or the overrides). check marks a class of
+    sheets with thousands of runs of one network and its one-sample slices; it compiles once."""
+
+    __slots__ = ("_plans",)
+
+    def __init__(self) -> None:
+        self._plans: dict[tuple[bool, frozenset[str]], _Plan] = {}
+
+    def get(self, network: Network, rules: Rules) -> _Plan:
+        key = (rules.derivative_at == "true",
+               frozenset() if rules.derivative_at == "true" else rules.derivative_nodes)
+        plan = self._plans.get(key)
+        if plan is None:
+            plan = self._plans[key] = _compile(network, rules)
+        return plan
+
+
 def _divisor(network: Network) -> float:
     spec = network.loss
     return float(spec.loss.divisor(spec.reduction, len(network.samples), len(network.outputs))[1])
@@ -427,9 +447,11 @@ def _note_saturation(network: Network, node: Node, z: float, h: float, s: int,
         notes.append(note)
 
 
-def run(network: Network, rules: Rules = _TRUE) -> Trace:
-    """Forward, loss, backward and update for every sample: the whole step, computed once."""
-    plan = _compile(network, rules)
+def run(network: Network, rules: Rules = _TRUE, plans: Plans | None = None) -> Trace:
+    """Forward, loss, backward and update for every sample: the whole step, computed once.
+
+    `plans`: the compiled plans of networks of this one's structure (check's runs share them)."""
+    plan = _compile(network, rules) if plans is None else plans.get(network, rules)
     names = tuple(network.params)
     pv = list(network.params.values())
     bp = pv if rules.backward_params is None else [rules.backward_params[n] for n in names]

@@ -197,7 +197,11 @@ def answers_schema() -> dict[str, Any]:
     return {"$schema": DIALECT, "title": "backprop answers file",
             "description": "quantity -> number, named as the tables print them: z1, y_hat, L, "
                            "dL/dw5, dy_hat/dz3, w5_new, z1[2]",
-            "type": "object", "minProperties": 1, "additionalProperties": NUMBER}
+            "type": "object", "minProperties": 1, "additionalProperties": NUMBER,
+            "properties": {"variant": {
+                "description": "the variant this sheet answers, when `check` marks against a "
+                               "folder of variants (then never a quantity): v07 or 7",
+                "anyOf": [NUMBER, {"type": "string", "pattern": "^[vV]?0*[0-9]{1,9}$"}]}}}
 
 
 SCHEMAS = {"network": network_schema, "answers": answers_schema}  #: file kind -> its schema

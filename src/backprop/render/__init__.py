@@ -73,7 +73,10 @@ CHECK_FORMATS: Mapping[str, Format] = {
     "table": Format("backprop.render.check", "report_table", "for people"),
     "json": Format("backprop.render.check", "reports_json", "(FORMAT §3) for scripts"),
     "csv": Format("backprop.render.check", "reports_csv",
-                  "(one row per file and quantity) for scripts and gradebooks"),
+                  "(one row per file and quantity, or per student in a summary) for scripts "
+                  "and gradebooks"),
+    "gradescope": Format("backprop.render.check", "gradescope_json",
+                         "the results.json Gradescope's autograder reads"),
 }
 
 

@@ -1,4 +1,5 @@
-"""The check report as a rich table, JSON (FORMAT §3) or CSV for a gradebook."""
+"""The check report as a rich table, JSON (FORMAT §3) or CSV; a class's gradebook (one row per
+sheet, as CSV or JSON), Gradescope's results.json, and each student's feedback page."""
 
 from __future__ import annotations
 
@@ -9,7 +10,8 @@ from collections.abc import Sequence
 from typing import TypedDict
 
 from backprop import safe
-from backprop.check import CheckReport, Result, Verdict
+from backprop.check import VERDICTS, CheckReport, Result, Verdict
+from backprop.classroom import Gradebook, Row
 from backprop.notation import fmt
 from backprop.render.layout import Group, RenderableType, Table, Text, box
 
@@ -60,19 +62,41 @@ def score_line(report: CheckReport) -> str:
 
 
 def summary_table(reports: Sequence[CheckReport]) -> RenderableType:
+    return class_table(Gradebook(rows=tuple(Row(file=r.file, report=r) for r in reports)))
+
+
+def class_table(book: Gradebook) -> RenderableType:
+    """One row per sheet: its score and what went wrong, or why it could not be marked."""
     table = Table(title=Text("Summary", style="bold"), title_justify="left", box=box.SIMPLE_HEAD,
                   pad_edge=False, show_edge=False)
-    for name, right in (("file", False), ("score", True), ("wrong or unknown", False),
-                        ("carried forward", False)):
+    columns = [("file", False), *([("variant", False)] if book.variants else []), ("score", True),
+               ("wrong or unknown", False), ("carried forward", False)]
+    for name, right in columns:
         table.add_column(Text(name), justify="right" if right else "left", overflow="fold")
-    for rep in reports:
+    for row in book.rows:
+        variant = [Text(safe.line(row.variant or "—", SHOWN))] if book.variants else []
+        rep = row.report
+        if rep is None:
+            table.add_row(Text(safe.line(row.file, SHOWN)), *variant, Text("—"),
+                          Text(f"not marked: {safe.line(row.error or '')}", style="red"), Text("—"))
+            continue
         wrong = ", ".join(f"{safe.line(r.quantity, SHOWN)} ({r.mistake or r.verdict})"
                           for r in rep.results if r.verdict in ("wrong", "unknown"))
         carried = ", ".join(safe.line(r.quantity, SHOWN) for r in rep.results
                             if r.verdict == "carried_forward")
-        table.add_row(Text(safe.line(rep.file, SHOWN)), Text(f"{rep.correct}/{rep.total}"),
+        table.add_row(Text(safe.line(rep.file, SHOWN)), *variant, Text(f"{rep.correct}/{rep.total}"),
                       Text(wrong or "—"), Text(carried or "—"))
-    return table
+    if not book.skipped:
+        return table
+    listed = ", ".join(safe.line(f, SHOWN) for f in book.skipped[:20])
+    more = f" and {len(book.skipped) - 20} more" if len(book.skipped) > 20 else ""
+    return Group(table, Text(f"skipped (not an answers file, .yaml or .yml): {listed}{more}"))
+
+
+def unusable_table(row: Row) -> RenderableType:
+    """A sheet that could not be marked, where its report would stand."""
+    return Group(Text(f"{safe.line(row.file, SHOWN)} — not marked", style="bold"),
+                 Text(safe.line(row.error or ""), style="red"), Text(""))
 
 
 class ResultJSON(TypedDict):
@@ -137,15 +161,177 @@ CSV_FIELDS = ("file", "quantity", "given", "decimals", "expected", "verdict", "m
               "explanation")
 
 
-def reports_csv(reports: Sequence[CheckReport]) -> str:
-    """One row per (file, quantity), for a gradebook."""
+def reports_csv(reports: Sequence[CheckReport | Row]) -> str:
+    """One row per (file, quantity), for a gradebook; a sheet that could not be marked has one
+    row, verdict `not_marked`, the reason in `explanation`."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(CSV_FIELDS)
-    for rep in reports:
+    for item in reports:
+        if isinstance(item, Row) and item.report is None:
+            writer.writerow([safe.csv_cell(item.file), "", "", "", "", "not_marked", "",
+                             safe.csv_cell(item.error or "")])
+            continue
+        rep = item.report if isinstance(item, Row) else item
+        assert rep is not None
         for r in rep.results:
             writer.writerow([safe.csv_cell(rep.file), safe.csv_cell(r.quantity),
                              safe.csv_cell(r.text), r.decimals,
                              "" if r.expected is None else repr(r.expected), r.verdict,
                              r.mistake or "", safe.csv_cell(r.explanation)])
     return out.getvalue()
+
+
+# ---------------------------------------------------------------- a class's gradebook
+
+GRADEBOOK_FIELDS = ("file", "variant", *VERDICTS, "accepted", "total", "score", "mistakes",
+                    "error")
+
+
+class GradebookRow(TypedDict):
+    """One student (sheet) of the gradebook; score = accepted / total, null when not marked."""
+
+    file: str
+    variant: str | None
+    correct: int
+    rounding: int
+    carried_forward: int
+    wrong: int
+    unknown: int
+    accepted: int
+    total: int
+    score: float | None
+    mistakes: str  #: e.g. "learning_rate_applied×1; sign×2", in the order first made
+    error: str | None  #: why the sheet could not be marked
+
+
+def mistakes_named(report: CheckReport) -> str:
+    counts: dict[str, int] = {}
+    for r in report.results:
+        if r.mistake:
+            counts[r.mistake] = counts.get(r.mistake, 0) + 1
+    return "; ".join(f"{code}×{n}" for code, n in counts.items())
+
+
+def gradebook_rows(book: Gradebook) -> list[GradebookRow]:
+    out: list[GradebookRow] = []
+    for row in book.rows:
+        rep = row.report
+        counts = {v: (rep.counts.get(v, 0) if rep is not None else 0) for v in VERDICTS}
+        out.append({"file": row.file, "variant": row.variant,
+                    "correct": counts["correct"], "rounding": counts["rounding"],
+                    "carried_forward": counts["carried_forward"], "wrong": counts["wrong"],
+                    "unknown": counts["unknown"],
+                    "accepted": rep.correct if rep is not None else 0,
+                    "total": rep.total if rep is not None else 0,
+                    "score": round(rep.correct / rep.total, 6) if rep is not None and rep.total
+                    else None,
+                    "mistakes": mistakes_named(rep) if rep is not None else "",
+                    "error": row.error})
+    return out
+
+
+def gradebook_csv(book: Gradebook) -> str:
+    """One row per student, for a spreadsheet; user text escaped cell by cell."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(GRADEBOOK_FIELDS)
+    for r in gradebook_rows(book):
+        writer.writerow([safe.csv_cell(r["file"]), safe.csv_cell(r["variant"] or ""),
+                         *(r[v] for v in VERDICTS), r["accepted"], r["total"],
+                         "" if r["score"] is None else repr(r["score"]), r["mistakes"],
+                         safe.csv_cell(r["error"] or "")])
+    return out.getvalue()
+
+
+def gradebook_json(book: Gradebook) -> str:
+    """{"students": [one object per sheet], "skipped": [files that are no answers file]}."""
+    return safe.json_text({"students": gradebook_rows(book), "skipped": list(book.skipped)})
+
+
+def class_json(book: Gradebook) -> str:
+    """FORMAT §3's object for one sheet; for several, {"files": [...]} with a row per sheet
+    (a sheet not marked: {"file", "error"}), and the variant and skipped files when there are."""
+    entries: list[dict[str, object]] = []
+    for row in book.rows:
+        entry: dict[str, object] = ({"file": row.file, "error": row.error} if row.report is None
+                                    else dict(_report_dict(row.report)))
+        if book.variants:
+            entry["variant"] = row.variant
+        entries.append(entry)
+    if len(entries) == 1 and not book.skipped:
+        return safe.json_text(entries[0])
+    body: dict[str, object] = {"files": entries}
+    if book.skipped:
+        body["skipped"] = list(book.skipped)
+    return safe.json_text(body)
+
+
+# ---------------------------------------------------------------- Gradescope
+
+def _gradescope_result(row: Row) -> dict[str, object]:
+    """Gradescope's results.json for one submission: a test per quantity worth 1 point, passed
+    when accepted (correct or rounding); the score is the points earned."""
+    rep = row.report
+    if rep is None:
+        return {"score": 0, "output": f"Your answers could not be marked: {row.error}",
+                "tests": []}
+    tests = []
+    for k, r in enumerate(rep.results, start=1):
+        accepted = r.verdict in ("correct", "rounding")
+        words = [f"{r.verdict.replace('_', ' ')}: you gave {r.text}"]
+        if r.expected is not None:
+            words.append(f"the true value is {_true(r)}")
+        if r.mistake:
+            words.append(f"mistake: {r.mistake}")
+        if r.explanation:
+            words.append(r.explanation)
+        tests.append({"name": r.quantity, "number": str(k), "score": 1 if accepted else 0,
+                      "max_score": 1, "status": "passed" if accepted else "failed",
+                      "output": "; ".join(words)})
+    out: dict[str, object] = {"score": rep.correct, "output": score_line(rep), "tests": tests}
+    if row.variant is not None:
+        out["output"] = f"variant {row.variant}; {out['output']}"
+    return out
+
+
+def gradescope_json(book: Gradebook) -> str:
+    """One sheet: the results.json object itself (Gradescope runs one submission at a time).
+    Several: {"submissions": [{"file", "variant", "results": that object}, …]}, for a teacher
+    checking a class before uploading."""
+    if len(book.rows) == 1:
+        return safe.json_text(_gradescope_result(book.rows[0]))
+    return safe.json_text({"submissions": [
+        {"file": row.file, "variant": row.variant, "results": _gradescope_result(row)}
+        for row in book.rows]})
+
+
+# ---------------------------------------------------------------- feedback pages
+
+_MARKDOWN = str.maketrans({c: "\\" + c for c in "\\`*_{}[]<>()#|$~!"})
+
+
+def _md(text: str, limit: int | None = None) -> str:
+    """User text in Markdown: escaped for one line, and every character Markdown acts on
+    backslash-escaped (so a name like **x** or <script> is shown, not read)."""
+    return safe.line(text, limit).translate(_MARKDOWN)
+
+
+def feedback_markdown(row: Row) -> str:
+    """One student's page: every answer, its verdict, the true value and the explanation."""
+    lines = [f"# Feedback: {_md(row.file, SHOWN)}", ""]
+    if row.variant is not None:
+        lines += [f"Variant: {_md(row.variant)}", ""]
+    rep = row.report
+    if rep is None:
+        lines += ["Your answers could not be marked:", "", f"    {safe.line(row.error or '')}", ""]
+        return "\n".join(lines)
+    lines += [f"Checked against {_md(rep.network, SHOWN)}.", "", f"**{_md(score_line(rep))}**", "",
+              "| quantity | your answer | true value | verdict | explanation |",
+              "|---|---:|---:|---|---|"]
+    for r in rep.results:
+        verdict = r.verdict.replace("_", " ") + (f" ({_md(r.mistake)})" if r.mistake else "")
+        lines.append(f"| {_md(r.quantity, SHOWN)} | {_md(r.text, NUMBER)} | {_md(_true(r))} | "
+                     f"{MARK[r.verdict]} {verdict} | {_md(r.explanation)} |")
+    lines.append("")
+    return "\n".join(lines)

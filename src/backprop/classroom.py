@@ -1,0 +1,229 @@
+"""A class in one command: the sheets the arguments name (folders expanded), the variant each one
+answers, and one row per sheet — its report, or the located reason it could not be marked."""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from backprop.answers import Answer, parse_answers, short
+from backprop.check import CheckReport, Grader, Tolerance
+from backprop.errors import BackpropError, SpecError, UsageError
+from backprop.network import Network
+from backprop.yamlsafe import Document, load_file
+
+#: a sheet in a folder: an answers file (pages arrive in a later issue; other files are skipped)
+SHEET_SUFFIXES = (".yaml", ".yml")
+#: a variant network written by `backprop new --variants N --out DIR --name NAME`: NAME-vKK.yaml
+VARIANT_FILE = re.compile(r"^(?P<name>.+)-v(?P<number>[0-9]{1,9})\.yaml$")
+KEY_SUFFIX = ".answers.yaml"  #: the answer key written beside each variant: never a network
+#: the sheet's top-level key naming its variant, reserved when NET is a folder of variants
+VARIANT_KEY = "variant"
+_VARIANT_VALUE = re.compile(r"^[vV]?0*(?P<number>[0-9]{1,9})$")
+#: a variant in a sheet's file name: `v<digits>` standing alone between - _ . or a space
+_VARIANT_TOKEN = re.compile(r"(?:^|[-_.\s])[vV](?P<number>[0-9]{1,9})(?=$|[-_.\s])")
+
+
+@dataclass(frozen=True, slots=True)
+class Variant:
+    """One student's network: `v07` and the network file it names."""
+
+    id: str  #: as the file names it, e.g. "v07"
+    number: int  #: 7: a sheet's `variant: v7`, `variant: 07` or `bob_v7.yml` all name it
+    network: Network
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Row:
+    """One sheet of the class: marked (report), or not (error, with the located reason)."""
+
+    file: str  #: as given or found, e.g. class/ada.yaml
+    variant: str | None = None  #: the variant marked against, e.g. "v07"
+    report: CheckReport | None = None
+    problem: BackpropError | None = None  #: why the sheet could not be marked
+
+    @property
+    def error(self) -> str | None:
+        return None if self.problem is None else str(self.problem)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Gradebook:
+    """Every sheet's row, in order, and the files of a folder that are no sheet."""
+
+    rows: tuple[Row, ...]
+    skipped: tuple[str, ...] = ()
+    variants: bool = False  #: marked against a folder of per-student variants
+
+    @property
+    def unusable(self) -> tuple[Row, ...]:
+        return tuple(r for r in self.rows if r.problem is not None)
+
+    @property
+    def failed(self) -> bool:
+        return any(r.report is not None and r.report.failed for r in self.rows)
+
+
+def gather(paths: Sequence[str]) -> tuple[list[str], list[str]]:
+    """The sheets the arguments name, in order, each folder's in sorted order; and the files of
+    those folders that are no answers file (listed as skipped, never dropped in silence). A path
+    that is no folder is a sheet, even if it cannot be read: its row says why."""
+    sheets: list[str] = []
+    skipped: list[str] = []
+    for arg in paths:
+        if not os.path.isdir(arg):
+            sheets.append(arg)
+            continue
+        try:
+            names = sorted(os.listdir(arg))
+        except OSError as err:
+            raise UsageError(f"cannot list the folder: {err.strerror or err.__class__.__name__}",
+                             file=arg) from None
+        for name in names:
+            path = os.path.join(arg, name)
+            if name.lower().endswith(SHEET_SUFFIXES) and not os.path.isdir(path):
+                sheets.append(path)
+            else:
+                skipped.append(path)
+    if not sheets:
+        raise UsageError("no answers file (.yaml or .yml) among the ANSWERS given",
+                         file=paths[0] if len(paths) == 1 else None)
+    return sheets, skipped
+
+
+def load_variants(folder: str, load: Callable[[str], Network]) -> dict[int, Variant]:
+    """The networks of a folder of variants (NAME-vKK.yaml, not NAME-vKK.answers.yaml), by number."""
+    found: dict[int, Variant] = {}
+    try:
+        names = sorted(os.listdir(folder))
+    except OSError as err:
+        raise UsageError(f"cannot list the folder: {err.strerror or err.__class__.__name__}",
+                         file=folder) from None
+    for name in names:
+        m = VARIANT_FILE.match(name)
+        if m is None or name.endswith(KEY_SUFFIX):
+            continue
+        number = int(m["number"])
+        variant = Variant(id=f"v{m['number']}", number=number,
+                          network=load(os.path.join(folder, name)))
+        if number in found:
+            raise UsageError(f"variant {number} is given twice: {short(found[number].id)} and "
+                             f"{short(name)}", file=folder)
+        found[number] = variant
+    if not found:
+        raise UsageError("a folder given as NET holds per-student variants, NAME-vKK.yaml "
+                         "(as backprop new writes its variants); this one has none",
+                         file=folder)
+    return found
+
+
+def _named_variant(doc: Document) -> tuple[int | None, str]:
+    """The variant the sheet's `variant:` key names (None without one), and its text."""
+    root = doc.root
+    if not isinstance(root, dict) or VARIANT_KEY not in root:
+        return None, ""
+    value = root[VARIANT_KEY]
+    text = doc.raw((VARIANT_KEY,))
+    if text is None or isinstance(value, bool) or not isinstance(value, str | int):
+        text = None
+    m = _VARIANT_VALUE.match(text.strip()) if text is not None else None
+    if m is None:
+        shown = f"'{short(str(value), 40)}'" if isinstance(value, str | int | float) else "a list or mapping"
+        raise doc.error((VARIANT_KEY,), f"the variant this sheet answers: expected an id such as "
+                                        f"v07 or a number such as 7, found {shown}")
+    return int(m["number"]), text.strip()  # type: ignore[union-attr]  # m is None without text
+
+
+def _file_variant(file: str) -> int | None:
+    """The variant a sheet's file name names (alice-v07.yaml, bob_v7.yml), None if none; a
+    name with two different ones is refused."""
+    stem = Path(file).name
+    for suffix in SHEET_SUFFIXES:
+        if stem.lower().endswith(suffix):
+            stem = stem[: -len(suffix)]
+    numbers = {int(m["number"]) for m in _VARIANT_TOKEN.finditer(stem)}
+    if len(numbers) > 1:
+        raise SpecError(f"the file name names {len(numbers)} variants "
+                        f"({', '.join(f'v{n}' for n in sorted(numbers))}); name one, or write "
+                        f"'variant: vKK' in the sheet", file=file)
+    return numbers.pop() if numbers else None
+
+
+def _variant_of(doc: Document, file: str, variants: Mapping[int, Variant]) -> Variant:
+    named, text = _named_variant(doc)
+    from_name = _file_variant(file)
+    if named is not None and from_name is not None and named != from_name:
+        raise doc.error((VARIANT_KEY,), f"the sheet says variant {short(text, 20)} but its file "
+                                        f"name says v{from_name}; correct one of them")
+    number = named if named is not None else from_name
+    known = ", ".join(v.id for v in variants.values())
+    if number is None:
+        raise SpecError(f"which variant does this sheet answer? write 'variant: vKK' in it, or "
+                        f"put vKK in its file name (variants: {short(known, 80)})", file=file)
+    if number not in variants:
+        message = f"names variant {number}, which is not in the folder (variants: {short(known, 80)})"
+        if named is not None:
+            raise doc.error((VARIANT_KEY,), f"the sheet {message}")
+        raise SpecError(f"the file name {message}", file=file)
+    return variants[number]
+
+
+def grade(network: Network | Mapping[int, Variant], sheets: Sequence[str],
+          tolerance: Tolerance | None = None, skipped: Sequence[str] = ()) -> Gradebook:
+    """Mark every sheet against the network (or against the variant it names); a sheet that
+    cannot be used becomes a row with the reason, and every other sheet is marked."""
+    tolerance = tolerance or Tolerance()
+    variants = network if isinstance(network, Mapping) else None
+    # the true step, the catalogue and the plans: once per network, before any sheet
+    graders = ({n: Grader.of(v.network, tolerance) for n, v in variants.items()}
+               if variants is not None else {0: Grader.of(network, tolerance)})  # type: ignore[arg-type]
+
+    rows = []
+    for file in sheets:
+        variant: Variant | None = None
+        try:
+            doc = load_file(file)
+            if variants is not None:
+                variant = _variant_of(doc, file, variants)
+            answers: list[Answer] = parse_answers(
+                doc, reserved=(VARIANT_KEY,) if variants is not None else ())
+            report = graders[variant.number if variant is not None else 0].check(answers, file)
+        except BackpropError as err:
+            rows.append(Row(file=file, variant=variant.id if variant else None, problem=err))
+            continue
+        rows.append(Row(file=file, variant=variant.id if variant else None, report=report))
+    return Gradebook(rows=tuple(rows), skipped=tuple(skipped), variants=variants is not None)
+
+
+#: names a file may not take on Windows, whatever its extension
+_DEVICES = frozenset({"con", "prn", "aux", "nul", *(f"com{i}" for i in range(10)),
+                      *(f"lpt{i}" for i in range(10))})
+_UNSAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
+FEEDBACK_NAME = 80  #: the longest a feedback file's stem is made
+
+
+def feedback_names(rows: Sequence[Row], suffix: str = ".md") -> list[str]:
+    """A file name per row for its feedback page, from the sheet's own name: only letters,
+    digits, '.', '_' and '-' (anything else, a path separator or a control character among them,
+    becomes '_'), never hidden, never a device name, at most FEEDBACK_NAME characters, and
+    unique without regard to case (ada.yaml and ada.yml give ada.md and ada-2.md)."""
+    taken: set[str] = set()
+    out = []
+    for row in rows:
+        stem = os.path.basename(row.file.replace("\\", "/"))
+        for ext in SHEET_SUFFIXES:
+            if stem.lower().endswith(ext):
+                stem = stem[: -len(ext)]
+        stem = _UNSAFE_NAME.sub("_", stem).strip("._-")[:FEEDBACK_NAME] or "sheet"
+        if stem.lower().split(".")[0] in _DEVICES:
+            stem = f"_{stem}"
+        name, k = stem, 1
+        while name.lower() in taken:
+            k += 1
+            name = f"{stem}-{k}"
+        taken.add(name.lower())
+        out.append(name + suffix)
+    return out

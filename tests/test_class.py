@@ -1,0 +1,254 @@
+"""A class in one command (issue 12): folders of sheets, per-student variants, sheets that cannot
+be used, the gradebook, Gradescope's results.json and the feedback pages.
+
+The variant networks are written here by hand: y = w·x (identity), sse loss, η = 0.1, target 2,
+w = 0.5, so every number is worked out in one line:
+  v01: x = 2: z = y = 1,   L = (2 − 1)² = 1,      ∂L/∂y = −2(t − y) = −2, ∂L/∂w = −2·x = −4,
+       w_new = 0.5 − 0.1·(−4) = 0.9
+  v02: x = 3: z = y = 1.5, L = (2 − 1.5)² = 0.25, ∂L/∂y = −1,            ∂L/∂w = −1·x = −3,
+       w_new = 0.5 − 0.1·(−3) = 0.8
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import random
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from backprop.classroom import Row, feedback_names
+from backprop.cli import cli
+
+ENV = {"COLUMNS": "100", "NO_COLOR": "1"}
+HOSTILE = "evil\x1b[31m\nname-v01.yaml"  # an escape sequence and a newline in the file NAME
+HOSTILE_BAD = "bad\x1b]0;x\x07\nname.yaml"  # a terminal-title sequence and a newline, and malformed
+
+
+def invoke(*args: str):  # type: ignore[no-untyped-def]
+    return CliRunner(env=ENV).invoke(cli, list(args))
+
+
+def _variant(folder: Path, k: int, x: float) -> None:
+    (folder / f"quiz-v{k:02d}.yaml").write_text(
+        f"title: scale (variant v{k:02d})\ninputs: {{x: {x}}}\nparams: {{w: 0.5}}\n"
+        f"nodes:\n  y: {{sum: z, from: {{x: w}}}}\ntargets: {{y: 2}}\nloss: sse\n"
+        f"learning_rate: 0.1\n", encoding="utf-8")
+
+
+@pytest.fixture
+def klass(tmp_path: Path) -> tuple[Path, Path]:
+    variants = tmp_path / "variants"
+    variants.mkdir()
+    _variant(variants, 1, 2)
+    _variant(variants, 2, 3)
+    (variants / "quiz-v01.answers.yaml").write_text("y: 1\n", encoding="utf-8")  # a key: no network
+    sheets = tmp_path / "class"
+    sheets.mkdir()
+    files = {
+        "ada-v01.yaml": "y: 1.0\nL: 1.00\ndL/dw: -4.00\nw_new: 0.90\n",  # all correct
+        # ∂L/∂w with its sign flipped (3 = −(−3)), then the update worked from it: 0.5 − 0.1·3
+        "bo.yaml": "variant: v02\ny: 1.5\ndL/dw: 3.00\nw_new: 0.20\n",
+        "cy_v1.yml": "y: 1.0\nL: 1.3\n",  # L wrong, by no catalogued mistake
+        "dup.yaml": "variant: 1\ny: 1.0\n' y ': 1.0\n",  # one quantity under two spellings
+        "malformed.yaml": "variant: v01\ny: [1.0\n",
+        "nobody.yaml": "y: 1.0\n",  # names no variant
+        HOSTILE: "y: 1.0\n",
+        HOSTILE_BAD: "y: [\n",
+        "README.txt": "not a sheet\n",
+    }
+    for name, text in files.items():
+        (sheets / name).write_text(text, encoding="utf-8")
+    return variants, sheets
+
+
+def _by_name(rows: list[dict[str, str]]) -> dict[str, dict[str, str]]:
+    return {Path(r["file"]).name: r for r in rows}
+
+
+def test_a_class_with_variants_into_a_csv_gradebook(klass: tuple[Path, Path]) -> None:
+    variants, sheets = klass
+    result = invoke("check", str(variants), str(sheets), "--summary", "--format", "csv")
+    assert result.exit_code == 2  # unusable sheets, after every other one was marked
+    rows = list(csv.DictReader(io.StringIO(result.stdout)))
+    assert len(rows) == 8  # README.txt is no sheet
+    by = _by_name(rows)
+    ada = by["ada-v01.yaml"]
+    assert (ada["variant"], ada["correct"], ada["wrong"], ada["accepted"], ada["total"],
+            ada["score"], ada["mistakes"], ada["error"]) == ("v01", "4", "0", "4", "4", "1.0", "", "")
+    bo = by["bo.yaml"]
+    assert (bo["variant"], bo["correct"], bo["wrong"], bo["carried_forward"], bo["accepted"],
+            bo["total"], bo["mistakes"]) == ("v02", "1", "1", "1", "1", "3", "sign×1")
+    assert float(bo["score"]) == pytest.approx(1 / 3, abs=1e-6)
+    cy = by["cy_v1.yml"]
+    assert (cy["variant"], cy["correct"], cy["wrong"], cy["score"]) == ("v01", "1", "1", "0.5")
+    for name, words in (("dup.yaml", "same quantity"), ("malformed.yaml", "YAML"),
+                        ("nobody.yaml", "which variant")):
+        assert words in by[name]["error"] and by[name]["score"] == "" and by[name]["total"] == "0"
+    assert by["malformed.yaml"]["error"].startswith(str(sheets / "malformed.yaml") + ":3:")
+    assert by["dup.yaml"]["error"].startswith(str(sheets / "dup.yaml") + ":3:")
+    # the hostile name: marked against v01 from its name, and escaped in its cell
+    hostile = next(r for r in rows if "evil" in r["file"])
+    assert hostile["file"].endswith("evil\\x1b[31m\\x0aname-v01.yaml")
+    assert (hostile["variant"], hostile["correct"], hostile["total"]) == ("v01", "1", "1")
+    assert "\x1b" not in result.stdout
+    # stderr: one escaped line per unusable sheet
+    lines = result.stderr.splitlines()
+    assert len(lines) == 4 and all(line.startswith("backprop: error: ") for line in lines)
+    assert "\x1b" not in result.stderr and "\x07" not in result.stderr
+    assert any("bad\\x1b]0;x\\x07\\x0aname.yaml:2:" in line for line in lines)
+    bad = next(r for r in rows if r["file"].endswith("name.yaml") and "bad" in r["file"])
+    assert "YAML" in bad["error"] and "\x07" not in bad["error"]
+
+
+def test_the_same_class_into_json(klass: tuple[Path, Path]) -> None:
+    variants, sheets = klass
+    result = invoke("check", str(variants), str(sheets), "--summary", "--format", "json")
+    assert result.exit_code == 2
+    body = json.loads(result.stdout)
+    assert body["skipped"] == [str(sheets / "README.txt")]
+    by = {Path(r["file"]).name: r for r in body["students"]}
+    assert by[HOSTILE]["variant"] == "v01"  # the JSON string is the name itself
+    assert "\x1b" not in result.stdout  # … written as \u001b
+    assert by["bo.yaml"] == {"file": str(sheets / "bo.yaml"), "variant": "v02", "correct": 1,
+                             "rounding": 0, "carried_forward": 1, "wrong": 1, "unknown": 0,
+                             "accepted": 1, "total": 3, "score": pytest.approx(1 / 3, abs=1e-6),
+                             "mistakes": "sign×1", "error": None}
+    assert by["nobody.yaml"]["error"].startswith(str(sheets / "nobody.yaml") + ": which variant")
+    assert by["nobody.yaml"]["score"] is None
+    # without --summary: each sheet's FORMAT §3 report, its variant, or its error
+    full = json.loads(invoke("check", str(variants), str(sheets), "--format", "json").stdout)
+    reports = {Path(f["file"]).name: f for f in full["files"]}
+    bo = {r["quantity"]: r for r in reports["bo.yaml"]["results"]}
+    assert reports["bo.yaml"]["variant"] == "v02"
+    assert bo["dL/dw"]["expected"] == pytest.approx(-3) and bo["dL/dw"]["mistake"] == "sign"
+    assert bo["w_new"]["expected"] == pytest.approx(0.8)
+    assert bo["w_new"]["verdict"] == "carried_forward"
+    assert "YAML" in reports["malformed.yaml"]["error"]
+
+
+def test_the_same_class_into_gradescope_json(klass: tuple[Path, Path]) -> None:
+    variants, sheets = klass
+    result = invoke("check", str(variants), str(sheets), "--format", "gradescope")
+    assert result.exit_code == 2
+    subs = {Path(s["file"]).name: s for s in json.loads(result.stdout)["submissions"]}
+    assert len(subs) == 8
+    bo = subs["bo.yaml"]["results"]
+    assert bo["score"] == 1
+    assert [(t["name"], t["score"], t["max_score"], t["status"]) for t in bo["tests"]] == [
+        ("y", 1, 1, "passed"), ("dL/dw", 0, 1, "failed"), ("w_new", 0, 1, "failed")]
+    assert "sign" in bo["tests"][1]["output"] and "-3" in bo["tests"][1]["output"]
+    assert subs["malformed.yaml"]["results"]["score"] == 0
+    assert subs["malformed.yaml"]["results"]["tests"] == []
+    assert "YAML" in subs["malformed.yaml"]["results"]["output"]
+    # one submission, as Gradescope runs it: the results.json object itself
+    one = invoke("check", str(variants), str(sheets / "ada-v01.yaml"), "--format", "gradescope")
+    assert one.exit_code == 0
+    body = json.loads(one.stdout)
+    assert body["score"] == 4 and len(body["tests"]) == 4
+    assert all(t["status"] == "passed" and t["max_score"] == 1 for t in body["tests"])
+    # one submission that cannot be read: Gradescope still gets a results.json saying why
+    bad = invoke("check", str(variants), str(sheets / "malformed.yaml"), "--format", "gradescope")
+    assert bad.exit_code == 2 and bad.stderr.count("\n") == 1
+    assert json.loads(bad.stdout)["score"] == 0 and "YAML" in json.loads(bad.stdout)["output"]
+
+
+def test_feedback_pages_one_per_student(klass: tuple[Path, Path], tmp_path: Path) -> None:
+    variants, sheets = klass
+    out = tmp_path / "feedback"
+    result = invoke("check", str(variants), str(sheets), "--summary", "--feedback", str(out))
+    assert result.exit_code == 2
+    pages = sorted(p.name for p in out.iterdir())
+    assert pages == ["ada-v01.md", "bad_0_x_name.md", "bo.md", "cy_v1.md", "dup.md",
+                     "evil_31m_name-v01.md", "malformed.md", "nobody.md"]
+    bo = (out / "bo.md").read_text(encoding="utf-8")
+    assert "| dL/dw | 3.00 | -3.000 | ✗ wrong (sign) |" in bo
+    assert "carried forward" in bo and "Variant: v02" in bo
+    hostile = (out / "evil_31m_name-v01.md").read_text(encoding="utf-8")
+    assert "\x1b" not in hostile and "evil\\\\x1b\\[31m\\\\x0aname" in hostile
+    assert "could not be marked" in (out / "malformed.md").read_text(encoding="utf-8")
+
+
+def test_feedback_file_names_are_safe_and_distinct() -> None:
+    rows = [Row(file=f) for f in ("class/Ada.yaml", "other/ada.yml", "../../etc/passwd",
+                                  "x/..", "a\\..\\..\\b.yaml", "CON.yaml", "\x1b\n.yaml", ".hidden.yaml")]
+    names = feedback_names(rows)
+    assert names == ["Ada.md", "ada-2.md", "passwd.md", "sheet.md", "b.md", "_CON.md", "sheet-2.md",
+                     "hidden.md"]
+    assert all("/" not in n and "\\" not in n and not n.startswith(".") for n in names)
+
+
+def test_a_network_folder_without_variants_is_a_usage_error(tmp_path: Path) -> None:
+    sheet = tmp_path / "a.yaml"
+    sheet.write_text("y: 1\n", encoding="utf-8")
+    result = invoke("check", str(tmp_path), str(sheet))
+    assert result.exit_code == 2 and "NAME-vKK.yaml" in result.stderr
+
+
+def test_variant_is_an_ordinary_key_against_one_network(tmp_path: Path) -> None:
+    # a node named `variant`: against one network it is a quantity like any other
+    # (x = 0.5, w = 1, identity: variant = 0.5)
+    net = tmp_path / "net.yaml"
+    net.write_text("inputs: {x: 0.5}\nparams: {w: 1}\nnodes:\n  variant: {sum: z, from: {x: w}}\n"
+                   "targets: {variant: 1}\nloss: sse\nlearning_rate: 0.1\n", encoding="utf-8")
+    sheet = tmp_path / "s.yaml"
+    sheet.write_text("variant: 0.5\n", encoding="utf-8")
+    result = invoke("check", str(net), str(sheet), "--format", "json")
+    assert result.exit_code == 0
+    assert json.loads(result.stdout)["results"][0]["quantity"] == "variant"
+
+
+@pytest.mark.parametrize(("args", "words"), [
+    (("--tolerance", "5"), "absolute tolerance of 1.0 or more"),
+    (("--tolerance", "1"), "absolute tolerance of 1.0 or more"),
+    (("--tolerance", "50%"), "50% or more"),
+    (("--summary", "--format", "gradescope"), "--summary"),
+])
+def test_absurd_options_are_usage_errors(args: tuple[str, ...], words: str) -> None:
+    from conftest import NETWORKS
+
+    result = invoke("check", "walkthrough", str(NETWORKS / "walkthrough.answers.yaml"), *args)
+    assert result.exit_code == 2 and result.stdout == ""
+    assert words in result.stderr and result.stderr.count("\n") == 1
+
+
+def _sheets(folder: Path, n: int) -> None:
+    """Sheets of the walkthrough with slips made by hand from its published page (z1 = 0.47,
+    h1 = 0.615, y_hat = 0.646, L = 0.126, dL/dw5 = -0.0998, w5_new = 0.560): some right, some
+    off by a unit, some with the sign flipped or η applied, some updates carried forward."""
+    rng = random.Random(7)
+    true = {"z1": 0.47, "h1": 0.6154, "y_hat": 0.6457, "L": 0.1255, "dL/dw5": -0.0998,
+            "w5_new": 0.56}
+    for k in range(n):
+        lines = []
+        grad = true["dL/dw5"]
+        for key, value in true.items():
+            roll = rng.random()
+            if key == "w5_new" and grad != true["dL/dw5"]:
+                value = 0.55 - 0.1 * grad  # carried forward from the sheet's own ∂L/∂w5
+            elif roll < 0.2:
+                value = -value
+            elif roll < 0.3:
+                value = 0.1 * value
+            elif roll < 0.4:
+                value += 0.001
+            if key == "dL/dw5":
+                grad = round(value, 4)
+            lines.append(f"{key}: {value:.4f}")
+        (folder / f"s{k:02d}.yaml").write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def test_a_class_marked_together_equals_each_sheet_marked_alone(tmp_path: Path) -> None:
+    _sheets(tmp_path, 24)
+    together = json.loads(invoke("check", "walkthrough", str(tmp_path), "--format", "json").stdout)
+    files = sorted(tmp_path.iterdir())
+    assert [f["file"] for f in together["files"]] == [str(f) for f in files]
+    verdicts = set()
+    for report, path in zip(together["files"], files, strict=True):
+        alone = json.loads(invoke("check", "walkthrough", str(path), "--format", "json").stdout)
+        assert report == alone
+        verdicts |= {r["verdict"] for r in alone["results"]}
+    assert {"correct", "rounding", "wrong", "carried_forward"} <= verdicts  # a real mix
