@@ -12,6 +12,7 @@ from typing import NamedTuple
 from backprop.activations import GroupState
 from backprop.errors import NumericError
 from backprop.network import Network, Node
+from backprop.optimizers import apply
 from backprop.trace import NO_OVERRIDES, Overrides, Rules, SampleTrace, Trace, UsesByParam
 
 _TRUE = Rules()
@@ -470,7 +471,11 @@ def run(network: Network, rules: Rules = _TRUE) -> Trace:
 
     eta = network.learning_rate
     frozen = network.frozen
-    if frozen:
+    stepped = None
+    if network.optimizer.optimizer.worked:  # momentum, Adam: the registry's rule, row by row
+        stepped = apply(network.optimizer, names, pv, grads, eta, frozen)
+        updated = list(stepped.updated)
+    elif frozen:
         updated = [p if name in frozen else p - eta * g
                    for name, p, g in zip(names, pv, grads, strict=True)]
     else:  # p − η·g for every param
@@ -480,6 +485,11 @@ def run(network: Network, rules: Rules = _TRUE) -> Trace:
     if not all(map(math.isfinite, updated)):
         name, p, g = next((n, p, g) for n, p, g, u in zip(names, pv, grads, updated, strict=True)
                           if not math.isfinite(u))
+        if stepped is not None:
+            raise NumericError(f"the updated {name} by {network.optimizer.optimizer.kind} from "
+                               f"{name} = {p:g}, ∂{network.loss.name}/∂{name} = {g:g} overflowed: "
+                               f"it is not a finite float64", file=network.source_file,
+                               path=("params", name))
         raise NumericError(f"the updated {name} = {name} − η·∂{network.loss.name}/∂{name} = "
                            f"{p:g} − {eta:g}·{g:g} overflowed: it is not a finite float64 (is the "
                            f"learning rate too large?)", file=network.source_file, path=("params", name))
@@ -503,4 +513,5 @@ def run(network: Network, rules: Rules = _TRUE) -> Trace:
         loss_new=loss_new,
         notes=tuple(notes),
         uses_of=UsesByParam(network),
+        optimizer=stepped,
     )

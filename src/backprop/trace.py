@@ -9,6 +9,7 @@ from typing import Literal
 
 from backprop.network import Network, Use
 from backprop.notation import fill, given
+from backprop.optimizers import Stepped
 
 GIVEN_SLOTS = frozenset({"t", "D", "slope"})  #: slots holding numbers the file gave, printed as given
 
@@ -140,6 +141,7 @@ class Trace:
     loss_new: float  #: L recomputed with the updated params
     notes: tuple[str, ...]  #: saturation and convention notes worth printing
     uses_of: UsesByParam  #: param -> its indices in network.uses, for the per-sample shares
+    optimizer: Stepped | None = None  #: an optimizer with state: its worked rows and state after
 
     @property
     def loss_name(self) -> str:

@@ -23,7 +23,7 @@ def _plain(m: Mapping[str, Any]) -> dict[str, Any]:
 def step_dict(trace: Trace) -> dict[str, Any]:
     net = trace.network
     sums = {n.name: n.sum for n in net.nodes}
-    return {
+    out = {
         "title": net.title,
         "description": net.description,
         "loss": {"name": net.loss.name, "kind": net.loss.loss.kind,
@@ -38,6 +38,11 @@ def step_dict(trace: Trace) -> dict[str, Any]:
         "updated": _plain(trace.updated),
         "notes": list(trace.notes),
     }
+    if trace.optimizer is not None:  # momentum, Adam: the rule's quantities and the state after
+        from backprop.render.optimizer import optimizer_dict
+
+        out["optimizer"] = optimizer_dict(trace.optimizer)
+    return out
 
 
 def step_json(trace: Trace) -> str:

@@ -164,7 +164,7 @@ def train_dict(run: Training, explained: Sequence[tuple[int, Trace]] = ()) -> di
         "description": net.description,
         "loss": {"name": net.loss.name, "kind": net.loss.loss.kind, "reduction": net.loss.reduction},
         "learning_rate": net.learning_rate,
-        "optimizer": "sgd",
+        "optimizer": net.optimizer.optimizer.kind,
         "max_steps": run.max_steps,
         "steps": run.steps,
         "stopped": {"rule": run.stop.code, "step": run.stop.step, "reason": run.reason()},
@@ -173,6 +173,11 @@ def train_dict(run: Training, explained: Sequence[tuple[int, Trace]] = ()) -> di
         "start_params": dict(net.params),
         "final_params": dict(run.final.params),
     }
+    setting = run.final.optimizer
+    if setting.convention.state_names:  # what `optimizer_state` takes to continue exactly
+        from backprop.render.optimizer import state_dict
+
+        out["final_optimizer_state"] = state_dict(setting.state, setting.optimizer.counts_steps)
     if explained:
         out["explained"] = [{"step": step, "report": step_dict(trace)} for step, trace in explained]
     return out
