@@ -244,8 +244,9 @@ class Names:
         found = self._optimizer(name)
         if found is not None:
             stem, stepped = found
-            if stepped in net.frozen:
-                return Resolution(None, f"'{shown}': {short(stepped)} is frozen, so the optimizer "
+            if stepped in net.frozen or not any(u.param == stepped for u in net.uses):
+                why = "is frozen" if stepped in net.frozen else "is used by no sum"
+                return Resolution(None, f"'{shown}': {short(stepped)} {why}, so the optimizer "
                                         f"does not step it")
             return total("optimizer", stepped, stem)
         m = _DERIVATIVE.match(name)

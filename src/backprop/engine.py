@@ -473,7 +473,10 @@ def run(network: Network, rules: Rules = _TRUE) -> Trace:
     frozen = network.frozen
     stepped = None
     if network.optimizer.optimizer.worked:  # momentum, Adam: the registry's rule, row by row
-        stepped = apply(network.optimizer, names, pv, grads, eta, frozen)
+        # as torch.optim: a param no sum uses has no gradient at all, and is not stepped
+        used = set(plan.use_pids)
+        idle = frozen | {n for k, n in enumerate(names) if k not in used}
+        stepped = apply(network.optimizer, names, pv, grads, eta, idle)
         updated = list(stepped.updated)
     elif frozen:
         updated = [p if name in frozen else p - eta * g

@@ -136,14 +136,15 @@ class Stepped:
 
     setting: Setting
     t: int  #: the step just taken, from 1
-    rows: Mapping[str, Row]  #: param → row, frozen params left out
+    rows: Mapping[str, Row]  #: param → row; frozen and unused params (not stepped) left out
     state: State  #: after the step: what the next step starts from
     updated: tuple[float, ...]  #: every param after the step, in network order
 
 
 def apply(setting: Setting, names: Sequence[str], pv: Sequence[float], grads: Sequence[float],
-          eta: float, frozen: frozenset[str]) -> Stepped:
-    """One step of the optimizer for every param; a frozen param and its state stay as they are."""
+          eta: float, frozen: frozenset[str] | set[str]) -> Stepped:
+    """One step of the optimizer for every param; a frozen (or unused) param and its state stay
+    as they are."""
     conv = setting.convention
     state_names = conv.state_names
     keys = [q.key for q in conv.quantities]

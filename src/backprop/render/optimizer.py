@@ -31,9 +31,11 @@ def update_table(trace: Trace, stepped: Stepped, f: Fmt, params: Iterable[str] |
     for param in net.params if params is None else params:
         old = net.params[param]
         row = stepped.rows.get(param)
-        if row is None:  # frozen: neither it nor its state moves
-            table.add_row(Text(param), Text(f"{param}_new"), Text("frozen: not updated"),
-                          Text(given(old)), Text(f(old)))
+        if row is None:  # frozen, or used by no sum: neither it nor its state moves
+            why = ("frozen: not updated" if param in net.frozen
+                   else "unused: no gradient, not stepped (as torch.optim)")
+            table.add_row(Text(param), Text(f"{param}_new"), Text(why), Text(given(old)),
+                          Text(f(old)))
             continue
         texts = {h.key: given(v) for h, v in ((h, setting.hyper[h.key])
                                               for h in setting.optimizer.hypers)}
