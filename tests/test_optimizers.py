@@ -343,3 +343,40 @@ def test_a_frozen_or_unused_params_quantities_are_unknown(tmp_path) -> None:
     assert [r["verdict"] for r in results] == ["unknown", "unknown"]
     step = invoke("step", str(net))
     assert "unused: no gradient" in step.stdout and "frozen: not updated" in step.stdout
+
+
+def test_a_wrong_gradient_carries_forward_into_m_and_v(tmp_path) -> None:
+    net = tmp_path / "adam.yaml"
+    net.write_text(WALKTHROUGH + "optimizer: adam\n", encoding="utf-8")
+    sheet = tmp_path / "sheet.yaml"
+    # from the student's g = −0.2: m = 0.1·(−0.2) = −0.02, v = 0.001·0.04 = 0.00004
+    sheet.write_text("dL/dw5: -0.2\nm_w5: -0.02\nv_w5: 0.00004\n", encoding="utf-8")
+    result = invoke("check", str(net), str(sheet), "--format", "json")
+    verdicts = [r["verdict"] for r in json.loads(result.stdout)["results"]]
+    assert verdicts == ["wrong", "carried_forward", "carried_forward"]
+
+
+@pytest.mark.parametrize(("tail", "valid"), [
+    ("optimizer: {kind: adam, beta1: 0.8, eps: 1e-6}\noptimizer_state: {step: 2, m: {w5: 0.1}}\n",
+     True),
+    ("optimizer: {kind: momentum, beta: 0.5, convention: ema}\n", True),
+    ("optimizer: {kind: momentum, beta: 1}\n", False),
+    ("optimizer: {kind: adam, eps: 0}\n", False),
+    ("optimizer: {kind: adam, convention: ema}\n", False),
+    ("optimizer: adma\n", False),
+])
+def test_the_schema_and_the_loader_agree_on_optimizers(tail: str, valid: bool) -> None:
+    import jsonschema
+
+    from backprop.errors import SpecError
+    from backprop.schema import network_schema
+    from backprop.yamlsafe import load_text
+
+    doc = load_text(WALKTHROUGH + tail, "net.yaml")
+    schema_ok = jsonschema.Draft202012Validator(network_schema()).is_valid(doc.root)
+    try:
+        load("net.yaml", text=WALKTHROUGH + tail)
+        loader_ok = True
+    except SpecError:
+        loader_ok = False
+    assert schema_ok == loader_ok == valid
