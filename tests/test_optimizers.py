@@ -380,3 +380,12 @@ def test_the_schema_and_the_loader_agree_on_optimizers(tail: str, valid: bool) -
     except SpecError:
         loader_ok = False
     assert schema_ok == loader_ok == valid
+
+
+@pytest.mark.parametrize("state", ["{m: {w: 1e308}, v: {w: 1e308}}", "{m: {w: 1}, v: {w: 1e308}}"])
+def test_an_overflowing_state_is_one_error(state: str, tmp_path) -> None:
+    # v̂ = 1e308·0.999/0.001 overflows: no inf or nan reaches a table or the JSON
+    path = tmp_path / "net.yaml"
+    path.write_text(ONE_WEIGHT + f"optimizer: adam\noptimizer_state: {state}\n", encoding="utf-8")
+    result = invoke("step", str(path), "--format", "json")
+    assert_one_error(result, str(path), "overflowed in the adam step")

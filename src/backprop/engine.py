@@ -474,10 +474,19 @@ def run(network: Network, rules: Rules = _TRUE) -> Trace:
     stepped = None
     if network.optimizer.optimizer.worked:  # momentum, Adam: the registry's rule, row by row
         # as torch.optim: a param no sum uses has no gradient at all, and is not stepped
-        used = set(plan.use_pids)
-        idle = frozen | {n for k, n in enumerate(names) if k not in used}
+        idle = frozen
+        if not plan.one_use_each:
+            used = set(plan.use_pids)
+            idle = frozen | {n for k, n in enumerate(names) if k not in used}
         stepped = apply(network.optimizer, names, pv, grads, eta, idle)
         updated = list(stepped.updated)
+        bad = stepped.rows.non_finite()
+        if bad is not None:
+            param, key, value = bad
+            kind = network.optimizer.optimizer.kind
+            raise NumericError(f"{key}_{param} = {value} overflowed in the {kind} step: it is not a "
+                               f"finite float64 (is its state or a hyper-parameter too large?)",
+                               file=network.source_file, path=("optimizer",))
     elif frozen:
         updated = [p if name in frozen else p - eta * g
                    for name, p, g in zip(names, pv, grads, strict=True)]

@@ -7,8 +7,9 @@ returns the numbers the table prints: the new state, the derived quantities and 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from itertools import repeat
 from types import MappingProxyType
 
 #: (hyper-parameters, η, t, p, g, state before) → (every quantity in Convention.quantities order, p new)
@@ -136,9 +137,50 @@ class Stepped:
 
     setting: Setting
     t: int  #: the step just taken, from 1
-    rows: Mapping[str, Row]  #: param → row; frozen and unused params (not stepped) left out
+    rows: Rows  #: param → row; frozen and unused params (not stepped) left out
     state: State  #: after the step: what the next step starts from
     updated: tuple[float, ...]  #: every param after the step, in network order
+
+
+class Rows(Mapping[str, Row]):
+    """param → its Row, each made when first read: a 784-128-10 network's 100,000 rows are
+    computed as columns in one pass, and only the tables read any of them as records."""
+
+    __slots__ = ("_at", "_before", "_columns", "_grads", "_keys", "_new", "_old", "_state_names")
+
+    def __init__(self, names: Sequence[str], old: Sequence[float], grads: Sequence[float],
+                 state_names: Sequence[str], before: Sequence[Sequence[float]], keys: Sequence[str],
+                 columns: Sequence[Sequence[float]], new: Sequence[float]) -> None:
+        self._at = {n: i for i, n in enumerate(names)}
+        self._old, self._grads, self._new = old, grads, new
+        self._state_names, self._before = tuple(state_names), before
+        self._keys, self._columns = tuple(keys), columns
+
+    def __getitem__(self, param: str) -> Row:
+        i = self._at[param]
+        return Row(param=param, p=self._old[i], g=self._grads[i],
+                   before=MappingProxyType({n: c[i] for n, c in zip(self._state_names, self._before,
+                                                                    strict=True)}),
+                   values=MappingProxyType({k: c[i] for k, c in zip(self._keys, self._columns,
+                                                                    strict=True)}),
+                   updated=self._new[i])
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._at)
+
+    def __len__(self) -> int:
+        return len(self._at)
+
+    def __contains__(self, param: object) -> bool:
+        return param in self._at
+
+    def non_finite(self) -> tuple[str, str, float] | None:
+        """(param, quantity key, value) of the first quantity that is not a finite float."""
+        for key, column in zip(self._keys, self._columns, strict=True):
+            if not all(map(math.isfinite, column)):
+                i, value = next((i, v) for i, v in enumerate(column) if not math.isfinite(v))
+                return next(n for n, j in self._at.items() if j == i), key, value
+        return None
 
 
 def apply(setting: Setting, names: Sequence[str], pv: Sequence[float], grads: Sequence[float],
@@ -149,27 +191,29 @@ def apply(setting: Setting, names: Sequence[str], pv: Sequence[float], grads: Se
     state_names = conv.state_names
     keys = [q.key for q in conv.quantities]
     t = setting.state.step + 1
-    rows: dict[str, Row] = {}
-    tables: dict[str, dict[str, float]] = {n: dict(setting.state.tables.get(n, {}))
-                                           for n in state_names}
-    updated: list[float] = []
-    for name, p, g in zip(names, pv, grads, strict=True):
-        if name in frozen:
-            updated.append(p)
-            continue
-        before = tuple(setting.state.of(n, name) for n in state_names)
-        values, new = conv.rule(setting.hyper, eta, t, p, g, before)
-        shown = dict(zip(keys, values, strict=True))
-        for n in state_names:
-            tables[n][name] = shown[n]
-        rows[name] = Row(param=name, p=p, g=g, before=MappingProxyType(dict(zip(state_names, before,
-                                                                                 strict=True))),
-                         values=MappingProxyType(shown), updated=new)
-        updated.append(new)
-    state = State(t if setting.optimizer.counts_steps else 0,
-                  MappingProxyType({n: MappingProxyType(tables[n]) for n in state_names}))
-    return Stepped(setting=setting, t=t, rows=MappingProxyType(rows), state=state,
-                   updated=tuple(updated))
+    moving = [k for k, n in enumerate(names) if n not in frozen] if frozen else range(len(names))
+    stepped = [names[k] for k in moving]
+    old = [pv[k] for k in moving]
+    g = [grads[k] for k in moving]
+    # the state before, a column per state name (0 where the state is silent)
+    before = [list(map(setting.state.tables.get(n, {}).get, stepped, repeat(0.0)))
+              for n in state_names]
+    results = list(map(conv.rule, repeat(setting.hyper), repeat(eta), repeat(t), old, g,
+                       zip(*before, strict=True) if before else repeat(())))
+    new = [r[1] for r in results]
+    columns = list(zip(*(r[0] for r in results), strict=True)) or [() for _ in keys]
+    by_key = dict(zip(keys, columns, strict=True))
+    updated = list(pv)
+    for k, value in zip(moving, new, strict=True):
+        updated[k] = value
+    tables = {}
+    for n in state_names:
+        table = dict(setting.state.tables.get(n, {}))  # a frozen param's state is kept
+        table.update(zip(stepped, by_key[n], strict=True))
+        tables[n] = MappingProxyType(table)
+    state = State(t if setting.optimizer.counts_steps else 0, MappingProxyType(tables))
+    rows = Rows(stepped, old, g, state_names, before, keys, columns, new)
+    return Stepped(setting=setting, t=t, rows=rows, state=state, updated=tuple(updated))
 
 
 # ---------------------------------------------------------------- the rules
