@@ -389,3 +389,31 @@ def test_an_overflowing_state_is_one_error(state: str, tmp_path) -> None:
     path.write_text(ONE_WEIGHT + f"optimizer: adam\noptimizer_state: {state}\n", encoding="utf-8")
     result = invoke("step", str(path), "--format", "json")
     assert_one_error(result, str(path), "overflowed in the adam step")
+
+
+def test_explain_and_the_summary_name_the_optimizer_not_gradient_descent(tmp_path) -> None:
+    from backprop.render.summary import _update_line
+
+    net = tmp_path / "adam.yaml"
+    net.write_text(WALKTHROUGH + "optimizer: adam\n", encoding="utf-8")
+    result = invoke("explain", "-w", "w5", str(net))
+    assert result.exit_code == 0, result.stderr
+    assert "Update by adam: w5 = 0.55 → 0.650" in result.stdout  # 0.649999989975194, by hand above
+    assert "η·∂L/∂w5" not in result.stdout
+    line = _update_line(run(net_with(WALKTHROUGH, "adam")), str)
+    assert line.startswith("Update: by adam (") and "p ← p − η·∂L/∂p" not in line
+
+
+def test_a_hand_written_state_is_replaced_in_place(tmp_path) -> None:
+    source = tmp_path / "net.yaml"
+    source.write_text(WALKTHROUGH + "optimizer: adam\noptimizer_state: {step: 2, m: {w5: 0.1}}"
+                      "   # from last week\n# the end\n", encoding="utf-8")
+    saved = tmp_path / "out.yaml"
+    first = invoke("train", str(source), "--steps", "1", "--save", str(saved), "--format", "json")
+    assert first.exit_code == 0, first.stderr
+    text = saved.read_text(encoding="utf-8")
+    assert text.count("optimizer_state") == 1 and text.endswith("# the end\n")
+    net = load("out", text=text)
+    assert net.optimizer.state.step == 3  # 2 given, 1 taken
+    state = json.loads(first.stdout)["final_optimizer_state"]
+    assert all(bits(net.optimizer.state.tables["m"][p]) == bits(v) for p, v in state["m"].items())

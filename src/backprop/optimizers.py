@@ -210,7 +210,7 @@ def apply(setting: Setting, names: Sequence[str], pv: Sequence[float], grads: Se
     for n in state_names:
         table = dict(setting.state.tables.get(n, {}))  # a frozen param's state is kept
         table.update(zip(stepped, by_key[n], strict=True))
-        tables[n] = MappingProxyType(table)
+        tables[n] = MappingProxyType({p: table[p] for p in names if p in table})  # file order
     state = State(t if setting.optimizer.counts_steps else 0, MappingProxyType(tables))
     rows = Rows(stepped, old, g, state_names, before, keys, columns, new)
     return Stepped(setting=setting, t=t, rows=rows, state=state, updated=tuple(updated))

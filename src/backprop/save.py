@@ -96,7 +96,12 @@ def save(source: Source, params: Mapping[str, float], out: str, state: State | N
 def with_state(text: str, state: State) -> str:
     """The file's text with its top-level `optimizer_state` written anew (or added at the end):
     the step count and each table, param by param, every float by its repr."""
-    root = yaml.compose(text, Loader=_Loader)
+    try:
+        root = yaml.compose(text, Loader=_Loader)
+    except yaml.YAMLError as err:  # yamlsafe read it; PyYAML's own reader should too
+        raise UsageError(f"cannot find where to write optimizer_state in the file: "
+                         f"{getattr(err, 'problem', None) or 'unreadable by PyYAML'}",
+                         path=("--save",)) from None
     assert isinstance(root, yaml.MappingNode), "a network file is a mapping"
     brk = m[0] if (m := _BREAK.search(text)) else "\n"
     flow = bool(root.flow_style)

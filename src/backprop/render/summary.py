@@ -274,7 +274,10 @@ def _largest(trace: Trace, f: Fmt, player: dict[str, int | None]) -> RenderableT
 def _update_line(trace: Trace, f: Fmt) -> str:
     net = trace.network
     moved = [p for p in net.params if p not in net.frozen]
-    text = (f"Update: p ← p − η·∂{net.loss.name}/∂p with η = {given(net.learning_rate)}: "
+    rule = (f"p ← p − η·∂{net.loss.name}/∂p" if trace.optimizer is None else
+            f"by {trace.optimizer.setting.optimizer.kind} "
+            f"({trace.optimizer.setting.convention.description})")
+    text = (f"Update: {rule} with η = {given(net.learning_rate)}: "
             f"{len(moved):,} params updated, {len(net.frozen):,} frozen")
     if moved:
         big = max(moved, key=lambda p: abs(trace.updated[p] - net.params[p]))
