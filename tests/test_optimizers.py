@@ -417,3 +417,12 @@ def test_a_hand_written_state_is_replaced_in_place(tmp_path) -> None:
     assert net.optimizer.state.step == 3  # 2 given, 1 taken
     state = json.loads(first.stdout)["final_optimizer_state"]
     assert all(bits(net.optimizer.state.tables["m"][p]) == bits(v) for p, v in state["m"].items())
+
+
+def test_the_train_report_names_the_optimizer(tmp_path) -> None:
+    net = tmp_path / "m.yaml"
+    net.write_text(WALKTHROUGH + "optimizer: {kind: momentum, convention: ema}\n", encoding="utf-8")
+    result = invoke("train", str(net), "--steps", "3")
+    assert result.exit_code == 0, result.stderr
+    assert "Momentum (v ← β·v + (1 − β)·g; p ← p − η·v), η = 0.1: 3 steps." in result.stdout
+    assert "Gradient descent" not in result.stdout

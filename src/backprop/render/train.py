@@ -44,7 +44,10 @@ def train_report(run: Training, decimals: int = 3, *, every: int | None = None,
     if net.title:
         parts.append(Text(net.title, style="bold"))
     steps = "1 step" if run.steps == 1 else f"{run.steps:,} steps"
-    parts.append(Text(f"Gradient descent, η = {given(net.learning_rate)}: {steps}."))
+    setting = net.optimizer
+    how = ("Gradient descent" if not setting.optimizer.worked else
+           f"{setting.optimizer.kind.capitalize()} ({setting.convention.description})")
+    parts.append(Text(f"{how}, η = {given(net.learning_rate)}: {steps}."))
     parts.append(Text(f"Stopped: {run.reason(_significant)}."))
     parts += [Text(""), loss_table(run, f, every or default_every(run.steps)),
               Text(""), curve(run.losses, net.loss.name, f, width),
