@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import replace
 
 import sympy as sp
@@ -44,6 +44,16 @@ def sympy_step(net: Network) -> tuple[float, dict[str, float]]:
         grads[name] = float(sp.diff(total, p).evalf(30, subs={p: sp.Float(net.params[name], 30)}))
     loss = float(_sympy_loss(net, {}).evalf(30))
     return loss, grads
+
+
+def symbolic_gradient(net: Network) -> Callable[[Mapping[str, float]], dict[str, float]]:
+    """params → every ∂L/∂p of `net`'s loss: differentiated once by sympy with every param a
+    symbol, evaluated by mpmath at the params given (for steps of training: one derivation)."""
+    symbols = {p: sp.Symbol(p) for p in net.params}
+    loss = _sympy_loss(net, symbols)
+    f = sp.lambdify(list(symbols.values()), [sp.diff(loss, s) for s in symbols.values()], "mpmath")
+    return lambda params: dict(zip(symbols, map(float, f(*(params[p] for p in symbols))),
+                                   strict=True))
 
 
 def _sympy_loss(net: Network, symbols: Mapping[str, sp.Symbol]) -> sp.Expr:

@@ -21,7 +21,7 @@ from backprop.yamlsafe import Document, load_file
 
 #: the numbers an answers file may name, as the tables print them
 Kind = Literal["value", "loss", "loss_new", "updated", "gradient", "grad_node", "delta", "local",
-               "jacobian", "edge", "param_factor"]
+               "jacobian", "edge", "param_factor", "optimizer"]
 
 # ---------------------------------------------------------------- quantities
 
@@ -31,7 +31,7 @@ class Quantity:
 
     kind: Kind
     a: str  #: the quantity's main name (value, node, sum or param)
-    b: str = ""  #: a derivative's denominator, where it needs one
+    b: str = ""  #: a derivative's denominator, where it needs one; an optimizer quantity's key (m)
     sample: int | None = None  #: 0-based; None for totals and constants
 
     def value(self, trace: Trace) -> float:
@@ -42,6 +42,9 @@ class Quantity:
             return trace.loss_new
         if self.kind == "updated":
             return trace.updated[self.a]
+        if self.kind == "optimizer":  # m_w5: the optimizer's row of w5, after the step
+            assert trace.optimizer is not None
+            return trace.optimizer.rows[self.a].values[self.b]
         if self.kind == "gradient":
             if s is None:
                 return trace.gradients[self.a]
@@ -97,7 +100,7 @@ class Quantity:
             return False
         if self.kind == "gradient" and other.kind == "param_factor":
             return other.b == self.a
-        if self.kind == "updated" and other.kind in ("gradient", "param_factor"):
+        if self.kind in ("updated", "optimizer") and other.kind in ("gradient", "param_factor"):
             return (other.a if other.kind == "gradient" else other.b) == self.a
         return True
 
@@ -110,6 +113,8 @@ FEEDS: Mapping[Kind, frozenset[Kind]] = {
     "jacobian": _FORWARD, "edge": frozenset(), "grad_node": _BACK, "delta": _BACK,
     "gradient": _BACK | {"param_factor"}, "updated": _BACK | {"param_factor", "gradient"},
     "loss_new": _BACK | {"param_factor", "gradient", "updated"},
+    # an optimizer's quantity (m_w5) is marked plainly: it is not put in for what follows it
+    "optimizer": _BACK | {"param_factor", "gradient"},
 }
 #: the kinds that are one sample's numbers (the rest are totals over the step)
 PER_SAMPLE: frozenset[Kind] = frozenset({"value", "local", "param_factor", "jacobian", "grad_node", "delta"})
@@ -240,6 +245,14 @@ class Names:
         m = _UPDATED.match(name)
         if m and m["p"] in self.params:
             return total("updated", self.params[m["p"]])
+        found = self._optimizer(name)
+        if found is not None:
+            stem, stepped = found
+            if stepped in net.frozen or not any(u.param == stepped for u in net.uses):
+                why = "is frozen" if stepped in net.frozen else "is used by no sum"
+                return Resolution(None, f"'{shown}': {short(stepped)} {why}, so the optimizer "
+                                        f"does not step it")
+            return total("optimizer", stepped, stem)
         m = _DERIVATIVE.match(name)
         if not m:
             return Resolution(None, "not a name in this network")
@@ -276,6 +289,17 @@ class Names:
         return Resolution(None, f"∂{short(a)}/∂{short(b)} is not a factor this network's tables print")
 
 
+    def _optimizer(self, name: str) -> tuple[str, str] | None:
+        """(key, param) for an optimizer quantity `<key>_<param>` (m_w5, v_hat_w5), longest key
+        first, when the network's optimizer has that quantity."""
+        keys = sorted((q.key for q in self.net.optimizer.convention.quantities), key=len,
+                      reverse=True)
+        for key in keys:
+            if name.startswith(key + "_") and name[len(key) + 1:] in self.params:
+                return key, self.params[name[len(key) + 1:]]
+        return None
+
+
 def resolve(net: Network, key: str) -> Resolution:
     """The quantity an answers-file key names (FORMAT §2), or why it names none."""
     return Names(net).resolve(key)
@@ -292,8 +316,9 @@ def printed_names(net: Network) -> list[str]:
             out += [f"d{node.sum}/d{e.source}", f"d{node.sum}/d{e.param}"]
         if node.bias:
             out.append(f"d{node.sum}/d{node.bias}")
+    stems = [q.key for q in net.optimizer.convention.quantities]
     for p in net.params:
-        out += [f"d{L}/d{p}", f"{p}_new"]
+        out += [f"d{L}/d{p}", f"{p}_new", *(f"{k}_{p}" for k in stems)]
     return out
 
 

@@ -617,7 +617,7 @@ class _Marker:
             return c_loss * expected if q.sample is not None else c_grad * (c_loss * expected)
         if q.kind == "updated":
             net = self.net
-            if q.a in net.frozen:
+            if q.a in net.frozen or net.optimizer.optimizer.worked:  # not p − η·g
                 return None
             return net.params[q.a] - net.learning_rate * (c_grad * (c_loss * self.trace.gradients[q.a]))
         return None

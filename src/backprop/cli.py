@@ -785,7 +785,7 @@ def train(net: str | None, steps: int, until_loss: float | None, min_improvement
     with bar if bar is not None else nullcontext():
         result = training(network, steps, rules, on_step)
     if out is not None:
-        saving.save(source, result.final.params, out)
+        saving.save(source, result.final.params, out, result.final.optimizer.state)
     if fmt == "json":
         _write(train_json(result, explained))
         return

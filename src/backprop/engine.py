@@ -12,6 +12,7 @@ from typing import NamedTuple
 from backprop.activations import GroupState
 from backprop.errors import NumericError
 from backprop.network import Network, Node
+from backprop.optimizers import apply
 from backprop.trace import NO_OVERRIDES, Overrides, Rules, SampleTrace, Trace, UsesByParam
 
 _TRUE = Rules()
@@ -486,7 +487,23 @@ def run(network: Network, rules: Rules = _TRUE, plans: Plans | None = None) -> T
 
     eta = network.learning_rate
     frozen = network.frozen
-    if frozen:
+    stepped = None
+    if network.optimizer.optimizer.worked:  # momentum, Adam: the registry's rule, row by row
+        # as torch.optim: a param no sum uses has no gradient at all, and is not stepped
+        idle = frozen
+        if not plan.one_use_each:
+            used = set(plan.use_pids)
+            idle = frozen | {n for k, n in enumerate(names) if k not in used}
+        stepped = apply(network.optimizer, names, pv, grads, eta, idle)
+        updated = list(stepped.updated)
+        bad = stepped.rows.non_finite()
+        if bad is not None:
+            param, key, value = bad
+            kind = network.optimizer.optimizer.kind
+            raise NumericError(f"{key}_{param} = {value} overflowed in the {kind} step: it is not a "
+                               f"finite float64 (is its state or a hyper-parameter too large?)",
+                               file=network.source_file, path=("optimizer",))
+    elif frozen:
         updated = [p if name in frozen else p - eta * g
                    for name, p, g in zip(names, pv, grads, strict=True)]
     else:  # p − η·g for every param
@@ -496,6 +513,11 @@ def run(network: Network, rules: Rules = _TRUE, plans: Plans | None = None) -> T
     if not all(map(math.isfinite, updated)):
         name, p, g = next((n, p, g) for n, p, g, u in zip(names, pv, grads, updated, strict=True)
                           if not math.isfinite(u))
+        if stepped is not None:
+            raise NumericError(f"the updated {name} by {network.optimizer.optimizer.kind} from "
+                               f"{name} = {p:g}, ∂{network.loss.name}/∂{name} = {g:g} overflowed: "
+                               f"it is not a finite float64", file=network.source_file,
+                               path=("params", name))
         raise NumericError(f"the updated {name} = {name} − η·∂{network.loss.name}/∂{name} = "
                            f"{p:g} − {eta:g}·{g:g} overflowed: it is not a finite float64 (is the "
                            f"learning rate too large?)", file=network.source_file, path=("params", name))
@@ -520,4 +542,5 @@ def run(network: Network, rules: Rules = _TRUE, plans: Plans | None = None) -> T
         loss_new=loss_new,
         notes=tuple(notes),
         uses_of=UsesByParam(network),
+        optimizer=stepped,
     )

@@ -73,6 +73,7 @@ class Explanation:
     sample_count: int = 1  #: the network's samples
     chosen: tuple[int, ...] = ()  #: the 1-based samples asked for, if any
     source_file: str | None = None  #: the network as the user named it, for "how to see more"
+    optimizer: str | None = None  #: the optimizer's kind when it is not sgd (its rows are step's)
 
     @property
     def summarised(self) -> bool:
@@ -114,7 +115,8 @@ def explain(trace: Trace, param: str, samples: Sequence[int] = ()) -> Explanatio
         multi_sample=net.multi_sample, use_count=use_count,
         block_count=use_count * len(trace.samples), sample_count=len(trace.samples),
         chosen=tuple(dict.fromkeys(samples)),
-        source_file=net.source_file)
+        source_file=net.source_file,
+        optimizer=trace.optimizer.setting.optimizer.kind if trace.optimizer is not None else None)
 
 
 def chosen_samples(trace: Trace, chosen: Sequence[int]) -> tuple[SampleTrace, ...]:

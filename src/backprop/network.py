@@ -9,6 +9,7 @@ from typing import cast, overload
 
 from backprop.activations import Activation
 from backprop.losses import Loss, Reduction
+from backprop.optimizers import SGD, Setting
 
 
 def frozen_map(items: Mapping[str, float] | None = None) -> Mapping[str, float]:
@@ -224,6 +225,7 @@ class Network:
     source_file: str | None = None  #: as the user named it, for messages
     layered: bool = False  #: written in the layered form
     warnings: tuple[str, ...] = ()  #: located notes on legal but suspicious input (unused params)
+    optimizer: Setting = SGD  #: the update rule, its hyper-parameters and the state it starts from
     uses: Uses = field(init=False)  #: every use of every param, edges then bias per node
     by_name: Mapping[str, Node] = field(init=False, repr=False)  #: node name -> node
     # the topology below is made when first read (a run of a large network needs none of it),

@@ -10,6 +10,7 @@ and the result is read back by the same strict loader, which checks every param 
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import struct
@@ -18,8 +19,11 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+import yaml
+
 from backprop.errors import PathPart, UsageError
 from backprop.network import Network
+from backprop.optimizers import State
 from backprop.spec import parse
 from backprop.yamlsafe import Document, load_text, read_text
 
@@ -70,14 +74,71 @@ def with_params(source: Source, params: Mapping[str, float]) -> str:
     return "".join(pieces)
 
 
-def save(source: Source, params: Mapping[str, float], out: str) -> None:
-    """Write the network with `params` to `out`, read it back and check every param is exact."""
+def save(source: Source, params: Mapping[str, float], out: str, state: State | None = None) -> None:
+    """Write the network with `params` (and an optimizer's `state`: its step count and tables,
+    so that the next step continues exactly) to `out`, read it back and check every number is
+    exact."""
     text = with_params(source, params)
+    if state is not None and source.network.optimizer.convention.state_names:
+        text = with_state(text, state)
     again = parse(load_text(text, out))
     # every param reads back as exactly the float trained; nothing else of the network moved
     assert all(_same(again.params[n], params[n]) for n in params), "a param did not round-trip"
     assert list(again.params) == list(params)
+    if state is not None and source.network.optimizer.convention.state_names:
+        kept = again.optimizer.state
+        assert kept.step == state.step, "the optimizer's step count did not round-trip"
+        assert all(_same(kept.of(name, p), v) for name, table in state.tables.items()
+                   for p, v in table.items()), "an optimizer state did not round-trip"
     _write_atomically(Path(out), text, out)
+
+
+def with_state(text: str, state: State) -> str:
+    """The file's text with its top-level `optimizer_state` written anew (or added at the end):
+    the step count and each table, param by param, every float by its repr."""
+    try:
+        root = yaml.compose(text, Loader=_Loader)
+    except yaml.YAMLError as err:  # yamlsafe read it; PyYAML's own reader should too
+        raise UsageError(f"cannot find where to write optimizer_state in the file: "
+                         f"{getattr(err, 'problem', None) or 'unreadable by PyYAML'}") from None
+    assert isinstance(root, yaml.MappingNode), "a network file is a mapping"
+    brk = m[0] if (m := _BREAK.search(text)) else "\n"
+    flow = bool(root.flow_style)
+    # names are identifiers (no quote, backslash or control character): JSON quotes them for YAML
+    entries = ([("step", str(state.step))] if state.step else []) + [
+        (name, (json.dumps(name) + ": {" + ", ".join(f"{json.dumps(p)}: {v!r}" for p, v in
+                                                     table.items()) + "}") if flow else name)
+        for name, table in state.tables.items()]
+    if flow:
+        block = "optimizer_state: {" + ", ".join(
+            f"{json.dumps(k)}: {v}" if k == "step" else v for k, v in entries) + "}"
+    else:
+        pad = " " * root.start_mark.column
+        lines = [f"{pad}optimizer_state:"]
+        if state.step:
+            lines.append(f"{pad}  step: {state.step}")
+        for name, table in state.tables.items():
+            lines.append(f"{pad}  {name}:" + ("" if table else " {}"))
+            lines += [f"{pad}    {json.dumps(p)}: {v!r}" for p, v in table.items()]
+        block = brk.join(lines)
+    for key, value in root.value:
+        if isinstance(key, yaml.ScalarNode) and key.value == "optimizer_state":
+            start, end = key.start_mark.index, value.end_mark.index
+            ends_line = text[start:end].endswith(("\n", "\r", "\x85", "\u2028", "\u2029"))
+            if not flow:
+                block = block[len(pad):]  # the key's own column is kept before it
+            return text[:start] + block + (brk if ends_line else "") + text[end:]
+    if flow:  # before the closing brace of the one flow mapping
+        end = root.end_mark.index - 1
+        assert text[end] == "}", "a flow mapping ends with }"
+        return text[:end].rstrip() + ", " + block + text[end:]
+    if text and not text.endswith(("\n", "\r", "\x85", "\u2028", "\u2029")):
+        text += brk
+    return text + block + brk
+
+
+class _Loader(yaml.SafeLoader):
+    """Only to find where optimizer_state stands: the file was read and checked by yamlsafe."""
 
 
 def _write_atomically(path: Path, text: str, shown: str) -> None:

@@ -12,8 +12,9 @@ from typing import Any
 
 from backprop.activations import ACTIVATIONS, ALIASES
 from backprop.losses import LOSSES, REDUCTIONS
+from backprop.optimizers import OPTIMIZERS, Hyper
 from backprop.spec import _FIELD_LIMIT as TEMPLATE_LIMIT  # the longest name template
-from backprop.spec import LAYER_KEYS, MAX_NAME, NAME_TEMPLATES, NODE_KEYS
+from backprop.spec import LAYER_KEYS, MAX_NAME, MAX_STEP, NAME_TEMPLATES, NODE_KEYS
 
 DIALECT = "https://json-schema.org/draft/2020-12/schema"
 
@@ -79,6 +80,40 @@ def _loss() -> dict[str, Any]:
 NUMBER = {"type": "number"}
 
 
+def _hyper(h: Hyper) -> dict[str, Any]:
+    out: dict[str, Any] = {"type": "number", "description": f"{h.symbol}, in {h.range_text}; "
+                                                            f"default {h.default:g}"}
+    out["exclusiveMinimum" if h.low_open else "minimum"] = h.low
+    if h.high != float("inf"):
+        out["exclusiveMaximum" if h.high_open else "maximum"] = h.high
+    return out
+
+
+def _optimizer() -> dict[str, Any]:
+    """One object form per registry entry, with its own hyper-parameters and conventions."""
+    forms: list[dict[str, Any]] = [{"type": "string", "enum": list(OPTIMIZERS)}]
+    for kind, entry in OPTIMIZERS.items():
+        props: dict[str, Any] = {"kind": {"const": kind}}
+        props.update({h.key: _hyper(h) for h in entry.hypers})
+        if len(entry.conventions) > 1:
+            props["convention"] = {"enum": list(entry.conventions),
+                                   "description": f"default {entry.default_convention}"}
+        forms.append({"type": "object", "required": ["kind"], "additionalProperties": False,
+                      "properties": props})
+    return {"description": "the update rule: a kind, or {kind: adam, beta1, beta2, eps}; "
+                           "default sgd", "oneOf": forms}
+
+
+def _optimizer_state() -> dict[str, Any]:
+    names = sorted({n for o in OPTIMIZERS.values() for c in o.conventions.values()
+                    for n in c.state_names})
+    return {"type": ["object", "null"], "additionalProperties": False,
+            "description": "the optimizer's state to start from (a saved run's): step and, per "
+                           "state name, param -> value (0 where not given)",
+            "properties": {"step": {"type": "integer", "minimum": 0, "maximum": MAX_STEP},
+                           **{n: _table(f"{n}: param -> value", NUMBER) for n in names}}}
+
+
 def _samples(inputs: dict[str, Any], targets: dict[str, Any]) -> dict[str, Any]:
     return {"type": "array", "minItems": 1, "description": "one {inputs, targets} per sample",
             "items": {"type": "object", "required": ["inputs", "targets"],
@@ -97,6 +132,8 @@ def _common() -> dict[str, Any]:
         "frozen": {"type": ["array", "null"], "items": _names("a param that is not updated"),
                    "description": "params that are not updated (their gradients are still shown)"},
         "bias_sign": {"enum": ["plus", "minus"], "description": "plus: z = Σwx + b; minus: z = Σwx − b"},
+        "optimizer": _optimizer(),
+        "optimizer_state": _optimizer_state(),
     }
 
 

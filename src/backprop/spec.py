@@ -3,24 +3,27 @@
 from __future__ import annotations
 
 import difflib
+import math
 import re
 import string
 import unicodedata
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any, NoReturn
 
 from backprop.activations import ACTIVATIONS, ALIASES, DEFAULT, Activation
 from backprop.errors import PathPart, SpecError
 from backprop.losses import LOSSES, REDUCTIONS, Loss
 from backprop.network import Edge, Edges, LossSpec, Network, Node, Sample, frozen_map
+from backprop.optimizers import OPTIMIZERS, Setting, State
 from backprop.yamlsafe import Document, load_file, load_text
 
 Path_ = tuple[PathPart, ...]
 
 COMMON_KEYS = ("title", "description", "inputs", "targets", "samples", "loss", "learning_rate",
-               "frozen", "bias_sign")
+               "frozen", "bias_sign", "optimizer", "optimizer_state")
 GRAPH_KEYS = (*COMMON_KEYS, "params", "nodes")
 LAYERED_KEYS = (*COMMON_KEYS, "layers", "names")
 NODE_KEYS = ("from", "bias", "activation", "sum")
@@ -523,13 +526,109 @@ def _finish(r: _Reader, top: Mapping[str, Any], common: dict[str, Any], inputs: 
                    f"'{name}' has activation {act.name}, whose values are not; use "
                    f"{loss.loss.fused_with}")
     frozen = _frozen(r, top, params)
+    optimizer = _optimizer(r, top, params)
     return Network(
         title=common.get("title"), description=common.get("description"),
         inputs=inputs, params=frozen_map(params), nodes=nodes, outputs=outputs,
         samples=samples, loss=loss, learning_rate=common["learning_rate"], frozen=frozen,
         bias_sign=common["bias_sign"], source_file=r.doc.filename, layered=layered,
-        warnings=tuple(r.warnings),
+        warnings=tuple(r.warnings), optimizer=optimizer,
     )
+
+
+def _optimizer(r: _Reader, top: Mapping[str, Any], params: Mapping[str, float]) -> Setting:
+    """The `optimizer` key (FORMAT §1.3): a kind, or {kind, its hyper-parameters, convention},
+    bound to the starting state `optimizer_state` gives (every state value 0 where it is silent)."""
+    raw = top.get("optimizer", "sgd")
+    path: Path_ = ("optimizer",)
+    options: Mapping[str, Any] = {}
+    if isinstance(raw, Mapping):
+        options = raw
+        if "kind" not in options:
+            r.fail(path, f"missing 'kind' (one of {', '.join(OPTIMIZERS)})")
+        word = options["kind"]
+        path = ("optimizer", "kind")
+    else:
+        word = raw
+    if not isinstance(word, str):
+        r.fail(path, f"expected an optimizer kind (one of {', '.join(OPTIMIZERS)}) or "
+                     f"{{kind: adam, …}}, found {_kind(word)}")
+    if word not in OPTIMIZERS:
+        r.fail(path, f"unknown optimizer {_quote(word)}{did_you_mean(word, OPTIMIZERS)} "
+                     f"(allowed: {', '.join(OPTIMIZERS)})")
+    entry = OPTIMIZERS[word]
+    allowed = ["kind", *(h.key for h in entry.hypers)]
+    if len(entry.conventions) > 1:
+        allowed.append("convention")
+    r.keys(options, ("optimizer",), allowed, f"the {entry.kind} optimizer")
+    hyper: dict[str, float] = {}
+    for h in entry.hypers:
+        value = h.default
+        if h.key in options:
+            value = r.number(options[h.key], ("optimizer", h.key))
+            if not h.allows(value):
+                r.fail(("optimizer", h.key), f"{h.key} ({h.symbol}) must be in {h.range_text}, "
+                                             f"found {value:g}")
+        hyper[h.key] = value
+    convention = entry.conventions[entry.default_convention]
+    if "convention" in options:
+        name = options["convention"]
+        names = list(entry.conventions)
+        if not isinstance(name, str) or name not in entry.conventions:
+            shown = (_quote(name) + did_you_mean(name, names) if isinstance(name, str)
+                     else _kind(name))
+            r.fail(("optimizer", "convention"), f"unknown {entry.kind} convention {shown} "
+                                                f"(allowed: {', '.join(names)})")
+        convention = entry.conventions[name]
+    setting = Setting(optimizer=entry, convention=convention, hyper=frozen_map(hyper))
+    if top.get("optimizer_state") is None:
+        return setting
+    return replace(setting, state=_optimizer_state(r, top["optimizer_state"], setting, params))
+
+
+MAX_STEP = 10**9  #: the step count an optimizer_state may give: a count of steps, not a float
+
+
+def _optimizer_state(r: _Reader, raw: object, setting: Setting, params: Mapping[str, float]
+                     ) -> State:
+    """{step: t, m: {param: value}, v: {…}}: the state a saved run continues from."""
+    path: Path_ = ("optimizer_state",)
+    conv, entry = setting.convention, setting.optimizer
+    names = conv.state_names
+    if not names:
+        r.fail(path, f"the {entry.kind} optimizer keeps no state; remove 'optimizer_state'")
+    table = r.mapping(raw, path, f"the optimizer's state ({{{'step: t, ' if entry.counts_steps else ''}"
+                                 f"{', '.join(f'{n}: {{param: value}}' for n in names)}}})")
+    r.keys(table, path, (("step",) if entry.counts_steps else ()) + names,
+           f"the {entry.kind} optimizer's state")
+    step = 0
+    if "step" in table:
+        value = table["step"]
+        whole = isinstance(value, int | float) and not isinstance(value, bool) and \
+            math.isfinite(value) and value == int(value)
+        if not whole or not 0 <= value <= MAX_STEP:
+            r.fail((*path, "step"), f"expected the steps taken, a whole number from 0 to "
+                                    f"{MAX_STEP:,}, found {_kind(value)}")
+        step = int(value)
+    tables: dict[str, Mapping[str, float]] = {}
+    for name in names:
+        given = r.mapping(table.get(name, {}), (*path, name), f"{name} (param -> value)")
+        values: dict[str, float] = {}
+        for key, value in given.items():
+            where: Path_ = (*path, name, key)
+            pname = r.name(key, where, "a param name")
+            if pname not in params:
+                r.fail(where, f"unknown param '{pname}'{did_you_mean(pname, params)}; the state "
+                              f"is kept per param ({_listing(params)})")
+            number = r.number(value, where)
+            if not math.isfinite(number):
+                r.fail(where, f"expected a finite number, found {number!r}")
+            if name in conv.non_negative and number < 0:
+                r.fail(where, f"{name} is a mean of squares, so it cannot be negative; found "
+                              f"{number:g}")
+            values[pname] = number
+        tables[name] = frozen_map(values)
+    return State(step, MappingProxyType(tables))
 
 
 def _check_one_group(r: _Reader, loss: Loss, nodes: Sequence[Node], outputs: tuple[str, ...],

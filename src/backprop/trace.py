@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from backprop.network import Network, Use
+from backprop.optimizers import Stepped
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -133,6 +134,7 @@ class Trace:
     loss_new: float  #: L recomputed with the updated params
     notes: tuple[str, ...]  #: saturation and convention notes worth printing
     uses_of: UsesByParam  #: param -> its indices in network.uses, for the per-sample shares
+    optimizer: Stepped | None = None  #: an optimizer with state: its worked rows and state after
 
     @property
     def loss_name(self) -> str:

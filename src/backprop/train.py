@@ -118,9 +118,12 @@ def advance(trace: Trace) -> Network:
     """The network after `trace`'s step: the same network with the updated params.
 
     Gradient descent carries nothing else from one step to the next; an optimizer with state
-    (momentum's velocity, Adam's m and v) would carry it here, in the trace of the step before.
+    (momentum's velocity, Adam's m, v and step count) carries the state the step left.
     """
-    return replace(trace.network, params=trace.updated)
+    if trace.optimizer is None:
+        return replace(trace.network, params=trace.updated)
+    setting = replace(trace.network.optimizer, state=trace.optimizer.state)
+    return replace(trace.network, params=trace.updated, optimizer=setting)
 
 
 def train(network: Network, max_steps: int, rules: Sequence[StopRule] = (),

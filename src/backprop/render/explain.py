@@ -38,6 +38,10 @@ def explain_report(ex: Explanation, decimals: int = 3, notes: Sequence[str] = ()
     if ex.frozen:
         parts.append(Text(f"{ex.param} is frozen: it stays {given(ex.old)} (its gradient is "
                           f"shown all the same)"))
+    elif ex.optimizer is not None:  # momentum, Adam: the worked rows are step's
+        parts.append(Text(f"Update by {ex.optimizer}: {ex.param} = {given(ex.old)} → "
+                          f"{fmt_step(ex.new, ex.old, f)} (the optimizer's worked rows are in the step "
+                          f"report)"))
     else:
         parts.append(Text(f"Update: {ex.param} ← {ex.param} − η·∂{L}/∂{ex.param} = "
                           f"{given(ex.old)} − {given(ex.learning_rate)}·{paren(f(ex.gradient))} "

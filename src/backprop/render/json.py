@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from types import MappingProxyType
-from typing import TypedDict
+from typing import Any, TypedDict
 
 from backprop import safe
 from backprop.losses import Reduction
@@ -30,7 +30,7 @@ class SampleJSON(TypedDict):
     deltas: dict[str, float]  #: sum name -> δ = ∂L/∂z
 
 
-class StepJSON(TypedDict):
+class _StepKeys(TypedDict):
     """FORMAT §3: `backprop step --format json`, full-precision floats."""
 
     title: str | None
@@ -42,6 +42,12 @@ class StepJSON(TypedDict):
     frozen: list[str]
     updated: dict[str, float]  #: every param after one step (frozen ones unchanged)
     notes: list[str]
+
+
+class StepJSON(_StepKeys, total=False):
+    """FORMAT §3's keys, and one more where the file chose an optimizer other than sgd."""
+
+    optimizer: dict[str, Any]  #: momentum, Adam: the rule's quantities, the state after
 
 
 def _plain(m: Mapping[str, float]) -> dict[str, float]:
@@ -57,7 +63,7 @@ def _plain(m: Mapping[str, float]) -> dict[str, float]:
 def step_dict(trace: Trace) -> StepJSON:
     net = trace.network
     sums = {n.name: n.sum for n in net.nodes}
-    return {
+    out: StepJSON = {
         "title": net.title,
         "description": net.description,
         "loss": {"name": net.loss.name, "kind": net.loss.loss.kind,
@@ -72,6 +78,11 @@ def step_dict(trace: Trace) -> StepJSON:
         "updated": _plain(trace.updated),
         "notes": list(trace.notes),
     }
+    if trace.optimizer is not None:  # momentum, Adam: the rule's quantities and the state after
+        from backprop.render.optimizer import optimizer_dict
+
+        out["optimizer"] = optimizer_dict(trace.optimizer)
+    return out
 
 
 def step_json(trace: Trace) -> str:

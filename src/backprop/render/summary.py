@@ -223,7 +223,10 @@ def _largest(trace: Trace, f: Fmt, player: tuple[ParamLayer, ...]) -> Renderable
 def _update_line(trace: Trace, f: Fmt) -> str:
     net = trace.network
     moved = sum(1 for p in net.params if p not in net.frozen)
-    text = (f"Update: p ← p − η·∂{net.loss.name}/∂p with η = {given(net.learning_rate)}: "
+    rule = (f"p ← p − η·∂{net.loss.name}/∂p" if trace.optimizer is None else
+            f"by {trace.optimizer.setting.optimizer.kind} "
+            f"({trace.optimizer.setting.convention.description})")
+    text = (f"Update: {rule} with η = {given(net.learning_rate)}: "
             f"{moved:,} params updated, {len(net.frozen):,} frozen")
     big = digest.largest_step(trace)
     if big is not None:

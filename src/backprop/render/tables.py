@@ -251,7 +251,11 @@ def _delta_row(table: Table, trace: Trace, g: Graph, s: SampleTrace, node: Node,
 
 
 def update_table(trace: Trace, f: Fmt, params: Iterable[str] | None = None) -> Table:
-    """p ← p − η·∂L/∂p for every param, or for the chosen ones."""
+    """p ← p − η·∂L/∂p for every param, or for the chosen ones; an optimizer's own rows instead."""
+    if trace.optimizer is not None:
+        from backprop.render.optimizer import optimizer_table
+
+        return optimizer_table(trace, trace.optimizer, f, params)
     net = trace.network
     eta = given(net.learning_rate)
     table = common.table(f"Update: p ← p − η·∂{net.loss.name}/∂p, η = {eta}", "param", "rule",

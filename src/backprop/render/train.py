@@ -46,7 +46,10 @@ def train_report(run: Training, decimals: int = 3, *, every: int | None = None,
     if net.title:
         parts.append(Text(net.title, style="bold"))
     steps = "1 step" if run.steps == 1 else f"{run.steps:,} steps"
-    parts.append(Text(f"Gradient descent, η = {given(net.learning_rate)}: {steps}."))
+    setting = net.optimizer
+    how = ("Gradient descent" if not setting.optimizer.worked else
+           f"{setting.optimizer.kind.capitalize()} ({setting.convention.description})")
+    parts.append(Text(f"{how}, η = {given(net.learning_rate)}: {steps}."))
     parts.append(Text(f"Stopped: {run.reason(_significant)}."))
     parts += [Text(""), loss_table(run, f, every or default_every(run.steps)),
               Text(""), curve(run.losses, net.loss.name, f, width),
@@ -167,7 +170,7 @@ def train_dict(run: Training, explained: Sequence[tuple[int, Trace]] = ()) -> di
         "description": net.description,
         "loss": {"name": net.loss.name, "kind": net.loss.loss.kind, "reduction": net.loss.reduction},
         "learning_rate": net.learning_rate,
-        "optimizer": "sgd",
+        "optimizer": net.optimizer.optimizer.kind,
         "max_steps": run.max_steps,
         "steps": run.steps,
         "stopped": {"rule": run.stop.code, "step": run.stop.step, "reason": run.reason()},
@@ -176,6 +179,11 @@ def train_dict(run: Training, explained: Sequence[tuple[int, Trace]] = ()) -> di
         "start_params": dict(net.params),
         "final_params": dict(run.final.params),
     }
+    setting = run.final.optimizer
+    if setting.convention.state_names:  # what `optimizer_state` takes to continue exactly
+        from backprop.render.optimizer import state_dict
+
+        out["final_optimizer_state"] = state_dict(setting.state, setting.optimizer.counts_steps)
     if explained:
         out["explained"] = [{"step": step, "report": step_dict(trace)} for step, trace in explained]
     return out
