@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 import random
+from pathlib import Path
 
 import mpmath
 import pytest
@@ -162,17 +163,16 @@ def test_a_squared_loss_on_a_saturated_output_next_to_its_target(activation: str
     assert_matches(one(w, activation=activation, loss="mse", t=t))
 
 
-def test_the_sign_of_a_tiny_gradient_is_kept_in_the_printed_table() -> None:
+def test_the_sign_of_a_tiny_gradient_is_kept_in_the_printed_table(tmp_path: Path) -> None:
     # ∂L/∂a = −ε ≈ −4.2e-18 (hand value above): printed with its sign, not as 0.000
     from click.testing import CliRunner
 
     from backprop.cli import cli
 
     text = pair(40.0, 0.0, activation="softmax", loss="cross_entropy", tp=1, tq=0)
-    with CliRunner().isolated_filesystem():
-        with open("net.yaml", "w", encoding="utf-8") as f:
-            f.write(text)
-        result = CliRunner().invoke(cli, ["step", "net.yaml"])
+    net = tmp_path / "net.yaml"
+    net.write_text(text, encoding="utf-8")
+    result = CliRunner().invoke(cli, ["step", str(net)])
     assert result.exit_code == 0, result.stderr
     row = next(line for line in result.stdout.splitlines() if line.startswith("∂L/∂a "))
     assert row.split()[-1] == "-4.25e-18", row
