@@ -512,11 +512,13 @@ _NAME_LIMIT = 100  #: the longest --name: it is a file name's stem
 @cli.command(context_settings=CONTEXT)
 @click.option("--shape", default="2-2-1", show_default=True, metavar="W-W-…",
               help="Layer widths, inputs first (2 to 5 layers, each 1 to 6 wide).")
-@click.option("--activation", default="sigmoid", show_default=True, metavar="NAME",
-              help="The hidden nodes' activation (an elementwise one from the registry); the "
-                   "outputs' follows the loss (sigmoid for bce, softmax for cross_entropy).")
-@click.option("--loss", default="mse", show_default=True, metavar="KIND",
-              help="The loss kind (sse, mse, half_sse, bce, cross_entropy).")
+@click.option("--activation", metavar="NAME",
+              help="The hidden nodes' activation (an elementwise one from the registry; default: "
+                   "the walkthrough's, sigmoid); the outputs' follows the loss (sigmoid for bce, "
+                   "softmax for cross_entropy).")
+@click.option("--loss", metavar="KIND",
+              help="The loss kind: sse, mse, half_sse, bce, cross_entropy (default: the "
+                   "walkthrough's, mse).")
 @click.option("--samples", default=1, show_default=True, type=click.IntRange(1, 4),
               help="Training samples in the step.")
 @click.option("--seed", default=1, show_default=True, type=click.IntRange(0, 2**63 - 1),
@@ -524,7 +526,7 @@ _NAME_LIMIT = 100  #: the longest --name: it is a file name's stem
 @click.option("--variants", type=click.IntRange(1, 500), default=None,
               help="Write N variants, NAME-v01.yaml … (one per student).")
 @click.option("--out", "out_dir", default=".", show_default=True, metavar="DIR",
-              help="The folder to write into (made if missing).")
+              help="The folder to write into (made if missing); - prints the network file.")
 @click.option("--name", default="exercise", show_default=True, help="The files' stem.")
 @click.option("--answers", is_flag=True, help="Also write the key: NAME.answers.yaml and .answers.md.")
 @click.option("--worksheet", is_flag=True,
@@ -534,7 +536,7 @@ _NAME_LIMIT = 100  #: the longest --name: it is a file name's stem
 @click.option("--report", "show_report", is_flag=True,
               help="Print the question tests: draws per variant, where each mistake shows.")
 @click.option("--force", is_flag=True, help="Overwrite existing files.")
-def new(shape: str, activation: str, loss: str, samples: int, seed: int, variants: int | None,
+def new(shape: str, activation: str | None, loss: str | None, samples: int, seed: int, variants: int | None,
         out_dir: str, name: str, answers: bool, worksheet: bool, decimals: int,
         show_report: bool, force: bool) -> None:
     """Write an exercise network with numbers a student can work by hand, and its key.
@@ -550,10 +552,12 @@ def new(shape: str, activation: str, loss: str, samples: int, seed: int, variant
       backprop new --activation tanh --worksheet --report
       backprop check class/exercise-v07.yaml class/exercise-v07.answers.yaml
     """
-    from backprop.activations import ACTIVATIONS
-    from backprop.exercise import Spec, hidden_choices, make, parse_shape, variant_label
+    from backprop.exercise import Spec, defaults, hidden_choices, make, parse_shape, variant_label
     from backprop.losses import LOSSES
     from backprop.render.worksheet import documents, report
+
+    activation = activation if activation is not None else defaults()[0]
+    loss = loss if loss is not None else defaults()[1]
 
     if activation not in hidden_choices():
         raise UsageError(f"--activation: '{safe.line(activation, 40)}' is not one of "
@@ -564,13 +568,18 @@ def new(shape: str, activation: str, loss: str, samples: int, seed: int, variant
             or name.startswith(".") or not name.isprintable()):
         raise UsageError(f"--name: '{safe.line(name, 40)}' must be 1 to {_NAME_LIMIT} printable "
                          f"characters, no '/' or '\\', not starting with '.'")
-    assert ACTIVATIONS  # the registry the choices come from
     spec = Spec(parse_shape(shape), activation, loss, samples, decimals)
     count = variants or 1
     title = f"{name}: {shape.strip()} {activation} network, {loss}"
     labels = [variant_label(k, count) if variants else "" for k in range(1, count + 1)]
     made = [make(spec, seed, title + (f" (variant {label})" if label else ""), label, k)
             for k, label in enumerate(labels, start=1)]
+    if out_dir == "-":  # the network file on stdout, for a look or a pipe
+        if variants or answers or worksheet:
+            raise UsageError("--out -: prints one network file; --variants, --answers and "
+                             "--worksheet write files, so give them a folder")
+        _write(made[0].text + ("\n" + report(made) if show_report else ""))
+        return
     folder = Path(out_dir)
     files = [(folder / file, text) for v in made
              for file, text in documents(v, name, decimals, answers, worksheet)]

@@ -62,6 +62,17 @@ def parse_shape(text: str) -> tuple[int, ...]:
     return widths
 
 
+def defaults() -> tuple[str, str]:
+    """The hidden activation and loss of an exercise by default: the bundled walkthrough's."""
+    from backprop import bundled
+    from backprop.spec import load
+
+    path = bundled.path("walkthrough")
+    assert path is not None
+    net = load(path)
+    return net.nodes[0].activation.name, net.loss.loss.kind
+
+
 def hidden_choices() -> list[str]:
     """The activations a hidden layer may have: the registry's elementwise ones."""
     return sorted(n for n, a in ACTIVATIONS.items() if a.elementwise)
@@ -258,8 +269,9 @@ def mistake_numbers(trace: Trace, quantities: Sequence[Quantity], decimals: int
     precision is the true value's, and check rightly accepts it), in catalogue order; a
     mistake's canonical number is its first (most plausible) such model's. A number that rounds
     to 0 is left out where check never names the mistake for a 0."""
-    out: dict[Quantity, list[tuple[str, float, bool]]] = {q: [] for q in quantities}
-    truth = {q: q.value(trace) for q in quantities}
+    found: list[list[tuple[str, float, bool]]] = [[] for _ in quantities]
+    codes: list[set[str]] = [set() for _ in quantities]
+    truth = [q.value(trace) for q in quantities]
     unit = 10.0 ** -decimals
     for model in models(trace):
         other: Trace | None = None
@@ -268,7 +280,7 @@ def mistake_numbers(trace: Trace, quantities: Sequence[Quantity], decimals: int
                 other = run(trace.network, model.rules)
             except BackpropError:
                 continue
-        for q in quantities:
+        for k, q in enumerate(quantities):
             if q.kind not in model.kinds:
                 continue
             value: float | None
@@ -280,16 +292,16 @@ def mistake_numbers(trace: Trace, quantities: Sequence[Quantity], decimals: int
             elif model.changed is not None:
                 value = model.changed(q, trace)
             else:
-                value = model.factor * truth[q]
+                value = model.factor * truth[k]
             if value is None or not math.isfinite(value):
                 continue
-            if abs(value - truth[q]) <= unit / 2:
+            if abs(value - truth[k]) <= unit / 2:
                 continue  # written to the precision, it is the true value: the mistake hides
             if not model.fits_zero and abs(value) < unit / 2:
                 continue  # check never names this mistake for a 0
-            first = all(code != model.code for code, _, _ in out[q])
-            out[q].append((model.code, value, first))
-    return out
+            found[k].append((model.code, value, model.code not in codes[k]))
+            codes[k].add(model.code)
+    return dict(zip(quantities, found, strict=True))
 
 
 @dataclass(frozen=True, slots=True)
@@ -331,6 +343,9 @@ def worth_marking(trace: Trace, lines: Sequence[KeyLine], decimals: int) -> Verd
     unit = 10.0 ** -decimals
     gap = 2 * unit
     candidates = [line for line in lines if line.asked]
+    for line in candidates:  # the quick test first: a core quantity that rounds to 0
+        if line.quantity.kind in CORE_KINDS and abs(line.value) < unit / 2 * 1.000001:
+            return Verdict(False, f"{line.name} rounds to 0", frozenset(), {})
     numbers = mistake_numbers(trace, [line.quantity for line in candidates], decimals)
     rank = {m.code: k for k, m in enumerate(CATALOGUE)}
     shows = {m.code: 0 for m in CATALOGUE}

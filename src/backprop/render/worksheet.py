@@ -220,7 +220,6 @@ def report(variants: Sequence[Variant]) -> str:
         cells = zip(r, widths, strict=True)
         return "  ".join(c.rjust(w) if k else c.ljust(w) for k, (c, w) in enumerate(cells)).rstrip()
 
-    lines = ["Question tests: each mistake's count is the asked quantities where check tells its "
-             "number apart from the true value and from every other mistake's.",
+    lines = ["Question tests: per mistake, the asked quantities where check tells its number apart",
              fmt_row(head), *(fmt_row(r) for r in rows)]
     return "\n".join(lines) + "\n"
