@@ -22,6 +22,10 @@ from backprop.spec import load
 # shapes and activations the default run samples; the slow run writes 30 variants of each
 FAST = [((2, 2, 1), "sigmoid", "mse"), ((2, 2, 2), "sigmoid", "cross_entropy"),
         ((2, 2, 1), "tanh", "half_sse"), ((2, 3, 1), "relu", "bce")]
+SLOW = [(*case, 1) for case in FAST] + [
+    ((2, 3, 1), "tanh", "mse", 1), ((2, 2, 1), "relu", "mse", 1), ((2, 2, 1), "sigmoid", "bce", 2),
+    ((2, 2, 2), "tanh", "cross_entropy", 2), ((2, 2, 2), "tanh", "half_sse", 1),
+    ((3, 2, 1), "relu", "sse", 1)]
 
 
 def new(tmp: Path, *args: str) -> tuple[int, str, str]:
@@ -174,7 +178,10 @@ def simulate(doc: dict, *, loss_factor: float = 1.0, at: str = "true",
         t, delta = sample["targets"], {}
         for o in outputs:
             act = doc["nodes"][o]["activation"]
-            if loss in ("bce", "cross_entropy"):  # fused: ∂L/∂z = (o − t)/D
+            if loss == "bce" and at != "true":  # f′ at z for the output too: ∂L/∂o·z(1 − z)
+                dldo = (v[o] - t[o]) / (v[o] * (1 - v[o])) / n
+                delta[o] = loss_factor * dldo * _fprime(act, z[o], v[o], at)
+            elif loss in ("bce", "cross_entropy"):  # fused: ∂L/∂z = (o − t)/D
                 delta[o] = loss_factor * (v[o] - t[o]) / (n if loss == "bce" else s_count)
             else:
                 c = {"mse": 2 / n, "sse": 2.0, "half_sse": 1.0}[loss]
@@ -254,11 +261,11 @@ def test_every_written_variant_is_worth_marking(tmp_path: Path, shape, activatio
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("shape, activation, loss", FAST)
+@pytest.mark.parametrize("shape, activation, loss, samples", SLOW)
 def test_thirty_variants_are_all_worth_marking_and_pass_their_keys(tmp_path: Path, shape, activation,
-                                                                  loss) -> None:
+                                                                  loss, samples: int) -> None:
     code, _, err = new(tmp_path, "--shape", "-".join(map(str, shape)), "--activation", activation,
-                       "--loss", loss, "--variants", "30", "--answers")
+                       "--loss", loss, "--samples", str(samples), "--variants", "30", "--answers")
     assert code == 0, err
     for net_file in sorted(tmp_path.glob("exercise-v??.yaml")):
         assert_worth_marking(net_file)
