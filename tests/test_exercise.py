@@ -24,8 +24,7 @@ FAST = [((2, 2, 1), "sigmoid", "mse"), ((2, 2, 2), "sigmoid", "cross_entropy"),
         ((2, 2, 1), "tanh", "half_sse"), ((2, 3, 1), "relu", "bce")]
 SLOW = [(*case, 1) for case in FAST] + [
     ((2, 3, 1), "tanh", "mse", 1), ((2, 2, 1), "relu", "mse", 1), ((2, 2, 1), "sigmoid", "bce", 2),
-    ((2, 2, 2), "tanh", "cross_entropy", 2), ((2, 2, 2), "tanh", "half_sse", 1),
-    ((3, 2, 1), "relu", "sse", 1)]
+    ((2, 2, 2), "tanh", "cross_entropy", 2), ((3, 2, 1), "relu", "sse", 1)]
 
 
 def new(tmp: Path, *args: str) -> tuple[int, str, str]:
@@ -232,8 +231,6 @@ def assert_worth_marking(net_file: Path, decimals: int = 3) -> int:
     truth, numbers = simulated_mistakes(doc)
     proved = 0
     for quantity, by_code in numbers.items():
-        if truth[quantity] == 0.0:
-            continue  # exactly 0 (behind a dead relu): in the key, never asked
         assert abs(truth[quantity]) >= unit / 2, quantity  # no asked quantity rounds to 0
         # a mistake shows where it moves the answer by more than half a unit; a 0 is never
         # decimal_shift (README): a tenth that rounds to 0 names no mistake

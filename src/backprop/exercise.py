@@ -252,8 +252,9 @@ def key(trace: Trace) -> list[KeyLine]:
                 continue
             seen.add(q)
             value = q.value(trace)
-            # given in the exercise, or 0 whatever is drawn (−t/o for a target of 0): not asked
-            asked = q.kind not in GIVEN_KINDS and value != 0.0 and \
+            # given in the exercise, or a factor that is 0 whatever is drawn (−t/o for a target
+            # of 0): not asked (a core quantity of 0 is asked, and so redrawn)
+            asked = q.kind not in GIVEN_KINDS and (value != 0.0 or q.kind in CORE_KINDS) and \
                 not (q.kind == "value" and q.a in net.inputs)
             lines.append(KeyLine(spelled, q, value, asked))
     order = {id(line): k for k, line in enumerate(lines)}
