@@ -16,6 +16,7 @@ import click
 from backprop import __version__, safe
 from backprop.errors import (
     BackpropError,
+    BadSetting,
     NoParamMatches,
     NoSuchParam,
     NoSuchSample,
@@ -156,6 +157,9 @@ def worded(err: BackpropError) -> BackpropError:
         names = err.params
         shown = ", ".join(names[:3]) + (f", … {names[-1]}" if len(names) > 3 else "")
         message += f" (params: {shown}; globs such as 'w1_*' choose several)"
+    elif isinstance(err, BadSetting):
+        message = f"--{err.setting.replace('_', '-')}: {err.message}"
+        return UsageError(message, file=err.file)
     elif isinstance(err, NoSuchSample):
         n = err.count
         has = f"has {n:,} samples (1 to {n:,})" if n > 1 else "has one sample (1)"
@@ -610,6 +614,95 @@ def schema(kind: str) -> None:
     from backprop.schema import SCHEMAS
 
     _write(json.dumps(SCHEMAS[kind](), indent=2, ensure_ascii=False))
+
+
+_NAME_LIMIT = 100  #: the longest --name: it is a file name's stem
+
+
+@cli.command(context_settings=CONTEXT)
+@click.option("--shape", default="2-2-1", show_default=True, metavar="W-W-…",
+              help="Layer widths, inputs first (2 to 5 layers, each 1 to 6 wide).")
+@click.option("--activation", metavar="NAME",
+              help="The hidden nodes' activation (an elementwise one from the registry; default: "
+                   "the walkthrough's, sigmoid); the outputs' follows the loss (sigmoid for bce, "
+                   "softmax for cross_entropy).")
+@click.option("--loss", metavar="KIND",
+              help="The loss kind: sse, mse, half_sse, bce, cross_entropy (default: the "
+                   "walkthrough's, mse).")
+@click.option("--samples", default=1, show_default=True, type=click.IntRange(1, 4),
+              help="Training samples in the step.")
+@click.option("--seed", default=1, show_default=True, type=click.IntRange(0, 2**63 - 1),
+              help="The same seed writes the same files, byte for byte.")
+@click.option("--variants", type=click.IntRange(1, 500), default=None,
+              help="Write N variants, NAME-v01.yaml … (one per student).")
+@click.option("--out", "out_dir", default=".", show_default=True, metavar="DIR",
+              help="The folder to write into (made if missing); - prints the network file.")
+@click.option("--name", default="exercise", show_default=True, help="The files' stem.")
+@click.option("--answers", is_flag=True, help="Also write the key: NAME.answers.yaml and .answers.md.")
+@click.option("--worksheet", is_flag=True,
+              help="Also write the blank exercise: NAME.worksheet.md and .worksheet.tex.")
+@click.option("--decimals", type=click.IntRange(1, 6), default=3, show_default=True,
+              help="The precision the answers are required to.")
+@click.option("--report", "show_report", is_flag=True,
+              help="Print the question tests: draws per variant, where each mistake shows.")
+@click.option("--force", is_flag=True, help="Overwrite existing files.")
+def new(shape: str, activation: str | None, loss: str | None, samples: int, seed: int, variants: int | None,
+        out_dir: str, name: str, answers: bool, worksheet: bool, decimals: int,
+        show_report: bool, force: bool) -> None:
+    """Write an exercise network with numbers a student can work by hand, and its key.
+
+    Every variant written is worth marking: each catalogued mistake, made on a quantity the
+    worksheet asks, gives a number `check` tells apart from the true value and from every other
+    mistake's (a draw that fails is redrawn from the seed). Prints the files written.
+
+    \b
+    Examples:
+      backprop new --answers                         exercise.yaml and its key
+      backprop new --shape 2-3-2 --loss cross_entropy --variants 30 --answers --out class
+      backprop new --activation tanh --worksheet --report
+      backprop check class/exercise-v07.yaml class/exercise-v07.answers.yaml
+    """
+    from backprop.exercise import Spec, defaults, hidden_choices, make, parse_shape, variant_label
+    from backprop.losses import LOSSES
+    from backprop.render.worksheet import documents, report
+
+    activation = activation if activation is not None else defaults()[0]
+    loss = loss if loss is not None else defaults()[1]
+
+    if activation not in hidden_choices():
+        raise UsageError(f"--activation: '{safe.line(activation, 40)}' is not one of "
+                         f"{', '.join(hidden_choices())}")
+    if loss not in LOSSES:
+        raise UsageError(f"--loss: '{safe.line(loss, 40)}' is not one of {', '.join(sorted(LOSSES))}")
+    if (not name or len(name) > _NAME_LIMIT or safe.has_unsafe(name) or "/" in name or "\\" in name
+            or name.startswith(".") or not name.isprintable()):
+        raise UsageError(f"--name: '{safe.line(name, 40)}' must be 1 to {_NAME_LIMIT} printable "
+                         f"characters, no '/' or '\\', not starting with '.'")
+    spec = Spec(parse_shape(shape), activation, loss, samples, decimals)
+    count = variants or 1
+    title = f"{name}: {shape.strip()} {activation} network, {loss}"
+    labels = [variant_label(k, count) if variants else "" for k in range(1, count + 1)]
+    made = [make(spec, seed, title + (f" (variant {label})" if label else ""), label, k)
+            for k, label in enumerate(labels, start=1)]
+    if out_dir == "-":  # the network file on stdout, for a look or a pipe
+        if variants or answers or worksheet:
+            raise UsageError("--out -: prints one network file; --variants, --answers and "
+                             "--worksheet write files, so give them a folder")
+        _write(made[0].text + ("\n" + report(made) if show_report else ""))
+        return
+    folder = Path(out_dir)
+    files = [(folder / file, text) for v in made
+             for file, text in documents(v, name, decimals, answers, worksheet)]
+    if not force:
+        for path, _ in files:
+            if path.exists():
+                raise UsageError("exists; pass --force to overwrite it", file=str(path))
+    folder.mkdir(parents=True, exist_ok=True)
+    for path, text in files:
+        with open(path, "w", encoding="utf-8", newline="\n") as handle:
+            handle.write(text)
+    lines = [safe.line(str(path)) for path, _ in files]
+    _write("\n".join(lines) + ("\n\n" + report(made) if show_report else ""))
 
 if TYPE_CHECKING:  # click 8.4 made ParamType generic; 8.2, which pyproject allows, is not
     _ParamType = click.ParamType[Any]

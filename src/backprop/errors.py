@@ -98,6 +98,15 @@ class NoParamMatches(UsageError):
         self.params = params  #: every param name, in file order
 
 
+class BadSetting(UsageError):
+    """A setting the caller chose (an exercise's shape, loss, samples) that cannot be used. The
+    message says what is wrong with its value; the caller names the setting in its own terms."""
+
+    def __init__(self, message: str, *, setting: str) -> None:
+        super().__init__(message, path=(setting,))
+        self.setting = setting  #: e.g. "shape"
+
+
 class NoSuchSample(UsageError):
     """A 1-based sample number the network does not have."""
 
