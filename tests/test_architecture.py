@@ -107,12 +107,7 @@ def test_imports_point_one_way() -> None:
 OPTION = re.compile(r"(?<![\w-])--[a-z][a-z-]*")
 #: modules that still word an option below cli.py, each with what is left to move: an entry
 #: here that is no longer needed fails the test, so the list can only shrink
-KNOWN = {
-    "backprop.check": "Tolerance.parse words its error as --tolerance (check.py is being split; "
-                      "the wording moves to cli.py with it)",
-    # merged from the graph and train commands after this test was written
-    "backprop.train": "stop reasons name --until-loss, --min-improvement and --steps",
-}
+KNOWN: dict[str, str] = {}
 
 
 def _option_words(name: str) -> set[str]:

@@ -268,7 +268,7 @@ def test_min_improvement_window_defaults_to_10() -> None:
 def test_steps_is_the_limit_when_no_rule_is_met() -> None:
     report = train_json("scalar-chain", "--steps", "7", "--until-loss", "0", "--min-improvement", "0")
     assert report["stopped"] == {"rule": "steps", "step": 7,
-                                 "reason": "reached the limit of 7 steps (--steps)"}
+                                 "reason": "reached the limit of 7 steps"}
     assert len(report["losses"]) == 8
 
 

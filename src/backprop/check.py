@@ -31,7 +31,7 @@ from backprop.answers import (
     short,
 )
 from backprop.engine import Plans, run
-from backprop.errors import BackpropError, SpecError, UsageError
+from backprop.errors import BackpropError, BadSetting, SpecError
 from backprop.mistakes import BACKWARD, MISTAKES, Model, explain, models
 from backprop.network import Network
 from backprop.notation import fmt, given
@@ -65,23 +65,25 @@ class Tolerance:
                 if not math.isfinite(value) or value < 0:
                     raise ValueError
                 if value >= ABSURD_RELATIVE:
-                    raise UsageError(f"--tolerance {short(raw, 20)}: a relative tolerance of "
+                    raise BadSetting(f"a relative tolerance of "
                                      f"{ABSURD_RELATIVE:.0%} or more accepts half the true "
                                      f"value, so a factor-of-two mistake would pass; give "
-                                     f"one below {ABSURD_RELATIVE:.0%}, e.g. 1%")
+                                     f"one below {ABSURD_RELATIVE:.0%}, e.g. 1%",
+                                     setting="tolerance", value=short(raw, 20))
                 return cls(relative=value)
             value = float(raw)
         except ValueError:
-            raise UsageError(f"--tolerance: expected an absolute tolerance such as 0.001 or a "
-                                f"relative one such as 1%, found '{text}'") from None
+            raise BadSetting(f"expected an absolute tolerance such as 0.001 or a relative one "
+                             f"such as 1%, found '{text}'", setting="tolerance") from None
         if not math.isfinite(value) or value < 0:
-            raise UsageError(f"--tolerance: must be a finite number ≥ 0, found '{text}'")
+            raise BadSetting(f"must be a finite number ≥ 0, found '{text}'", setting="tolerance")
         if value >= ABSURD_ABSOLUTE:
-            raise UsageError(f"--tolerance {short(raw, 20)}: an absolute tolerance of "
+            raise BadSetting(f"an absolute tolerance of "
                              f"{ABSURD_ABSOLUTE} or more is larger than most of a step's numbers "
                              f"(values, factors, gradients and steps are mostly below 1), so "
                              f"almost any answer would pass; give one below {ABSURD_ABSOLUTE}, "
-                             f"e.g. 0.001, or a relative one such as 1%")
+                             f"e.g. 0.001, or a relative one such as 1%",
+                             setting="tolerance", value=short(raw, 20))
         return cls(absolute=value)
 
     @property

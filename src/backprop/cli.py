@@ -158,7 +158,8 @@ def worded(err: BackpropError) -> BackpropError:
         shown = ", ".join(names[:3]) + (f", … {names[-1]}" if len(names) > 3 else "")
         message += f" (params: {shown}; globs such as 'w1_*' choose several)"
     elif isinstance(err, BadSetting):
-        message = f"--{err.setting.replace('_', '-')}: {err.message}"
+        given = f" {err.value}" if err.value is not None else ""
+        message = f"--{err.setting.replace('_', '-')}{given}: {err.message}"
         return UsageError(message, file=err.file)
     elif isinstance(err, NoSuchSample):
         n = err.count

@@ -102,9 +102,10 @@ class BadSetting(UsageError):
     """A setting the caller chose (an exercise's shape, loss, samples) that cannot be used. The
     message says what is wrong with its value; the caller names the setting in its own terms."""
 
-    def __init__(self, message: str, *, setting: str) -> None:
+    def __init__(self, message: str, *, setting: str, value: str | None = None) -> None:
         super().__init__(message, path=(setting,))
         self.setting = setting  #: e.g. "shape"
+        self.value = value  #: the value as given, where the message shows it first
 
 
 class NoSuchSample(UsageError):

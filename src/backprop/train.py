@@ -32,7 +32,7 @@ class UntilLoss:
         return losses[-1] <= self.target
 
     def reason(self, losses: Sequence[float], name: str, f: Fmt = repr) -> str:
-        return f"{name} = {f(losses[-1])} ≤ {given(self.target)} (--until-loss)"
+        return f"{name} = {f(losses[-1])} ≤ {given(self.target)}, the loss asked for"
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,9 +51,9 @@ class MinImprovement:
         drop = losses[-1 - self.window] - losses[-1]
         over = f"over the last {self.window:,} steps"
         if drop > 0:
-            return f"{name} fell by {f(drop)} {over}, less than {given(self.least)} (--min-improvement)"
+            return f"{name} fell by {f(drop)} {over}, less than the {given(self.least)} asked for"
         change = f"rose by {f(-drop)}" if drop < 0 else "did not change"
-        return f"{name} {change} {over} (--min-improvement {given(self.least)})"
+        return f"{name} {change} {over} (an improvement of {given(self.least)} was asked for)"
 
 
 StopRule = UntilLoss | MinImprovement
@@ -90,7 +90,7 @@ class Training:
         """Why it stopped, in a sentence: the losses written by `f` (full precision by default),
         the option's number as given."""
         if self.stop.rule is None:
-            return f"reached the limit of {self.max_steps:,} steps (--steps)"
+            return f"reached the limit of {self.max_steps:,} steps"
         return self.stop.rule.reason(self.losses, self.start.loss.name, f)
 
 
