@@ -393,6 +393,7 @@ class _Marker:
         self._reached: dict[tuple[Kind, str], set[str] | None] = {}
         self._param_nodes: dict[str, list[str]] | None = None
         self._groups: dict[str, list[str]] | None = None
+        self._up: dict[tuple[Kind, str, str], frozenset[str]] = {}
         for i, (a, r) in enumerate(resolved):
             if r.quantity is None:
                 continue
@@ -434,23 +435,85 @@ class _Marker:
         return self._own[key]
 
     def _rerun(self, i: int, used: Sequence[int]) -> tuple[Trace, float] | None:
-        """Answer i's quantity in the step with the student's numbers `used` put in (None once
-        the sheet has used its ECF_RUNS)."""
+        """Answer i's quantity in the step with the student's numbers `used` put in, when it
+        fits the answer (None when not, or once the sheet has used its ECF_RUNS)."""
         if self.reruns <= 0:
             return None
         self.reruns -= 1
         q = self._q(i)
+        a = self.resolved[i][0]
+        needed = self._bearing(q, used)
+        if len(needed) < len(used):
+            # the numbers that cannot reach q left out: the same value of q, in a run other
+            # sheets share; a number that fits, or no number, is settled by the run with all
+            # of them (which may fail where this one does not)
+            got = self._own_run(q, needed)
+            if got is not None and not self.tolerance.match(a, got[1]):
+                return None
+        got = self._own_run(q, used)
+        return got if got is not None and self.tolerance.match(a, got[1]) else None
+
+    def _own_run(self, q: Quantity, used: Sequence[int]) -> tuple[Trace, float] | None:
+        """q in the true step with the student's numbers `used` put in."""
         scope = self.runs.scope(q)
-        key = ("own", *((self._q(j), self.resolved[j][0].given) for j in used))
+        items = [(self._q(j), self.resolved[j][0].given) for j in used]
+        key = ("own", *items)
         done = self.runs.kept(key, scope)
         if done is False:
-            items = [(self._q(j), self.resolved[j][0].given) for j in used]
             rules = replace(TRUE_RULES, overrides=self.runs.overrides(items, scope))
             done = self.runs.run(rules, scope, key)
         if done is None:
             return None
         value = _value(self.runs.local(q, scope), done)
         return None if value is None else (done, value)
+
+    def _bearing(self, q: Quantity, used: Sequence[int]) -> list[int]:
+        """The answers among `used` whose numbers, put in with the others, can change q (an
+        over-estimate): a forward number reads only the values upstream of it; an update
+        p − η·g with the student's ∂L/∂p put in reads only that; L_new with every param's
+        update put in reads only those."""
+        net = self.net
+        if q.kind == "updated" and not net.optimizer.optimizer.worked:
+            own = [j for j in used if (r := self._q(j)).kind == "gradient" and r.a == q.a
+                   and r.sample is None]
+            return own or list(used)
+        if q.kind == "loss_new":
+            updates = {self._q(j).a: j for j in used if self._q(j).kind == "updated"}
+            return sorted(updates.values()) if updates.keys() >= net.params.keys() else list(used)
+        upstream = self._upstream(q)
+        if upstream is None:
+            return list(used)
+        return [j for j in used if (r := self._q(j)).kind != "value" or r.a in upstream]
+
+    def _upstream(self, q: Quantity) -> frozenset[str] | None:
+        """Every input, sum and node name a forward number of q's reads (a coupled group
+        brings its members); None for a backward quantity."""
+        if q.kind not in _FORWARD_KINDS or len(self.net.nodes) > _REACH_LIMIT:
+            return None
+        key = (q.kind, q.a, q.b)
+        if key not in self._up:
+            net = self.net
+            by_sum = {n.sum: n for n in net.nodes}
+            names = tuple(net.outputs) if q.kind == "loss" else \
+                (q.a, q.b) if q.kind == "jacobian" else (q.a,)
+            if self._groups is None:
+                self._downstream(q.a)  # fills the coupled groups
+            assert self._groups is not None
+            seen: set[str] = set(names)  # an input is its own upstream
+            todo = [n for n in (net.node_by_name.get(n) or by_sum.get(n) for n in names)
+                    if n is not None]
+            while todo:
+                node = todo.pop()
+                if node.name in seen and node.sum in seen:
+                    continue
+                seen |= {node.name, node.sum}
+                for source in (*(e.source for e in node.edges), *self._groups.get(node.name, ())):
+                    if source in net.node_by_name:
+                        todo.append(net.node_by_name[source])
+                    else:
+                        seen.add(source)
+            self._up[key] = frozenset(seen)
+        return self._up[key]
 
     def carried(self, i: int) -> Result | None:
         """Answer i (wrong on the true values) against what the student's own earlier answers
@@ -468,7 +531,7 @@ class _Marker:
         wrong = [j for j in feeding if self.first[j] == "wrong"]
         if accepted:
             got = self._rerun(i, accepted)
-            if got is not None and self.tolerance.match(a, got[1]):
+            if got is not None:
                 true = fmt(expected, max(4, _places(-a.exponent + 1)))
                 return base(verdict="rounding",
                             explanation=f"{_said(a)} is what your own rounded earlier values give "
@@ -483,7 +546,7 @@ class _Marker:
             tries.append(wrong)
         for used in tries:
             got = self._rerun(i, sorted(accepted + used))
-            if got is not None and self.tolerance.match(a, got[1]):
+            if got is not None:
                 sources = ", ".join(f"{self.resolved[j][0].key} = {_said(self.resolved[j][0])}"
                                     for j in used)
                 return base(verdict="carried_forward",
@@ -704,6 +767,9 @@ def _linear(rules: Rules) -> bool:
     """A rule that only scales ∂L/∂o or the reported ∂L/∂p."""
     return replace(rules, loss_factor=1.0, gradient_factor=1.0) == TRUE_RULES
 
+
+#: the kinds of quantity the forward pass alone computes
+_FORWARD_KINDS: frozenset[Kind] = frozenset({"value", "loss", "local", "param_factor", "jacobian"})
 
 #: networks with more nodes than this run every model for every backward answer (finding the
 #: nodes an answer's chain passes through would cost more than the runs it saves)
