@@ -580,30 +580,17 @@ class _Marker:
             assert up is not None
             need.update(("value", n, "") for n in up)
 
+        todo: list[str] = []  #: the nodes whose δ counts (a worklist: no closure calls itself)
+
         def gathered(name: str) -> None:  # Σ over the nodes name feeds of w·δ
             for c in consumers.get(name, ()):
                 need.add(("edge", c, name))
-                delta(c)
-
-        def delta(name: str) -> None:
-            if name in done:
-                return
-            done.add(name)
-            if given("delta", name):
-                return
-            # at an output, the student's ∂h/∂z or ∂L/∂h there unfuses δ whatever else is put
-            # in; without them, its value (which would too) is among the values counted
-            if not given("local", name):
-                values(name)
-            if not given("grad_node", name):  # the student's ∂L/∂h replaces the chain's
-                if name in outputs:
-                    values(name)
-                gathered(name)
+                todo.append(c)
 
         def gradient(p: str) -> None:
             for u in net.uses:
                 if u.param == p:
-                    delta(u.node)
+                    todo.append(u.node)
                     given("param_factor", u.node, p)
                     if u.source is not None:
                         values(u.source)
@@ -614,7 +601,7 @@ class _Marker:
 
         if q.kind in ("grad_node", "delta"):
             if q.kind == "delta":
-                delta(q.a)
+                todo.append(q.a)
             else:
                 if q.a in outputs:
                     values(q.a)
@@ -627,6 +614,20 @@ class _Marker:
             for p in net.params:
                 if not given("updated", p):
                     updated(p)
+        while todo:  # δ at a node: its f′ and the δ of the nodes it feeds, or the student's
+            name = todo.pop()
+            if name in done or given("delta", name):
+                done.add(name)
+                continue
+            done.add(name)
+            # at an output, the student's ∂h/∂z or ∂L/∂h there unfuses δ whatever else is put
+            # in; without them, its value (which would too) is among the values counted
+            if not given("local", name):
+                values(name)
+            if not given("grad_node", name):  # the student's ∂L/∂h replaces the chain's
+                if name in outputs:
+                    values(name)
+                gathered(name)
         return need
 
     def _upstream(self, q: Quantity) -> frozenset[str] | None:
