@@ -78,7 +78,7 @@ def test_shared_work_changes_no_report(name: str, monkeypatch: pytest.MonkeyPatc
     shared = [grader.check(answers, f"s{k}.yaml") for k, answers in enumerate(sheets)]
 
     # the plain algorithm: every number put in, nothing remembered between runs or sheets
-    monkeypatch.setattr(_Marker, "_bearing", lambda self, q, used: list(used))
+    monkeypatch.setattr(_Marker, "_bearing", lambda self, i, used: list(used))
     monkeypatch.setattr(_Runs, "value", lambda self, key, scope: None)
     monkeypatch.setattr(_Runs, "kept", lambda self, key, scope: False)
     plain = [Grader.of(net).check(answers, f"s{k}.yaml") for k, answers in enumerate(sheets)]

@@ -299,14 +299,14 @@ RUN_CACHE, RUN_NUMBERS = 4096, 200_000
 VALUE_CACHE = 65_536
 
 
-class _Bounded(dict[tuple[object, ...], "set[tuple[Kind, str, str]] | None"]):
+class _Bounded(dict[tuple[int, ...], tuple[int, ...]]):
     """A dict that forgets its oldest entry past `size`."""
 
     def __init__(self, size: int) -> None:
         super().__init__()
         self.size = size
 
-    def __setitem__(self, key: tuple[object, ...], value: set[tuple[Kind, str, str]] | None) -> None:
+    def __setitem__(self, key: tuple[int, ...], value: tuple[int, ...]) -> None:
         if len(self) >= self.size:
             del self[next(iter(self))]
         super().__setitem__(key, value)
@@ -329,8 +329,10 @@ class _Runs:
         self._values: dict[tuple[object, ...], float] = {}
         self._ids: dict[Quantity, int] = {}
         self.linear: dict[int, bool] = {}  #: model m -> whether it only scales (_linear)
-        #: (quantity, the kinds of student number put in) -> the ones that can reach it
-        self.needs = _Bounded(VALUE_CACHE)
+        self.changes: dict[tuple[int, int], bool] = {}  #: (model, quantity) -> _changes
+        #: (a quantity's number, those of the student numbers put in) -> the positions of the
+        #: ones that can reach it (_Marker._bearing)
+        self.bearing = _Bounded(VALUE_CACHE)
         #: whether an answer's reach is followed through the backward pass (not for coupled
         #: groups, a worked optimizer or a large network: there every number counts)
         self.followed = not (self.net.groups or self.net.optimizer.optimizer.worked or
@@ -436,9 +438,8 @@ class _Marker:
         self._param_nodes: dict[str, list[str]] | None = None
         self._groups: dict[str, list[str]] | None = None
         self._up: dict[tuple[Kind, str, str], frozenset[str]] = {}
-        self._bears: dict[tuple[object, ...], list[int]] = {}
         self.qid: dict[int, int] = {}  #: index -> its quantity's number (_Runs.id)
-        self.needs = grader.runs.needs
+        self.bearing = grader.runs.bearing
         for i, (a, r) in enumerate(resolved):
             if r.quantity is None:
                 continue
@@ -492,7 +493,7 @@ class _Marker:
         # known for every sheet whose run with all of its numbers succeeds; one that fits is
         # confirmed by that run (which may fail where another does not)
         scope = self.runs.scope(q)
-        known = ("own", self._id(i), *self._items(self._bearing(q, used)))
+        known = ("own", self._id(i), *self._items(self._bearing(i, used)))
         value = self.runs.value(known, scope)
         if value is not None and not self.tolerance.match(a, value):
             return None
@@ -524,29 +525,26 @@ class _Marker:
         value = _value(self.runs.local(q, scope), done)
         return None if value is None else (done, value)
 
-    def _bearing(self, q: Quantity, used: Sequence[int]) -> list[int]:
-        """The answers among `used` whose numbers, put in with the others, can change q (an
-        over-estimate): a forward number reads only the values upstream of it; an update
-        p − η·g with the student's ∂L/∂p put in reads only that; L_new with every param's
-        update put in reads only those."""
-        at = (q.kind, q.a, q.b, q.sample, *used)
-        found = self._bears.get(at)
-        if found is None:
+    def _bearing(self, i: int, used: Sequence[int]) -> list[int]:
+        """The answers among `used` whose numbers, put in with the others, can change answer
+        i's quantity (an over-estimate): a forward number reads only the values upstream of
+        it, a backward one what _needs finds. The same for every sheet whose quantities are
+        the same (whatever their numbers), so kept by the Grader."""
+        at = (self.qid[i], *(self.qid[j] for j in used))
+        positions = self.bearing.get(at)
+        if positions is None:
+            q = self._q(i)
+            quantities = [self._q(j) for j in used]
             upstream = self._upstream(q)
             if upstream is not None:
-                found = [j for j in used if (r := self._q(j)).kind != "value" or r.a in upstream]
+                positions = tuple(k for k, r in enumerate(quantities)
+                                  if r.kind != "value" or r.a in upstream)
             else:
-                atoms = [(r.kind, r.a, r.b) for r in map(self._q, used)]
-                present = frozenset((r.kind, r.a, r.b, r.sample) for r in map(self._q, used))
-                # the same reach for every sheet with the same kinds of numbers put in
-                if (q, present) in self.needs:
-                    needs = self.needs[(q, present)]
-                else:
-                    needs = self.needs[(q, present)] = self._needs(q, present)
-                found = list(used) if needs is None else \
-                    [j for j, atom in zip(used, atoms, strict=True) if atom in needs]
-            self._bears[at] = found
-        return found
+                needs = self._needs(q, frozenset((r.kind, r.a, r.b, r.sample) for r in quantities))
+                positions = tuple(range(len(used))) if needs is None else \
+                    tuple(k for k, r in enumerate(quantities) if (r.kind, r.a, r.b) in needs)
+            self.bearing[at] = positions
+        return [used[k] for k in positions]
 
     def _needs(self, q: Quantity, present: frozenset[tuple[Kind, str, str, int | None]]
                ) -> set[tuple[Kind, str, str]] | None:
@@ -755,7 +753,7 @@ class _Marker:
             model = catalogue[order % late]
             if model.rules is None:
                 continue
-            members = [i for i in members if self._changes(model, self._q(i))]
+            members = [i for i in members if self._may_change(order % late, model, i)]
             if not own and self._linear(order % late, model.rules):
                 # ∂L/∂o or ∂L/∂p scaled: every backward number scales with it, so the run's
                 # number is the true one scaled (exactly so for −1, 2 and ½)
@@ -787,7 +785,7 @@ class _Marker:
                 if base is None:
                     continue
                 if (i, own) not in reach:  # the same for every model
-                    reach[(i, own)] = (self._id(i), *self._items(self._bearing(q, own)))
+                    reach[(i, own)] = (self._id(i), *self._items(self._bearing(i, own)))
                 known = ("model", order % late, *reach[(i, own)])
                 value = self.runs.value(known, scope)
                 if value is not None and not any(self.tolerance.match(a, fit[1])
@@ -855,6 +853,14 @@ class _Marker:
                 return None
             return net.params[q.a] - net.learning_rate * (c_grad * (c_loss * self.trace.gradients[q.a]))
         return None
+
+    def _may_change(self, m: int, model: Model, i: int) -> bool:
+        """_changes for the catalogue's model m and answer i, kept by the Grader."""
+        at = (m, self.qid[i])
+        found = self.runs.changes.get(at)
+        if found is None:
+            found = self.runs.changes[at] = self._changes(model, self._q(i))
+        return found
 
     def _changes(self, model: Model, q: Quantity) -> bool:
         """Whether the model's changed rule can change q at all (an over-estimate): f′ changed
