@@ -297,6 +297,21 @@ def _finite(model: Model, value: float | None, expected: float) -> Iterator[tupl
 #: the engine runs a Grader keeps: at most RUN_CACHE of them, and fewer for a large network, so
 #: that the kept traces hold at most about RUN_NUMBERS numbers
 RUN_CACHE, RUN_NUMBERS = 4096, 200_000
+#: the values a Grader remembers, each under the student numbers that can reach it
+VALUE_CACHE = 65_536
+
+
+class _Bounded(dict[tuple[int, ...], tuple[int, ...]]):
+    """A dict that forgets its oldest entry past `size`."""
+
+    def __init__(self, size: int) -> None:
+        super().__init__()
+        self.size = size
+
+    def __setitem__(self, key: tuple[int, ...], value: tuple[int, ...]) -> None:
+        if len(self) >= self.size:
+            del self[next(iter(self))]
+        super().__setitem__(key, value)
 
 
 class _Runs:
@@ -313,6 +328,17 @@ class _Runs:
         self.plans = Plans()  #: one structure: the network and its one-sample slices
         self._slices: dict[int, Network] = {}
         self._kept: OrderedDict[tuple[object, ...], Trace | None] = OrderedDict()
+        self._values: dict[tuple[object, ...], float] = {}
+        self._ids: dict[Quantity, int] = {}
+        self.linear: dict[int, bool] = {}  #: model m -> whether it only scales (_linear)
+        self.changes: dict[tuple[int, int], bool] = {}  #: (model, quantity) -> _changes
+        #: (a quantity's number, those of the student numbers put in) -> the positions of the
+        #: ones that can reach it (_Marker._bearing)
+        self.bearing = _Bounded(VALUE_CACHE)
+        #: whether an answer's reach is followed through the backward pass (not for coupled
+        #: groups, a worked optimizer or a large network: there every number counts)
+        self.followed = not (self.net.groups or self.net.optimizer.optimizer.worked or
+                             len(self.net.nodes) > _NEEDS_LIMIT)
         size = len(self.net.params) + len(self.net.nodes) * len(self.net.samples)
         self.capacity = max(4, min(RUN_CACHE, RUN_NUMBERS // max(1, size)))
         spec = self.net.loss
@@ -335,6 +361,24 @@ class _Runs:
                 continue  # another sample's number: it cannot change this one's
             self.local(q, scope if q.sample is not None else None).override(number, into, self.net)
         return Overrides(**into)  # type: ignore[arg-type]  # keys match each table's own
+
+    def id(self, q: Quantity) -> int:
+        """A number for each quantity marked (the same for every sheet)."""
+        found = self._ids.get(q)
+        if found is None:
+            found = self._ids[q] = len(self._ids)
+        return found
+
+    def value(self, key: tuple[object, ...], scope: int | None) -> float | None:
+        """A quantity's value remembered under the numbers that can reach it (None if none)."""
+        return self._values.get((key, scope))
+
+    def remember(self, key: tuple[object, ...], scope: int | None, value: float) -> None:
+        """A quantity's value in a run that succeeded, under the numbers that can reach it:
+        every run that holds those numbers and succeeds gives it that value."""
+        if len(self._values) >= VALUE_CACHE:
+            del self._values[next(iter(self._values))]
+        self._values[(key, scope)] = value
 
     def kept(self, key: tuple[object, ...], scope: int | None) -> Trace | Literal[False] | None:
         """The run kept under key, or False when there is none (its rule is not even built)."""
@@ -395,10 +439,14 @@ class _Marker:
         self._reached: dict[tuple[Kind, str], set[str] | None] = {}
         self._param_nodes: dict[str, list[str]] | None = None
         self._groups: dict[str, list[str]] | None = None
+        self._up: dict[tuple[Kind, str, str], frozenset[str]] = {}
+        self.qid: dict[int, int] = {}  #: index -> its quantity's number (_Runs.id)
+        self.bearing = grader.runs.bearing
         for i, (a, r) in enumerate(resolved):
             if r.quantity is None:
                 continue
             self.by_kind.setdefault(r.quantity.kind, []).append(i)
+            self.qid[i] = grader.runs.id(r.quantity)
             expected = r.quantity.value(trace)
             self.truth[i] = expected
             if tolerance.within(a, expected, HALF if tolerance.written else ONE):
@@ -436,14 +484,39 @@ class _Marker:
         return self._own[key]
 
     def _rerun(self, i: int, used: Sequence[int]) -> tuple[Trace, float] | None:
-        """Answer i's quantity in the step with the student's numbers `used` put in (None once
-        the sheet has used its ECF_RUNS)."""
+        """Answer i's quantity in the step with the student's numbers `used` put in, when it
+        fits the answer (None when not, or once the sheet has used its ECF_RUNS)."""
         if self.reruns <= 0:
             return None
         self.reruns -= 1
         q = self._q(i)
+        a = self.resolved[i][0]
+        # q's value depends only on the numbers that can reach it: kept under those, it is
+        # known for every sheet whose run with all of its numbers succeeds; one that fits is
+        # confirmed by that run (which may fail where another does not)
         scope = self.runs.scope(q)
-        key = ("own", *((self._q(j), self.resolved[j][0].given) for j in used))
+        known = ("own", self._id(i), *self._items(self._bearing(i, used)))
+        value = self.runs.value(known, scope)
+        if value is not None and not self.tolerance.match(a, value):
+            return None
+        got = self._own_run(q, used)
+        if got is None:
+            return None
+        self.runs.remember(known, scope, got[1])
+        return got if self.tolerance.match(a, got[1]) else None
+
+    def _id(self, i: int) -> int:
+        """Answer i's quantity as a number, for the keys of runs and values (cheap to hash)."""
+        return self.qid[i]
+
+    def _items(self, used: Sequence[int]) -> list[tuple[int, float]]:
+        """The student numbers `used` as a key: each quantity's number and the value given."""
+        return [(self._id(j), self.resolved[j][0].given) for j in used]
+
+    def _own_run(self, q: Quantity, used: Sequence[int]) -> tuple[Trace, float] | None:
+        """q in the true step with the student's numbers `used` put in."""
+        scope = self.runs.scope(q)
+        key = ("own", *self._items(used))
         done = self.runs.kept(key, scope)
         if done is False:
             items = [(self._q(j), self.resolved[j][0].given) for j in used]
@@ -453,6 +526,139 @@ class _Marker:
             return None
         value = _value(self.runs.local(q, scope), done)
         return None if value is None else (done, value)
+
+    def _bearing(self, i: int, used: Sequence[int]) -> list[int]:
+        """The answers among `used` whose numbers, put in with the others, can change answer
+        i's quantity (an over-estimate): a forward number reads only the values upstream of
+        it, a backward one what _needs finds. The same for every sheet whose quantities are
+        the same (whatever their numbers), so kept by the Grader."""
+        at = (self.qid[i], *(self.qid[j] for j in used))
+        positions = self.bearing.get(at)
+        if positions is None:
+            q = self._q(i)
+            quantities = [self._q(j) for j in used]
+            upstream = self._upstream(q)
+            if upstream is not None:
+                positions = tuple(k for k, r in enumerate(quantities)
+                                  if r.kind != "value" or r.a in upstream)
+            else:
+                needs = self._needs(q, frozenset((r.kind, r.a, r.b, r.sample) for r in quantities))
+                positions = tuple(range(len(used))) if needs is None else \
+                    tuple(k for k, r in enumerate(quantities) if (r.kind, r.a, r.b) in needs)
+            self.bearing[at] = positions
+        return [used[k] for k in positions]
+
+    def _needs(self, q: Quantity, present: frozenset[tuple[Kind, str, str, int | None]]
+               ) -> set[tuple[Kind, str, str]] | None:
+        """The student numbers (kind, name, denominator) that, put in with the `present` ones,
+        can change a backward quantity q, read from the engine's backward pass: δ at a node
+        from its f′ and the δ of the nodes it feeds (or from the student's δ, ∂h/∂z or ∂L/∂h
+        there, which stand in for what they replace); ∂L/∂p from the δ of the nodes using p
+        and their sources; p_new from ∂L/∂p (the student's, when given); L_new from every
+        update. A number of one sample stands in for nothing when there are several (the
+        others' are still computed). None where this is not followed (coupled groups, a worked
+        optimizer, a large network): every number counts. What is needed is named without its
+        sample: every sample's number of that name counts."""
+        net = self.net
+        if q.kind not in BACKWARD or self.runs.followed is False:
+            return None
+        consumers, outputs = self._consumers(), set(net.outputs)
+        need: set[tuple[Kind, str, str]] = set()
+        done: set[str] = set()
+
+        one = not net.multi_sample
+
+        def given(kind: Kind, a: str, b: str = "") -> bool:
+            """Counts the student's number here; True when one stands in for the chain's."""
+            need.add((kind, a, b))
+            if kind in ("gradient", "updated"):  # totals (a share stands in for nothing)
+                return (kind, a, b, None) in present
+            return one and (kind, a, b, 0) in present
+
+        def values(name: str) -> None:  # a forward number: the values upstream of it
+            up = self._upstream(Quantity("value", name))
+            assert up is not None
+            need.update(("value", n, "") for n in up)
+
+        todo: list[str] = []  #: the nodes whose δ counts (a worklist: no closure calls itself)
+
+        def gathered(name: str) -> None:  # Σ over the nodes name feeds of w·δ
+            for c in consumers.get(name, ()):
+                need.add(("edge", c, name))
+                todo.append(c)
+
+        def gradient(p: str) -> None:
+            for u in net.uses:
+                if u.param == p:
+                    todo.append(u.node)
+                    given("param_factor", u.node, p)
+                    if u.source is not None:
+                        values(u.source)
+
+        def updated(p: str) -> None:
+            if p not in net.frozen and not given("gradient", p):
+                gradient(p)
+
+        if q.kind in ("grad_node", "delta"):
+            if q.kind == "delta":
+                todo.append(q.a)
+            else:
+                if q.a in outputs:
+                    values(q.a)
+                gathered(q.a)
+        elif q.kind == "gradient":
+            gradient(q.a)
+        elif q.kind == "updated":
+            updated(q.a)
+        else:  # loss_new: the forward pass on the updated params
+            for p in net.params:
+                if not given("updated", p):
+                    updated(p)
+        while todo:  # δ at a node: its f′ and the δ of the nodes it feeds, or the student's
+            name = todo.pop()
+            if name in done or given("delta", name):
+                done.add(name)
+                continue
+            done.add(name)
+            # at an output, the student's ∂h/∂z or ∂L/∂h there unfuses δ whatever else is put
+            # in; without them, its value (which would too) is among the values counted
+            if not given("local", name):
+                values(name)
+            if not given("grad_node", name):  # the student's ∂L/∂h replaces the chain's
+                if name in outputs:
+                    values(name)
+                gathered(name)
+        return need
+
+    def _upstream(self, q: Quantity) -> frozenset[str] | None:
+        """Every input, sum and node name a forward number of q's reads (a coupled group
+        brings its members); None for a backward quantity."""
+        if q.kind not in _FORWARD_KINDS or len(self.net.nodes) > _REACH_LIMIT:
+            return None
+        key = (q.kind, q.a, q.b)
+        if key not in self._up:
+            net = self.net
+            by_sum = {n.sum: n for n in net.nodes}
+            names = tuple(net.outputs) if q.kind == "loss" else \
+                (q.a, q.b) if q.kind == "jacobian" else (q.a,)
+            if self._groups is None:
+                self._downstream(q.a)  # fills the coupled groups
+            assert self._groups is not None
+            seen: set[str] = set(names)  # an input is its own upstream
+            todo = [n for n in (net.node_by_name.get(n) or by_sum.get(n) for n in names)
+                    if n is not None]
+            while todo:
+                node = todo.pop()
+                if node.name in seen and node.sum in seen:
+                    continue
+                seen |= {node.name, node.sum}
+                for source in (*(e.source for e in node.edges), *self._groups.get(node.name, ())):
+                    if source in net.node_by_name:
+                        todo.append(net.node_by_name[source])
+                    else:
+                        seen.add(source)
+            self._up[key] = frozenset(seen)
+        return self._up[key]
 
     def carried(self, i: int) -> Result | None:
         """Answer i (wrong on the true values) against what the student's own earlier answers
@@ -470,7 +676,7 @@ class _Marker:
         wrong = [j for j in feeding if self.first[j] == "wrong"]
         if accepted:
             got = self._rerun(i, accepted)
-            if got is not None and self.tolerance.match(a, got[1]):
+            if got is not None:
                 true = fmt(expected, max(4, _places(-a.exponent + 1)))
                 return base(verdict="rounding",
                             explanation=f"{_said(a)} is what your own rounded earlier values give "
@@ -485,7 +691,7 @@ class _Marker:
             tries.append(wrong)
         for used in tries:
             got = self._rerun(i, sorted(accepted + used))
-            if got is not None and self.tolerance.match(a, got[1]):
+            if got is not None:
                 sources = ", ".join(f"{self.resolved[j][0].key} = {_said(self.resolved[j][0])}"
                                     for j in used)
                 return base(verdict="carried_forward",
@@ -544,12 +750,13 @@ class _Marker:
                   [(late + m, scope, own, members) for (scope, own), members in groups.items()
                    for m in range(late)]
         truths: dict[int | None, Trace | None] = {}
+        reach: dict[tuple[int, tuple[int, ...]], tuple[object, ...]] = {}
         for order, scope, own, members in batches:
             model = catalogue[order % late]
             if model.rules is None:
                 continue
-            members = [i for i in members if self._changes(model, self._q(i))]
-            if not own and _linear(model.rules):
+            members = [i for i in members if self._may_change(order % late, model, i)]
+            if not own and self._linear(order % late, model.rules):
                 # ∂L/∂o or ∂L/∂p scaled: every backward number scales with it, so the run's
                 # number is the true one scaled (exactly so for −1, 2 and ½)
                 for i in members:
@@ -562,18 +769,11 @@ class _Marker:
                 members = [i for i in members if self._q(i).kind == "loss_new"]
             if not members:
                 continue
-            items = [(self._q(j), self.resolved[j][0].given) for j in own]
-            key = ("model", order % late, *items)
-            done = self.runs.kept(key, scope)
-            if done is False:
-                rules = model.rules
-                if own:
-                    rules = replace(rules, overrides=self.runs.overrides(items, scope))
-                done = self.runs.run(rules, scope, key)
-            if done is None:
-                continue
             if scope is not None and scope not in truths:
                 truths[scope] = self.runs.run(TRUE_RULES, scope, key=("true",))
+            # an answer's value kept under the numbers that can reach it (so that other sheets
+            # share it); a number that fits is confirmed by the run with them all
+            full: list[Trace | None] = []
             for i in members:
                 q, a = self._q(i), self.resolved[i][0]
                 if q.kind not in model.kinds:
@@ -584,9 +784,22 @@ class _Marker:
                 truth = truths.get(scope)
                 base = self.truth[i] if scope is None else \
                     _value(local, truth) if truth is not None else None
-                value = _value(local, done)
-                if base is None or value is None:
+                if base is None:
                     continue
+                if (i, own) not in reach:  # the same for every model
+                    reach[(i, own)] = (self._id(i), *self._items(self._bearing(i, own)))
+                known = ("model", order % late, *reach[(i, own)])
+                value = self.runs.value(known, scope)
+                if value is not None and not any(self.tolerance.match(a, fit[1])
+                                                 for fit in _finite(model, value, base)):
+                    continue
+                if not full:
+                    full.append(self._model_run(model, order % late, own, scope))
+                done = full[0]
+                value = None if done is None else _value(local, done)
+                if value is None:
+                    continue
+                self.runs.remember(known, scope, value)
                 for fit in _finite(model, value, base):
                     if self.tolerance.match(a, fit[1]):
                         fits[i].append((order, *fit))
@@ -609,6 +822,25 @@ class _Marker:
             out[i] = result(verdict="wrong", mistake=model.code, explanation=text, also=others)
         return out
 
+    def _linear(self, m: int, rules: Rules) -> bool:
+        if m not in self.runs.linear:
+            self.runs.linear[m] = _linear(rules)
+        return self.runs.linear[m]
+
+    def _model_run(self, model: Model, m: int, own: Sequence[int], scope: int | None
+                   ) -> Trace | None:
+        """The catalogue's model m run with the student's numbers `own` put in."""
+        key = ("model", m, *self._items(own))
+        done = self.runs.kept(key, scope)
+        if done is False:
+            assert model.rules is not None
+            rules = model.rules
+            if own:
+                items = [(self._q(j), self.resolved[j][0].given) for j in own]
+                rules = replace(rules, overrides=self.runs.overrides(items, scope))
+            done = self.runs.run(rules, scope, key)
+        return done
+
     def _scaled(self, rules: Rules, q: Quantity, expected: float) -> float | None:
         """q under a rule that only scales ∂L/∂o or the reported ∂L/∂p, in the engine's own
         order of operations: ∂L/∂p = factor · Σ shares, p_new = p − η·∂L/∂p."""
@@ -623,6 +855,14 @@ class _Marker:
                 return None
             return net.params[q.a] - net.learning_rate * (c_grad * (c_loss * self.trace.gradients[q.a]))
         return None
+
+    def _may_change(self, m: int, model: Model, i: int) -> bool:
+        """_changes for the catalogue's model m and answer i, kept by the Grader."""
+        at = (m, self.qid[i])
+        found = self.runs.changes.get(at)
+        if found is None:
+            found = self.runs.changes[at] = self._changes(model, self._q(i))
+        return found
 
     def _changes(self, model: Model, q: Quantity) -> bool:
         """Whether the model's changed rule can change q at all (an over-estimate): f′ changed
@@ -706,6 +946,11 @@ def _linear(rules: Rules) -> bool:
     """A rule that only scales ∂L/∂o or the reported ∂L/∂p."""
     return replace(rules, loss_factor=1.0, gradient_factor=1.0) == TRUE_RULES
 
+
+#: networks with more nodes than this put every number in for a backward answer's runs
+_NEEDS_LIMIT = 200
+#: the kinds of quantity the forward pass alone computes
+_FORWARD_KINDS: frozenset[Kind] = frozenset({"value", "loss", "local", "param_factor", "jacobian"})
 
 #: networks with more nodes than this run every model for every backward answer (finding the
 #: nodes an answer's chain passes through would cost more than the runs it saves)

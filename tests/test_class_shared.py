@@ -1,0 +1,91 @@
+"""Marking a class shares work between sheets (issue 12, item 7): an answer's value is kept under
+only the student numbers that can reach it (its upstream values; ∂L/∂p for p_new; every update
+for L_new; the δ of the nodes it feeds), and a number that fits is confirmed by the run with all
+of them. The reference here is the plain algorithm: every sheet marked by a Grader of its own,
+with every earlier number put in for every run and nothing remembered between runs. The two must
+give the same report, field by field, on sheets full of slips, sign errors, η applied, random
+numbers and updates carried forward from a wrong gradient."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+
+from backprop import bundled
+from backprop.answers import Answer, Names, parse_answers, printed_names
+from backprop.check import Grader, _Marker, _Runs
+from backprop.engine import run
+from backprop.spec import load
+from backprop.yamlsafe import load_text
+
+NETWORKS = ["walkthrough", "two-paths", "statquest", "layered", "scalar-chain", "tutorial-jhz",
+            "softmax-classifier"]
+
+
+def _truth(net) -> dict[str, float]:  # type: ignore[no-untyped-def]
+    """Every key a sheet may answer with its true value, one per sample where it differs."""
+    trace = run(net)
+    names = Names(net)
+    out: dict[str, float] = {}
+    for name in printed_names(net):
+        keys = [name]
+        if names.resolve(name).quantity is None:
+            keys = [f"{name}[{k + 1}]" for k in range(len(net.samples))]
+        for key in keys:
+            q = names.resolve(key).quantity
+            if q is not None and q.kind != "edge":
+                out.setdefault(key, q.value(trace))
+    return out
+
+
+def _sheet(rng: random.Random, truth: dict[str, float], net) -> str:  # type: ignore[no-untyped-def]
+    lines, wrong = [], {}
+    for key, value in truth.items():
+        roll = rng.random()
+        p = key[:-4] if key.endswith("_new") else None
+        if p in wrong and roll < 0.7 and p not in net.frozen:
+            number = net.params[p] - net.learning_rate * wrong[p]  # carried forward
+        elif roll < 0.5:
+            number = value
+        elif roll < 0.65:
+            number = value + rng.choice((-1, 1)) * 0.001  # a rounding slip
+        elif roll < 0.78:
+            number = -value
+        elif roll < 0.86:
+            number = net.learning_rate * value
+        elif roll < 0.92:
+            number = 2 * value
+        else:
+            number = rng.uniform(-1, 1)
+        if key.startswith(f"d{net.loss.name}/d") and key[len(net.loss.name) + 2:] in net.params \
+                and number != value:
+            wrong[key[len(net.loss.name) + 2:]] = round(number, 3)
+        lines.append(f"{key!r}: {round(number, 3):.3f}".replace("'", '"'))
+    return "\n".join(lines) + "\n"
+
+
+@pytest.mark.parametrize("name", NETWORKS)
+def test_shared_work_changes_no_report(name: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = bundled.path(name)
+    assert path is not None
+    net = load(path)
+    truth = _truth(net)
+    rng = random.Random(name)
+    sheets: list[list[Answer]] = [
+        parse_answers(load_text(_sheet(rng, truth, net), f"s{k}.yaml")) for k in range(30)]
+    grader = Grader.of(net)
+    shared = [grader.check(answers, f"s{k}.yaml") for k, answers in enumerate(sheets)]
+
+    # the plain algorithm: every number put in, nothing remembered between runs or sheets
+    monkeypatch.setattr(_Marker, "_bearing", lambda self, i, used: list(used))
+    monkeypatch.setattr(_Runs, "value", lambda self, key, scope: None)
+    monkeypatch.setattr(_Runs, "kept", lambda self, key, scope: False)
+    plain = [Grader.of(net).check(answers, f"s{k}.yaml") for k, answers in enumerate(sheets)]
+    for a, b in zip(shared, plain, strict=True):
+        for x, y in zip(a.results, b.results, strict=True):
+            assert x == y, (a.file, x, y)  # the first answer that differs, if one does
+    assert shared == plain
+    verdicts = {r.verdict for report in plain for r in report.results}
+    assert {"correct", "wrong"} <= verdicts  # a real mix
+    assert any(r.mistake for report in plain for r in report.results)
