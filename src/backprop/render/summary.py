@@ -5,9 +5,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from functools import partial
+from typing import TYPE_CHECKING
 
-from backprop import digest
-from backprop.digest import ParamLayer, Ranges
 from backprop.errors import NoParamMatches
 from backprop.network import Network
 from backprop.notation import fmt, fmt_step, given
@@ -16,6 +15,9 @@ from backprop.render.common import Fmt
 from backprop.render.layout import Group, RenderableType, Text
 from backprop.render.tables import forward_table, gradient_table, loss_table, update_table
 from backprop.trace import SampleTrace, Trace
+
+if TYPE_CHECKING:  # digest (per-layer numbers) is imported only when a report summarises
+    from backprop.digest import ParamLayer, Ranges
 
 MAX_PARAMS = 200  #: more params than this: the gradient and update tables would pass 400 rows
 MAX_NODES = 100  #: more nodes than this: the forward table would pass 200 rows
@@ -35,10 +37,10 @@ def shown_samples(trace: Trace, chosen: Sequence[int] = (), *, show_all: bool = 
     """The samples whose per-sample rows the tables print: the 1-based `chosen` ones (in order,
     each once), else every one when there are at most MAX_SAMPLES or `show_all`, else the first.
     A chosen number that is no sample is a NoSuchSample."""
-    from backprop.explain import chosen_samples
-
     samples = trace.samples
     if chosen:
+        from backprop.explain import chosen_samples
+
         return chosen_samples(trace, chosen)
     if show_all or len(samples) <= MAX_SAMPLES:
         return samples
@@ -78,6 +80,8 @@ def value_ranges(trace: Trace, f: Fmt) -> RenderableType:
     numbers = ("min", "mean", "max")
     table = common.table(f"Each value over all {len(trace.samples):,} samples",
                          "", *numbers, right=numbers)
+    from backprop import digest
+
     for name, ranges in digest.value_ranges(trace):
         common.row(table, name, *_ranges(ranges, f))
     return table
@@ -130,6 +134,8 @@ def step_summary(trace: Trace, decimals: int = 3, *, params: Sequence[str] = (),
     chosen = choose(net, params) if params else []
     if shown is None:
         shown = shown_samples(trace)
+    from backprop import digest
+
     layers = digest.node_layers(net)
     player = digest.param_layers_of(trace, digest.param_layers(net, layers), TOP)
     parts: list[RenderableType] = []
@@ -189,6 +195,8 @@ def _forward_summary(trace: Trace, f: Fmt, layers: dict[str, int]) -> Renderable
     numbers = ("z min", "z max", "h min", "h mean", "h max")
     table = common.table(title, "layer", "nodes", "activation", *numbers,
                          right=("nodes", *numbers))
+    from backprop import digest
+
     for one in digest.forward_layers(trace, layers):
         common.row(table, _layer_label(one.layer), f"{one.nodes:,}", ", ".join(one.activations),
                    f(one.z_min), f(one.z_max), *_ranges(one.h, f))
@@ -228,6 +236,8 @@ def _update_line(trace: Trace, f: Fmt) -> str:
             f"({trace.optimizer.setting.convention.description})")
     text = (f"Update: {rule} with η = {given(net.learning_rate)}: "
             f"{moved:,} params updated, {len(net.frozen):,} frozen")
+    from backprop import digest
+
     big = digest.largest_step(trace)
     if big is not None:
         text += (f"; the largest step is {big}: {given(net.params[big])} → "
