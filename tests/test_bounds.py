@@ -391,7 +391,8 @@ def test_a_long_title_wraps() -> None:
 
 @pytest.mark.parametrize("args", [["step", ""], ["step", "  "], ["explain", "-w", "w1", ""],
                                   ["check", "", "networks/walkthrough.answers.yaml"],
-                                  ["step", "", "--format", "json"]])
+                                  ["step", "", "--format", "json"], ["train", ""],
+                                  ["graph", ""]])
 def test_an_empty_net_is_an_error_not_the_walkthrough(args: list[str]) -> None:
     from conftest import ROOT
 

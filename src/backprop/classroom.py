@@ -67,6 +67,15 @@ class Gradebook:
         return any(r.report is not None and r.report.failed for r in self.rows)
 
 
+def _listed(folder: str) -> list[str]:
+    """A folder's file names, sorted; a folder that cannot be listed is a located error."""
+    try:
+        return sorted(os.listdir(folder))
+    except OSError as err:
+        raise UsageError(f"cannot list the folder: {err.strerror or err.__class__.__name__}",
+                         file=folder) from None
+
+
 def gather(paths: Sequence[str]) -> tuple[list[str], list[str]]:
     """The sheets the arguments name, in order, each folder's in sorted order; and the files of
     those folders that are no answers file (listed as skipped, never dropped in silence). A path
@@ -77,12 +86,7 @@ def gather(paths: Sequence[str]) -> tuple[list[str], list[str]]:
         if not os.path.isdir(arg):
             sheets.append(arg)
             continue
-        try:
-            names = sorted(os.listdir(arg))
-        except OSError as err:
-            raise UsageError(f"cannot list the folder: {err.strerror or err.__class__.__name__}",
-                             file=arg) from None
-        for name in names:
+        for name in _listed(arg):
             path = os.path.join(arg, name)
             if name.lower().endswith(SHEET_SUFFIXES) and not os.path.isdir(path):
                 sheets.append(path)
@@ -97,12 +101,7 @@ def gather(paths: Sequence[str]) -> tuple[list[str], list[str]]:
 def load_variants(folder: str, load: Callable[[str], Network]) -> dict[int, Variant]:
     """The networks of a folder of variants (NAME-vKK.yaml, not NAME-vKK.answers.yaml), by number."""
     found: dict[int, Variant] = {}
-    try:
-        names = sorted(os.listdir(folder))
-    except OSError as err:
-        raise UsageError(f"cannot list the folder: {err.strerror or err.__class__.__name__}",
-                         file=folder) from None
-    for name in names:
+    for name in _listed(folder):
         m = VARIANT_FILE.match(name)
         if m is None or name.endswith(KEY_SUFFIX):
             continue

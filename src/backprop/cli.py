@@ -303,29 +303,12 @@ def _write(text: str) -> None:
 
 
 def _load(net: str | None) -> Network:
-    """NET is a path or a bundled network's name; none means the walkthrough, but an empty one
-    (`backprop step "$NET"` with NET unset) is an error, never the walkthrough. The network's
-    warnings are kept on the running command's context, for the group to say once it has run."""
-    from backprop import bundled
+    """NET is a path or a bundled network's name (see `_net_path`). The network's warnings are
+    kept on the running command's context, for the group to say once it has run."""
     from backprop.spec import load
 
-    if net is not None and not net.strip():
-        raise UsageError(f"NET is {'empty' if not net else 'only spaces'} (an unset shell "
-                         f"variable?): give a network file or a bundled network's name "
-                         f"({', '.join(bundled.names())})")
-    name = net or "walkthrough"
-    path = Path(name)
-    if not path.exists():
-        found = bundled.path(name)
-        if found is None:
-            from backprop.spec import did_you_mean
-
-            raise UsageError(f"no such file, and no bundled network of that name"
-                             f"{did_you_mean(name, bundled.names())} "
-                             f"(bundled: {', '.join(bundled.names())})", file=name)
-        network = load(found, display_name=name)
-    else:
-        network = load(path, display_name=name)
+    path, name = _net_path(net)
+    network = load(path, display_name=name)
     _warn_later(network)
     return network
 
@@ -741,9 +724,15 @@ _MAX_STEPS = 1_000_000  #: backprop.train.MAX_STEPS, written here so that start-
 
 
 def _net_path(net: str | None) -> tuple[Path, str]:
-    """NET as a path, and the name messages give it: the path as typed, or a bundled name."""
+    """NET as a path, and the name messages give it: the path as typed, or a bundled name. None
+    means the walkthrough, but an empty NET (`backprop step "$NET"` with NET unset) is an error,
+    never the walkthrough."""
     from backprop import bundled
 
+    if net is not None and not net.strip():
+        raise UsageError(f"NET is {'empty' if not net else 'only spaces'} (an unset shell "
+                         f"variable?): give a network file or a bundled network's name "
+                         f"({', '.join(bundled.names())})")
     name = net or "walkthrough"
     path = Path(name)
     if path.exists():
