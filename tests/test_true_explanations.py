@@ -14,6 +14,7 @@ StatQuest's published network (networks/statquest.yaml: w1 = 3.34, η = 0.1).
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 
 import pytest
@@ -78,6 +79,36 @@ def test_a_sign_slip_in_an_update_says_the_step_was_added(tmp_path) -> None:
     assert r["explanation"].startswith("0.5400 adds the step instead of subtracting it: "
                                        "w5 + η·∂L/∂w5 = 0.55 + 0.1·∂L/∂w5 = 0.5400")
     assert "(o − t)" not in r["explanation"] and ", or " not in r["explanation"]
+
+
+def _walkthrough_loss(p: dict[str, float]) -> float:
+    """L = (1 − ŷ)² of the walkthrough's forward pass, written out: z = Σ x·w, h = σ(z)."""
+    def s(z: float) -> float:
+        return 1 / (1 + math.exp(-z))
+    h1, h2 = s(0.5 * p["w1"] + 0.3 * p["w3"]), s(0.5 * p["w2"] + 0.3 * p["w4"])
+    return (1 - s(h1 * p["w5"] + h2 * p["w6"])) ** 2
+
+
+def test_a_sign_slip_in_the_loss_after_the_update_says_the_steps_were_added(tmp_path) -> None:
+    # the chain rule by hand: δ3 = −2(1 − ŷ)·ŷ(1 − ŷ), δ1 = δ3·w5·h1(1 − h1), δ2 = δ3·w6·h2(1 − h2);
+    # ∂L/∂w1 = δ1·x1 (FORMAT §3: −0.0105507730202) … ∂L/∂w5 = δ3·h1 (−0.0997525403151). Every
+    # param moved by +η·∂L/∂p gives L = 0.127439 → 0.1274 (the true L_new is 0.123618)
+    def s(z: float) -> float:
+        return 1 / (1 + math.exp(-z))
+    p = {"w1": 0.7, "w2": 0.3, "w3": 0.4, "w4": 0.6, "w5": 0.55, "w6": 0.45}
+    h1, h2 = s(0.5 * 0.7 + 0.3 * 0.4), s(0.5 * 0.3 + 0.3 * 0.6)
+    y = s(h1 * 0.55 + h2 * 0.45)
+    d3 = -2 * (1 - y) * y * (1 - y)
+    d1, d2 = d3 * 0.55 * h1 * (1 - h1), d3 * 0.45 * h2 * (1 - h2)
+    g = {"w1": d1 * 0.5, "w3": d1 * 0.3, "w2": d2 * 0.5, "w4": d2 * 0.3, "w5": d3 * h1, "w6": d3 * h2}
+    assert g["w1"] == pytest.approx(-0.0105507730202, rel=1e-9) and g["w5"] == pytest.approx(G5)
+    added = _walkthrough_loss({k: v + ETA * g[k] for k, v in p.items()})
+    assert f"{added:.4f}" == "0.1274"
+    assert f"{_walkthrough_loss({k: v - ETA * g[k] for k, v in p.items()}):.4f}" == "0.1236"
+    r = marked("walkthrough", tmp_path, "L_new: 0.1274\n")["L_new"]
+    assert (r["verdict"], r["mistake"]) == ("wrong", "sign")
+    assert r["explanation"].startswith("0.1274 is L after updates that add the step instead of "
+                                       "subtracting it")
 
 
 def test_a_sign_slip_in_a_gradient_says_the_target_and_output_swapped(tmp_path) -> None:

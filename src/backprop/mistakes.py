@@ -125,6 +125,9 @@ def _sign(w: Wording) -> str:
         return (f"{w.said} adds the step instead of subtracting it: {p} + η·∂{w.L}/∂{p} = "
                 f"{given(w.network.params[p])} + {w.eta}·∂{w.L}/∂{p} = {w.got}; the update is "
                 f"{p} − η·∂{w.L}/∂{p} = {w.true}")
+    if w.kind == "loss_new":  # the loss after the params moved the wrong way
+        return (f"{w.said} is {w.L} after updates that add the step instead of subtracting it: "
+                f"{w.got}; the true value is {w.true}")
     return (f"{w.said} follows from ∂{w.L}/∂o with its sign flipped ((o − t) for (t − o), the "
             f"target and output swapped): {w.got}; the true value is {w.true}")
 
