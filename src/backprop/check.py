@@ -35,6 +35,7 @@ from backprop.errors import BackpropError, BadSetting, SpecError
 from backprop.mistakes import BACKWARD, MISTAKES, Model, explain, models
 from backprop.network import Network
 from backprop.notation import fmt, given
+from backprop.page import NotRead
 from backprop.trace import Overrides, Rules, Trace
 
 Verdict = Literal["correct", "rounding", "carried_forward", "wrong", "unknown"]
@@ -134,14 +135,17 @@ class Result:
     """The verdict on one answer."""
 
     quantity: str  #: as written
-    given: float
+    given: float | str  #: the number; a formula answer's text
     text: str  #: as written
-    decimals: int  #: digits after the point as written (negative for 1.5e+2)
+    decimals: int | None  #: digits after the point as written (negative for 1.5e+2); None: a formula
     expected: float | None  #: the true value (None for unknown)
     verdict: Verdict
-    mistake: str | None = None  #: a MISTAKES code
+    mistake: str | None = None  #: a MISTAKES code (or a page's: backprop.pagecheck.PAGE_MISTAKES)
     explanation: str = ""
     also: tuple[str, ...] = ()  #: other mistake codes that give the same number
+    line: int | None = None  #: the line of the page (or answers file) it stands on
+    source: str | None = None  #: a page's line as read
+    broke_at: int | None = None  #: a page line's column where its working went wrong
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -152,6 +156,8 @@ class CheckReport:
     network: str
     results: tuple[Result, ...]
     counts: Mapping[Verdict, int] = field(default_factory=dict)
+    not_read: tuple[NotRead, ...] = ()  #: a page's lines with '=' that could not be read
+    more_not_read: int = 0  #: past those listed, counted
 
     @property
     def correct(self) -> int:
