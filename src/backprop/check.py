@@ -169,7 +169,8 @@ class CheckReport:
 
     @property
     def failed(self) -> bool:
-        return bool(self.counts.get("wrong", 0) or self.counts.get("unknown", 0))
+        # a page's line not read is an answer not marked, as an unknown one is
+        return bool(self.counts.get("wrong", 0) or self.counts.get("unknown", 0) or self.not_read)
 
 
 # ---------------------------------------------------------------- the checker

@@ -219,7 +219,8 @@ _SUPERSCRIPTS = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹⁻", "0123456789-")
 _NUMBER = re.compile(r"(?:\d+(?:\{,\}\d+|\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
 _WORD = re.compile(r"[^\W\d_](?:[^\W_]|')*|[^\W\d_]")
 _LETTERS = re.compile(r"[^\W\d_][^\W\d_]*")
-_ASCII_DERIV = re.compile(r"d(?P<a>[^\W\d_][\w]*(?:\[\d+\])?)\s*/\s*d(?P<b>[^\W\d_][\w]*(?:\[\d+\])?)")
+_DNAME = r"[^\W\d_](?:[^\W_]|_(?!\{))*(?:_\{[^{}]*\})?(?:\[\d+\])?"
+_ASCII_DERIV = re.compile(rf"d(?P<a>{_DNAME})\s*/\s*d(?P<b>{_DNAME})")
 
 
 class _Lexer:

@@ -46,6 +46,12 @@ class Chain:
     text: str  #: as read: the chain's text, its whitespace run together
     lhs: Name | Deriv
     segments: tuple[Segment, ...]  #: the right-hand sides, in order
+    math: bool = True  #: inside math delimiters (else a plain-text line, where prose may stand)
+
+    @property
+    def prose(self) -> bool:
+        """A plain-text line whose `=` stands in words, not arithmetic (no digit or operator)."""
+        return not self.math and not mathy(self.text)
 
 
 @dataclass(frozen=True, slots=True)
@@ -270,7 +276,7 @@ class _Reader:
         try:
             lhs, lhs_at = _left_side(lhs_text, lhs_at, prose=not math)
         except ExprError as err:
-            if not math and not _mathy(raw):
+            if not math and not mathy(raw):
                 return  # prose with an '=' in it
             self.refuse(start, raw, f"the left side names no quantity: {err.reason}")
             return
@@ -291,7 +297,7 @@ class _Reader:
             out.append(Segment(relation=relation, text=used, node=node, line=line, column=column))
         line, column = self.where(lhs_at)
         self.chains.append(Chain(line=line, column=column, text=_as_read(raw), lhs=lhs,
-                                 segments=tuple(out)))
+                                 segments=tuple(out), math=math))
 
 
     def _sign(self, at: int) -> int:
@@ -308,7 +314,7 @@ def _as_read(text: str) -> str:
     return text if len(text) <= TEXT_SHOWN else text[: TEXT_SHOWN - 1] + "…"
 
 
-def _mathy(text: str) -> bool:
+def mathy(text: str) -> bool:
     """A line whose `=` stands in arithmetic (digits, operators, ∂), not prose."""
     return bool(re.search(r"[0-9∂σ·×^*/+\-−²]|\\", text))
 

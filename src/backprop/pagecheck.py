@@ -80,25 +80,21 @@ class Symbols:
         self.spelled: dict[str, set[str]] = {}
         self.squashed: dict[str, set[str]] = {}
         for name in dict.fromkeys(names):
-            self._add(name, name)
-        for name, spelling in getattr(net, "spellings", {}).items():
-            for text in (getattr(spelling, "latex", None), *getattr(spelling, "also", ())):
+            self.exact[name] = name
+            self._add({name, name.replace("ŷ", "y_hat"), _typeset(name)}, name)
+        for name, spelling in net.spellings.items():  # the file's own: read as a page writes them
+            for text in (spelling.latex, *spelling.also):
                 if text:
-                    self._add(text, name, exact=True)
+                    self.exact.setdefault(text, name)
+                    try:
+                        node = expr.parse(text)
+                    except expr.ExprError:
+                        continue
+                    if isinstance(node, Name) and not node.updated and node.sample is None:
+                        self._add({node.spelled}, name)
         self.outputs = tuple(net.outputs)
 
-    def _add(self, text: str, name: str, exact: bool = False) -> None:
-        if exact:
-            self.exact.setdefault(text, name)
-        else:
-            self.exact[text] = name
-        forms = {text}
-        try:
-            node = expr.parse(text)
-        except expr.ExprError:
-            node = None
-        if isinstance(node, Name) and not node.updated and node.sample is None:
-            forms.add(node.spelled)
+    def _add(self, forms: set[str], name: str) -> None:
         for form in forms:
             self.spelled.setdefault(form, set()).add(name)
             self.squashed.setdefault(_squash(form), set()).add(name)
@@ -106,9 +102,9 @@ class Symbols:
     def name(self, n: Name) -> str:
         """The network's name a written name stands for (Unread when none, or ambiguous)."""
         plain = n.spelled
+        if plain in self.exact:  # the file's own name, exactly as written
+            return self.exact[plain]
         for table, key in ((self.spelled, plain), (self.squashed, _squash(plain))):
-            if n.base in self.exact and not n.sub and not n.hat:
-                return self.exact[n.base]
             found = table.get(key)
             if found and len(found) == 1:
                 return next(iter(found))
@@ -176,6 +172,21 @@ class Symbols:
         if found.quantity is None:
             raise Unread(found.reason)
         return Ref("quantity", key, found.quantity)
+
+
+_TYPESET = re.compile(r"(?P<letters>[^\W\d_]+)(?P<digits>\d*)(?P<rest>(?:_[^\W_]+)*)")
+
+
+def _typeset(name: str) -> str:
+    """The plain spelling of the name as notation.latex_name sets it: w1_11 → w_{1,11} is
+    read back as w_1_11, z1 → z_{1} as z_1 (so a page's subscripts name it exactly)."""
+    hat = name.endswith("_hat") and len(name) > 4
+    stem = name[:-4] if hat else name
+    m = _TYPESET.fullmatch(stem)
+    if m is None:
+        return name
+    parts = [p for p in (m["digits"], *m["rest"].split("_")) if p]
+    return m["letters"] + ("_hat" if hat else "") + ("_" + "_".join(parts) if parts else "")
 
 
 def _hatted(name: str) -> bool:
@@ -399,7 +410,8 @@ def entries_of_page(page: Page, grader: Grader) -> Sheet:
         try:
             entry = _entry(chain, symbols, net)
         except Unread as err:
-            not_read.append(NotRead(chain.line, chain.text, err.reason))
+            if not chain.prose:  # words on both sides of an '=' are prose, not an answer
+                not_read.append(NotRead(chain.line, chain.text, err.reason))
             continue
         if entry is None:
             continue  # a given restated (x1 = 0.5, η = 0.1)
@@ -561,9 +573,10 @@ def _with_steps(lines: _Lines, e: Entry, result: Result | None) -> Result:
     verdict, mistake, explanation = result.verdict, result.mistake, result.explanation
     broke: int | None = None
     if wrong_formula is not None:
-        verdict, mistake = "wrong", "formula"
-        explanation = _formula_wrong(wrong_formula, label, rule, truth) + \
-            (f"; {explanation}" if explanation else "")
+        # the catalogued mistake names the number; the formula says where the line went wrong
+        verdict, mistake = "wrong", result.mistake or "formula"
+        said = _formula_wrong(wrong_formula, label, rule, truth)
+        explanation = f"{explanation}; {said}" if explanation and result.mistake else said
         broke = _column(wrong_formula.segment)
     elif slip is not None:
         s, value, where = slip

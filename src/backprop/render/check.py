@@ -230,9 +230,9 @@ def reports_csv(reports: Sequence[CheckReport | Row]) -> str:
                              "" if r.expected is None else repr(r.expected), r.verdict,
                              r.mistake or "", safe.csv_cell(r.explanation),
                              "" if r.line is None else r.line, safe.csv_cell(r.source or "")])
-            for n in rep.not_read:  # a page's lines not read: after its results
-                writer.writerow([safe.csv_cell(rep.file), "", "", "", "", "not_read", "",
-                                 safe.csv_cell(n.reason), n.line, safe.csv_cell(n.text)])
+        for n in rep.not_read:  # a page's lines not read: after its results
+            writer.writerow([safe.csv_cell(rep.file), "", "", "", "", "not_read", "",
+                             safe.csv_cell(n.reason), n.line, safe.csv_cell(n.text)])
     return out.getvalue()
 
 
