@@ -158,6 +158,7 @@ class CheckReport:
     counts: Mapping[Verdict, int] = field(default_factory=dict)
     not_read: tuple[NotRead, ...] = ()  #: a page's lines with '=' that could not be read
     more_not_read: int = 0  #: past those listed, counted
+    page: bool = False  #: a page's report (its results carry their lines as read)
 
     @property
     def correct(self) -> int:

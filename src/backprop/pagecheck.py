@@ -15,11 +15,11 @@ from backprop import expr
 from backprop.answers import MAX_PLACE, Answer, Quantity, short
 from backprop.check import VERDICTS, CheckReport, Grader, Result
 from backprop.engine import run
-from backprop.errors import BackpropError
+from backprop.errors import BackpropError, SpecError
 from backprop.expr import Deriv, Name, Node
 from backprop.factors import activation_factor, loss_factor, target_name
 from backprop.network import Network, Sample
-from backprop.notation import fill, fmt
+from backprop.notation import fill, fmt, given
 from backprop.page import Chain, NotRead, Page, Segment
 from backprop.trace import Trace
 
@@ -357,17 +357,21 @@ def true_rule(q: Quantity, trace: Trace) -> str | None:
         node = net.node_by_name[q.a]
         return next((e.param for e in node.edges if e.source == q.b), None)
     if q.kind == "grad_node" and s is not None and q.a in net.outputs:
-        f = loss_factor(trace, s, q.a)
-        return fill(f.template, {slot: name for slot, name, _ in f.args})
+        f = loss_factor(trace, s, q.a)  # the divisor N as its number: a page writes 1/4, not N
+        return fill(f.template, {slot: given(v) if slot == "D" else name for slot, name, v in f.args})
     if q.kind == "gradient" and not q.sample:
         uses = [u for u in net.uses if u.param == q.a]
         if len(uses) == 1:
             u = uses[0]
             z = net.node_by_name[u.node].sum
-            return f"∂{L}/∂{z}·{u.source}" if u.source else f"∂{L}/∂{z}"
+            if u.source:
+                return f"∂{L}/∂{z}·{u.source}"
+            return f"∂{L}/∂{z}" if net.bias_sign > 0 else f"−∂{L}/∂{z}"  # z = Σwx − b
         return None
     if q.kind == "updated":
-        return f"{q.a} − η·∂{L}/∂{q.a}"
+        if q.a in net.frozen:
+            return q.a  # a frozen param is not stepped
+        return None if net.optimizer.optimizer.worked else f"{q.a} − η·∂{L}/∂{q.a}"
     if q.kind == "loss" and len(net.outputs) == 1 and len(net.samples) == 1 and s is not None:
         rule = net.loss.loss.rule
         text = rule.format(t=target_name(trace, net.outputs[0]), o=net.outputs[0])
@@ -425,6 +429,9 @@ def entries_of_page(page: Page, grader: Grader) -> Sheet:
             seen[q] = chain.line
         entries.append(entry)
     not_read.sort(key=lambda n: n.line)
+    if not entries and not not_read:
+        raise SpecError("no answer on this page: write each one as an equation, e.g. "
+                        "'z1 = 0.47' or '$z_1 = x_1 w_1 + x_2 w_3 = 0.47$'", file=page.file)
     return Sheet(entries=tuple(entries), not_read=tuple(not_read),
                  more_not_read=page.more_not_read, page=True)
 
@@ -442,16 +449,16 @@ def _entry(chain: Chain, symbols: Symbols, net: Network) -> Entry | None:
             raise Unread(f"the left side: '{short(expr.plain(lhs))}' is not a name in this "
                          f"network")
         if name in net.params or special is not None:
-            given = net.params[name] if name is not None else _value(special, symbols.grader.trace)  # type: ignore[arg-type]
-            if _restates(segments, given):
+            stated = net.params[name] if name is not None else _value(special, symbols.grader.trace)  # type: ignore[arg-type]
+            if _restates(segments, stated):
                 return None
             refs = {s for seg in segments for s in expr.symbols(seg.node)
                     if isinstance(s, Name) and not s.updated}
             if name is not None and any(_is(symbols, s, name) or s.spelled in _RATE for s in refs):
                 lhs = replace(lhs, updated=True)  # w5 = w5 − η·∂L/∂w5: the update
             else:
-                what = f"a param, given as {fmt(given, 4)}" if name is not None else \
-                    f"given as {fmt(given, 4)}"
+                what = f"a param, given as {fmt(stated, 4)}" if name is not None else \
+                    f"given as {fmt(stated, 4)}"
                 hint = f"; write {short(name)}' or new {short(name)} for its updated value" \
                     if name is not None else ""
                 raise Unread(f"'{short(expr.plain(lhs))}' is {what}{hint}")
@@ -477,13 +484,13 @@ def _is(symbols: Symbols, n: Name, name: str) -> bool:
         return False
 
 
-def _restates(segments: Sequence[Segment], given: float) -> bool:
+def _restates(segments: Sequence[Segment], stated: float) -> bool:
     """Every side a plain number that is the given value as written."""
     for seg in segments:
         number = expr.is_number(seg.node)
         if number is None:
             return False
-        if abs(number.value - given) > max(_half_unit(number.text), 1e-12 * abs(given)):
+        if abs(number.value - stated) > max(_half_unit(number.text), 1e-12 * abs(stated)):
             return False
     return True
 
@@ -511,7 +518,7 @@ def mark(grader: Grader, sheet: Sheet, file: str) -> CheckReport:
         results.append(_with_steps(lines, e, result))
     counts = {v: sum(1 for r in results if r.verdict == v) for v in VERDICTS}
     return replace(report, results=tuple(results), counts=counts, not_read=sheet.not_read,
-                   more_not_read=sheet.more_not_read)
+                   more_not_read=sheet.more_not_read, page=sheet.page)
 
 
 def _with_steps(lines: _Lines, e: Entry, result: Result | None) -> Result:

@@ -29,7 +29,7 @@ def _true(r: Result) -> str:
 
 def _page(report: CheckReport) -> bool:
     """A page's report: its results carry the text as read."""
-    return bool(report.not_read) or any(r.source is not None for r in report.results)
+    return report.page
 
 
 #: the widest a key or file name (and a number as written) is shown in a table; JSON and CSV
