@@ -300,3 +300,56 @@ def test_hostile_pages_are_bounded_escaped_and_never_a_traceback(tmp_path: Path,
         assert result.exception is None or isinstance(result.exception, SystemExit)
         out = result.stdout + result.stderr
         assert "\x1b" not in out and "\u202e" not in out and "\x00" not in out
+
+
+def test_the_readme_lists_the_page_codes() -> None:
+    from backprop.pagecheck import PAGE_MISTAKES
+
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    table = readme.split("| page code | what it names |\n|---|---|\n", 1)[1].split("\n\n")[0]
+    rows = [tuple(c.strip().strip("`") for c in row.strip("|").split("|"))
+            for row in table.splitlines()]
+    assert rows == list(PAGE_MISTAKES.items())
+
+
+def test_align_columns_continuations_and_words_in_math(tmp_path: Path) -> None:
+    text = ("\\begin{align*}\n"
+            "z_1 &= 0.47 & z_2 &= 0.33 \\\\\n"  # two equations in one row's columns
+            "h_1 &= \\sigma(z_1) \\\\\n"
+            f"    &= {H1:.3f}\n"  # a row that goes on with the chain above
+            "\\end{align*}\n"
+            f"\\[ \\text{{so }} \\hat{{y}} = {Y:.4f}, \\text{{(rounded)}} \\]\n")
+    code, body = page_json(tmp_path, text, "a.tex")
+    assert code == 0, body
+    got = [(r["quantity"], r["line"], r["verdict"]) for r in body["results"]]
+    assert got == [("z1", 2, "correct"), ("z2", 2, "correct"), ("h1", 3, "correct"),
+                   ("y_hat", 6, "correct")]
+
+
+# ---------------------------------------------------------------- a page published on the web
+
+def test_mazurs_published_page_is_read_and_marked(tmp_path: Path) -> None:
+    """Matt Mazur, "A Step by Step Backpropagation Example" (2015), in its own Markdown and
+    names; tests/pages/mazur.yaml is networks/layered.yaml with the page's names as spellings.
+    Every number below is the one the post publishes."""
+    net = str(PAGES / "mazur.yaml")
+    result = invoke("check", net, str(PAGES / "mazur.md"), "--format", "json")
+    assert result.exit_code == 1  # two lines not read: the Σ definition and E_o1 (no quantity)
+    body = json.loads(result.stdout)
+    r = by_quantity(body)
+    assert all(x["verdict"] == "correct" for x in body["results"]), body["results"]
+    assert r["dE/dw2_11"]["expected"] == pytest.approx(0.082167041, abs=5e-10)
+    assert r["w2_11_new"]["expected"] == pytest.approx(0.35891648, abs=5e-9)
+    assert r["net1_1"]["line"] == 5 and "…" in r["net1_1"]["text"]  # two lines, one answer
+    assert [(n["line"], "\\sum" in n["reason"] or "E_o1" in n["reason"])
+            for n in body["not_read"]] == [(29, True), (31, True)]
+    # the same page with σ′ taken at the sum: net_o1(1 − net_o1) is no formula for ∂out/∂net
+    text = (PAGES / "mazur.md").read_text(encoding="utf-8").replace(
+        "= out_{o1}(1 - out_{o1}) = 0.75136507(1 - 0.75136507) = 0.186815602",
+        "= net_{o1}(1 - net_{o1}) = -0.117")
+    # 1.105905967·(1 − 1.105905967) = −0.117122…, the pre-activation slip
+    assert round(1.105905967 * (1 - 1.105905967), 3) == -0.117
+    code, body = page_json(tmp_path, text, "slip.md", net=net)
+    bad = by_quantity(body)["dout2_1/dnet2_1"]
+    assert (bad["verdict"], bad["mistake"]) == ("wrong", "pre_activation")
+    assert "out2_1(1 − out2_1)" in bad["explanation"]

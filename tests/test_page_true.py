@@ -13,13 +13,13 @@ from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from backprop.answers import Names
 from backprop.check import printed_names
+from backprop.cli import cli
 from backprop.engine import run
 from backprop.notation import latex_name
 from backprop.pagecheck import true_rule
 from backprop.spec import load
-from backprop.cli import cli
-from backprop.answers import Names
 from conftest import NETWORKS
 
 NETS = ["walkthrough", "statquest", "two-paths", "layered", "tutorial-jhz", "scalar-chain",

@@ -245,10 +245,10 @@ def _mark_sheet(grader: Grader, doc: Document, file: str, variants: bool) -> Che
         return replace(report, results=tuple(replace(r, line=a.line) for r, a in
                                              zip(report.results, answers, strict=True)))
     from backprop.expr import ExprError
-    from backprop.pagecheck import Entry, Sheet, Symbols, Unread, formula_entry
+    from backprop.pagecheck import Entry, Sheet, Unread, formula_entry, symbols_of
 
     entries: list[Entry] = [Entry(key=a.key, answer=a, line=a.line) for a in answers]
-    symbols = Symbols(grader)
+    symbols = symbols_of(grader)
     for place, key, text, line in formulas:
         try:
             entry = formula_entry(key, text, line, symbols)

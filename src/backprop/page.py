@@ -327,9 +327,26 @@ _STRIP = re.compile(r"\\(?:label|tag|eqref|ref)\{[^{}]*\}|\\(?:nonumber|notag|di
                     r"textstyle|begin\{(?:aligned|split|gathered)\}|end\{(?:aligned|split|gathered)\})")
 
 
+#: words in `\text{…}` that are prose inside math (`\text{so } z_1 = …`), never a name
+_PROSE_WORDS = frozenset({"so", "and", "then", "thus", "hence", "where", "with", "we", "get",
+                          "have", "gives", "is", "or", "since", "therefore", "i.e.", "e.g.",
+                          "i.e", "e.g", "for", "by", "using", "now", "finally", "giving"})
+_TEXT = re.compile(r"\\(?:text|mbox|textrm|textit|textbf|mathrm)\{(?P<body>[^{}]*)\}(?![_^])")
+
+
+def _prose_text(m: re.Match[str]) -> str:
+    body = m["body"]
+    if m.start() > 0 and m.string[m.start() - 1] in "_^{":
+        return m[0]  # part of a name: E_{\text{total}}
+    prose = bool(re.search(r"[\s,.:;!?()]", body)) or body.strip().lower() in _PROSE_WORDS
+    return " " * len(m[0]) if prose else m[0]
+
+
 def _rows(span: _Span) -> list[tuple[str, int]]:
-    """A math span's rows (split at `\\\\`), each with its offset; labels and tags blanked."""
+    """A math span's rows (split at `\\\\`), each with its offset; labels, tags and words in
+    `\\text{…}` blanked."""
     text = _STRIP.sub(lambda m: " " * len(m[0]), span.text)
+    text = _TEXT.sub(_prose_text, text)
     out, start, depth, i = [], 0, 0, 0
     while i < len(text):
         c = text[i]
@@ -366,6 +383,7 @@ def _pieces(row: str, at: int, math: bool) -> list[tuple[str, int]]:
         elif c in ")]}":
             depth = max(0, depth - 1)
         elif depth == 0 and (c == ";" or row.startswith(("\\qquad", "\\quad"), i) or
+                             (math and c == "&" and not _RELATION.match(row, i)) or
                              (c == "," and _RELATION.search(row, i + 1) and
                               _names_after(row, i + 1))):
             cuts.append(i)
@@ -377,7 +395,7 @@ def _pieces(row: str, at: int, math: bool) -> list[tuple[str, int]]:
     out: list[tuple[str, int]] = []
     for a, b in itertools.pairwise(cuts):
         piece = row[a:b]
-        skip = len(piece) - len(piece.lstrip(";,"))
+        skip = len(piece) - len(piece.lstrip(";,&"))
         if piece[skip:].startswith("\\qquad"):
             skip += 6
         elif piece[skip:].startswith("\\quad"):
@@ -462,7 +480,7 @@ def _right_side(text: str, prose: bool) -> tuple[expr.Node, str]:
     """A right-hand side and the text of it read: all of it, or in plain text the longest head
     that reads (`= 0.47, so h1 = …` ends at 0.47)."""
     stripped = text.strip()
-    body = stripped.rstrip(".,;:") if prose else stripped
+    body = stripped.rstrip(".,;: ")  # the sentence's own punctuation after the last number
     try:
         return expr.parse(body), body
     except ExprError as err:

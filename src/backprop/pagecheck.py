@@ -7,6 +7,7 @@ from __future__ import annotations
 import math
 import random
 import re
+import weakref
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Literal
@@ -116,7 +117,11 @@ class Symbols:
     def ref(self, node: Name | Deriv, sample: int | None) -> Ref:
         """What a name or derivative inside a formula stands for (a name's own [k] first)."""
         if isinstance(node, Deriv):
-            return self._quantity(self.key(node), node)
+            key = self.key(node)
+            if sample is not None and self.net.multi_sample and "[" not in key and \
+                    self.grader.names.resolve(key).quantity is None:
+                key += f"[{sample + 1}]"  # inside a line about sample k: that sample's factor
+            return self._quantity(key, node)
         k = node.sample - 1 if node.sample is not None else sample
         try:
             name = self.name(replace(node, updated=False, sample=None))
@@ -146,11 +151,15 @@ class Symbols:
         m = re.fullmatch(r"(?:t|target)_(.+)", plain)
         if m is not None:
             try:
-                out = self.name(Name(m[1]))
+                out: str | None = self.name(Name(m[1]))
             except Unread:
                 out = None
             if out is None and m[1].isdigit() and 1 <= int(m[1]) <= len(self.outputs):
                 out = self.outputs[int(m[1]) - 1]
+            if out is None:  # target_{o1} for the output spelled out_{o1}: by its subscript
+                found = {o for o in self.outputs for form, names in self.spelled.items()
+                         if o in names and form.rsplit("_", 1)[-1] == m[1]}
+                out = found.pop() if len(found) == 1 else None
             if out in self.outputs:
                 return Ref("target", out, sample=sample)
         return None
@@ -187,6 +196,22 @@ def _typeset(name: str) -> str:
         return name
     parts = [p for p in (m["digits"], *m["rest"].split("_")) if p]
     return m["letters"] + ("_hat" if hat else "") + ("_" + "_".join(parts) if parts else "")
+
+
+#: per Grader, its Symbols and Points: made once for every page of a class
+_KEPT: weakref.WeakKeyDictionary[Grader, tuple[Symbols, Points]] = weakref.WeakKeyDictionary()
+
+
+def _kept(grader: Grader) -> tuple[Symbols, Points]:
+    found = _KEPT.get(grader)
+    if found is None:
+        found = _KEPT[grader] = (Symbols(grader), Points(grader.trace))
+    return found
+
+
+def symbols_of(grader: Grader) -> Symbols:
+    """The network's names as pages write them (made once per Grader)."""
+    return _kept(grader)[0]
 
 
 def _hatted(name: str) -> bool:
@@ -295,11 +320,10 @@ def _close(a: float, b: float, slack: float = 0.0) -> bool:
 class _Lines:
     """Evaluates the segments of chains against one network."""
 
-    def __init__(self, grader: Grader, symbols: Symbols) -> None:
+    def __init__(self, grader: Grader) -> None:
         self.grader = grader
         self.trace = grader.trace
-        self.symbols = symbols
-        self.points = Points(grader.trace)
+        self.symbols, self.points = _kept(grader)
 
     def refs(self, node: Node, sample: int | None) -> dict[int, Ref]:
         out: dict[int, Ref] = {}
@@ -405,11 +429,11 @@ class Sheet:
 
 def entries_of_page(page: Page, grader: Grader) -> Sheet:
     """The page's chains as entries (names matched to this network), and what was not read."""
-    symbols = Symbols(grader)
+    symbols = _kept(grader)[0]
     net = grader.trace.network
     entries: list[Entry] = []
     not_read = list(page.not_read)
-    seen: dict[Quantity, int] = {}
+    seen: dict[Quantity, int] = {}  #: quantity -> its entry's index
     for chain in page.chains:
         try:
             entry = _entry(chain, symbols, net)
@@ -422,11 +446,19 @@ def entries_of_page(page: Page, grader: Grader) -> Sheet:
         q = grader.names.resolve(entry.key).quantity
         if q is not None:
             if q in seen:
+                first = entries[seen[q]]
+                if first.answer is None:
+                    # a formula, then its numbers on a later line (net_h1 = w1·i1 + …, then
+                    # net_h1 = 0.15·0.05 + … = 0.3775): one answer, worked over two lines
+                    entries[seen[q]] = replace(first, answer=entry.answer,
+                                               steps=first.steps + entry.steps,
+                                               text=f"{first.text} … {entry.text}")
+                    continue
                 not_read.append(NotRead(chain.line, chain.text,
-                                        f"answers {short(entry.key)} again (line {seen[q]}); one "
-                                        f"quantity is one answer: the first is marked"))
+                                        f"answers {short(entry.key)} again (line {first.line}); "
+                                        f"one quantity is one answer: the first is marked"))
                 continue
-            seen[q] = chain.line
+            seen[q] = len(entries)
         entries.append(entry)
     not_read.sort(key=lambda n: n.line)
     if not entries and not not_read:
@@ -511,7 +543,7 @@ def mark(grader: Grader, sheet: Sheet, file: str) -> CheckReport:
     numeric = [e.answer for e in sheet.entries if e.answer is not None]
     report = grader.check(numeric, file)
     by_number = iter(report.results)
-    lines = _Lines(grader, Symbols(grader))
+    lines = _Lines(grader)
     results: list[Result] = []
     for e in sheet.entries:
         result = next(by_number) if e.answer is not None else None
@@ -536,14 +568,22 @@ def _with_steps(lines: _Lines, e: Entry, result: Result | None) -> Result:
     formula_only = e.answer is None
     sample = q.sample if q.sample is not None else None
     steps: list[_Step] = []
-    for seg in e.steps:
-        if expr.is_number(seg.node) is not None and seg is e.steps[-1] and not formula_only:
+    at: dict[int, _Step] = {}  #: position in the chain -> its step
+    unread: list[str] = []
+    for p, seg in enumerate(e.steps):
+        if expr.is_number(seg.node) is not None and p == len(e.steps) - 1 and not formula_only:
             break
         try:
             steps.append(lines.step(seg, q, sample))
         except Unread as err:
-            return replace(base, verdict="unknown", mistake=None,
-                           explanation=f"{_sign(seg)} {err.reason}")
+            if p == len(e.steps) - 1:  # a formula answer that names nothing here
+                return replace(base, verdict="unknown", mistake=None,
+                               explanation=f"{_sign(seg)} {err.reason}")
+            # a step with a name this network has not (E_o1 on a page whose network has only
+            # E): not checked, and the rest of the line still is
+            unread.append(f"the step after {_sign(seg)} is not checked: {err.reason}")
+            continue
+        at[p] = steps[-1]
     truth = _value(Ref("quantity", "", q), lines.trace)
     rule = true_rule(q, lines.trace)
     label = _label(e.key)
@@ -563,17 +603,19 @@ def _with_steps(lines: _Lines, e: Entry, result: Result | None) -> Result:
     # give the next
     given_unit = 2 * _half_unit(e.answer.text) if "." in e.answer.text or "e" in e.answer.text.lower() \
         else 1.0
-    slip: tuple[_Step, float, str] | None = None
-    values = [*steps]
-    for k, s in enumerate(values):
+    slip: tuple[_Step, float, str, int] | None = None
+    final = len(e.steps) - 1
+    for p, s in sorted(at.items()):
         if s.kind != "number":
             continue
-        nxt_value, nxt_bound, nxt_text = (values[k + 1].value, values[k + 1].bound,
-                                          values[k + 1].segment) if k + 1 < len(values) and \
-            values[k + 1].kind == "number" else (e.answer.given, given_unit, None)
+        if p + 1 == final:
+            nxt_value, nxt_bound = e.answer.given, given_unit
+        elif p + 1 in at and at[p + 1].kind == "number":
+            nxt_value, nxt_bound = at[p + 1].value, at[p + 1].bound
+        else:
+            continue  # a formula or a step not read follows: nothing to compare with
         if not _close(s.value, nxt_value, s.bound + nxt_bound):
-            at = nxt_text if isinstance(nxt_text, Segment) else e.steps[len(steps)]
-            slip = (s, s.value, _sign(at))
+            slip = (s, s.value, _sign(e.steps[p + 1]), _column(e.steps[p + 1]))
             break
     final_true = result.verdict in ("correct", "rounding")
     notes: list[str] = []
@@ -586,7 +628,7 @@ def _with_steps(lines: _Lines, e: Entry, result: Result | None) -> Result:
         explanation = f"{explanation}; {said}" if explanation and result.mistake else said
         broke = _column(wrong_formula.segment)
     elif slip is not None:
-        s, value, where = slip
+        s, value, where, column = slip
         said = f"{expr.show(s.segment.node)} = {_num(value)}"
         if not final_true and result.verdict == "wrong" and result.mistake is None:
             mistake = "arithmetic"
@@ -595,12 +637,13 @@ def _with_steps(lines: _Lines, e: Entry, result: Result | None) -> Result:
                            f"{fmt(truth, max(3, -e.answer.exponent))}")
         else:
             notes.append(f"the line breaks at {where}: {said}")
-        broke = _column(e.steps[steps.index(s) + 1]) if steps.index(s) + 1 < len(e.steps) else None
+        broke = column
     elif not final_true and result.verdict == "wrong":
         first = next((s for s in steps if not s.true), None)
-        at = first.segment if first is not None else e.steps[-1]
-        notes.append(f"the line breaks at {_sign(at)}")
-        broke = _column(at)
+        left = first.segment if first is not None else e.steps[-1]
+        notes.append(f"the line breaks at {_sign(left)}")
+        broke = _column(left)
+    notes += unread
     if notes:
         explanation = (explanation + "; " if explanation else "") + "; ".join(notes)
     return replace(base, verdict=verdict, mistake=mistake, explanation=explanation,
@@ -648,4 +691,4 @@ def formula_entry(key: str, text: str, line: int | None, symbols: Symbols) -> En
 
 
 __all__ = ["PAGE_MISTAKES", "Entry", "Sheet", "Symbols", "entries_of_page", "formula_entry", "mark",
-           "true_rule"]
+           "symbols_of", "true_rule"]
