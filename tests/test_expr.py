@@ -126,6 +126,9 @@ def test_bounded_length_and_depth() -> None:
     fracs = r"\frac{1}{" * 30 + "1" + "}" * 30  # within MAX_LENGTH, nested past MAX_DEPTH
     with pytest.raises(ExprError):
         parse(fracs)
+    hats = r"\hat{" * 333 + "y" + "}" * 333  # 1,999 characters of groups read one inside another
+    with pytest.raises(ExprError, match="nested"):
+        parse(hats)
 
 
 def test_control_and_bidi_characters_are_escaped_in_messages() -> None:

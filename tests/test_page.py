@@ -350,6 +350,28 @@ def test_mazurs_published_page_is_read_and_marked(tmp_path: Path) -> None:
     # 1.105905967·(1 − 1.105905967) = −0.117122…, the pre-activation slip
     assert round(1.105905967 * (1 - 1.105905967), 3) == -0.117
     code, body = page_json(tmp_path, text, "slip.md", net=net)
+    assert code == 1
     bad = by_quantity(body)["dout2_1/dnet2_1"]
     assert (bad["verdict"], bad["mistake"]) == ("wrong", "pre_activation")
     assert "out2_1(1 − out2_1)" in bad["explanation"]
+
+
+def test_givens_restated_are_skipped_and_a_bare_param_is_not_guessed(tmp_path: Path) -> None:
+    text = ("x1 = 0.5, x2 = 0.3\n"  # the inputs as given
+            "η = 0.1\n"  # the learning rate as given
+            "w5 = 0.55\n"  # a param as given
+            "w6 = 0.46\n"  # a param with another number: its update? not guessed
+            "z1 = 0.47\n")
+    code, body = page_json(tmp_path, text, "g.txt")
+    assert code == 1
+    assert [r["quantity"] for r in body["results"]] == ["z1"]
+    assert [n["line"] for n in body["not_read"]] == [4]
+    assert "w6'" in body["not_read"][0]["reason"]
+
+
+def test_an_update_written_with_the_param_on_both_sides(tmp_path: Path) -> None:
+    # w5 − η·∂L/∂w5 = 0.55 − 0.1·(−0.0998) = 0.5600 (worked above as W5_NEW)
+    text = f"w5 = w5 - eta * dL/dw5 = 0.55 - 0.1 * ({DL_DW5:.4f}) = {W5_NEW:.4f}\n"
+    code, body = page_json(tmp_path, text, "u.txt")
+    assert code == 0, body
+    assert [(r["quantity"], r["verdict"]) for r in body["results"]] == [("w5_new", "correct")]

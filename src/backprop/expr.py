@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
+from backprop.activations import ACTIVATIONS, ALIASES, Activation
 from backprop.errors import BackpropError
 
 #: the longest expression read, in characters, and the deepest nesting of its parentheses,
@@ -83,22 +84,35 @@ class Call:
 Node = Num | Name | Deriv | Neg | Bin | Call
 
 
-def _sigmoid(x: float) -> float:
-    return 1 / (1 + math.exp(-x)) if x >= 0 else math.exp(x) / (1 + math.exp(x))
+def _derivative(act: Activation) -> Callable[[float], float]:
+    """f′(z) from z alone: the registry's derivative at (z, f(z))."""
+    return lambda z: act.derivative(z, act.f(z))
 
 
-#: the functions a page may apply, by their canonical name
-FUNCTIONS: dict[str, Callable[[float], float]] = {
-    "sigma": _sigmoid,
-    "sigma'": lambda x: _sigmoid(x) * (1 - _sigmoid(x)),
-    "exp": math.exp,
-    "ln": math.log,
-    "log": math.log,
-    "tanh": math.tanh,
-    "sqrt": math.sqrt,
-}
-_FUNCTION_WORDS = {"σ": "sigma", "sigma": "sigma", "sigmoid": "sigma", "exp": "exp", "ln": "ln",
-                   "log": "log", "tanh": "tanh", "sqrt": "sqrt"}
+def _functions() -> dict[str, Callable[[float], float]]:
+    """exp, ln, log, sqrt, and each elementwise activation of the registry by its name, its
+    aliases and the symbol of its rule (σ for `σ({z})`), with its derivative under a prime
+    (σ'(z) = σ(z)(1 − σ(z)))."""
+    out: dict[str, Callable[[float], float]] = {"exp": math.exp, "ln": math.log,
+                                                "log": math.log, "sqrt": math.sqrt}
+    entries = {**ACTIVATIONS, **{alias: ACTIVATIONS[name] for alias, name in ALIASES.items()}}
+    for word, act in entries.items():
+        if not act.elementwise or act.identity:
+            continue
+        m = re.fullmatch(r"(\w+)\(\{z\}\)", act.rule)
+        for key in {word, *([m[1]] if m else [])}:
+            if key in out:
+                continue
+            out[key] = act.f
+            out[key + "'"] = _derivative(act)
+    return out
+
+
+#: the functions a page may apply, by the word it writes (canonical keys of Call.fn)
+FUNCTIONS: dict[str, Callable[[float], float]] = _functions()
+#: the spellings of a function word: its key, and a Greek symbol's ASCII or LaTeX name
+_FUNCTION_WORDS = {**{k: k for k in FUNCTIONS if not k.endswith("'")},
+                   **({"sigma": "σ"} if "σ" in FUNCTIONS else {})}
 
 
 # ---------------------------------------------------------------- walking a tree
@@ -180,11 +194,14 @@ def _show(node: Node, outer: int) -> str:
         text = "−" + _show(node.arg, 3)
         return f"({text})" if outer >= 2 else text
     if isinstance(node, Call):
-        return f"{node.fn.replace('sigma', 'σ')}({_show(node.arg, 0)})"
+        return f"{node.fn}({_show(node.arg, 0)})"
     p = _PREC[node.op]
     sign = {"*": "·", "-": " − ", "+": " + ", "/": "/", "^": "^"}[node.op]
-    text = _show(node.left, p if node.op != "^" else 5) + sign + \
-        _show(node.right, p + 1 if node.op in "-/^" else p)
+    if isinstance(node.left, Neg) and node.op in "*/":  # −0.71·0.229: the sign leads
+        left = "−" + _show(node.left.arg, 3)
+    else:
+        left = _show(node.left, p if node.op != "^" else 5)
+    text = left + sign + _show(node.right, p + 1 if node.op in "-/^" else p)
     return f"({text})" if p < outer else text
 
 
@@ -209,6 +226,9 @@ _GREEK = {"alpha": "α", "beta": "β", "gamma": "γ", "delta": "δ", "epsilon": 
           "theta": "θ", "lambda": "λ", "mu": "μ", "nu": "ν", "rho": "ρ", "tau": "τ", "phi": "φ",
           "omega": "ω", "Delta": "Δ", "xi": "ξ", "zeta": "ζ", "kappa": "κ", "psi": "ψ",
           "chi": "χ", "pi": "π", "Sigma": "Σ"}
+#: Greek letters a function may be named by, as LaTeX and ASCII write them (\sigma, sigma)
+_GREEK_WORDS = frozenset({"sigma"})
+_PRIMED = re.compile(r"(?P<word>[^\W\d_]+)(?:'|′)(?=\s*\()")
 _SPACES = ("\\,", "\\;", "\\:", "\\!", "\\ ", "\\quad", "\\qquad", "~", "\\displaystyle",
            "\\left", "\\right", "\\bigl", "\\bigr", "\\Bigl", "\\Bigr", "\\biggl", "\\biggr",
            "\\big", "\\Big", "\\bigg", "\\Bigg", "&", "\\limits", "\\nonumber", "\\notag")
@@ -226,10 +246,13 @@ _ASCII_DERIV = re.compile(rf"d(?P<a>{_DNAME})\s*/\s*d(?P<b>{_DNAME})")
 class _Lexer:
     """Text → tokens; a LaTeX group `{…}` is read as parentheses."""
 
-    def __init__(self, text: str) -> None:
+    def __init__(self, text: str, depth: int = 0) -> None:
         if len(text) > MAX_LENGTH:
             raise ExprError(f"an expression of {len(text):,} characters; at most {MAX_LENGTH:,} "
                             f"are read", 1)
+        if depth > MAX_DEPTH:  # a group read by a lexer of its own: \frac{…}, \hat{…}
+            raise ExprError(f"nested more than {MAX_DEPTH} deep", 1)
+        self.depth = depth
         self.text = text
         self.i = 0
         self.out: list[Tok] = []
@@ -356,13 +379,14 @@ class _Lexer:
             self.fraction(at)
         elif word == "partial":
             self.out.append(Tok("partial", "∂", at + 1))
-        elif word in ("exp", "ln", "log", "tanh", "sqrt") or (word == "sigma" and self._called()):
-            fn = _FUNCTION_WORDS[word]
-            if fn == "sigma" and self.prime():
-                fn = "sigma'"
+        elif word in _FUNCTION_WORDS and (word not in _GREEK_WORDS or self._called()):
+            fn = _FUNCTION_WORDS[word]  # \exp, \ln, \tanh; \sigma applied to something
+            if fn + "'" in FUNCTIONS and self.prime():
+                fn += "'"
             self.out.append(Tok("fn", fn, at + 1))
         elif word in ("hat", "widehat", "text", "mathrm", "mathit", "operatorname", "textrm",
-                      "mathbf", "boldsymbol", "mathsf", "textit") or word in _GREEK or word == "sigma":
+                      "mathbf", "boldsymbol", "mathsf", "textit") or word in _GREEK or \
+                word in _GREEK_WORDS:
             self.i = at
             self.word()
         else:
@@ -387,12 +411,12 @@ class _Lexer:
     def fraction(self, at: int) -> None:
         num, num_at = self.group()
         den, den_at = self.group()
-        deriv = _fraction_deriv(num, num_at, den, den_at)
+        deriv = _fraction_deriv(num, num_at, den, den_at, self.depth + 1)
         if deriv is not None:
             self.out.append(Tok("deriv", f"\\frac{{{num}}}{{{den}}}", at + 1, deriv))
             return
-        inner_num = _Lexer(num).tokens()
-        inner_den = _Lexer(den).tokens()
+        inner_num = _Lexer(num, self.depth + 1).tokens()
+        inner_den = _Lexer(den, self.depth + 1).tokens()
         self.out += [Tok("(", "(", at + 1), Tok("(", "(", at + 1),
                      *(_moved(t, num_at) for t in inner_num), Tok(")", ")", at + 1),
                      Tok("op", "/", at + 1), Tok("(", "(", at + 1),
@@ -402,10 +426,11 @@ class _Lexer:
     def word(self) -> None:
         """A name with its marks, a function or the word `new`."""
         at = self.i
-        m = re.compile(r"(?:σ|sigma)(?:'|′)(?=\s*\()").match(self.text, at)
-        if m is not None:  # σ'(z): the sigmoid's derivative
+        m = _PRIMED.match(self.text, at)
+        if m is not None and m["word"] in _FUNCTION_WORDS and \
+                _FUNCTION_WORDS[m["word"]] + "'" in FUNCTIONS:  # σ'(z): the derivative
             self.i = m.end()
-            self.out.append(Tok("fn", "sigma'", at + 1))
+            self.out.append(Tok("fn", _FUNCTION_WORDS[m["word"]] + "'", at + 1))
             return
         name = self._name()
         if name is None:
@@ -427,7 +452,7 @@ class _Lexer:
         if self.peek("\\hat") or self.peek("\\widehat"):
             self.i += 4 if self.peek("\\hat") else 8
             inner, inner_at = self.group()
-            sub_name = _Lexer(inner)._name()
+            sub_name = _Lexer(inner, self.depth + 1)._name()
             if sub_name is None:
                 raise self.error("\\hat{…} holds no name", inner_at)
             base, hat = sub_name.base, True
@@ -509,21 +534,21 @@ def _subscript(text: str) -> str:
     return text.replace(",", "_")
 
 
-def _plain_name(text: str, at: int) -> Name:
-    lexer = _Lexer(text)
+def _plain_name(text: str, at: int, depth: int = 0) -> Name:
+    lexer = _Lexer(text, depth)
     name = lexer._name()
     if name is None or lexer.i != len(text):
         raise ExprError(f"'{_shown(text, 30)}' is no name", at + 1)
     return Name(name.base, name.sub, name.hat, name.updated, name.sample, at + 1)
 
 
-def _fraction_deriv(num: str, num_at: int, den: str, den_at: int) -> Deriv | None:
+def _fraction_deriv(num: str, num_at: int, den: str, den_at: int, depth: int) -> Deriv | None:
     """\\frac{\\partial L}{\\partial w_5} or \\frac{dL}{dw_5}: the names, or None."""
     a = _strip_d(num)
     b = _strip_d(den)
     if a is None or b is None:
         return None
-    return Deriv(_plain_name(a, num_at), _plain_name(b, den_at), num_at)
+    return Deriv(_plain_name(a, num_at, depth), _plain_name(b, den_at, depth), num_at)
 
 
 def _strip_d(text: str) -> str | None:
