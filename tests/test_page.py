@@ -375,3 +375,35 @@ def test_an_update_written_with_the_param_on_both_sides(tmp_path: Path) -> None:
     code, body = page_json(tmp_path, text, "u.txt")
     assert code == 0, body
     assert [(r["quantity"], r["verdict"]) for r in body["results"]] == [("w5_new", "correct")]
+
+
+def test_equations_joined_by_implications_and_quads(tmp_path: Path) -> None:
+    text = (f"z1 = 0.47 ⇒ h1 = σ(0.47) = {H1:.3f} => z2 = 0.33\n"
+            f"$h_2 = \\sigma(0.33) = {H2:.3f} \\quad z_3 = {Z3:.3f} \\Rightarrow "
+            f"\\hat y = \\sigma(z_3) = {Y:.3f}$\n")
+    code, body = page_json(tmp_path, text, "imp.md")
+    assert code == 0, body
+    assert [(r["quantity"], r["line"]) for r in body["results"]] == [
+        ("z1", 1), ("h1", 1), ("z2", 1), ("h2", 2), ("z3", 2), ("y_hat", 2)]
+
+
+def test_a_long_align_is_read_row_by_row(tmp_path: Path) -> None:
+    rows = [f"z_1 &= {Z1:.{d}f}" for d in (2,)] + [f"h_1 &= {H1:.3f}"] + \
+        [f"\\text{{row {k} of prose and padding}}" + " " * 200 for k in range(40)]
+    text = "\\begin{align*}\n" + " \\\\\n".join(rows) + "\n\\end{align*}\n"
+    assert len(text) > 4000  # longer than one line may be; each row is short
+    code, body = page_json(tmp_path, text, "long.tex")
+    assert code == 0, body
+    assert [r["quantity"] for r in body["results"]] == ["z1", "h1"]
+
+
+def test_the_python_api_marks_a_page_by_path_or_text() -> None:
+    import backprop
+
+    net = backprop.load("walkthrough")
+    by_path = backprop.check(net, str(PAGES / "walkthrough.tex"))
+    assert [(r.quantity, r.verdict) for r in by_path.results][-2:] == [
+        ("dL/dw5", "wrong"), ("w5_new", "carried_forward")]
+    by_text = backprop.check(net, "z1 = 0.47\nfoo = 3\n")
+    assert [(r.quantity, r.verdict, r.line) for r in by_text.results] == [("z1", "correct", 1)]
+    assert [n.line for n in by_text.not_read] == [2]

@@ -233,14 +233,13 @@ class _Reader:
         last: tuple[list[tuple[str, str, int]], bool] | None = None  # an open chain: continuable
         pending: list[tuple[list[tuple[str, str, int]], bool]] = []
         for span in self.spans():
-            if len(span.text) > MAX_LINE:
-                if _RELATION.search(span.text[:MAX_LINE]):
-                    self.refuse(span.start, span.text[:80],
-                                f"a line of {len(span.text):,} characters; at most {MAX_LINE:,} "
-                                f"are read")
-                continue
             rows = _rows(span) if span.math else [(span.text, span.start)]
             for row, at in rows:
+                if len(row) > MAX_LINE:  # a row of an align, or a line
+                    if _RELATION.search(row[:MAX_LINE]):
+                        self.refuse(at, row[:80], f"a line of {len(row):,} characters; at most "
+                                                  f"{MAX_LINE:,} are read")
+                    continue
                 for piece, piece_at in _pieces(row, at, span.math):
                     segments = _split(piece, piece_at)
                     if segments is None:
@@ -322,7 +321,11 @@ def mathy(text: str) -> bool:
 # ---------------------------------------------------------------- splitting
 
 _RELATION = re.compile(r"&?\s*(?::=|=|≈|≃|\\approx|\\simeq|\\doteq|\\equiv)")
-_NOT_CHAIN = re.compile(r"<|>|≤|≥|≠|!=|\\neq|\\leq?|\\geq?|\\ne\b|\\lt|\\gt|\\to|→|\\Rightarrow|⇒")
+_NOT_CHAIN = re.compile(r"<|>|≤|≥|≠|!=|\\neq|\\leq?|\\geq?|\\ne\b|\\lt|\\gt")
+#: what stands between two equations of one line (longest first): `z_1 = 0.47 \quad h_1 = …`,
+#: `z1 = 0.47 ⇒ h1 = σ(0.47) = 0.615`
+_BETWEEN = ("\\qquad", "\\quad", "\\Longrightarrow", "\\Rightarrow", "\\implies",
+            "\\rightarrow", "\\to", "=>", "⟹", "⇒", "→")
 _STRIP = re.compile(r"\\(?:label|tag|eqref|ref)\{[^{}]*\}|\\(?:nonumber|notag|displaystyle|"
                     r"textstyle|begin\{(?:aligned|split|gathered)\}|end\{(?:aligned|split|gathered)\})")
 
@@ -382,7 +385,7 @@ def _pieces(row: str, at: int, math: bool) -> list[tuple[str, int]]:
             depth += 1
         elif c in ")]}":
             depth = max(0, depth - 1)
-        elif depth == 0 and (c == ";" or row.startswith(("\\qquad", "\\quad"), i) or
+        elif depth == 0 and (c == ";" or row.startswith(_BETWEEN, i) or
                              (math and c == "&" and not _RELATION.match(row, i)) or
                              (c == "," and _RELATION.search(row, i + 1) and
                               _names_after(row, i + 1))):
@@ -396,10 +399,10 @@ def _pieces(row: str, at: int, math: bool) -> list[tuple[str, int]]:
     for a, b in itertools.pairwise(cuts):
         piece = row[a:b]
         skip = len(piece) - len(piece.lstrip(";,&"))
-        if piece[skip:].startswith("\\qquad"):
-            skip += 6
-        elif piece[skip:].startswith("\\quad"):
-            skip += 5
+        for word in _BETWEEN:
+            if piece.startswith(word, skip):
+                skip += len(word)
+                break
         piece = piece[skip:]
         if _RELATION.search(piece) or (out and not piece.strip()):
             out.append((piece, at + a + skip))
