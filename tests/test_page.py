@@ -407,3 +407,30 @@ def test_the_python_api_marks_a_page_by_path_or_text() -> None:
     by_text = backprop.check(net, "z1 = 0.47\nfoo = 3\n")
     assert [(r.quantity, r.verdict, r.line) for r in by_text.results] == [("z1", "correct", 1)]
     assert [n.line for n in by_text.not_read] == [2]
+
+
+def test_scientific_notation_eqnarray_and_numbers_left_unworked(tmp_path: Path) -> None:
+    text = ("\\begin{eqnarray}\n"
+            "z_1 &=& 0.47 \\\\\n"
+            f"h_1 &=& \\sigma(z_1) = {H1:.3f}\n"
+            "\\end{eqnarray}\n"
+            f"\\( \\frac{{\\partial L}}{{\\partial w_5}} = {DL_DW5 * 100:.2f} \\times 10^{{-2}} \\)\n"
+            # the weights swapped: 0.5·0.3 + 0.3·0.4 = 0.27, and no number given
+            "\\( z_2 = 0.5 \\cdot 0.3 + 0.3 \\cdot 0.4 \\)\n")
+    code, body = page_json(tmp_path, text, "e.tex")
+    assert code == 1
+    r = by_quantity(body)
+    assert r["z1"]["verdict"] == "correct" and r["h1"]["verdict"] == "correct"
+    # −9.98 × 10⁻²: its last digit at 10⁻⁴
+    assert (r["dL/dw5"]["verdict"], r["dL/dw5"]["decimals"]) == ("correct", 4)
+    assert (r["z2"]["verdict"], r["z2"]["decimals"]) == ("wrong", None)
+    assert "0.27" in r["z2"]["explanation"]
+
+
+def test_the_givens_written_in_a_step_are_exact(tmp_path: Path) -> None:
+    # 0.5·0.4 + 0.3·0.7 = 0.41 (the weights swapped): with x1, w3, x2, w1 exact, the step does
+    # not give 0.47, even though 0.05 of rounding in each one-decimal number would cover it
+    code, body = page_json(tmp_path, "z1 = 0.5*0.4 + 0.3*0.7 = 0.41\n", "s.txt")
+    assert code == 1
+    r = by_quantity(body)["z1"]
+    assert r["verdict"] == "wrong" and "0.47" in r["explanation"]

@@ -728,11 +728,26 @@ def parse(text: str) -> Node:
 
 
 def is_number(node: Node) -> Num | None:
-    """A number standing alone (with its sign folded in), as a final answer is written."""
+    """A number standing alone (with its sign folded in), as a final answer is written; also
+    in scientific notation, 1.5 × 10^{-3} (its text then 1.5e-3, its last digit at 10^-4)."""
+    if isinstance(node, Neg):
+        inner = is_number(node.arg)
+        return None if inner is None else Num(-inner.value, "-" + inner.text)
     if isinstance(node, Num):
         return node
-    if isinstance(node, Neg) and isinstance(node.arg, Num):
-        return Num(-node.arg.value, "-" + node.arg.text)
+    if isinstance(node, Bin) and isinstance(node.left, Neg):  # −9.98 × 10^{-2}
+        inner = is_number(Bin(node.op, node.left.arg, node.right))
+        return None if inner is None else Num(-inner.value, "-" + inner.text)
+    if isinstance(node, Bin) and node.op == "*" and isinstance(node.left, Num) and \
+            "e" not in node.left.text.lower() and isinstance(node.right, Bin) and \
+            node.right.op == "^" and isinstance(node.right.left, Num) and \
+            node.right.left.text == "10":
+        power = node.right.right
+        sign = -1 if isinstance(power, Neg) else 1
+        power = power.arg if isinstance(power, Neg) else power
+        if isinstance(power, Num) and power.text.isdigit() and len(power.text) <= 3:
+            text = f"{node.left.text}e{sign * int(power.text)}"
+            return Num(float(text), text)
     return None
 
 

@@ -386,7 +386,8 @@ def _pieces(row: str, at: int, math: bool) -> list[tuple[str, int]]:
         elif c in ")]}":
             depth = max(0, depth - 1)
         elif depth == 0 and (c == ";" or row.startswith(_BETWEEN, i) or
-                             (math and c == "&" and not _RELATION.match(row, i)) or
+                             (math and c == "&" and not _RELATION.match(row, i) and
+                              not row[:i].rstrip().endswith(("=", "≈", "\\approx"))) or
                              (c == "," and _RELATION.search(row, i + 1) and
                               _names_after(row, i + 1))):
             cuts.append(i)

@@ -46,7 +46,7 @@ ROUNDED = 60
 class Ref:
     """What a name on a page stands for."""
 
-    kind: Literal["quantity", "param", "target", "rate", "euler"]
+    kind: Literal["quantity", "param", "target", "rate", "euler", "divisor"]
     key: str = ""  #: the answers-file key (quantity) or the network's name (param, target)
     quantity: Quantity | None = None
     sample: int | None = None  #: 0-based, for a target
@@ -143,6 +143,8 @@ class Symbols:
             return Ref("rate")
         if plain == "e" and not n.updated:
             return Ref("euler")
+        if plain == "N" and not n.updated:  # the loss's divisor: L = (1/N)·Σ(t − o)²
+            return Ref("divisor")
         sample = 0 if k is None else k
         if plain in ("t", "target", "y") and len(self.outputs) == 1:
             if plain == "y" and not _hatted(self.outputs[0]):
@@ -264,6 +266,8 @@ def _value(ref: Ref, trace: Trace) -> float:
         return trace.network.samples[ref.sample or 0].targets[ref.key]
     if ref.kind == "rate":
         return trace.network.learning_rate
+    if ref.kind == "divisor":
+        return trace.divisor
     return math.e
 
 
@@ -296,14 +300,15 @@ def _half_unit(text: str) -> float:
     return 0.5 * 10.0 ** (shift - places)
 
 
-def _bound(node: Node, lookup: object, value: float) -> float:
-    """How far the rounding of its written numbers can move an expression (to first order)."""
+def _bound(node: Node, lookup: object, value: float, exact: frozenset[float]) -> float:
+    """How far the rounding of its written numbers can move an expression (to first order); a
+    number that is one of the network's givens (0.5 for x1 = 0.5) is exact."""
     nums = expr.numbers(node)
     if len(nums) > ROUNDED:
         return 1e-3 * len(nums) * abs(value)
     total = 0.0
     for n in nums:
-        u = _half_unit(n.text)
+        u = 0.0 if n.value in exact else _half_unit(n.text)
         if u == 0.0:
             continue
         moved = expr.evaluate(node, lookup, {id(n): n.value + u})  # type: ignore[arg-type]
@@ -324,6 +329,11 @@ class _Lines:
         self.grader = grader
         self.trace = grader.trace
         self.symbols, self.points = _kept(grader)
+        net = grader.trace.network
+        #: the network's given numbers: written on a page, they are exact, not rounded
+        self.exact = frozenset(abs(v) for v in (
+            *net.params.values(), net.learning_rate,
+            *(v for s in net.samples for v in (*s.inputs.values(), *s.targets.values()))))
 
     def refs(self, node: Node, sample: int | None) -> dict[int, Ref]:
         out: dict[int, Ref] = {}
@@ -341,7 +351,7 @@ class _Lines:
 
         lookup = lambda s: _value(refs[id(s)], self.trace)  # noqa: E731
         value = at(self.trace)
-        bound = _bound(node, lookup, value)
+        bound = _bound(node, lookup, value, self.exact)
         if not refs:
             return _Step(segment, "number", value, bound, _close(value, truth, bound))
         if bound == 0.0:  # a formula: right at the point and near it
@@ -593,6 +603,11 @@ def _with_steps(lines: _Lines, e: Entry, result: Result | None) -> Result:
         if last.true and wrong_formula is None:
             return replace(base, expected=truth, verdict="correct", given=last.segment.text,
                            text=last.segment.text, decimals=None)
+        if wrong_formula is None and last.kind != "formula":  # numbers left unworked
+            return replace(base, expected=truth, verdict="wrong", given=last.segment.text,
+                           text=last.segment.text, decimals=None, broke_at=_column(last.segment),
+                           explanation=f"{expr.show(last.segment.node)} = {_num(last.value)}; "
+                                       f"the true value is {fmt(truth, 4)}")
         bad = wrong_formula or last
         return replace(base, expected=truth, verdict="wrong", mistake="formula",
                        given=last.segment.text, text=last.segment.text, decimals=None,
@@ -604,6 +619,7 @@ def _with_steps(lines: _Lines, e: Entry, result: Result | None) -> Result:
     given_unit = 2 * _half_unit(e.answer.text) if "." in e.answer.text or "e" in e.answer.text.lower() \
         else 1.0
     slip: tuple[_Step, float, str, int] | None = None
+    nxt_text = ""
     final = len(e.steps) - 1
     for p, s in sorted(at.items()):
         if s.kind != "number":
@@ -616,6 +632,7 @@ def _with_steps(lines: _Lines, e: Entry, result: Result | None) -> Result:
             continue  # a formula or a step not read follows: nothing to compare with
         if not _close(s.value, nxt_value, s.bound + nxt_bound):
             slip = (s, s.value, _sign(e.steps[p + 1]), _column(e.steps[p + 1]))
+            nxt_text = expr.show(e.steps[p + 1].node)
             break
     final_true = result.verdict in ("correct", "rounding")
     notes: list[str] = []
@@ -636,7 +653,7 @@ def _with_steps(lines: _Lines, e: Entry, result: Result | None) -> Result:
                            f"{e.answer.text} (an arithmetic slip); the true value is "
                            f"{fmt(truth, max(3, -e.answer.exponent))}")
         else:
-            notes.append(f"the line breaks at {where}: {said}")
+            notes.append(f"the line breaks at {where}: {said}, not {short(nxt_text, 40)}")
         broke = column
     elif not final_true and result.verdict == "wrong":
         first = next((s for s in steps if not s.true), None)
