@@ -13,7 +13,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from decimal import Decimal, InvalidOperation
 from functools import partial
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from backprop.answers import (
     FEEDS,
@@ -35,8 +35,10 @@ from backprop.errors import BackpropError, BadSetting, SpecError
 from backprop.mistakes import BACKWARD, MISTAKES, Model, explain, models
 from backprop.network import Network
 from backprop.notation import fmt, given
-from backprop.page import NotRead
 from backprop.trace import Overrides, Rules, Trace
+
+if TYPE_CHECKING:
+    from backprop.page import NotRead
 
 Verdict = Literal["correct", "rounding", "carried_forward", "wrong", "unknown"]
 VERDICTS: tuple[Verdict, ...] = ("correct", "rounding", "carried_forward", "wrong", "unknown")

@@ -457,11 +457,13 @@ def entries_of_page(page: Page, grader: Grader) -> Sheet:
         if q is not None:
             if q in seen:
                 first = entries[seen[q]]
-                if first.answer is None:
+                if first.answer is None or entry.answer is None:
                     # a formula, then its numbers on a later line (net_h1 = w1·i1 + …, then
-                    # net_h1 = 0.15·0.05 + … = 0.3775): one answer, worked over two lines
-                    entries[seen[q]] = replace(first, answer=entry.answer,
-                                               steps=first.steps + entry.steps,
+                    # net_h1 = 0.15·0.05 + … = 0.3775), or the formula after the number: one
+                    # answer, worked over two lines, its formula first
+                    formula, numbers = (first, entry) if first.answer is None else (entry, first)
+                    entries[seen[q]] = replace(first, answer=numbers.answer,
+                                               steps=formula.steps + numbers.steps,
                                                text=f"{first.text} … {entry.text}")
                     continue
                 not_read.append(NotRead(chain.line, chain.text,
@@ -478,9 +480,39 @@ def entries_of_page(page: Page, grader: Grader) -> Sheet:
                  more_not_read=page.more_not_read, page=True)
 
 
+def _resolves(node: Node, symbols: Symbols) -> bool:
+    try:
+        for s in expr.symbols(node):
+            symbols.ref(s, None)
+    except Unread:
+        return False
+    return True
+
+
+def _trimmed(chain: Chain, symbols: Symbols) -> tuple[Segment, ...]:
+    """A plain-text line's last side without the words after its answer: `≈ 0.615 (rounded)`
+    reads as 0.615·rounded, and `rounded` names nothing; the longest head that names only
+    what the network has is the answer (the line as written when none does)."""
+    last = chain.segments[-1]
+    if chain.math or _resolves(last.node, symbols):
+        return chain.segments
+    cuts = [m.start() for m in re.finditer(r"\s+|(?=\()", last.text)]
+    for cut in reversed(cuts):
+        head = last.text[:cut].rstrip(" ,;:.")
+        if not head:
+            continue
+        try:
+            node = expr.parse(head)
+        except expr.ExprError:
+            continue
+        if _resolves(node, symbols):
+            return (*chain.segments[:-1], replace(last, text=head, node=node))
+    return chain.segments
+
+
 def _entry(chain: Chain, symbols: Symbols, net: Network) -> Entry | None:
     lhs = chain.lhs
-    segments = chain.segments
+    segments = _trimmed(chain, symbols)
     if isinstance(lhs, Name) and not lhs.updated:
         try:
             name = symbols.name(_bare(lhs))
@@ -504,8 +536,12 @@ def _entry(chain: Chain, symbols: Symbols, net: Network) -> Entry | None:
                 hint = f"; write {short(name)}' or new {short(name)} for its updated value" \
                     if name is not None else ""
                 raise Unread(f"'{short(expr.plain(lhs))}' is {what}{hint}")
-        elif name in net.inputs and _restates(segments, net.samples[0].inputs[name]) and \
-                not net.multi_sample:
+        elif name in net.inputs and lhs.sample is None and any(
+                _restates(segments, sample.inputs[name]) for sample in net.samples):
+            return None  # an input as given (of one of the samples)
+        elif name in net.inputs and lhs.sample is not None and \
+                1 <= lhs.sample <= len(net.samples) and \
+                _restates(segments, net.samples[lhs.sample - 1].inputs[name]):
             return None
     key = symbols.key(lhs)
     last = segments[-1]
@@ -655,7 +691,7 @@ def _with_steps(lines: _Lines, e: Entry, result: Result | None) -> Result:
         else:
             notes.append(f"the line breaks at {where}: {said}, not {short(nxt_text, 40)}")
         broke = column
-    elif not final_true and result.verdict == "wrong":
+    elif not final_true and result.verdict == "wrong" and len(e.steps) > 1:
         first = next((s for s in steps if not s.true), None)
         left = first.segment if first is not None else e.steps[-1]
         notes.append(f"the line breaks at {_sign(left)}")
