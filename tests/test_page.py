@@ -434,3 +434,54 @@ def test_the_givens_written_in_a_step_are_exact(tmp_path: Path) -> None:
     assert code == 1
     r = by_quantity(body)["z1"]
     assert r["verdict"] == "wrong" and "0.47" in r["explanation"]
+
+
+def test_a_formula_after_its_number_and_inputs_of_any_sample(tmp_path: Path) -> None:
+    # z1 = 0.47, then z1 = x1·w3 (w3 for w1: 0.5·0.4 = 0.2, wrong at the point)
+    code, body = page_json(tmp_path, "z1 = 0.47\nz1 = x1*w3\n", "f.txt")
+    assert code == 1
+    r = by_quantity(body)["z1"]
+    assert (r["verdict"], r["mistake"]) == ("wrong", "formula") and r["line"] == 1
+    assert "x1·w1 + x2·w3" in r["explanation"]
+    # statquest's three samples have dosages 0, 0.5 and 1: each restated is a given
+    code, body = page_json(tmp_path, "dosage = 0.5\ndosage[3] = 1\nSSR = 0\n", "s.txt",
+                           net=str(NETWORKS / "statquest.yaml"))
+    assert [r["quantity"] for r in body["results"]] == ["SSR"] and body["not_read"] == []
+
+
+def test_pages_against_a_folder_of_variants_name_theirs_in_the_file_name(tmp_path: Path) -> None:
+    variants = tmp_path / "variants"
+    variants.mkdir()
+    walk = (NETWORKS / "walkthrough.yaml").read_text(encoding="utf-8")
+    (variants / "ex-v01.yaml").write_text(walk, encoding="utf-8")
+    (variants / "ex-v02.yaml").write_text(walk.replace("x1: 0.5", "x1: 0.6"), encoding="utf-8")
+    pages = tmp_path / "pages"
+    pages.mkdir()
+    (pages / "ada-v01.txt").write_text("z1 = 0.47\n", encoding="utf-8")  # 0.5·0.7 + 0.3·0.4
+    (pages / "bo-v02.md").write_text("$z_1 = 0.54$\n", encoding="utf-8")  # 0.6·0.7 + 0.3·0.4
+    (pages / "cy.txt").write_text("z1 = 0.47\n", encoding="utf-8")  # names no variant
+    result = invoke("check", str(variants), str(pages), "--summary", "--format", "json")
+    assert result.exit_code == 2
+    rows = {Path(s["file"]).name: s for s in json.loads(result.stdout)["students"]}
+    assert (rows["ada-v01.txt"]["variant"], rows["ada-v01.txt"]["correct"]) == ("v01", 1)
+    assert (rows["bo-v02.md"]["variant"], rows["bo-v02.md"]["correct"]) == ("v02", 1)
+    assert "variant" in rows["cy.txt"]["error"]
+
+
+def test_words_after_the_answer_on_a_plain_line(tmp_path: Path) -> None:
+    text = (f"h1 = σ(z1) = σ(0.47) ≈ {H1:.3f} (rounded)\n"
+            "z1 = 0.47 which we keep\n"
+            f"1. ŷ = {Y:.3f}, the prediction\n")
+    code, body = page_json(tmp_path, text, "w.txt")
+    assert code == 0, body
+    assert [(r["quantity"], r["given"]) for r in body["results"]] == [
+        ("h1", round(H1, 3)), ("z1", 0.47), ("y_hat", round(Y, 3))]
+
+
+def test_a_substitution_with_the_givens_is_right_at_the_point(tmp_path: Path) -> None:
+    # 0.55 − 0.1·∂L/∂w5 is w5_new with w5 = 0.55 and η = 0.1 put in: right here, though as a
+    # formula it would not be (w5 moves near the point, 0.55 does not)
+    text = f"w5' = 0.55 - 0.1 * dL/dw5 = {W5_NEW:.4f}\n"
+    code, body = page_json(tmp_path, text, "sub.txt")
+    assert code == 0, body
+    assert by_quantity(body)["w5_new"]["verdict"] == "correct"

@@ -354,11 +354,13 @@ class _Lines:
         bound = _bound(node, lookup, value, self.exact)
         if not refs:
             return _Step(segment, "number", value, bound, _close(value, truth, bound))
-        if bound == 0.0:  # a formula: right at the point and near it
+        if all(_half_unit(n.text) == 0.0 for n in expr.numbers(node)):
+            # names and whole numbers: a formula, right at the point and near it
             ok = _close(value, truth) and all(
                 _close(at(t), _value(Ref("quantity", "", q), t)) for t in self.points.near())
             return _Step(segment, "formula", value, 0.0, ok)
-        # names and written numbers: a substitution, right at the point within its rounding
+        # names and decimals (0.55 − 0.1·∂L/∂w5): a substitution, right at the point within
+        # the rounding of its numbers (none for the network's givens)
         return _Step(segment, "mixed", value, bound, _close(value, truth, bound))
 
 
