@@ -451,16 +451,19 @@ def check(net: str, answers: tuple[str, ...], fmt: str, summary: bool, precision
     NET is a network file, a bundled network's name, or a folder of per-student variants
     (NAME-v01.yaml, NAME-v02.yaml, … as `backprop new --variants N` writes them). Each ANSWERS
     is an answers file — a mapping quantity: number, named as the tables print them (z1, y_hat,
-    L, dL/dw5, dy_hat/dz3, w5_new, z1[2] for sample 2), each quantity once — or a folder of
-    them (.yaml, .yml; other files are listed as skipped). Against a folder of variants, a sheet
-    names its variant with `variant: v07` or in its file name (alice-v07.yaml). An answer is
-    compared at the finer of its written decimals and --precision (3 decimals unless told).
+    L, dL/dw5, dy_hat/dz3, w5_new, z1[2] for sample 2), each quantity once — a page the
+    student typed (Markdown .md, LaTeX .tex or plain text .txt, each equation `LHS = … =
+    number` one answer, checked step by step), or a folder of them (other files are listed as
+    skipped). Against a folder of variants, a sheet names its variant with `variant: v07` or in
+    its file name (alice-v07.yaml). An answer is compared at the finer of its written decimals
+    and --precision (3 decimals unless told).
     Exit 0 when no answer is wrong or unknown, 1 when one is, 2 when a file cannot be used —
     after every other sheet has been marked.
 
     \b
     Examples:
       backprop check walkthrough networks/walkthrough.answers.yaml
+      backprop check walkthrough homework.tex
       backprop check net.yaml class/ --summary
       backprop check net.yaml class/ --summary --format csv > gradebook.csv
       backprop check variants/ class/ --summary --format json --feedback feedback/
