@@ -177,3 +177,21 @@ def test_a_large_report_is_written_as_it_is_laid_out() -> None:
         table.add_row(str(k))
     out = lines(table, 80, styled=True)
     assert next(out) == "\x1b[1mk\x1b[0m\n"  # a generator: the first line before the rest is made
+
+
+def test_the_layouts_own_wrap_is_textwraps() -> None:
+    """Lines wrapped without importing textwrap are textwrap's lines, character for character
+    (textwrap, the standard library's, is the reference)."""
+    import textwrap
+
+    from hypothesis import given
+    from hypothesis import strategies as st
+
+    from backprop.render.layout import _wrap
+
+    @given(st.text(alphabet="ab ·\u3000\u00a0-\t", max_size=60), st.integers(1, 20))
+    def same(text: str, width: int) -> None:
+        expected = textwrap.wrap(text, width, break_on_hyphens=False) or [""]
+        assert _wrap(text, width) == (expected if len(text) > width else [text])
+
+    same()

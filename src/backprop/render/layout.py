@@ -8,6 +8,7 @@ them into rich's renderables, for the Python API's display (`rich.print`, Jupyte
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from typing import Any, Literal
 
@@ -168,11 +169,44 @@ def _lines(doc: Renderable, width: int, styled: bool) -> Iterator[str]:
 
 
 def _wrap(text: str, width: int) -> list[str]:
+    """textwrap.wrap(text, width, break_on_hyphens=False) or [""]: words kept whole, the spaces
+    a line breaks at dropped. Text whose only whitespace is the space and whose words all fit is
+    wrapped here, by textwrap's own greedy rule, without importing textwrap (~1 ms of start-up,
+    which a paragraph of the walkthrough would otherwise cost); anything else goes to textwrap."""
     if len(text) <= width:
         return [text]
-    import textwrap  # not at start-up: most lines fit
+    if not any(c in text for c in "\t\n\x0b\x0c\r"):
+        chunks = [c for c in _SPACES.split(text) if c]  # words and the runs of spaces between
+        if max(map(len, chunks)) <= width:
+            return _fill(chunks, width) or [""]
+    import textwrap
 
     return textwrap.wrap(text, width, break_on_hyphens=False, drop_whitespace=True) or [""]
+
+
+_SPACES = re.compile("( +)")
+
+
+def _fill(chunks: list[str], width: int) -> list[str]:
+    """textwrap.TextWrapper._wrap_chunks for chunks no longer than `width`: each line takes
+    chunks while they fit; a blank chunk (what str.strip empties) is dropped where a line
+    starts, after the first, and where it ends."""
+    lines: list[str] = []
+    k, n = 0, len(chunks)
+    while k < n:
+        if lines and not chunks[k].strip():
+            k += 1
+        line: list[str] = []
+        size = 0
+        while k < n and size + len(chunks[k]) <= width:
+            line.append(chunks[k])
+            size += len(chunks[k])
+            k += 1
+        if line and not line[-1].strip():
+            line.pop()
+        if line:
+            lines.append("".join(line))
+    return lines
 
 
 def _table(table: Table, width: int, styled: bool) -> Iterator[str]:
