@@ -243,14 +243,14 @@ def _styles_wanted() -> bool:
 CHUNK = 1 << 16  #: characters written at a time: a large report never waits in memory as one string
 
 
-def _stream(out: Any, pieces: Any, encoding_name: str | None = None) -> None:
+def _stream(out: Any, pieces: Any) -> None:
     """Write text pieces as they come, in chunks. A stdout that cannot encode a character gets
     the math symbols spelled in ASCII (TO_ASCII) and '?' for the rest; on a UTF stream that is
     decided chunk by chunk (only a lone surrogate needs it), on any other the whole text is
     gathered first, so that a symbol is spelled one way throughout."""
     import codecs
 
-    encoding = encoding_name or getattr(out, "encoding", None) or "utf-8"
+    encoding = getattr(out, "encoding", None) or "utf-8"
     try:
         utf = codecs.lookup(encoding).name.startswith("utf")
     except LookupError:

@@ -239,19 +239,27 @@ def _table(table: Table, width: int, styled: bool) -> Iterator[str]:
             yield "─" * total
     right = [c.justify == "right" for c in table.columns]
     for (row, style), texts in zip(table.rows, cells, strict=True):
-        # the usual row: every cell one line that fits, laid out in one go
+        # a row without a style is written as the pipe gets it, at a terminal too
+        painted = styled and bool(style or any(len(c.pieces) > 1 or c.pieces and c.pieces[0][1]
+                                               for c in row))
         if at_once or all(len(t) <= w and "\n" not in t
                           for t, w in zip(texts, widths, strict=True)):
-            if not styled:
-                yield GAP.join([t.rjust(w) if r else t.ljust(w)
-                                for t, w, r in zip(texts, widths, right, strict=True)])
+            # the usual row: every cell one line that fits, laid out in one go
+            if painted:
+                line = _styled_line(row, texts, widths, right, style)
+                if line is not None:
+                    yield line
+                    continue
+            else:
+                line = GAP.join([t.rjust(w) if r else t.ljust(w)
+                                 for t, w, r in zip(texts, widths, right, strict=True)])
+                yield line.rstrip() if styled else line
                 continue
-            line = _styled_line(row, texts, widths, right, style)
-            if line is not None:
-                yield line
-                continue
-        if styled:
+        if painted:
             yield from _styled_row(row, texts, widths, table.columns, style)
+        elif styled:
+            for line in _row(texts, widths, table.columns):
+                yield line.rstrip()
         else:
             yield from _row(texts, widths, table.columns)
 
