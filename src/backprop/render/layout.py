@@ -240,7 +240,7 @@ def _table(table: Table, width: int, styled: bool) -> Iterator[str]:
     right = [c.justify == "right" for c in table.columns]
     for (row, style), texts in zip(table.rows, cells, strict=True):
         # a row without a style is written as the pipe gets it, at a terminal too
-        painted = styled and bool(style or any(len(c.pieces) > 1 or c.pieces and c.pieces[0][1]
+        painted = styled and bool(style or any(len(c.pieces) > 1 or (c.pieces and c.pieces[0][1])
                                                for c in row))
         if at_once or all(len(t) <= w and "\n" not in t
                           for t, w in zip(texts, widths, strict=True)):
