@@ -55,9 +55,9 @@ def startup(rounds: int) -> None:
         print(f"  {name:<34} {seconds * 1000:8.1f} ms  {seconds / floor:5.2f}× floor")
     terminal = got["backprop step, at a terminal"][0] / floor
     piped = got["backprop step, piped"][0] / floor
-    print(f"goal: at a terminal {terminal:.2f}× the floor "
+    print(f"goal: at a terminal {terminal:.3f}× the floor "
           f"({'within' if terminal <= STARTUP_GOAL else 'OVER'} {STARTUP_GOAL}×); piped "
-          f"{piped:.2f}× ({'within' if piped <= PIPED_BUDGET else 'OVER'} the {PIPED_BUDGET}× budget)")
+          f"{piped:.3f}× ({'within' if piped <= PIPED_BUDGET else 'OVER'} the {PIPED_BUDGET}× budget)")
     note = site_note()
     if note:
         print(note)
