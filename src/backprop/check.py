@@ -152,14 +152,24 @@ class CheckReport:
     network: str
     results: tuple[Result, ...]
     counts: Mapping[Verdict, int] = field(default_factory=dict)
+    #: the quantities asked (an exercise key's names, backprop.classroom.scored), or None: then
+    #: each answer the sheet gives is one asked quantity
+    asked: tuple[str, ...] | None = None
+    missing: tuple[str, ...] = ()  #: the asked quantities the sheet does not answer (not done)
+    scored: int | None = None  #: accepted answers to asked quantities (None: every accepted one)
+    unasked: tuple[int, ...] = ()  #: positions in results of answers to quantities not asked
 
     @property
     def correct(self) -> int:
+        """Accepted answers (correct or rounding) to the quantities asked."""
+        if self.scored is not None:
+            return self.scored
         return self.counts.get("correct", 0) + self.counts.get("rounding", 0)
 
     @property
     def total(self) -> int:
-        return len(self.results)
+        """The quantities asked: the key's, or else the answers given."""
+        return len(self.asked) if self.asked is not None else len(self.results)
 
     @property
     def failed(self) -> bool:
