@@ -466,6 +466,17 @@ class _Marker:
             else:
                 self.first[i] = "wrong"
 
+    def _match(self, a: Answer, value: float) -> bool:
+        """tolerance.match, after a quick test in floats: a number more than 1.01 units of the
+        last written digit away, plus four ulps for the written number as a float and the
+        subtraction, cannot fit (the exact test allows one unit), so most of the catalogue's
+        numbers for an answer are ruled out without it."""
+        if self.tolerance.written and -300 <= a.exponent <= 300:
+            gap = abs(a.given - value)
+            if gap > 1.01 * 10.0 ** a.exponent + 4 * math.ulp(max(abs(a.given), abs(value))):
+                return False
+        return self.tolerance.match(a, value)
+
     def _q(self, i: int) -> Quantity:
         q = self.resolved[i][1].quantity
         assert q is not None
@@ -507,13 +518,13 @@ class _Marker:
         scope = self.runs.scope(q)
         known = ("own", self._id(i), *self._items(self._bearing(i, used)))
         value = self.runs.value(known, scope)
-        if value is not None and not self.tolerance.match(a, value):
+        if value is not None and not self._match(a, value):
             return None
         got = self._own_run(q, used)
         if got is None:
             return None
         self.runs.remember(known, scope, got[1])
-        return got if self.tolerance.match(a, got[1]) else None
+        return got if self._match(a, got[1]) else None
 
     def _id(self, i: int) -> int:
         """Answer i's quantity as a number, for the keys of runs and values (cheap to hash)."""
@@ -734,7 +745,7 @@ class _Marker:
                 else:
                     value = model.factor * expected
                 for fit in _finite(model, value, expected):
-                    if self.tolerance.match(a, fit[1]):
+                    if self._match(a, fit[1]):
                         fits[i].append((m, *fit))
         # the engine models: once per scope on the true numbers, once per (scope, own numbers)
         groups: dict[tuple[int | None, tuple[int, ...]], list[int]] = {}
@@ -774,7 +785,7 @@ class _Marker:
                     if q.kind != "loss_new":
                         for fit in _finite(model, self._scaled(model.rules, q, self.truth[i]),
                                            self.truth[i]):
-                            if self.tolerance.match(a, fit[1]):
+                            if self._match(a, fit[1]):
                                 fits[i].append((order, *fit))
                 members = [i for i in members if self._q(i).kind == "loss_new"]
             if not members:
@@ -800,7 +811,7 @@ class _Marker:
                     reach[(i, own)] = (self._id(i), *self._items(self._bearing(i, own)))
                 known = ("model", order % late, *reach[(i, own)])
                 value = self.runs.value(known, scope)
-                if value is not None and not any(self.tolerance.match(a, fit[1])
+                if value is not None and not any(self._match(a, fit[1])
                                                  for fit in _finite(model, value, base)):
                     continue
                 if not full:
@@ -811,7 +822,7 @@ class _Marker:
                     continue
                 self.runs.remember(known, scope, value)
                 for fit in _finite(model, value, base):
-                    if self.tolerance.match(a, fit[1]):
+                    if self._match(a, fit[1]):
                         fits[i].append((order, *fit))
         out = {}
         for i in pending:
