@@ -340,6 +340,8 @@ class _Runs:
         self._kept: OrderedDict[tuple[object, ...], Trace | None] = OrderedDict()
         self._values: dict[tuple[object, ...], float] = {}
         self._ids: dict[Quantity, int] = {}
+        self._interned: dict[tuple[object, ...], int] = {}  #: see intern
+        self._next_intern = 0
         self.linear: dict[int, bool] = {}  #: model m -> whether it only scales (_linear)
         self.changes: dict[tuple[int, int], bool] = {}  #: (model, quantity) -> _changes
         #: (a quantity's number, those of the student numbers put in) -> the positions of the
@@ -377,6 +379,17 @@ class _Runs:
         found = self._ids.get(q)
         if found is None:
             found = self._ids[q] = len(self._ids)
+        return found
+
+    def intern(self, numbers: tuple[object, ...]) -> int:
+        """A number naming these numbers, the same for every sheet while it is kept (a number
+        is never given twice: once forgotten, the same numbers get a new one)."""
+        found = self._interned.get(numbers)
+        if found is None:
+            if len(self._interned) >= VALUE_CACHE:
+                self._interned.clear()
+            found = self._interned[numbers] = self._next_intern
+            self._next_intern += 1
         return found
 
     def value(self, key: tuple[object, ...], scope: int | None) -> float | None:
@@ -731,11 +744,11 @@ class _Marker:
         catalogue = self._models()
         late = len(catalogue)
         # the models that run nothing: the true value scaled, or a number read from the true step
+        answers = [(i, self._q(i), self.resolved[i][0], self.truth[i]) for i in pending]
         for m, model in enumerate(catalogue):
             if model.rules is not None:
                 continue
-            for i in pending:
-                q, a, expected = self._q(i), self.resolved[i][0], self.truth[i]
+            for i, q, a, expected in answers:
                 if model.changed is not None:
                     value = model.changed(q, self.trace)
                 elif q.kind not in model.kinds:
@@ -771,7 +784,7 @@ class _Marker:
                   [(late + m, scope, own, members) for (scope, own), members in groups.items()
                    for m in range(late)]
         truths: dict[int | None, Trace | None] = {}
-        reach: dict[tuple[int, tuple[int, ...]], tuple[object, ...]] = {}
+        reach: dict[tuple[int, tuple[int, ...]], int] = {}
         for order, scope, own, members in batches:
             model = catalogue[order % late]
             if model.rules is None:
@@ -808,8 +821,11 @@ class _Marker:
                 if base is None:
                     continue
                 if (i, own) not in reach:  # the same for every model
-                    reach[(i, own)] = (self._id(i), *self._items(self._bearing(i, own)))
-                known = ("model", order % late, *reach[(i, own)])
+                    # the numbers that can reach answer i, as one number (hashed once per
+                    # answer, not once per model)
+                    reach[(i, own)] = self.runs.intern(
+                        (self._id(i), *self._items(self._bearing(i, own))))
+                known = ("model", order % late, reach[(i, own)])
                 value = self.runs.value(known, scope)
                 if value is not None and not any(self._match(a, fit[1])
                                                  for fit in _finite(model, value, base)):
