@@ -75,7 +75,8 @@ def answers_yaml(variant: Variant, decimals: int) -> str:
     the givens and the factors a mistake would not show on at that precision."""
     asked = _asked(variant)
     lines = [f"# answer key: the {len(asked)} quantities the worksheet asks, to {decimals} "
-             f"decimals, as `backprop check` reads it"]
+             f"decimals, as `backprop check` reads it",
+             f"# (mark answers at that precision: tell backprop check to require {decimals} decimals)"]
     lines += [f"{_yaml_key(line)}: {rounded(line.value, decimals)}" for line in asked]
     rest = [line for line in variant.key if line.quantity not in variant.verdict.asked]
     if rest:
@@ -169,7 +170,8 @@ def worksheet_md(variant: Variant, decimals: int) -> str:
     out += ["| " + " | ".join(row) + " |" for row in samples]
     out += ["", "## Compute", "",
             f"Give every answer to {decimals} decimals. In an answers file for `backprop check`, "
-            f"write each line as its name (in brackets) followed by `: number`.", ""]
+            f"write each line as its name (in brackets) followed by `: number`; it is marked "
+            f"at {decimals} decimals.", ""]
     out += [f"- ${tex_quantity(line, net.loss.name)}$ (`{line.name}`) = ______"
             for line in _asked(variant)]
     return "\n".join(out) + "\n"
