@@ -224,7 +224,7 @@ class Tok:
 
 _GREEK = {"alpha": "α", "beta": "β", "gamma": "γ", "delta": "δ", "epsilon": "ε", "eta": "η",
           "theta": "θ", "lambda": "λ", "mu": "μ", "nu": "ν", "rho": "ρ", "tau": "τ", "phi": "φ",
-          "omega": "ω", "Delta": "Δ", "xi": "ξ", "zeta": "ζ", "kappa": "κ", "psi": "ψ",
+          "omega": "ω", "Delta": "Δ", "xi": "ξ", "zeta": "ζ", "kappa": "κ", "psi": "ψ", "ell": "ℓ",
           "chi": "χ", "pi": "π", "Sigma": "Σ"}
 #: Greek letters a function may be named by, as LaTeX and ASCII write them (\sigma, sigma)
 _GREEK_WORDS = frozenset({"sigma"})
@@ -441,7 +441,7 @@ class _Lexer:
             if fn is not None and self._called():
                 self.out.append(Tok("fn", fn, at + 1))
                 return
-            if base == "new":
+            if base in ("new", "New", "NEW"):
                 self.out.append(Tok("new", base, at + 1))
                 return
         self.out.append(Tok("name", self.text[at: self.i], at + 1, name))

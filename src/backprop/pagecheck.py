@@ -55,12 +55,15 @@ class Ref:
 class Unread(Exception):
     """A name or formula a page uses that this network does not give a meaning (reason)."""
 
-    def __init__(self, reason: str) -> None:
+    def __init__(self, reason: str, ambiguous: bool = False) -> None:
         super().__init__(reason)
         self.reason = reason
+        self.ambiguous = ambiguous  #: the name could mean two things: never guessed
 
 
 _RATE = frozenset({"η", "eta", "α", "alpha", "lr", "learning_rate"})
+#: a one-output network's target, as pages write it (StatQuest's `observed`)
+_TARGET_WORDS = frozenset({"t", "target", "y", "observed", "actual"})
 
 
 def _squash(text: str) -> str:
@@ -111,7 +114,7 @@ class Symbols:
                 return next(iter(found))
             if found:
                 raise Unread(f"'{short(expr.plain(n))}' is ambiguous: it could be "
-                             f"{' or '.join(sorted(short(f) for f in found))}")
+                             f"{' or '.join(sorted(short(f) for f in found))}", ambiguous=True)
         raise Unread(f"'{short(expr.plain(n))}' is not a name in this network")
 
     def ref(self, node: Name | Deriv, sample: int | None) -> Ref:
@@ -129,7 +132,11 @@ class Symbols:
             special = self._special(node, k)
             if special is not None:
                 return special
-            raise
+            alias = None if node.updated else self.alias(node)
+            if alias is None:
+                raise
+            suffix = f"[{k + 1}]" if k is not None and self.net.multi_sample else ""
+            return self._quantity(alias + suffix, node)
         if node.updated:
             return self._quantity(self.key(node), node)
         if name in self.net.params:
@@ -146,7 +153,7 @@ class Symbols:
         if plain == "N" and not n.updated:  # the loss's divisor: L = (1/N)·Σ(t − o)²
             return Ref("divisor")
         sample = 0 if k is None else k
-        if plain in ("t", "target", "y") and len(self.outputs) == 1:
+        if plain in _TARGET_WORDS and len(self.outputs) == 1:
             if plain == "y" and not _hatted(self.outputs[0]):
                 return None
             return Ref("target", self.outputs[0], sample=sample)
@@ -166,13 +173,69 @@ class Symbols:
                 return Ref("target", out, sample=sample)
         return None
 
+    def alias(self, n: Name) -> str | None:
+        """The answers key of a name that is no name of the network but a quantity's usual
+        spelling: an output's loss term (E_o1, ℓ_{o1}, L_{y_hat}: the loss's name and an
+        output's) or δ of a sum (δ_o1, \\delta_{h1}: ∂L/∂ of that node's sum), when it names
+        one quantity only."""
+        if n.hat or n.updated or not n.sub:
+            return None
+        base = n.base
+        if base in ("δ", "delta"):
+            sums = {self._sum_of(name) for name in self._ending(n.sub)} - {None}
+            return f"d{self.net.loss.name}/d{sums.pop()}" if len(sums) == 1 else None
+        loss = self.net.loss.name
+        spelled = n.spelled
+        for stem in dict.fromkeys((loss, *self._loss_forms(), "ℓ")):
+            if not spelled.startswith(stem + "_"):
+                continue
+            rest = spelled[len(stem) + 1:]
+            outs = {name for name in self._ending(rest) if name in self.outputs}
+            if not outs and rest.isdigit() and 1 <= int(rest) <= len(self.outputs):
+                outs = {self.outputs[int(rest) - 1]}
+            if len(outs) == 1:
+                return f"ℓ({outs.pop()})"
+        return None
+
+    def _loss_forms(self) -> list[str]:
+        return [form for form, names in self.spelled.items() if self.net.loss.name in names]
+
+    def _ending(self, sub: str) -> set[str]:
+        """The network's names written `sub` or `…_sub` (o1 for out_o1, 1 for z_1)."""
+        found: set[str] = set()
+        for form, names in self.spelled.items():
+            if form == sub or form.endswith("_" + sub):
+                found |= names
+        return found
+
+    def _sum_of(self, name: str) -> str | None:
+        node = self.net.node_by_name.get(name)
+        if node is not None:
+            return node.sum
+        return name if any(n.sum == name for n in self.net.nodes) else None
+
     def key(self, node: Name | Deriv) -> str:
         """The answers-file key a page's left side (or a name in a formula) stands for."""
         if isinstance(node, Deriv):
             a, b = self.name(_bare(node.num)), self.name(_bare(node.den))
             k = node.num.sample or node.den.sample
-            return f"d{a}/d{b}" + (f"[{k}]" if k is not None else "")
-        name = self.name(_bare(node))
+            index = f"[{k}]" if k is not None else ""
+            key = f"d{a}/d{b}{index}"
+            out = self.net.node_by_name.get(a)
+            if out is not None and out.activation.identity and \
+                    self.grader.names.resolve(key).quantity is None:
+                # an identity node is its sum: ∂predicted/∂b3 is ∂z_predicted/∂b3
+                same = f"d{out.sum}/d{b}{index}"
+                if self.grader.names.resolve(same).quantity is not None:
+                    return same
+            return key
+        try:
+            name = self.name(_bare(node))
+        except Unread:
+            alias = None if node.updated else self.alias(_bare(node))
+            if alias is None:
+                raise
+            name = alias
         suffix = f"[{node.sample}]" if node.sample is not None else ""
         if node.updated:
             return f"{name}_new{suffix}"
@@ -450,11 +513,22 @@ def entries_of_page(page: Page, grader: Grader) -> Sheet:
         try:
             entry = _entry(chain, symbols, net)
         except Unread as err:
-            if not chain.prose:  # words on both sides of an '=' are prose, not an answer
-                not_read.append(NotRead(chain.line, chain.text, err.reason))
-            continue
+            if chain.prose:  # words on both sides of an '=' are prose, not an answer
+                continue
+            entry = _unknown(chain, symbols)
+            if entry is None:  # with no number to mark, a definition in general symbols
+                not_read.append(NotRead(chain.line, chain.text, err.reason, definition=expr.is_number(
+                    chain.segments[-1].node) is None))
+                continue
+            # shaped like a quantity (∂A/∂B, w9', a name and its number) that this network has
+            # not: an unknown answer, with a did-you-mean, as in an answers file
         if entry is None:
             continue  # a given restated (x1 = 0.5, η = 0.1)
+        if entry.answer is None:
+            unread = _unread(entry.steps, symbols)
+            if unread is not None:  # symbols only, some not this network's: a definition
+                not_read.append(NotRead(chain.line, chain.text, unread, definition=True))
+                continue
         q = grader.names.resolve(entry.key).quantity
         if q is not None:
             if q in seen:
@@ -480,6 +554,17 @@ def entries_of_page(page: Page, grader: Grader) -> Sheet:
                         "'z1 = 0.47' or '$z_1 = x_1 w_1 + x_2 w_3 = 0.47$'", file=page.file)
     return Sheet(entries=tuple(entries), not_read=tuple(not_read),
                  more_not_read=page.more_not_read, page=True)
+
+
+def _unread(steps: Sequence[Segment], symbols: Symbols) -> str | None:
+    """Why a chain's formula cannot be evaluated here (a name the network has not), or None."""
+    for seg in steps:
+        try:
+            for s in expr.symbols(seg.node):
+                symbols.ref(s, None)
+        except Unread as err:
+            return err.reason
+    return None
 
 
 def _resolves(node: Node, symbols: Symbols) -> bool:
@@ -521,7 +606,7 @@ def _entry(chain: Chain, symbols: Symbols, net: Network) -> Entry | None:
         except Unread:
             name = None
         special = symbols._special(lhs, None) if name is None else None
-        if name is None and special is None:
+        if name is None and special is None and symbols.alias(_bare(lhs)) is None:
             raise Unread(f"the left side: '{short(expr.plain(lhs))}' is not a name in this "
                          f"network")
         if name in net.params or special is not None:
@@ -555,6 +640,44 @@ def _entry(chain: Chain, symbols: Symbols, net: Network) -> Entry | None:
         answer = Answer(key=key, given=number.value, text=text, exponent=exponent,
                         line=last.line, column=last.column)
     return Entry(key=key, answer=answer, steps=segments, line=chain.line, text=chain.text)
+
+
+def _unknown(chain: Chain, symbols: Symbols) -> Entry | None:
+    """A chain whose left side has a quantity's shape but names none of this network's: a
+    derivative, an updated name (w9', w_9^{+}) or a plain name, its number last; None for a
+    name the network has (a param restated with another value is not read, with its reason)."""
+    lhs = chain.lhs
+    last = chain.segments[-1]
+    number = expr.is_number(last.node)
+    if number is None or (not chain.alone and isinstance(lhs, Name) and not lhs.updated):
+        return None  # a formula, or words in front of a plain name (`Step Size = …`)
+    for n in (lhs,) if isinstance(lhs, Name) else (lhs.num, lhs.den):
+        try:
+            symbols.name(_bare(n))
+        except Unread as err:
+            if err.ambiguous:
+                return None
+        else:
+            if isinstance(lhs, Name):
+                return None
+    if isinstance(lhs, Name):
+        key = _written(symbols, lhs) + ("_new" if lhs.updated else "") + \
+            (f"[{lhs.sample}]" if lhs.sample is not None else "")
+    else:
+        k = lhs.num.sample or lhs.den.sample
+        key = f"d{_written(symbols, lhs.num)}/d{_written(symbols, lhs.den)}" + \
+            (f"[{k}]" if k is not None else "")
+    answer = Answer(key=key, given=number.value, text=number.text,
+                    exponent=_exponent(number.text), line=last.line, column=last.column)
+    return Entry(key=key, answer=answer, steps=(), line=chain.line, text=chain.text)
+
+
+def _written(symbols: Symbols, n: Name) -> str:
+    """A name as the network calls it, or as written when it has no such name."""
+    try:
+        return symbols.name(_bare(n))
+    except Unread:
+        return symbols.alias(_bare(n)) or _bare(n).spelled
 
 
 def _is(symbols: Symbols, n: Name, name: str) -> bool:
