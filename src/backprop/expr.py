@@ -22,10 +22,11 @@ MAX_LENGTH, MAX_DEPTH = 2000, 40
 class ExprError(BackpropError):
     """Text that is no expression this reader knows; `column` is 1-based within the text."""
 
-    def __init__(self, message: str, column: int) -> None:
+    def __init__(self, message: str, column: int, unknown: bool = False) -> None:
         super().__init__(message)
         self.reason = message
         self.at = column
+        self.unknown = unknown  #: a symbol or command the reader has no meaning for (Σ, \sum)
 
 
 # ---------------------------------------------------------------- nodes
@@ -257,8 +258,8 @@ class _Lexer:
         self.i = 0
         self.out: list[Tok] = []
 
-    def error(self, message: str, at: int | None = None) -> ExprError:
-        return ExprError(message, (self.i if at is None else at) + 1)
+    def error(self, message: str, at: int | None = None, unknown: bool = False) -> ExprError:
+        return ExprError(message, (self.i if at is None else at) + 1, unknown)
 
     def peek(self, s: str) -> bool:
         return self.text.startswith(s, self.i)
@@ -357,7 +358,7 @@ class _Lexer:
             if c.isalpha():
                 self.word()
                 continue
-            raise self.error(f"'{_shown(c)}' is not read in an expression")
+            raise self.error(f"'{_shown(c)}' is not read in an expression", unknown=True)
 
     def command(self) -> None:
         text, at = self.text, self.i
@@ -390,7 +391,8 @@ class _Lexer:
             self.i = at
             self.word()
         else:
-            raise self.error(f"'\\{_shown(word, 20)}' is not read in an expression", at)
+            raise self.error(f"'\\{_shown(word, 20)}' is not read in an expression", at,
+                             unknown=True)
 
     def _called(self) -> bool:
         """Whether a function name is applied here: followed by '(' (or a prime then '(')."""

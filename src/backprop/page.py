@@ -295,9 +295,9 @@ class _Reader:
             except ExprError as err:
                 lead = len(text) - len(text.lstrip())
                 _, column = self.where(at + lead + err.at - 1)
-                # no side a number: a definition in general symbols (Σ, target, output)
-                general = not any(_NUMBER.fullmatch(t.strip().rstrip(".,;: "))
-                                  for _, t, _ in segments[1:])
+                # a symbol the reader has no meaning for (Σ) and no decimal on any side: a
+                # definition in general symbols, not a line of working
+                general = err.unknown and not any(_DECIMAL.search(t) for _, t, _ in segments[1:])
                 self.refuse(lhs_at, raw, f"column {column}: {err.reason}", definition=general)
                 return
             if last:
@@ -318,8 +318,8 @@ class _Reader:
         return m.start() if m is not None and m.end() == k + 1 else k
 
 
-#: a side that is a number alone (the answer of a chain)
-_NUMBER = re.compile(r"[-−+]?\s*(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?")
+#: a decimal number (working with numbers, not a definition in symbols)
+_DECIMAL = re.compile(r"\d*\.\d")
 
 
 def _as_read(text: str) -> str:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import math
 import random
 import re
+import unicodedata
 import weakref
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
@@ -181,11 +182,12 @@ class Symbols:
         if n.hat or n.updated or not n.sub:
             return None
         base = n.base
+        sub = _unhat(n.sub)
         if base in ("δ", "delta"):
-            sums = {self._sum_of(name) for name in self._ending(n.sub)} - {None}
+            sums = {self._sum_of(name) for name in self._ending(sub)} - {None}
             return f"d{self.net.loss.name}/d{sums.pop()}" if len(sums) == 1 else None
         loss = self.net.loss.name
-        spelled = n.spelled
+        spelled = f"{base}_{sub}"
         for stem in dict.fromkeys((loss, *self._loss_forms(), "ℓ")):
             if not spelled.startswith(stem + "_"):
                 continue
@@ -277,6 +279,12 @@ def _kept(grader: Grader) -> tuple[Symbols, Points]:
 def symbols_of(grader: Grader) -> Symbols:
     """The network's names as pages write them (made once per Grader)."""
     return _kept(grader)[0]
+
+
+def _unhat(sub: str) -> str:
+    """A subscript's hats in the tables' plain spelling: `\\hat{y}` (read as \\haty), ŷ → y_hat."""
+    sub = re.sub(r"\\hat\{?([^\W_])\}?", r"\1_hat", sub)
+    return unicodedata.normalize("NFD", sub).replace("\u0302", "_hat") if not sub.isascii() else sub
 
 
 def _hatted(name: str) -> bool:
