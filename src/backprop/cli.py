@@ -348,8 +348,8 @@ SAMPLE = click.option("--sample", "samples", multiple=True, type=click.IntRange(
                       help="Show sample K (1-based) in full; repeatable. A network with more "
                            "than 10 samples otherwise shows its first.")
 DECIMALS = click.option("--decimals", type=click.IntRange(0, 15), default=3, show_default=True,
-                        help="Decimals to print (values that would show as 0 keep 3 significant "
-                             "figures).")
+                        help="Decimals to print (a value that would keep fewer than 2 "
+                             "significant digits prints 3 significant figures).")
 
 
 @cli.command(context_settings=CONTEXT)

@@ -74,6 +74,7 @@ class Explanation:
     chosen: tuple[int, ...] = ()  #: the 1-based samples asked for, if any
     source_file: str | None = None  #: the network as the user named it, for "how to see more"
     optimizer: str | None = None  #: the optimizer's kind when it is not sgd (its rows are step's)
+    inputs: frozenset[str] = frozenset()  #: the network's inputs: their values print as given
 
     @property
     def summarised(self) -> bool:
@@ -116,7 +117,8 @@ def explain(trace: Trace, param: str, samples: Sequence[int] = ()) -> Explanatio
         block_count=use_count * len(trace.samples), sample_count=len(trace.samples),
         chosen=tuple(dict.fromkeys(samples)),
         source_file=net.source_file,
-        optimizer=trace.optimizer.setting.optimizer.kind if trace.optimizer is not None else None)
+        optimizer=trace.optimizer.setting.optimizer.kind if trace.optimizer is not None else None,
+        inputs=frozenset(net.inputs))
 
 
 def chosen_samples(trace: Trace, chosen: Sequence[int]) -> tuple[SampleTrace, ...]:
