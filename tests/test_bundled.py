@@ -47,7 +47,8 @@ def test_every_gradient_matches_sympy(path) -> None:
 
 @pytest.fixture(scope="module")
 def listing() -> str:
-    result = CliRunner().invoke(cli, ["networks"])
+    # wide enough for every title on its name's line (narrower, a title continues below it)
+    result = CliRunner().invoke(cli, ["networks"], env={"COLUMNS": "200"})
     assert result.exit_code == 0, result.output
     return result.stdout
 

@@ -76,8 +76,44 @@ WARNINGS = "backprop.warnings"  #: ctx.meta key: the input's warnings, said afte
 #: left over for the next (a test's CliRunner, an embedding program)
 
 
+class _HelpFormatter(click.HelpFormatter):
+    """click's help, with its unwrapped (\\b) example lines fitted to the width too: an example
+    longer than the terminal wraps at a word into its description column (or under itself),
+    so the terminal never breaks a command word onto a line of its own."""
+
+    def write_text(self, text: str) -> None:
+        start = len(self.buffer)
+        super().write_text(text)
+        written = "".join(self.buffer[start:])
+        del self.buffer[start:]
+        self.write("\n".join(_fit_help_line(line, self.width) for line in written.split("\n")))
+
+
+def _fit_help_line(line: str, width: int) -> str:
+    if len(line) <= width:
+        return line
+    import re
+    import textwrap
+
+    lead = len(line) - len(line.lstrip())
+    column = max((m.end() for m in re.finditer(r"\S {2,}(?=\S)", line)), default=lead + 4)
+    hang = column if column < width - 16 else lead + 4
+    return "\n".join(textwrap.wrap(line, width, subsequent_indent=" " * hang,
+                                   break_on_hyphens=False, break_long_words=False)) or line
+
+
+class _HelpContext(click.Context):
+    formatter_class = _HelpFormatter
+
+
 class BackpropGroup(click.Group):
     """Turns every BackpropError into exit 2 with one located message on stderr, in one place."""
+
+    context_class = _HelpContext
+
+    def add_command(self, cmd: click.Command, name: str | None = None) -> None:
+        cmd.context_class = _HelpContext  # every command's help fits the width alike
+        super().add_command(cmd, name)
 
     def invoke(self, ctx: click.Context) -> Any:
         # A large network is hundreds of thousands of small objects, freed by reference
@@ -524,14 +560,20 @@ def _write_feedback(book: Any, folder: Path) -> None:
 @cli.command(context_settings=CONTEXT)
 def networks() -> None:
     """List the bundled networks (use a name in place of a file: `backprop step statquest`)."""
+    import textwrap
+
     from backprop import bundled
     from backprop.spec import load
 
     names = bundled.names()
     width = max(map(len, names), default=0) + 2
+    room = _out_width()
     for name in names:
         network = load(bundled.folder() / f"{name}{bundled.SUFFIX}", display_name=name)
-        _write(f"{name:<{width}}{network.title or ''}")
+        line = f"{name:<{width}}{network.title or ''}"
+        # a title longer than the terminal continues under itself, never under the names
+        _write("\n".join(textwrap.wrap(line, max(room, width + 20), subsequent_indent=" " * width,
+                                       break_on_hyphens=False)) or line)
 
 
 @cli.command(context_settings=CONTEXT)

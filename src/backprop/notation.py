@@ -17,7 +17,8 @@ def fmt(value: float, decimals: int = 3) -> str:
     if not math.isfinite(value):
         return "nan" if math.isnan(value) else ("∞" if value > 0 else "-∞")
     text = _half_up(value, decimals)
-    if value != 0.0 and _significant(text) < 2:
+    # |value| ≥ 10^(1 − decimals) keeps two digits however it rounds: no need to count them
+    if value != 0.0 and abs(value) < 10.0 ** (1 - decimals) and _significant(text) < 2:
         magnitude = math.floor(math.log10(abs(value)))
         if magnitude < -12:
             return f"{value:.2e}"

@@ -11,6 +11,7 @@ from backprop.notation import Places, fitted, fmt_step, given, paren, places_for
 from backprop.render import Asking, common
 from backprop.render.common import WIDE_SUM
 from backprop.render.layout import Group, RenderableType, Table, Text
+from backprop.render.tables import delta_texts
 from backprop.trace import Factor
 
 _COUPLED = " or ".join(a.name for a in ACTIVATIONS.values() if not a.elementwise)
@@ -144,12 +145,21 @@ def _block(ex: Explanation, block: Block, f: Places, inputs: Collection[str]
         return parts
     factors = common.table(heading, "factor", "rule", "with numbers", "value")
     seen: set[str] = set()
+    ends = list(block.ends)
     for path in block.paths:
         for factor in path.factors:
             if factor.label not in seen:
                 seen.add(factor.label)
                 common.row(factors, factor.label, factor.rule,
                            *common.factor_cells(factor, f, inputs))
+            # an output's δ, once its factors are all listed: a row of its own
+            for end in [e for e in ends if all(a.label in seen and b.label in seen
+                                                for a, b in e.terms)]:
+                ends.remove(end)
+                sym, written = delta_texts(end.terms)
+                value_text = f(end.value)
+                common.row(factors, f"∂{L}/∂{end.sum}", sym, fitted(value_text, written, f),
+                           value_text)
     parts.append(factors)
     if len(block.paths) == 1:
         path = block.paths[0]

@@ -127,10 +127,13 @@ def _table(table: Table, width: int) -> Iterator[str]:
     heads = [c.header.plain for c in table.columns]
     natural = [max((len(line) for text in [heads[i], *(r[i] for r in cells)]
                     for line in text.split("\n")), default=0) for i in range(n)]
-    widths = _fit(natural, [c.no_wrap for c in table.columns], width - len(GAP) * (n - 1))
+    no_wrap, room = [c.no_wrap for c in table.columns], width - len(GAP) * (n - 1)
+    widths = _fit(natural, no_wrap, room)
+    if sum(widths) > room:  # many columns on a narrow page: narrower still, to fit the page
+        widths = _fit(widths, no_wrap, room, floor=4)
     total = sum(widths) + len(GAP) * (n - 1)
-    if table.title is not None:
-        yield from _wrap(table.title.plain, max(total, 1))
+    if table.title is not None:  # at the page's width, not the table's: a title is a heading
+        yield from _wrap(table.title.plain, width)
     if any(heads):
         yield from _row(heads, widths, table.columns)
         yield "─" * total
@@ -138,13 +141,12 @@ def _table(table: Table, width: int) -> Iterator[str]:
         yield from _row(row, widths, table.columns)
 
 
-def _fit(natural: list[int], no_wrap: list[bool], room: int) -> list[int]:
+def _fit(natural: list[int], no_wrap: list[bool], room: int, floor: int = 10) -> list[int]:
     """Narrow the widest wrappable columns until the row fits, levelling them down together (no
     column below `floor`); the first columns of a tie give the odd characters. Each round levels
     the widest down to the next width, so the cost is the number of columns squared, not the
     width: a cell of 2,000,000 characters takes no longer than one of 20."""
     widths = list(natural)
-    floor = 10
     excess = sum(widths) - room
     while excess > 0:
         candidates = [i for i, w in enumerate(widths) if not no_wrap[i] and w > floor]
@@ -205,14 +207,15 @@ def to_rich(doc: Renderable) -> Any:
             return RichGroup(*(convert(p) for p in part.parts))
         if isinstance(part, Text):
             return text(part)
-        table = RichTable(title=text(part.title) if part.title is not None else None,
-                          title_justify="left", box=rich_box.SIMPLE_HEAD, pad_edge=False,
-                          show_edge=False, show_header=any(c.header.plain for c in part.columns))
+        # the title as a line of its own, wrapped at the page's width as `plain` does (rich
+        # would wrap a table's title at the table's width)
+        table = RichTable(box=rich_box.SIMPLE_HEAD, pad_edge=False, show_edge=False,
+                          show_header=any(c.header.plain for c in part.columns))
         for col in part.columns:
             table.add_column(text(col.header), justify=col.justify,
                              overflow="fold", no_wrap=col.no_wrap)
         for row, style in part.rows:
             table.add_row(*(text(c) for c in row), style=style or None)
-        return table
+        return table if part.title is None else RichGroup(text(part.title), table)
 
     return convert(doc)

@@ -9,11 +9,14 @@ from functools import partial
 from backprop.factors import (
     Graph,
     activation_factor,
+    backward_order,
     chain_lengths,
     count_paths,
     edge_factor,
+    ends_at_loss,
     graph,
     loss_factor,
+    output_delta_terms,
     param_factor,
     paths,
     target_name,
@@ -178,7 +181,7 @@ def _local_factors(trace: Trace, g: Graph, s: SampleTrace, *, with_params: bool 
             by_node.setdefault(use.node, []).append(use)
     for out in net.outputs:
         yield loss_factor(trace, s, out)
-    for node in reversed(net.nodes):
+    for node in backward_order(trace):
         for member in g.members[node.name]:
             yield activation_factor(trace, s, member, node)
         for edge in node.edges:
@@ -230,11 +233,15 @@ def gradient_table(trace: Trace, f: Places, params: Sequence[str] | None = None,
     table = common.table(title, "gradient", "chain of factors", "value")
     samples = trace.samples if shown is None else shown
     every = len(samples) == len(trace.samples)
-    # δ rows for nodes reached along several paths or one long one: ∂L/∂z = ∂h/∂z · Σ_c ∂z_c/∂h · ∂L/∂z_c
+    # δ rows, from the loss end: each output's δ = ∂L/∂z (Mazur's δ_o1), and the nodes reached
+    # along several paths or one long one: ∂L/∂z = ∂h/∂z · Σ_c ∂z_c/∂h · ∂L/∂z_c
+    order = backward_order(trace)
     for s in samples:
-        for node in reversed(net.nodes):
+        for node in order:
             if node.name in fed and not single[node.name] and node.activation.elementwise:
                 _delta_row(table, trace, g, s, node, f)
+            elif (params is None or node.name in fed) and ends_at_loss(g, node):
+                _output_delta_row(table, trace, s, node, f)
     by_name = net.node_by_name
     inputs = net.inputs
     for param in chosen:
@@ -277,6 +284,28 @@ def _use_chain(trace: Trace, g: Graph, s: SampleTrace, use: Use, single: dict[st
     delta = Factor(numerator=trace.network.loss.name, denominator=node.sum, template="δ",
                    args=(), value=s.delta[node.name])
     return [delta, pf]
+
+
+def delta_texts(terms: Sequence[tuple[Factor, Factor]]) -> tuple[str, Callable[[Places], str]]:
+    """δ of an output: "∂L/∂y_hat · ∂y_hat/∂z3" and its numbers "(-0.709) · 0.229" (Σ … for a
+    group wider than WIDE_SUM)."""
+    if len(terms) > WIDE_SUM:
+        lf, af = terms[0]
+        return (f"Σ_k ∂{lf.numerator}/∂h_k · ∂h_k/∂{af.denominator} ({len(terms)} terms)",
+                lambda p: "Σ …")
+    sym = " + ".join(f"{lf.label} · {af.label}" for lf, af in terms)
+    return sym, partial(_delta_numbers, terms)
+
+
+def _delta_numbers(terms: Sequence[tuple[Factor, Factor]], f: Places) -> str:
+    return " + ".join(f"{paren(f(lf.value))} · {paren(f(af.value))}" for lf, af in terms)
+
+
+def _output_delta_row(table: Table, trace: Trace, s: SampleTrace, node: Node, f: Places) -> None:
+    sym, numbers = delta_texts(output_delta_terms(trace, s, node))
+    value = f(s.delta[node.name])
+    common.row(table, f"∂{trace.network.loss.name}/∂{node.sum}{common.tag(trace, s)}",
+               Text(f"{sym}\n= {fitted(value, numbers, f)}"), value)
 
 
 def _delta_row(table: Table, trace: Trace, g: Graph, s: SampleTrace, node: Node, f: Places) -> None:
