@@ -33,7 +33,7 @@ def _sigmoid(z: float) -> float:
 
 
 NAMESPACE = {"__builtins__": {}, "exp": math.exp, "log": math.log, "sig": _sigmoid,
-             "tanh": math.tanh, "max": max,
+             "tanh": math.tanh, "max": max, "sqrt": math.sqrt,
              "Phi": lambda z: 0.5 * (1 + math.erf(z / math.sqrt(2))),
              "phi": lambda z: math.exp(-z * z / 2) / math.sqrt(2 * math.pi)}
 NUM = r"[0-9]+(?:\.[0-9]+)?(?:e[+-]?[0-9]+)?"
@@ -49,6 +49,7 @@ def recompute(text: str, slope: float | None = None) -> float:
     t = re.sub(r"e\^\(", "exp(", t)
     t = re.sub(rf"\bln ({NUM})", r"log(\1)", t)
     t = re.sub(r"\bln\(", "log(", t)
+    t = re.sub(rf"√({NUM})", r"sqrt(\1)", t).replace("√(", "sqrt(").replace("^", "**")
     t = re.sub(r"([0-9.)])\s*\(", r"\1*(", t)  # juxtaposition: 0.751(1 − 0.751)
     scope = dict(NAMESPACE)
     if slope is not None:
@@ -147,16 +148,22 @@ def check_lines(doc: Group) -> int:
     return checked
 
 
-def _with_rate(text: str, eta: float) -> str:
+def _with_rate(text: str, eta: float, optimizer: object) -> str:
     doc = yaml.safe_load(text)
     doc["learning_rate"] = eta
+    doc["optimizer"] = optimizer
     return yaml.safe_dump(doc, sort_keys=False)
 
 
+OPTIMIZERS = ["sgd", {"kind": "momentum", "beta": 0.9}, {"kind": "adam"},
+              {"kind": "adamw", "weight_decay": 0.1}]
+
+
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(networks(), st.sampled_from([2, 3, 4]), st.sampled_from([0.1, 0.5, 3.0]))
-def test_every_printed_row_adds_up(text: str, decimals: int, eta: float) -> None:
-    trace = step(load("random.yaml", text=_with_rate(text, eta)))
+@given(networks(), st.sampled_from([2, 3, 4]), st.sampled_from([0.1, 0.5, 3.0]),
+       st.sampled_from(OPTIMIZERS))
+def test_every_printed_row_adds_up(text: str, decimals: int, eta: float, optimizer: object) -> None:
+    trace = step(load("random.yaml", text=_with_rate(text, eta, optimizer)))
     slopes = {n.name: n.activation.slope for n in trace.network.nodes
               if n.activation.slope is not None}
     checked = check_tables(step_report(trace, decimals, show_all=True), slopes)
@@ -194,5 +201,7 @@ def test_the_recomputation_reads_every_rule_shape() -> None:
         math.exp(0.04) + math.exp(0.62))
     assert recompute("−0·ln 0.235 ") == 0.0
     assert recompute("1 if -0.2 > 0 else 0.01") == 0.01
+    assert recompute("0.1·0.5 / (√0.25 + 1e-08)") == 0.1 * 0.5 / (0.5 + 1e-8)
+    assert recompute("0.5 / (1 − 0.9^2)") == 0.5 / (1 - 0.9**2)
     assert recompute("−[1·ln 0.3 + (1 − 1)·ln(1 − 0.3)]") == -math.log(0.3)
     assert fmt(-0.00911, 3) == "-0.00911"  # the example of three significant figures

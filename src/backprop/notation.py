@@ -126,8 +126,10 @@ def agrees(got: float | None, printed: str) -> bool:
     """Whether a value recomputed from printed numbers lands within one unit of `printed`'s last
     place (what `check` accepts as a rounding slip); True when either cannot be read."""
     want = number(printed)
-    if got is None or want is None or not math.isfinite(got) or not math.isfinite(want):
+    if got is None or want is None or not math.isfinite(want):
         return True
+    if not math.isfinite(got):  # ln 0 or 1/0 from numbers rounded onto a bound: not redone
+        return False
     return abs(got - want) <= unit(printed) * (1 + 1e-9)
 
 
@@ -175,7 +177,7 @@ def places_for_sum(total: str, terms: Sequence[float], f: Places, divisor: float
 
 _NUMBER = re.compile(r"(?<![0-9A-Za-z_.])(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:e[+-]?[0-9]+)?"
                      r"(?![0-9A-Za-z_.])")
-_TOKEN = re.compile(r"\s*(?:(?P<slot>#)|(?P<name>e\^|½|[^\W\d]\w*)|(?P<op>\*\*2|[-+*/(),<>])"
+_TOKEN = re.compile(r"\s*(?:(?P<slot>#)|(?P<name>e\^|½|√|[^\W\d]\w*)|(?P<op>\*\*2|[-+*/(),<>^])"
                     r"|(?P<bad>\S))")
 MAX_SLOTS = 200  #: a longer text (a deep chain written out) is not read back: too deep to compile
 _SHAPES: dict[str, Callable[..., float] | None] = {}
@@ -183,7 +185,8 @@ _SHAPES: dict[str, Callable[..., float] | None] = {}
 
 def evaluate(text: str) -> float | None:
     """The value of a "with numbers" text ("0.741 · 0.187 · 0.400", "σ(0.378)", "0.15 −
-    0.5·0.000439"), or None when it is not plain arithmetic in the notation ("Σ …", a name)."""
+    0.5·0.000439"); nan where it is undefined at its numbers (ln 0); None when it is not plain
+    arithmetic in the notation ("Σ …", a name)."""
     values = [float(m[0]) for m in _NUMBER.finditer(text)]
     shape = _NUMBER.sub("#", text)
     if shape not in _SHAPES:
@@ -195,11 +198,14 @@ def evaluate(text: str) -> float | None:
         return None
     try:
         return float(run(*values))
-    except (ArithmeticError, ValueError, TypeError):
+    except (ArithmeticError, ValueError):  # readable, but undefined at these numbers: ln 0
+        return math.nan
+    except TypeError:
         return None
 
 
-_KEYWORDS = {"if": " if ", "else": " else ", "ln": "_log", "max": "max", "Φ": "_Phi", "φ": "_phi"}
+_KEYWORDS = {"if": " if ", "else": " else ", "ln": "_log", "max": "max", "Φ": "_Phi", "φ": "_phi",
+             "√": "_sqrt"}
 
 
 def _functions() -> dict[str, Callable[[float], float]]:
@@ -251,8 +257,9 @@ def _compile(shape: str) -> Callable[..., float] | None:
                     pos = s.index("#", pos) + 1
                     prev = "value"
                 continue
-            if name == "ln" and s[pos:].lstrip().startswith("#"):
-                out.append(("*" if prev in ("value", ")") else "") + f"_log(_{slots})")
+            if name in ("ln", "√") and s[pos:].lstrip().startswith("#"):  # ln x, √x
+                call = "_log" if name == "ln" else "_sqrt"
+                out.append(("*" if prev in ("value", ")") else "") + f"{call}(_{slots})")
                 slots += 1
                 pos = s.index("#", pos) + 1
                 prev = "value"
@@ -270,7 +277,7 @@ def _compile(shape: str) -> Callable[..., float] | None:
             op = m["op"]
             if op == "(" and prev in ("value", ")"):
                 out.append("*")
-            out.append(op)
+            out.append("**" if op == "^" else op)
             prev = ")" if op == ")" else "op"
     source = "lambda " + ", ".join(f"_{i}" for i in range(slots)) + ": " + "".join(out)
     try:
@@ -283,7 +290,7 @@ def _compile(shape: str) -> Callable[..., float] | None:
 
 
 _MATH: dict[str, object] = {
-    "__builtins__": {}, "max": max, "_exp": math.exp, "_log": math.log,
+    "__builtins__": {}, "max": max, "_exp": math.exp, "_log": math.log, "_sqrt": math.sqrt,
     "_Phi": lambda z: 0.5 * math.erfc(-z / math.sqrt(2.0)),
     "_phi": lambda z: math.exp(-z * z / 2.0) / math.sqrt(2.0 * math.pi)}
 
