@@ -205,3 +205,20 @@ def test_the_recomputation_reads_every_rule_shape() -> None:
     assert recompute("0.5 / (1 − 0.9^2)") == 0.5 / (1 - 0.9**2)
     assert recompute("−[1·ln 0.3 + (1 − 1)·ln(1 − 0.3)]") == -math.log(0.3)
     assert fmt(-0.00911, 3) == "-0.00911"  # the example of three significant figures
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.one_of(st.floats(-1e6, 1e6, allow_nan=False),
+                 st.integers(-10**6, 10**6).map(lambda n: n / 64),
+                 st.integers(-10**9, 10**9).map(lambda n: n / 2**20)),
+       st.integers(0, 15))
+def test_half_up_rounding_is_decimals_own(value: float, decimals: int) -> None:
+    # the fast path (format, except at an exact tie) against Decimal's ROUND_HALF_UP on the
+    # float's exact binary value, the textbook rule: a tie rounds away from zero
+    from decimal import ROUND_HALF_UP, Context, Decimal
+
+    from backprop.notation import _half_up
+
+    exact = Decimal(value).quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP,
+                                    context=Context(prec=400))
+    assert _half_up(value, decimals) == f"{exact:f}"

@@ -41,6 +41,11 @@ def _half_up(value: float, decimals: int) -> str:
     """Round as a textbook does: an exact tie (0.0625 to 3 places) goes up, to 0.063, where
     Python's format would round it to even. The float's exact binary value decides ties, so
     2.675 (stored as 2.67499999…) still gives 2.67."""
+    # A float is m/2^k exactly, whose decimal form has k places ending in 5: it is a tie at
+    # `decimals` places only when k = decimals + 1. Otherwise format's correctly rounded text is
+    # the half-up one, at a tenth of Decimal's cost.
+    if value.as_integer_ratio()[1] != 1 << (decimals + 1):
+        return f"{value:.{decimals}f}"
     # the context holds every digit a float can have (up to ~1e308 with 15 decimals)
     exact = Decimal(value).quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP,
                                     context=_WIDE)
@@ -187,8 +192,13 @@ def evaluate(text: str) -> float | None:
     """The value of a "with numbers" text ("0.741 · 0.187 · 0.400", "σ(0.378)", "0.15 −
     0.5·0.000439"); nan where it is undefined at its numbers (ln 0); None when it is not plain
     arithmetic in the notation ("Σ …", a name)."""
-    values = [float(m[0]) for m in _NUMBER.finditer(text)]
-    shape = _NUMBER.sub("#", text)
+    texts: list[str] = []
+
+    def slot(m: re.Match[str]) -> str:  # one pass: the shape and its numbers
+        texts.append(m[0])
+        return "#"
+
+    shape = _NUMBER.sub(slot, text)
     if shape not in _SHAPES:
         if len(_SHAPES) > 4096:
             _SHAPES.clear()
@@ -197,7 +207,7 @@ def evaluate(text: str) -> float | None:
     if run is None:
         return None
     try:
-        return float(run(*values))
+        return float(run(*map(float, texts)))
     except (ArithmeticError, ValueError):  # readable, but undefined at these numbers: ln 0
         return math.nan
     except TypeError:

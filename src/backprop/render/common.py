@@ -64,4 +64,6 @@ def factor_cells(factor: Factor, f: Places, inputs: Collection[str] = ()) -> tup
     """A factor's "with numbers" and value cells, the numbers printed finer where the value
     needs it to be redone from them."""
     shown = value(factor, f, inputs)
+    if factor.template in ("{w}", "{x}") or not factor.args:  # the number itself, or ±1
+        return substituted(factor, f, inputs), shown
     return fitted(shown, lambda p: substituted(factor, p, inputs), f), shown
