@@ -10,21 +10,27 @@ from collections.abc import Sequence
 from typing import TypedDict
 
 from backprop import safe
-from backprop.check import VERDICTS, CheckReport, Result, Verdict
+from backprop.check import VERDICTS, CheckReport, Result, Tolerance, Verdict
 from backprop.classroom import Gradebook, Row
 from backprop.notation import fmt
 from backprop.render.layout import Group, RenderableType, Table, Text, box
 
-STYLE = {"correct": "green", "rounding": "green", "carried_forward": "yellow", "wrong": "red",
-         "unknown": "magenta"}
-MARK = {"correct": "✓", "rounding": "✓", "carried_forward": "~", "wrong": "✗", "unknown": "?"}
+STYLE = {"correct": "green", "rounding": "green", "carried_forward": "yellow",
+         "imprecise": "yellow", "wrong": "red", "unknown": "magenta"}
+MARK = {"correct": "✓", "rounding": "✓", "carried_forward": "~", "imprecise": "≈", "wrong": "✗",
+        "unknown": "?"}
 
 
 def _true(r: Result) -> str:
     if r.expected is None:
         return "—"
-    # one decimal more than the student wrote, within what a float holds
-    return fmt(r.expected, max(3, min(r.decimals + 1, 16)))
+    # one decimal more than the student wrote, within what a float holds (4 for a formula)
+    return fmt(r.expected, max(3, min(r.decimals + 1, 16)) if r.decimals is not None else 4)
+
+
+def _page(report: CheckReport) -> bool:
+    """A page's report: its results carry the text as read."""
+    return report.page
 
 
 #: the widest a key or file name (and a number as written) is shown in a table; JSON and CSV
@@ -36,6 +42,9 @@ def report_table(report: CheckReport) -> RenderableType:
     title = f"{safe.line(report.file, SHOWN)} — checked against {safe.line(report.network, SHOWN)}"
     table = Table(title=Text(title, style="bold"),
                   title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False, show_edge=False)
+    page = _page(report)
+    if page:
+        table.add_column(Text("line"), justify="right", no_wrap=True)
     table.add_column(Text("quantity"))
     table.add_column(Text("given"), justify="right", no_wrap=True)
     table.add_column(Text("true value"), justify="right", no_wrap=True)
@@ -45,9 +54,24 @@ def report_table(report: CheckReport) -> RenderableType:
         verdict = Text(f"{MARK[r.verdict]} {r.verdict}", style=STYLE[r.verdict])
         if r.mistake:
             verdict.append(f"\n{r.mistake}", style="bold")
-        table.add_row(Text(safe.line(r.quantity, SHOWN)), Text(safe.line(r.text, NUMBER)),
-                      Text(_true(r)), verdict, Text(safe.line(r.explanation)))
-    return Group(table, Text(score_line(report)), Text(""))
+        explanation = Text(safe.line(r.explanation))
+        if page and r.source is not None:  # the line as read, then what is wrong with it
+            explanation = Text(f"read: {safe.line(r.source, SHOWN)}", style="dim")
+            if r.explanation:
+                explanation.append("\n" + safe.line(r.explanation), style="")
+        line = [Text("" if r.line is None else str(r.line))] if page else []
+        table.add_row(*line, Text(safe.line(r.quantity, SHOWN)), Text(safe.line(r.text, NUMBER)),
+                      Text(_true(r)), verdict, explanation)
+    parts: list[RenderableType] = [table, Text(score_line(report))]
+    if report.not_read:
+        parts.append(Text(f"not read ({len(report.not_read) + report.more_not_read}):",
+                          style="bold"))
+        for n in report.not_read:
+            parts.append(Text(f"  line {n.line}: {safe.line(n.reason)} — "
+                              f"{safe.line(n.text, SHOWN)}"))
+        if report.more_not_read:
+            parts.append(Text(f"  and {report.more_not_read} more"))
+    return Group(*parts, Text(""))
 
 
 def score_line(report: CheckReport) -> str:
@@ -55,7 +79,7 @@ def score_line(report: CheckReport) -> str:
     parts = [f"{report.correct}/{report.total} correct"]
     if c.get("rounding"):
         parts.append(f"{c['rounding']} of them rounding slips")
-    for verdict in ("carried_forward", "wrong", "unknown"):
+    for verdict in ("carried_forward", "imprecise", "wrong", "unknown"):
         if c.get(verdict):
             parts.append(f"{c[verdict]} {verdict.replace('_', ' ')}")
     return "score: " + ", ".join(parts)
@@ -70,7 +94,7 @@ def class_table(book: Gradebook) -> RenderableType:
     table = Table(title=Text("Summary", style="bold"), title_justify="left", box=box.SIMPLE_HEAD,
                   pad_edge=False, show_edge=False)
     columns = [("file", False), *([("variant", False)] if book.variants else []), ("score", True),
-               ("wrong or unknown", False), ("carried forward", False)]
+               ("wrong, imprecise or unknown", False), ("carried forward", False)]
     for name, right in columns:
         table.add_column(Text(name), justify="right" if right else "left", overflow="fold")
     for row in book.rows:
@@ -81,7 +105,7 @@ def class_table(book: Gradebook) -> RenderableType:
                           Text(f"not marked: {safe.line(row.error or '')}", style="red"), Text("—"))
             continue
         wrong = ", ".join(f"{safe.line(r.quantity, SHOWN)} ({r.mistake or r.verdict})"
-                          for r in rep.results if r.verdict in ("wrong", "unknown"))
+                          for r in rep.results if r.verdict in ("wrong", "imprecise", "unknown"))
         carried = ", ".join(safe.line(r.quantity, SHOWN) for r in rep.results
                             if r.verdict == "carried_forward")
         table.add_row(Text(safe.line(rep.file, SHOWN)), *variant, Text(f"{rep.correct}/{rep.total}"),
@@ -100,16 +124,37 @@ def unusable_table(row: Row) -> RenderableType:
 
 
 class ResultJSON(TypedDict):
-    """One entry of `results` (FORMAT §3)."""
+    """One entry of `results` (FORMAT §3), with where it stands: `line`, and for a page `text`
+    (the line as read) and `break` (the column where its working went wrong, or null)."""
 
     quantity: str
-    given: float
-    decimals: int
+    given: float | str
+    decimals: int | None
     expected: float | None
     verdict: Verdict
     mistake: str | None
     explanation: str
     also: list[str]
+    line: int | None
+    text: str | None
+    # `break` is a keyword: added to the dict where it is made
+
+
+class NotReadJSON(TypedDict):
+    """A page's line with '=' that could not be read."""
+
+    line: int
+    text: str
+    reason: str
+
+
+class PrecisionJSON(TypedDict):
+    """`score.precision`: how answers were compared. kind `decimals` or `significant` (value N:
+    at the finer of the written decimals and N), `written` (value null: the written decimals
+    alone), or a teacher's `absolute` or `relative` tolerance (value 0.001, 0.01 for 1%)."""
+
+    kind: str
+    value: float | None
 
 
 class ScoreJSON(TypedDict):
@@ -118,15 +163,21 @@ class ScoreJSON(TypedDict):
     correct: int
     total: int
     verdicts: dict[Verdict, int]
+    precision: PrecisionJSON
 
 
-class ReportJSON(TypedDict):
-    """One answers file's report (FORMAT §3)."""
-
+class _ReportJSON(TypedDict):
     file: str
     network: str
     results: list[ResultJSON]
     score: ScoreJSON
+
+
+class ReportJSON(_ReportJSON, total=False):
+    """One answers file's report (FORMAT §3); a page's adds `not_read` (and `not_read_more`)."""
+
+    not_read: list[NotReadJSON]
+    not_read_more: int
 
 
 class FilesJSON(TypedDict):
@@ -138,16 +189,36 @@ class FilesJSON(TypedDict):
 def _result_dict(r: Result) -> ResultJSON:
     # JSON has no infinity: a true value that is not finite (a saturated factor) is null
     expected = r.expected if r.expected is not None and math.isfinite(r.expected) else None
-    return {"quantity": r.quantity, "given": r.given, "decimals": r.decimals,
-            "expected": expected, "verdict": r.verdict, "mistake": r.mistake,
-            "explanation": r.explanation, "also": list(r.also)}
+    out: ResultJSON = {"quantity": r.quantity, "given": r.given, "decimals": r.decimals,
+                       "expected": expected, "verdict": r.verdict, "mistake": r.mistake,
+                       "explanation": r.explanation, "also": list(r.also), "line": r.line,
+                       "text": r.source}
+    if r.source is not None:
+        out["break"] = r.broke_at  # type: ignore[typeddict-unknown-key]  # a keyword as a key
+    return out
+
+
+def precision_dict(rule: Tolerance) -> PrecisionJSON:
+    if rule.absolute is not None:
+        return {"kind": "absolute", "value": rule.absolute}
+    if rule.relative is not None:
+        return {"kind": "relative", "value": rule.relative}
+    precision = rule.precision
+    return {"kind": precision.kind, "value": precision.digits if precision.digits else None}
 
 
 def _report_dict(report: CheckReport) -> ReportJSON:
-    return {"file": report.file, "network": report.network,
-            "results": [_result_dict(r) for r in report.results],
-            "score": {"correct": report.correct, "total": report.total,
-                      "verdicts": dict(report.counts)}}
+    out: ReportJSON = {"file": report.file, "network": report.network,
+                       "results": [_result_dict(r) for r in report.results],
+                       "score": {"correct": report.correct, "total": report.total,
+                                 "verdicts": dict(report.counts),
+                                 "precision": precision_dict(report.rule)}}
+    if _page(report):
+        out["not_read"] = [{"line": n.line, "text": n.text, "reason": n.reason}
+                           for n in report.not_read]
+        if report.more_not_read:
+            out["not_read_more"] = report.more_not_read
+    return out
 
 
 def reports_json(reports: Sequence[CheckReport]) -> str:
@@ -158,7 +229,7 @@ def reports_json(reports: Sequence[CheckReport]) -> str:
 
 
 CSV_FIELDS = ("file", "quantity", "given", "decimals", "expected", "verdict", "mistake",
-              "explanation")
+              "explanation", "line", "text")
 
 
 def reports_csv(reports: Sequence[CheckReport | Row]) -> str:
@@ -170,15 +241,19 @@ def reports_csv(reports: Sequence[CheckReport | Row]) -> str:
     for item in reports:
         if isinstance(item, Row) and item.report is None:
             writer.writerow([safe.csv_cell(item.file), "", "", "", "", "not_marked", "",
-                             safe.csv_cell(item.error or "")])
+                             safe.csv_cell(item.error or ""), "", ""])
             continue
         rep = item.report if isinstance(item, Row) else item
         assert rep is not None
         for r in rep.results:
             writer.writerow([safe.csv_cell(rep.file), safe.csv_cell(r.quantity),
-                             safe.csv_cell(r.text), r.decimals,
+                             safe.csv_cell(r.text), "" if r.decimals is None else r.decimals,
                              "" if r.expected is None else repr(r.expected), r.verdict,
-                             r.mistake or "", safe.csv_cell(r.explanation)])
+                             r.mistake or "", safe.csv_cell(r.explanation),
+                             "" if r.line is None else r.line, safe.csv_cell(r.source or "")])
+        for n in rep.not_read:  # a page's lines not read: after its results
+            writer.writerow([safe.csv_cell(rep.file), "", "", "", "", "not_read", "",
+                             safe.csv_cell(n.reason), n.line, safe.csv_cell(n.text)])
     return out.getvalue()
 
 
@@ -196,6 +271,7 @@ class GradebookRow(TypedDict):
     correct: int
     rounding: int
     carried_forward: int
+    imprecise: int
     wrong: int
     unknown: int
     accepted: int
@@ -220,7 +296,8 @@ def gradebook_rows(book: Gradebook) -> list[GradebookRow]:
         counts = {v: (rep.counts.get(v, 0) if rep is not None else 0) for v in VERDICTS}
         out.append({"file": row.file, "variant": row.variant,
                     "correct": counts["correct"], "rounding": counts["rounding"],
-                    "carried_forward": counts["carried_forward"], "wrong": counts["wrong"],
+                    "carried_forward": counts["carried_forward"],
+                    "imprecise": counts["imprecise"], "wrong": counts["wrong"],
                     "unknown": counts["unknown"],
                     "accepted": rep.correct if rep is not None else 0,
                     "total": rep.total if rep is not None else 0,
