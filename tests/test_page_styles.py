@@ -257,3 +257,19 @@ def test_hatted_subscripts_name_the_output(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     assert marks(json.loads(result.stdout)) == [(1, "ℓ(y_hat)", "correct", None),
                                                 (1, "dL/dz3", "correct", None)]
+
+
+def test_a_definition_is_symbols_alone(tmp_path: Path) -> None:
+    """A chain in general symbols with no number is a definition; one with decimals in it is
+    working that could not be read (listed as not read); neither fails the page."""
+    page = tmp_path / "d.txt"
+    page.write_text("z1 = 0.47\n"  # 0.5·0.7 + 0.3·0.4, walkthrough
+                    "dE/dw = delta * x\n"
+                    "E = Σ ½(target - output)²\n"
+                    "so x = 0.5 and more\n", encoding="utf-8")
+    result = CliRunner(env=ENV).invoke(cli, ["check", str(NETWORKS / "walkthrough.yaml"),
+                                             str(page), "--format", "json"])
+    assert result.exit_code == 0, result.output
+    body = json.loads(result.stdout)
+    assert [d["line"] for d in body["definitions"]] == [2, 3]
+    assert [n["line"] for n in body["not_read"]] == [4]

@@ -524,9 +524,9 @@ def entries_of_page(page: Page, grader: Grader) -> Sheet:
             if chain.prose:  # words on both sides of an '=' are prose, not an answer
                 continue
             entry = _unknown(chain, symbols)
-            if entry is None:  # with no number to mark, a definition in general symbols
-                not_read.append(NotRead(chain.line, chain.text, err.reason, definition=expr.is_number(
-                    chain.segments[-1].node) is None))
+            if entry is None:  # no decimal anywhere: a definition in general symbols
+                not_read.append(NotRead(chain.line, chain.text, err.reason,
+                                        definition=_symbolic(chain.segments)))
                 continue
             # shaped like a quantity (∂A/∂B, w9', a name and its number) that this network has
             # not: an unknown answer, with a did-you-mean, as in an answers file
@@ -535,7 +535,8 @@ def entries_of_page(page: Page, grader: Grader) -> Sheet:
         if entry.answer is None:
             unread = _unread(entry.steps, symbols)
             if unread is not None:  # symbols only, some not this network's: a definition
-                not_read.append(NotRead(chain.line, chain.text, unread, definition=True))
+                not_read.append(NotRead(chain.line, chain.text, unread,
+                                        definition=_symbolic(entry.steps)))
                 continue
         q = grader.names.resolve(entry.key).quantity
         if q is not None:
@@ -562,6 +563,13 @@ def entries_of_page(page: Page, grader: Grader) -> Sheet:
                         "'z1 = 0.47' or '$z_1 = x_1 w_1 + x_2 w_3 = 0.47$'", file=page.file)
     return Sheet(entries=tuple(entries), not_read=tuple(not_read),
                  more_not_read=page.more_not_read, page=True)
+
+
+def _symbolic(steps: Sequence[Segment]) -> bool:
+    """No decimal on any side and no number at the end: a statement in symbols (a
+    definition), not working."""
+    return expr.is_number(steps[-1].node) is None and \
+        not any(re.search(r"\d*\.\d", seg.text) for seg in steps)
 
 
 def _unread(steps: Sequence[Segment], symbols: Symbols) -> str | None:
