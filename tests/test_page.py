@@ -339,8 +339,7 @@ def test_mazurs_published_page_is_read_and_marked(tmp_path: Path) -> None:
     Every number below is the one the post publishes."""
     net = str(PAGES / "mazur.yaml")
     result = invoke("check", net, str(PAGES / "mazur.md"), "--format", "json")
-    # every answer right; the Σ line is a definition in general words (no number): listed, not
-    # marked, not failed
+    # every answer right; the Σ line is E's formula (Σ over the outputs), its numbers on line 33
     assert result.exit_code == 0
     body = json.loads(result.stdout)
     r = by_quantity(body)
@@ -348,8 +347,8 @@ def test_mazurs_published_page_is_read_and_marked(tmp_path: Path) -> None:
     assert r["dE/dw2_11"]["expected"] == pytest.approx(0.082167041, abs=5e-10)
     assert r["w2_11_new"]["expected"] == pytest.approx(0.35891648, abs=5e-9)
     assert r["net1_1"]["line"] == 5 and "…" in r["net1_1"]["text"]  # two lines, one answer
-    assert body["not_read"] == []
-    assert [(n["line"], "\\sum" in n["reason"]) for n in body["definitions"]] == [(29, True)]
+    assert body["not_read"] == [] and body["definitions"] == []
+    assert r["E"]["line"] == 29 and "\\sum" in r["E"]["text"]
     # E_o1 = ½(target_o1 − out_o1)² = 0.274811083: the post's own figure for o1's loss term
     assert r["ℓ(out2_1)"]["line"] == 31
     assert r["ℓ(out2_1)"]["expected"] == pytest.approx(0.274811083, abs=5e-10)

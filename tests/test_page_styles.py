@@ -221,8 +221,8 @@ def test_a_page_table_keeps_one_line_a_row_at_80_columns() -> None:
     rule = next(k for k, row in enumerate(rows) if row.startswith("─"))
     score = next(k for k, row in enumerate(rows) if row.startswith("score:"))
     assert score - rule - 1 == 13  # the 13 answers, a line each
-    assert sum("E_{total} = E_{o1} + E_{o2}" in row for row in rows) == 1
-    assert "definitions, not marked (1):" in rows
+    assert sum("E_{o1} = \\frac{1}{2}(target_{o1} - out_{o1})" in row for row in rows) == 1
+    assert "not read" not in result.stdout
 
 
 def test_not_read_lines_do_not_fail_a_page_and_quantity_shapes_are_unknown(tmp_path: Path) -> None:
@@ -273,3 +273,45 @@ def test_a_definition_is_symbols_alone(tmp_path: Path) -> None:
     body = json.loads(result.stdout)
     assert [d["line"] for d in body["definitions"]] == [2, 3]
     assert [n["line"] for n in body["not_read"]] == [4]
+
+
+def test_a_sum_over_the_outputs_is_a_formula(tmp_path: Path) -> None:
+    """FORMAT §1.4: half_sse is E = Σ ½(t − o)² over the outputs, mse L = (1/N) Σ (t − o)².
+    Mazur's outputs (hand-worked): o1 = 0.75136507, o2 = 0.77292847, so Σ ½(t − o)² = 0.29837
+    and Σ (t − o)² (no ½) = 0.59674, twice E: a wrong formula."""
+    h1 = sigma(0.15 * 0.05 + 0.20 * 0.10 + 0.35)
+    h2 = sigma(0.25 * 0.05 + 0.30 * 0.10 + 0.35)
+    o1, o2 = sigma(0.40 * h1 + 0.45 * h2 + 0.60), sigma(0.50 * h1 + 0.55 * h2 + 0.60)
+    half = 0.5 * (0.01 - o1) ** 2 + 0.5 * (0.99 - o2) ** 2
+    assert round(half, 5) == 0.29837 and round(2 * half, 5) == 0.59674
+    for text, verdict in (("$$E_{total} = \\sum_{k} \\frac{1}{2}(target_k - output_k)^{2}$$", "correct"),
+                          ("E_total = Σ ½(t - o)²", "correct"),
+                          ("E_total = Σ (target - output)^2", "wrong")):
+        page = tmp_path / ("s.md" if text.startswith("$") else "s.txt")
+        page.write_text(text + "\n", encoding="utf-8")
+        result = CliRunner(env=ENV).invoke(cli, ["check", str(NETWORKS / "layered.yaml"),
+                                                 str(page), "--format", "json"])
+        body = json.loads(result.stdout)
+        assert [(r["quantity"], r["verdict"]) for r in body["results"]] == [("E", verdict)], text
+        assert body["definitions"] == [], text
+    # walkthrough, one output: L = (1/N)·Σ (y − ŷ)² with N = 1 is (1 − ŷ)²
+    page = tmp_path / "m.md"
+    page.write_text("$L = \\frac{1}{N}\\sum_{i=1}^{N} (y_i - \\hat{y}_i)^2$\n", encoding="utf-8")
+    result = CliRunner(env=ENV).invoke(cli, ["check", str(NETWORKS / "walkthrough.yaml"),
+                                             str(page), "--format", "json"])
+    assert [(r["quantity"], r["verdict"]) for r in json.loads(result.stdout)["results"]] == [
+        ("L", "correct")]
+
+
+def test_a_sum_too_large_to_write_out_is_listed_not_expanded(tmp_path: Path) -> None:
+    net = tmp_path / "wide.yaml"
+    net.write_text(json.dumps({"inputs": [0.5], "targets": [0.5] * 300, "loss": "half_sse",
+                               "learning_rate": 0.1,
+                               "layers": [{"activation": "sigmoid", "weights": [[0.1]] * 300}]}),
+                   encoding="utf-8")
+    page = tmp_path / "wide.txt"
+    page.write_text("L = Σ ½(t - o)²\n", encoding="utf-8")
+    result = CliRunner(env=ENV).invoke(cli, ["check", str(net), str(page), "--format", "json"])
+    assert result.exit_code == 0, result.output
+    body = json.loads(result.stdout)
+    assert body["results"] == [] and "300" in body["definitions"][0]["reason"]

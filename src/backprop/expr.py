@@ -82,7 +82,16 @@ class Call:
     arg: Node
 
 
-Node = Num | Name | Deriv | Neg | Bin | Call
+@dataclass(frozen=True, slots=True)
+class Sum:
+    """Σ of a term over the network's outputs (and samples): `\\sum \\frac{1}{2}(target −
+    output)^2`; a page's reader binds its general words to each output in turn."""
+
+    arg: Node
+    column: int = 0
+
+
+Node = Num | Name | Deriv | Neg | Bin | Call | Sum
 
 
 def _derivative(act: Activation) -> Callable[[float], float]:
@@ -124,7 +133,7 @@ def walk(node: Node) -> Iterator[Node]:
     while todo:
         n = todo.pop()
         yield n
-        if isinstance(n, Neg | Call):
+        if isinstance(n, Neg | Call | Sum):
             todo.append(n.arg)
         elif isinstance(n, Bin):
             todo += [n.right, n.left]
@@ -159,6 +168,8 @@ def _eval(node: Node, lookup: Callable[[Name | Deriv], float], nums: dict[int, f
         return -_eval(node.arg, lookup, nums)
     if isinstance(node, Call):
         return FUNCTIONS[node.fn](_eval(node.arg, lookup, nums))
+    if isinstance(node, Sum):  # no outputs bound to it: no value
+        raise ValueError
     a, b = _eval(node.left, lookup, nums), _eval(node.right, lookup, nums)
     if node.op == "+":
         return a + b
@@ -196,6 +207,9 @@ def _show(node: Node, outer: int) -> str:
         return f"({text})" if outer >= 2 else text
     if isinstance(node, Call):
         return f"{node.fn}({_show(node.arg, 0)})"
+    if isinstance(node, Sum):
+        text = f"Σ {_show(node.arg, 2)}"
+        return f"({text})" if outer >= 2 else text
     p = _PREC[node.op]
     sign = {"*": "·", "-": " − ", "+": " + ", "/": "/", "^": "^"}[node.op]
     if isinstance(node.left, Neg) and node.op in "*/":  # −0.71·0.229: the sign leads
@@ -329,6 +343,15 @@ class _Lexer:
                 self.i += 1
                 self.out.append(Tok("partial", c, at + 1))
                 continue
+            if c == "½":  # ½(t − o)²
+                self.i += 1
+                self.out += [Tok("(", "(", at + 1), Tok("num", "1", at + 1),
+                             Tok("op", "/", at + 1), Tok("num", "2", at + 1), Tok(")", ")", at + 1)]
+                continue
+            if c in "Σ∑" and not text[at + 1: at + 2].isalnum():
+                self.i += 1
+                self.sum(at)
+                continue
             if c in _OPS:
                 if text.startswith("**", at):
                     self.i += 2
@@ -380,6 +403,8 @@ class _Lexer:
             self.fraction(at)
         elif word == "partial":
             self.out.append(Tok("partial", "∂", at + 1))
+        elif word == "sum":
+            self.sum(at)
         elif word in _FUNCTION_WORDS and (word not in _GREEK_WORDS or self._called()):
             fn = _FUNCTION_WORDS[word]  # \exp, \ln, \tanh; \sigma applied to something
             if fn + "'" in FUNCTIONS and self.prime():
@@ -393,6 +418,15 @@ class _Lexer:
         else:
             raise self.error(f"'\\{_shown(word, 20)}' is not read in an expression", at,
                              unknown=True)
+
+    def sum(self, at: int) -> None:
+        """Σ, its limits (`_{i}`, `_{k=1}^{n}`) passed over: a sum over every output."""
+        self.out.append(Tok("sum", "Σ", at + 1))
+        for mark in ("_", "^"):
+            self.skip_space()
+            if self.peek(mark):
+                self.i += 1
+                self.group()
 
     def _called(self) -> bool:
         """Whether a function name is applied here: followed by '(' (or a prime then '(')."""
@@ -581,7 +615,7 @@ def _bidi(c: str) -> bool:
 
 # ---------------------------------------------------------------- the parser
 
-_STARTS = frozenset({"num", "name", "deriv", "(", "fn", "partial", "new"})
+_STARTS = frozenset({"num", "name", "deriv", "(", "fn", "partial", "new", "sum"})
 
 
 class _Parser:
@@ -686,6 +720,13 @@ class _Parser:
             self.k += 1
             self.depth -= 1
             return inner
+        if t.kind == "sum":
+            if self.next() is None:
+                raise self.error("Σ has nothing to sum")
+            self.enter()
+            term = self.term()  # Σ ½(t − o)²: the product that follows
+            self.depth -= 1
+            return Sum(term, t.column)
         if t.kind == "fn":
             if self.next() is None:
                 raise self.error(f"{t.text} has no argument")
@@ -754,5 +795,5 @@ def is_number(node: Node) -> Num | None:
 
 
 __all__ = ["FUNCTIONS", "MAX_DEPTH", "MAX_LENGTH", "Bin", "Call", "Deriv", "ExprError", "Name",
-           "Neg", "Node", "Num", "evaluate", "is_number", "numbers", "parse", "plain", "show",
+           "Neg", "Node", "Num", "Sum", "evaluate", "is_number", "numbers", "parse", "plain", "show",
            "symbols", "walk"]

@@ -281,6 +281,68 @@ def symbols_of(grader: Grader) -> Symbols:
     return _kept(grader)[0]
 
 
+#: the general words a Σ's term writes for an output and for its target (any subscript: y_i)
+_OUTPUT_WORDS = frozenset({"output", "out", "o", "prediction", "predicted", "pred", "yhat",
+                           "y_hat", "ŷ"})
+_TARGET_GENERAL = frozenset({"target", "t", "y", "observed", "actual"})
+#: the most terms a Σ is written out into (outputs × samples), and the largest formula that is
+SUM_TERMS, SUM_NODES = 256, 400
+
+
+def expand_sums(node: Node, symbols: Symbols) -> Node:
+    """A formula with each Σ written out over the network's outputs (and samples): its general
+    words (`target`, `output`, `y_i`, `\\hat{y}_i`) bound to each output and its target in turn;
+    a name of the network stays itself. A Σ in a Σ has no value; one too large is Unread."""
+    if not any(isinstance(n, expr.Sum) for n in expr.walk(node)):
+        return node
+    net = symbols.net
+    count = len(net.outputs) * len(net.samples)
+    if count > SUM_TERMS:
+        raise Unread(f"a Σ over {count:,} outputs and samples; at most {SUM_TERMS} are written out")
+    if sum(1 for _ in expr.walk(node)) > SUM_NODES:
+        raise Unread(f"a formula with a Σ and more than {SUM_NODES} terms is not written out")
+
+    def bind(n: Node, out: str, k: int | None) -> Node:
+        if isinstance(n, Name):
+            try:
+                symbols.name(_bare(n))
+                return n
+            except Unread:
+                pass
+            word = n.base.casefold()
+            sample = None if k is None else k + 1
+            if (n.hat and word == "y") or word in _OUTPUT_WORDS:
+                return Name(out, sample=sample, column=n.column)
+            if not n.hat and word in _TARGET_GENERAL:
+                return Name("t", sub=out, sample=sample, column=n.column)
+            return n
+        if isinstance(n, expr.Neg):
+            return expr.Neg(bind(n.arg, out, k))
+        if isinstance(n, expr.Call):
+            return expr.Call(n.fn, bind(n.arg, out, k))
+        if isinstance(n, expr.Bin):
+            return expr.Bin(n.op, bind(n.left, out, k), bind(n.right, out, k))
+        return n  # a number, a derivative, a Σ in the Σ
+
+    def walk(n: Node) -> Node:
+        if isinstance(n, expr.Sum):
+            terms = [bind(n.arg, out, k if net.multi_sample else None)
+                     for k in range(len(net.samples)) for out in net.outputs]
+            while len(terms) > 1:  # added pairwise: the tree log₂(terms) deep, not terms deep
+                terms = [expr.Bin("+", terms[j], terms[j + 1]) if j + 1 < len(terms) else terms[j]
+                         for j in range(0, len(terms), 2)]
+            return terms[0]
+        if isinstance(n, expr.Neg):
+            return expr.Neg(walk(n.arg))
+        if isinstance(n, expr.Call):
+            return expr.Call(n.fn, walk(n.arg))
+        if isinstance(n, expr.Bin):
+            return expr.Bin(n.op, walk(n.left), walk(n.right))
+        return n
+
+    return walk(node)
+
+
 def _unhat(sub: str) -> str:
     """A subscript's hats in the tables' plain spelling: `\\hat{y}` (read as \\haty), ŷ → y_hat."""
     sub = re.sub(r"\\hat\{?([^\W_])\}?", r"\1_hat", sub)
@@ -585,7 +647,7 @@ def _unread(steps: Sequence[Segment], symbols: Symbols) -> str | None:
 
 def _resolves(node: Node, symbols: Symbols) -> bool:
     try:
-        for s in expr.symbols(node):
+        for s in expr.symbols(expand_sums(node, symbols)):
             symbols.ref(s, None)
     except Unread:
         return False
@@ -597,8 +659,9 @@ def _trimmed(chain: Chain, symbols: Symbols) -> tuple[Segment, ...]:
     reads as 0.615·rounded, and `rounded` names nothing; the longest head that names only
     what the network has is the answer (the line as written when none does)."""
     last = chain.segments[-1]
-    if chain.math or _resolves(last.node, symbols):
-        return chain.segments
+    if chain.math or any(isinstance(n, expr.Sum) for n in expr.walk(last.node)) or \
+            _resolves(last.node, symbols):
+        return chain.segments  # (a Σ's words are its own, not words after an answer)
     cuts = [m.start() for m in re.finditer(r"\s+|(?=\()", last.text)]
     for cut in reversed(cuts):
         head = last.text[:cut].rstrip(" ,;:.")
@@ -615,7 +678,8 @@ def _trimmed(chain: Chain, symbols: Symbols) -> tuple[Segment, ...]:
 
 def _entry(chain: Chain, symbols: Symbols, net: Network) -> Entry | None:
     lhs = chain.lhs
-    segments = _trimmed(chain, symbols)
+    segments = tuple(replace(seg, node=expand_sums(seg.node, symbols))
+                     for seg in _trimmed(chain, symbols))
     if isinstance(lhs, Name) and not lhs.updated:
         try:
             name = symbols.name(_bare(lhs))
@@ -877,7 +941,7 @@ def _formula_wrong(s: _Step, label: str, rule: str | None, truth: float) -> str:
 def formula_entry(key: str, text: str, line: int | None, symbols: Symbols) -> Entry:
     """A YAML answer given as a formula in quotes (`dL/dy_hat: "-2*(t - y_hat)"`); ExprError
     when the text reads as no formula, Unread when it uses a name the network does not have."""
-    node = expr.parse(text)
+    node = expand_sums(expr.parse(text), symbols)
     for s in expr.symbols(node):
         symbols.ref(s, None)
     seg = Segment(relation="=", text=text, node=node, line=line or 0, column=1)
