@@ -365,8 +365,11 @@ DECIMALS = click.option("--decimals", type=click.IntRange(0, 15), default=3, sho
               help="Show the gradient and update of this param; repeatable; a glob such as "
                    "'w1_*' picks several.")
 @SAMPLE
+@click.option("--form", type=click.Choice(["tables", "matrix"]), default="tables", show_default=True,
+              help="tables: the step as tables of named values; matrix: every layer's δ vector "
+                   "and gradient matrix, δ⁽ⁱ⁾ = diag(F′ᵢ)·W⁽ⁱ⁺¹⁾ᵀ·δ⁽ⁱ⁺¹⁾ (a layered network).")
 def step(net: str | None, fmt: str, decimals: int, show_all: bool, params: tuple[str, ...],
-         samples: tuple[int, ...]) -> None:
+         samples: tuple[int, ...], form: str) -> None:
     """One full training step: forward pass, loss, every chain-rule factor, gradients, update.
 
     NET is a network file or the name of a bundled network (see `backprop networks`);
@@ -381,7 +384,11 @@ def step(net: str | None, fmt: str, decimals: int, show_all: bool, params: tuple
       backprop step my_net.yaml --format json > report.json
       backprop step mnist.yaml --param 'w2_1_*' --param b2_1
       backprop step class-data.yaml --sample 3 --sample 17
+      backprop step layered --form matrix
     """
+    if form == "matrix":
+        _step_matrix(net, fmt, decimals, show_all, params, samples)
+        return
     if show_all and params:
         raise click.UsageError("--all shows every param; leave out --param, or --all")
     if fmt == "json" and (show_all or params or samples):
@@ -398,13 +405,36 @@ def step(net: str | None, fmt: str, decimals: int, show_all: bool, params: tuple
         _emit(out)
 
 
+def _step_matrix(net: str | None, fmt: str, decimals: int, show_all: bool,
+                 params: tuple[str, ...], samples: tuple[int, ...]) -> None:
+    """`step --form matrix`: the table or JSON writer of forms.py's MatrixForm."""
+    if show_all or params:
+        raise click.UsageError("--form matrix shows every layer; leave out --all and --param")
+    from backprop.engine import run
+    from backprop.forms import matrix_form
+    from backprop.render import forms as written
+
+    trace = run(_load(net))
+    form = matrix_form(trace, None, samples)
+    if fmt == "json":
+        _write(written.matrix_json(form))
+    else:
+        _emit(written.matrix_report(form, decimals, trace.notes))
+
+
 @cli.command(context_settings=CONTEXT)
 @click.option("--weight", "-w", "param", required=True, metavar="NAME",
               help="The param to explain: any weight or bias.")
 @NET
 @DECIMALS
 @SAMPLE
-def explain(param: str, net: str | None, decimals: int, samples: tuple[int, ...]) -> None:
+@click.option("--form", type=click.Choice(["chain", "matrix", "sum"]), default="chain",
+              show_default=True,
+              help="chain: the chain of named factors, path by path; matrix: δ vectors and the "
+                   "gradient matrix δ⁽ⁱ⁾·O⁽ⁱ⁻¹⁾ᵀ; sum: the nested sums over the layers' indices, "
+                   "then in numbers (matrix and sum need a layered network).")
+def explain(param: str, net: str | None, decimals: int, samples: tuple[int, ...],
+            form: str) -> None:
     """One param's gradient: the chain rule written out, every factor, every path, their sum.
 
     One block per use of the param and sample; when there are more than 10, the first few
@@ -416,12 +446,23 @@ def explain(param: str, net: str | None, decimals: int, samples: tuple[int, ...]
       backprop explain --weight w1
       backprop explain --weight w1_12 two-paths
       backprop explain --weight w3 statquest --sample 2
+      backprop explain --weight w1_11 layered --form matrix
     """
     from backprop.engine import run
     from backprop.explain import explain as explain_param
     from backprop.render.explain import explain_report
 
     trace = run(_load(net))
+    if form != "chain":
+        from backprop import forms
+        from backprop.render import forms as written
+
+        if form == "matrix":
+            _emit(written.matrix_report(forms.matrix_form(trace, param, samples), decimals,
+                                        trace.notes))
+        else:
+            _emit(written.sum_report(forms.sum_form(trace, param, samples), decimals, trace.notes))
+        return
     _emit(explain_report(explain_param(trace, param, samples), decimals, trace.notes, ASK))
 
 
