@@ -18,6 +18,17 @@ def frozen_map(items: Mapping[str, float] | None = None) -> Mapping[str, float]:
 
 
 @dataclass(frozen=True, slots=True)
+class Spelling:
+    """How a page or a LaTeX export may write one name, from the file's optional `spellings` key."""
+
+    latex: str | None = None  #: the name in LaTeX, e.g. ``\hat{y}``; None: the default typesetting
+    also: tuple[str, ...] = ()  #: further plain spellings a page may use, e.g. ``("ŷ", "out")``
+
+
+NO_SPELLINGS: Mapping[str, Spelling] = MappingProxyType({})
+
+
+@dataclass(frozen=True, slots=True)
 class Edge:
     """One term of a weighted sum: value(source) · param."""
 
@@ -226,6 +237,8 @@ class Network:
     layered: bool = False  #: written in the layered form
     warnings: tuple[str, ...] = ()  #: located notes on legal but suspicious input (unused params)
     optimizer: Setting = SGD  #: the update rule, its hyper-parameters and the state it starts from
+    #: name -> its LaTeX and other spellings, when the file gives them
+    spellings: Mapping[str, Spelling] = field(default_factory=lambda: NO_SPELLINGS)
     uses: Uses = field(init=False)  #: every use of every param, edges then bias per node
     by_name: Mapping[str, Node] = field(init=False, repr=False)  #: node name -> node
     # the topology below is made when first read (a run of a large network needs none of it),

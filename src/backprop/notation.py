@@ -7,6 +7,10 @@ import math
 import re
 from collections.abc import Callable, Mapping
 from decimal import ROUND_HALF_UP, Context, Decimal
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from backprop.network import Spelling
 
 
 def fmt(value: float, decimals: int = 3) -> str:
@@ -77,3 +81,51 @@ def fill(template: str, texts: Mapping[str, str]) -> str:
 _SLOT = re.compile(r"\{(?P<slot>\w+)\}")
 _BINDS_BEFORE = frozenset("·−+-^/*×")  #: a negative number after these needs parentheses
 _BINDS_AFTER = frozenset("(·²^")  #: and before these
+
+
+# ---------------------------------------------------------------- names in LaTeX
+
+_GREEK = frozenset("alpha beta gamma delta epsilon zeta eta theta iota kappa lambda mu nu xi pi "
+                   "rho sigma tau upsilon phi chi psi omega Gamma Delta Theta Lambda Xi Pi Sigma "
+                   "Upsilon Phi Psi Omega".split())
+_HEAD = re.compile(r"([A-Za-z]+)([0-9]*)")
+_PART = re.compile(r"[A-Za-z0-9]+")
+
+
+def latex_name(name: str, spellings: Mapping[str, Spelling] | None = None) -> str:
+    """A name typeset as a textbook does, for math mode: the file's own LaTeX spelling when its
+    `spellings` key gives one; else z1 → ``z_{1}``, y_hat → ``\\hat{y}``, net_h1 →
+    ``\\mathit{net}_{h1}``, E_total → ``E_{total}``, w1_11 → ``w_{1,11}``, eta → ``\\eta``. A
+    name it cannot read that way is set as text, escaped, so any name compiles."""
+    spelling = spellings.get(name) if spellings else None
+    if spelling is not None and spelling.latex is not None:
+        return spelling.latex
+    if name.endswith("_hat") and len(name) > 4:
+        return r"\hat{" + latex_name(name[:-4]) + "}"
+    head, *rest = name.split("_")
+    match = _HEAD.fullmatch(head)
+    if match is None or not all(_PART.fullmatch(part) for part in rest):
+        return r"\text{" + latex_text(name) + "}"
+    letters, digits = match.groups()
+    base = ("\\" + letters if letters in _GREEK
+            else letters if len(letters) == 1 else r"\mathit{" + letters + "}")
+    sub = ",".join(p for p in (digits, *rest) if p)
+    return base if not sub else f"{base}_{{{sub}}}"
+
+
+_LATEX_SPECIAL = {"\\": r"\textbackslash{}", "{": r"\{", "}": r"\}", "$": r"\$", "&": r"\&",
+                  "#": r"\#", "^": r"\^{}", "_": r"\_", "%": r"\%", "~": r"\~{}"}
+
+
+def latex_text(text: str) -> str:
+    """Text made safe for LaTeX's text mode: its special characters escaped, and any character
+    outside printable ASCII written as its code point (a stock pdflatex has no glyph for most)."""
+    out = []
+    for char in text:
+        if char in _LATEX_SPECIAL:
+            out.append(_LATEX_SPECIAL[char])
+        elif " " <= char <= "~":
+            out.append(char)
+        else:
+            out.append(f"[U+{ord(char):04X}]")
+    return "".join(out)

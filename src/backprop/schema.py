@@ -134,7 +134,21 @@ def _common() -> dict[str, Any]:
         "bias_sign": {"enum": ["plus", "minus"], "description": "plus: z = Σwx + b; minus: z = Σwx − b"},
         "optimizer": _optimizer(),
         "optimizer_state": _optimizer_state(),
+        "spellings": _spellings(),
     }
+
+
+def _spellings() -> dict[str, Any]:
+    one = {"type": "string", "minLength": 1, "maxLength": 200, "pattern": r"^[^\n]*$"}
+    return {"type": ["object", "null"],
+            "description": "name -> its LaTeX spelling, or {latex, also: [plain spellings]}, "
+                           "read by the LaTeX export and by page checking",
+            "additionalProperties": {"oneOf": [
+                one,
+                {"type": "object", "additionalProperties": False,
+                 "properties": {"latex": one,
+                                "also": {"oneOf": [one, {"type": "array", "items": one,
+                                                         "maxItems": 20}]}}}]}}
 
 
 def _one_sample_or_many() -> list[dict[str, Any]]:

@@ -16,14 +16,24 @@ from typing import Any, NoReturn
 from backprop.activations import ACTIVATIONS, ALIASES, DEFAULT, Activation
 from backprop.errors import PathPart, SpecError
 from backprop.losses import LOSSES, REDUCTIONS, Loss
-from backprop.network import Edge, Edges, LossSpec, Network, Node, Sample, frozen_map
+from backprop.network import (
+    NO_SPELLINGS,
+    Edge,
+    Edges,
+    LossSpec,
+    Network,
+    Node,
+    Sample,
+    Spelling,
+    frozen_map,
+)
 from backprop.optimizers import OPTIMIZERS, Setting, State
 from backprop.yamlsafe import Document, load_file, load_text
 
 Path_ = tuple[PathPart, ...]
 
 COMMON_KEYS = ("title", "description", "inputs", "targets", "samples", "loss", "learning_rate",
-               "frozen", "bias_sign", "optimizer", "optimizer_state")
+               "frozen", "bias_sign", "optimizer", "optimizer_state", "spellings")
 GRAPH_KEYS = (*COMMON_KEYS, "params", "nodes")
 LAYERED_KEYS = (*COMMON_KEYS, "layers", "names")
 NODE_KEYS = ("from", "bias", "activation", "sum")
@@ -527,13 +537,58 @@ def _finish(r: _Reader, top: Mapping[str, Any], common: dict[str, Any], inputs: 
                    f"{loss.loss.fused_with}")
     frozen = _frozen(r, top, params)
     optimizer = _optimizer(r, top, params)
+    known = (*inputs, *params, *(n.sum for n in nodes), *by_name, loss.name)
+    spellings = _spellings(r, top, known)
     return Network(
         title=common.get("title"), description=common.get("description"),
         inputs=inputs, params=frozen_map(params), nodes=nodes, outputs=outputs,
         samples=samples, loss=loss, learning_rate=common["learning_rate"], frozen=frozen,
         bias_sign=common["bias_sign"], source_file=r.doc.filename, layered=layered,
-        warnings=tuple(r.warnings), optimizer=optimizer,
+        warnings=tuple(r.warnings), optimizer=optimizer, spellings=spellings,
     )
+
+
+MAX_SPELLING = 200  #: characters in one spelling (LaTeX or plain)
+MAX_ALSO = 20  #: further spellings of one name
+
+
+def _spellings(r: _Reader, top: Mapping[str, Any], known: Sequence[str]) -> Mapping[str, Spelling]:
+    """The optional `spellings` key: name -> its LaTeX text, or {latex: …, also: [plain, …]}."""
+    raw = top.get("spellings")
+    if raw is None:
+        return NO_SPELLINGS
+    table = r.mapping(raw, ("spellings",), "a mapping from names to their spellings")
+    names = set(known)
+    out: dict[str, Spelling] = {}
+    for name, value in table.items():
+        path: Path_ = ("spellings", name)
+        if name not in names:
+            r.fail(path, f"{_quote(name)} is not a name in this network{did_you_mean(str(name), names)}; "
+                         f"spellings are given for its inputs, sums, nodes, params or the loss")
+        if isinstance(value, str):
+            out[name] = Spelling(latex=_spelling(r, value, path))
+            continue
+        entry = r.mapping(value, path, "a LaTeX spelling (text) or {latex: …, also: […]}")
+        r.keys(entry, path, ("latex", "also"), "a spelling")
+        latex = _spelling(r, entry["latex"], (*path, "latex")) if "latex" in entry else None
+        also: list[str] = []
+        if "also" in entry:
+            items = entry["also"]
+            items = [items] if isinstance(items, str) else r.sequence(items, (*path, "also"),
+                                                                      "a list of spellings")
+            if len(items) > MAX_ALSO:
+                r.fail((*path, "also"), f"{len(items)} spellings; at most {MAX_ALSO} per name")
+            also = [_spelling(r, item, (*path, "also", i)) for i, item in enumerate(items)]
+        out[name] = Spelling(latex=latex, also=tuple(also))
+    return MappingProxyType(out)
+
+
+def _spelling(r: _Reader, value: object, path: Path_) -> str:
+    text = r.free_text(value, path, "a spelling")
+    if not text.strip() or "\n" in text or len(text) > MAX_SPELLING:
+        r.fail(path, f"a spelling is one line of 1 to {MAX_SPELLING} characters, found "
+                     f"{_quote(text)}")
+    return text
 
 
 def _optimizer(r: _Reader, top: Mapping[str, Any], params: Mapping[str, float]) -> Setting:
