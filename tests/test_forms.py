@@ -7,7 +7,10 @@ from __future__ import annotations
 import itertools
 import json
 import math
+import shutil
+import subprocess
 from dataclasses import replace
+from html.parser import HTMLParser
 from pathlib import Path
 
 import numpy as np
@@ -373,3 +376,87 @@ def test_json_of_the_forms_is_full_precision() -> None:
 def test_step_matrix_refuses_table_choices() -> None:
     result = CliRunner().invoke(cli, ["step", "layered", "--form", "matrix", "--all"])
     assert result.exit_code == 2
+
+
+# ---------------------------------------------------------------- Markdown, LaTeX, HTML
+
+def _formats(name: str, param: str):
+    from backprop.render import forms as written
+
+    trace = step(load(NETWORKS / f"{name}.yaml"))
+    m, s = matrix_form(trace, param), sum_form(trace, param)
+    return trace, {"matrix.tex": written.matrix_latex(m), "sum.tex": written.sum_latex(s),
+                   "matrix.md": written.matrix_markdown(m), "sum.md": written.sum_markdown(s),
+                   "matrix.html": written.matrix_html(m), "sum.html": written.sum_html(s)}
+
+
+@pytest.mark.skipif(shutil.which("pdflatex") is None, reason="needs pdflatex (texlive)")
+@pytest.mark.parametrize("name, param", [("layered", "w1_11"), ("softmax-classifier", "w11")])
+def test_latex_compiles_with_pdflatex(tmp_path: Path, name: str, param: str) -> None:
+    _, texts = _formats(name, param)
+    for kind in ("matrix.tex", "sum.tex"):
+        path = tmp_path / kind
+        path.write_text(texts[kind], encoding="utf-8")
+        done = subprocess.run(["pdflatex", "-interaction=nonstopmode", "-halt-on-error", kind],
+                              cwd=tmp_path, capture_output=True, timeout=120, check=False)
+        assert done.returncode == 0, done.stdout.decode(errors="replace")[-2000:]
+        assert (tmp_path / kind.replace(".tex", ".pdf")).exists()
+        assert "Overfull" not in (tmp_path / kind.replace(".tex", ".log")).read_text(errors="replace")
+
+
+def test_latex_uses_pmatrix_align_and_the_names_typeset() -> None:
+    """w1_11 → w_{1,11}, out1_1 → \\mathit{out}_{1,1} (SPELLINGS.md's rules, written out here)."""
+    trace, texts = _formats("layered", "w1_11")
+    tex = texts["matrix.tex"]
+    assert r"\begin{align*}" in tex and r"\begin{pmatrix} w_{1,11} & w_{1,12}" in tex
+    assert r"\mathit{out}_{1,1}" in tex
+    d = trace.samples[0].delta
+    assert rf"\begin{{pmatrix}} {d['out2_1']:.3f} \\ {d['out2_2']:.3f} \end{{pmatrix}}" in tex
+
+
+def test_latex_takes_the_files_spellings(tmp_path: Path) -> None:
+    text = (NETWORKS / "walkthrough.yaml").read_text(encoding="utf-8")
+    text += "spellings:\n  y_hat: '\\hat{y}_{\\text{out}}'\n  w5: '\\omega_5'\n"
+    trace = run(load(_write(tmp_path, text)))
+    from backprop.render.forms import matrix_latex
+
+    tex = matrix_latex(matrix_form(trace, "w5"))
+    assert r"\hat{y}_{\text{out}}" in tex and r"\omega_5" in tex
+
+
+def test_markdown_holds_the_math_in_dollar_blocks() -> None:
+    _, texts = _formats("layered", "w1_11")
+    md = texts["matrix.md"]
+    assert md.startswith("### ") and md.count("$$") % 2 == 0 and r"\begin{aligned}" in md
+    assert "0.000439" in md
+
+
+class _Cells(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.cells: list[str] = []
+        self.tags: set[str] = set()
+        self._in = False
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.add(tag)
+        self._in = tag == "td"
+
+    def handle_endtag(self, tag: str) -> None:
+        self._in = False
+
+    def handle_data(self, data: str) -> None:
+        if self._in:
+            self.cells.append(data)
+
+
+def test_html_is_one_self_contained_page_with_the_numbers() -> None:
+    trace, texts = _formats("layered", "w1_11")
+    page = texts["matrix.html"]
+    parser = _Cells()
+    parser.feed(page)
+    assert not parser.tags & {"script", "link", "img", "iframe"} and "http" not in page
+    # the δ⁽²⁾ vector's cells are the Trace's δ at three decimals (notation.fmt, default 3)
+    d = trace.samples[0].delta
+    assert f"{d['out2_1']:.3f}" in parser.cells and f"{d['out2_2']:.3f}" in parser.cells
+    assert "w1_11" in parser.cells

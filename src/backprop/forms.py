@@ -6,12 +6,12 @@ and one weight's gradient as nested sums over the layers' indices. No rendering 
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 
 from backprop.errors import NumericError, UsageError
 from backprop.explain import FEW, MAX_BLOCKS, Explanation, chosen_samples, explain
-from backprop.network import Network
+from backprop.network import NO_SPELLINGS, Network, Spelling
 from backprop.notation import fill, given
 from backprop.trace import SampleTrace, Trace
 
@@ -41,6 +41,7 @@ class Layer:
     bias_values: Vector  #: b⁽ⁱ⁾ in numbers, 0.0 where a node has no bias
     derivatives: tuple[tuple[str, str], ...]  #: (activation, F′ as a rule in o, z) of its nodes,
     #: each kind once, in node order
+    latex_derivatives: tuple[tuple[str, str], ...]  #: the same rules in LaTeX
     coupled: bool  #: a group-coupled layer (softmax): Jᵢ is the group's Jacobian, not diag(F′ᵢ)
 
     @property
@@ -94,6 +95,7 @@ class MatrixForm:
 
     loss_name: str
     loss_rule: str  #: ∂L/∂o per output as a rule in t and o, its 1/D written: "−(t − o)"
+    loss_latex: str  #: the same rule in LaTeX
     bias_sign: int  #: +1: z = W·O + b, −1: z = W·O − b
     layers: tuple[Layer, ...]  #: every layer, 1…n
     shown: tuple[int, ...]  #: the layers shown, loss end first: n, n−1, …, the lowest asked
@@ -109,6 +111,8 @@ class MatrixForm:
     frozen: bool = False
     optimizer: str | None = None  #: its kind, when it is not sgd
     chosen: tuple[int, ...] = ()  #: the 1-based samples asked for
+    #: the file's LaTeX spellings of names
+    spellings: Mapping[str, Spelling] = field(default_factory=lambda: NO_SPELLINGS)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -128,6 +132,8 @@ class SumForm:
     layers: tuple[Layer, ...]  #: every layer, 1…n
     uses: tuple[SumUse, ...]  #: one per use of the param, in the order of network.uses
     bias_sign: int
+    #: the file's LaTeX spellings of names
+    spellings: Mapping[str, Spelling] = field(default_factory=lambda: NO_SPELLINGS)
 
 
 def layers(network: Network) -> tuple[Layer, ...]:
@@ -171,11 +177,14 @@ def layers(network: Network) -> tuple[Layer, ...]:
                 row[column[source]] = param
             weights.append(row)
         kinds: dict[str, str] = {}
+        latex: dict[str, str] = {}
         for node in members:
             act = node.activation
-            rule = act.derivative_rule if act.coupled is None else "o_k(1[k=j] − o_j)"
             slope = given(act.slope) if act.slope is not None else "0"
+            rule = act.derivative_rule if act.coupled is None else "o_k(1[k=j] − o_j)"
             kinds.setdefault(act.name, fill(rule, {"h": "o", "z": "z", "slope": slope}))
+            rule = act.latex_derivative_rule if act.coupled is None else r"o_k(\delta_{{kj}} - o_j)"
+            latex.setdefault(act.name, rule.format(h="o", z="z", slope=slope))
         p = network.params
         out.append(Layer(
             index=i, sources=previous, nodes=tuple(m.name for m in members),
@@ -184,7 +193,7 @@ def layers(network: Network) -> tuple[Layer, ...]:
             weight_values=tuple(tuple(0.0 if w is None else p[w] for w in r) for r in weights),
             biases=tuple(m.bias for m in members),
             bias_values=tuple(0.0 if m.bias is None else p[m.bias] for m in members),
-            derivatives=tuple(kinds.items()),
+            derivatives=tuple(kinds.items()), latex_derivatives=tuple(latex.items()),
             coupled=any(not m.activation.elementwise for m in members)))
         previous = out[-1].nodes
     return tuple(out)
@@ -202,13 +211,16 @@ def positions(found: Sequence[Layer], param: str) -> tuple[Position, ...]:
     return tuple(out)
 
 
-def _loss_rule(trace: Trace) -> str:
+def _loss_rule(trace: Trace) -> tuple[str, str]:
+    """∂L/∂o per output, as text and in LaTeX, the 1/D of a mean written."""
     spec = trace.network.loss
     rule = fill(spec.loss.derivative_rule, {"t": "t", "o": "o"})
+    latex = spec.loss.latex_derivative_rule.format(t="t", o="o")
     if spec.reduction == "mean":
         label, _ = spec.loss.divisor(spec.reduction, 0, 0)
         rule = f"({rule})/{label}" if "/" in rule else f"{rule}/{label}"
-    return rule
+        latex = rf"\frac{{1}}{{{label}}}\left({latex}\right)"
+    return rule, latex
 
 
 def _layer_values(trace: Trace, sample: SampleTrace, layer: Layer, last: bool,
@@ -301,7 +313,8 @@ def matrix_form(trace: Trace, param: str | None = None, samples: Sequence[int] =
         totals.append(Totals(gradient=tuple(grad), bias_gradient=bias))
     picked = {s.index for s in _shown_samples(trace, samples)}
     return MatrixForm(
-        loss_name=net.loss.name, loss_rule=_loss_rule(trace), bias_sign=net.bias_sign,
+        loss_name=net.loss.name, loss_rule=_loss_rule(trace)[0], loss_latex=_loss_rule(trace)[1],
+        bias_sign=net.bias_sign, spellings=net.spellings,
         layers=found, shown=shown, samples=tuple(s for s in per_sample if s.index in picked),
         sample_count=len(trace.samples), totals=tuple(totals),
         learning_rate=net.learning_rate,
@@ -328,4 +341,4 @@ def sum_form(trace: Trace, param: str, samples: Sequence[int] = ()) -> SumForm:
         k = None if use.source is None else layer.sources.index(use.source) + 1
         uses.append(SumUse(node=use.node, position=Position(layer=layer.index, row=j, column=k)))
     return SumForm(explanation=ex, layers=found, uses=tuple(uses),
-                   bias_sign=trace.network.bias_sign)
+                   bias_sign=trace.network.bias_sign, spellings=trace.network.spellings)

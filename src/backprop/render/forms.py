@@ -1,23 +1,29 @@
-"""The matrix and summation forms (forms.py) written out: as a text document (vectors and
-matrices as small aligned blocks), as JSON, and as Markdown, LaTeX and HTML."""
+"""The matrix and summation forms (forms.py) written out: one small document of headings,
+paragraphs and equations (each piece a symbol in text and LaTeX, or a matrix), and its writers:
+the report's text document (vectors and matrices as aligned blocks), Markdown, LaTeX, HTML; and
+the forms as JSON."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import html
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
 from backprop import safe
+from backprop.errors import UsageError
 from backprop.explain import MAX_PATHS, Block, DeltaRow, Explanation
-from backprop.forms import Layer, LayerValues, MatrixForm, Position, SumForm, SumUse
-from backprop.notation import fmt, fmt_step, paren
+from backprop.forms import Layer, LayerValues, MatrixForm, Position, SumForm, SumUse, Totals
+from backprop.network import Spelling
+from backprop.notation import fmt, fmt_step, latex_name, latex_text, paren
 from backprop.render.common import WIDE_SUM
 from backprop.render.layout import Group, RenderableType, Text
 
 Fmt = Callable[[float], str]
-Lines = list[str]  #: a block of text lines, as wide as its widest
-WIDTH = 78  #: an equation wider than this is written one piece under the other
+WIDTH = 78  #: a text equation wider than this is written one piece under the other
 MAX_NODES = 16  #: layers wider than this are not written out as matrices (JSON holds them)
+TEX_LINE = 60  #: a LaTeX sum of numbers breaks its line before it is this many characters long
 
 _SUP = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
 _SUB = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
@@ -32,30 +38,585 @@ def sub(i: int | str) -> str:
     return str(i).translate(_SUB)
 
 
-# ---------------------------------------------------------------- blocks of text
+# ---------------------------------------------------------------- the document
 
-def column(values: Sequence[float | None], f: Fmt) -> Lines:
-    """A column vector: one bracketed row per entry, right-aligned."""
-    return matrix([[v] for v in values], f)
+@dataclass(frozen=True, slots=True)
+class S:
+    """A symbol or a run of math, as text and as LaTeX (math mode)."""
+
+    text: str
+    tex: str
+
+    def __add__(self, other: S | str) -> S:
+        if isinstance(other, str):
+            return S(self.text + other, self.tex + other)
+        return S(self.text + other.text, self.tex + other.tex)
 
 
-def matrix(rows: Sequence[Sequence[float | str | None]], f: Fmt) -> Lines:
-    """A matrix as bracketed rows, each column right-aligned; None is "—" (no param there)."""
-    cells = [[c if isinstance(c, str) else "—" if c is None else f(c) for c in row] for row in rows]
-    if not cells:
+@dataclass(frozen=True, slots=True)
+class Mat:
+    """A matrix (a column vector: one entry per row), each entry a symbol."""
+
+    rows: tuple[tuple[S, ...], ...]
+
+
+Piece = S | Mat
+
+
+@dataclass(frozen=True, slots=True)
+class Eq:
+    """lhs = steps[0] = steps[1] = …; `inline`: on one line, else one step per line."""
+
+    lhs: tuple[Piece, ...]
+    steps: tuple[tuple[Piece, ...], ...]
+    inline: bool = False
+    bold: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Para:
+    """A paragraph of prose with math in it; `kind`: "head", "bold", "note", "italic" or ""."""
+
+    parts: tuple[str | S, ...]  #: prose (str) and math (S)
+    kind: str = ""
+
+
+Item = Eq | Para
+T = S("ᵀ", r"^\top")
+
+
+def _t(text: str) -> S:
+    """Plain math text that reads the same in LaTeX (digits, operators written as LaTeX)."""
+    return S(text, text)
+
+
+EQ_OP = S(" = ", " = ")
+DOT = S("·", r"\,")
+ODOT = S(" ⊙ ", r" \odot ")
+BLANK = Para(())
+
+
+class Names:
+    """The symbols of one report: the file's names typeset by notation.latex_name, layer
+    quantities with their superscript, derivatives as fractions."""
+
+    def __init__(self, spellings: Mapping[str, Spelling], loss: str) -> None:
+        self.spellings = spellings
+        self.loss = self.name(loss)
+
+    def name(self, name: str) -> S:
+        return S(name, latex_name(name, self.spellings))
+
+    @staticmethod
+    def layer(letter: str, i: int, tex: str | None = None) -> S:
+        """O⁽²⁾, δ⁽²⁾ (tex: the letter's LaTeX, e.g. \\delta)."""
+        return S(f"{letter}{sup(i)}", f"{{{tex or letter}^{{({i})}}}}")  # braced: W⁽²⁾ᵀ
+
+    def d(self, of: S) -> S:
+        """∂L/∂x."""
+        return S(f"∂{self.loss.text}/∂{of.text}",
+                 rf"\frac{{\partial {self.loss.tex}}}{{\partial {of.tex}}}")
+
+
+def number(value: float | None, f: Fmt) -> S:
+    if value is None:
+        return S("—", r"\text{--}")
+    return _t(f(value))
+
+
+def col(values: Sequence[float | None], f: Fmt) -> Mat:
+    return Mat(tuple((number(v, f),) for v in values))
+
+
+def mat(rows: Sequence[Sequence[float | None]], f: Fmt) -> Mat:
+    return Mat(tuple(tuple(number(v, f) for v in row) for row in rows))
+
+
+def names_mat(rows: Sequence[Sequence[str | None]], names: Names) -> Mat:
+    return Mat(tuple(tuple(_t("0") if n is None else names.name(n) for n in row) for row in rows))
+
+
+# ---------------------------------------------------------------- the matrix form
+
+def _check_size(form: MatrixForm) -> None:
+    for i in form.shown:
+        layer = form.layers[i - 1]
+        if max(len(layer.nodes), len(layer.sources)) > MAX_NODES:
+            raise UsageError(f"the matrix form writes out layers of up to {MAX_NODES} nodes, but "
+                             f"layer {i} has {len(layer.nodes)} nodes from {len(layer.sources)}; "
+                             f"the JSON format holds every number")
+
+
+def _entry(p: Position) -> str:
+    return f"({p.row}, {p.column})" if p.column is not None else f"{p.row}"
+
+
+def _pick(names: Names, p: Position) -> S:
+    """(∂L/∂W⁽¹⁾)₁,₁: a picked entry."""
+    of = names.layer("W" if p.column is not None else "b", p.layer)
+    where = f"{p.row},{p.column}" if p.column is not None else f"{p.row}"
+    text_where = sub(p.row) + (f",{sub(p.column)}" if p.column is not None else "")
+    inner = names.d(of)
+    return S(f"({inner.text}){text_where}", rf"\left({inner.tex}\right)_{{{where}}}")
+
+
+def _transpose(rows: Sequence[Sequence[float]]) -> list[list[float]]:
+    return [list(r) for r in zip(*rows, strict=True)]
+
+
+def matrix_items(form: MatrixForm, decimals: int = 3) -> list[Item]:
+    """The matrix form as a document: the file's names in each matrix, then per sample each
+    layer's δ, loss end first, and the gradient matrices with the asked entry picked out."""
+    _check_size(form)
+    f = partial(fmt, decimals=decimals)
+    names = Names(form.spellings, form.loss_name)
+    n = len(form.layers)
+    O, W, b, Z = (partial(names.layer, x) for x in "OWbZ")
+
+    def delta(i: int) -> S:
+        return names.layer("δ", i, r"\delta")
+
+    items: list[Item] = []
+    if form.param is not None:
+        head: list[str | S] = [names.d(names.name(form.param)), " in matrix form: ",
+                               names.name(form.param), " is "]
+        for k, p in enumerate(form.positions):
+            head += [" and " if k else "", f"entry {_entry(p)} of ",
+                     names.layer("W" if p.column is not None else "b", p.layer)]
+        items.append(Para(tuple(head) if form.positions else (*head, "used nowhere"), "head"))
+    else:
+        items.append(Para(("The step in matrix form",), "head"))
+    sign = S(" + ", " + ") if form.bias_sign > 0 else S(" − ", " - ")
+    items.append(Para((S("O⁽ⁱ⁾ = Fᵢ(W⁽ⁱ⁾·O⁽ⁱ⁻¹⁾", r"O^{(i)} = F_i(W^{(i)} O^{(i-1)}") + sign
+                       + S("b⁽ⁱ⁾)", "b^{(i)})"), f" for i = 1 to {n}; ",
+                       _rule_n(form, names))))
+    items.append(Para((S("δ⁽ⁱ⁾ = diag(F′ᵢ)·W⁽ⁱ⁺¹⁾ᵀ·δ⁽ⁱ⁺¹⁾",
+                         r"\delta^{(i)} = \operatorname{diag}(F'_i)\, W^{(i+1)\top} \delta^{(i+1)}"),
+                       "; ", names.d(S("W⁽ⁱ⁾", "W^{(i)}")) + S(" = δ⁽ⁱ⁾·O⁽ⁱ⁻¹⁾ᵀ",
+                                                                 r" = \delta^{(i)} O^{(i-1)\top}"),
+                       "; ", names.d(S("b⁽ⁱ⁾", "b^{(i)}"))
+                       + (S(" = δ⁽ⁱ⁾", r" = \delta^{(i)}") if form.bias_sign > 0 else
+                          S(" = −δ⁽ⁱ⁾", r" = -\delta^{(i)}")))))
+    lowest = form.shown[-1]
+    for i in range(lowest - 1, n + 1):
+        layer = form.layers[i - 1] if i else None
+        given = form.layers[0].sources if layer is None else layer.nodes
+        line: list[str | S] = [O(i) + " = " + _names(names, given) + T]
+        if layer is not None:
+            line += [", ", Z(i) + " = " + _names(names, layer.sums) + T]
+        items.append(Para(tuple(line)))
+    for i in reversed(form.shown):
+        layer = form.layers[i - 1]
+        items.append(Eq((W(i),), ((names_mat(layer.weights, names),),
+                                  (mat(layer.weight_values, f),)), inline=True))
+        if layer.has_bias:
+            items.append(Eq((b(i),), ((names_mat([[x] for x in layer.biases], names),),
+                                      (col(layer.bias_values, f),)), inline=True))
+    for i in form.shown:
+        layer = form.layers[i - 1]
+        rules = [S(f"{k}: {r}", rf"\text{{{k}: }} {t}") for (k, r), (_, t)
+                 in zip(layer.derivatives, layer.latex_derivatives, strict=True)]
+        parts: list[str | S] = [S(f"F′{sub(i)}", f"F'_{{{i}}}"), " per node: "]
+        for k, rule in enumerate(rules):
+            parts += ([", "] if k else []) + [rule]
+        items.append(Para(tuple(parts)))
+    items.append(Para((names.d(O(n)), " per output: ", S(form.loss_rule, form.loss_latex))))
+    for sample in form.samples:
+        items.append(BLANK)
+        if form.sample_count > 1:
+            items.append(Para((f"Sample {sample.index}",), "bold"))
+        for i, values in zip(form.shown, sample.layers, strict=True):
+            items += _layer_items(form, names, form.layers[i - 1], values, sample.layers, f)
+    items += _total_items(form, names, f)
+    return items
+
+
+def _rule_n(form: MatrixForm, names: Names) -> S:
+    if form.layers[-1].coupled:
+        return S("δ⁽ⁿ⁾ = Jₙᵀ·", r"\delta^{(n)} = J_n^\top ") + names.d(S("O⁽ⁿ⁾", "O^{(n)}")) + \
+            S(" (Jₙ the softmax Jacobian)", r" \text{ ($J_n$ the softmax Jacobian)}")
+    return S("δ⁽ⁿ⁾ = ", r"\delta^{(n)} = ") + names.d(S("O⁽ⁿ⁾", "O^{(n)}")) + \
+        S(" ⊙ F′ₙ", r" \odot F'_n")
+
+
+def _wanted(form: MatrixForm, layer: int) -> tuple[bool, bool]:
+    """Whether the gradient of W⁽ˡᵃʸᵉʳ⁾ and of b⁽ˡᵃʸᵉʳ⁾ is shown: all of a step's, the asked param's."""
+    if form.param is None:
+        return True, form.layers[layer - 1].has_bias
+    return (any(p.layer == layer and p.column is not None for p in form.positions),
+            any(p.layer == layer and p.column is None for p in form.positions))
+
+
+def _layer_items(form: MatrixForm, names: Names, layer: Layer, v: LayerValues,
+                 sample: Sequence[LayerValues], f: Fmt) -> list[Item]:
+    i, n = layer.index, len(form.layers)
+    m = len(v.delta)
+    O, W, b = (partial(names.layer, x) for x in "OWb")
+    d_i = names.layer("δ", i, r"\delta")
+    jt = [[v.jacobian[a][c] for a in range(m)] for c in range(m)]  # Jᵀ
+    diag = [[v.jacobian[a][a] if a == c else 0.0 for c in range(m)] for a in range(m)]
+    items: list[Item] = []
+    if i == n and layer.coupled:  # δ = Jᵀ·∂L/∂O, J the group's Jacobian
+        j_t = S(f"J{sub(i)}ᵀ", f"J_{{{i}}}^\\top")
+        items.append(Eq((d_i,), ((j_t + DOT + names.d(O(i)),),
+                                 (mat(jt, f), DOT, col(v.upstream, f)), (col(v.delta, f),))))
+    elif i == n:
+        items.append(Eq((d_i,), ((names.d(O(i)) + ODOT + S(f"F′{sub(i)}", f"F'_{{{i}}}"),),
+                                 (col(v.upstream, f), S("⊙", r"\odot"),
+                                  col([v.jacobian[a][a] for a in range(m)], f)),
+                                 (col(v.delta, f),))))
+    else:
+        above = form.layers[i]
+        j_name = (S(f"J{sub(i)}ᵀ", f"J_{{{i}}}^\\top") if layer.coupled else
+                  S(f"diag(F′{sub(i)})", rf"\operatorname{{diag}}(F'_{{{i}}})"))
+        d_up = names.layer("δ", i + 1, r"\delta")
+        jmat = mat(jt if layer.coupled else diag, f)
+        d_above = sample[form.shown.index(i + 1)].delta
+        items.append(Eq((d_i,), (
+            (j_name + DOT + W(i + 1) + S("ᵀ", r"^\top") + DOT + d_up,),
+            (jmat, DOT, mat(_transpose(above.weight_values), f), DOT, col(d_above, f)),
+            (jmat, DOT, col(v.upstream, f)), (col(v.delta, f),))))
+    show_w, show_b = _wanted(form, i)
+    if show_w:
+        items.append(Eq((names.d(W(i)),), ((d_i + DOT + O(i - 1) + S("ᵀ", r"^\top"),),
+                                           (col(v.delta, f), DOT, mat([v.previous], f)),
+                                           (mat(v.gradient, f),)), inline=True))
+    if show_b:
+        items.append(Eq((names.d(b(i)),), ((d_i if form.bias_sign > 0 else S("−", "-") + d_i,),
+                                           (col(v.bias_gradient, f),)), inline=True))
+    if form.param is not None and form.sample_count == 1:
+        for p in form.positions:
+            if p.layer == i:
+                items.append(Eq((names.d(names.name(form.param)),),
+                                ((_pick(names, p),), (_t(f(_entry_of(v, p))),)), inline=True))
+    return items
+
+
+def _entry_of(v: LayerValues | Totals, p: Position) -> float:
+    value = (v.gradient[p.row - 1][p.column - 1] if p.column is not None else
+             v.bias_gradient[p.row - 1])
+    assert value is not None
+    return float(value)
+
+
+def _total_items(form: MatrixForm, names: Names, f: Fmt) -> list[Item]:
+    items: list[Item] = []
+    if form.sample_count > 1:
+        items.append(BLANK)
+        if len(form.samples) < form.sample_count:
+            items.append(Para((f"Shown: {len(form.samples)} of the {form.sample_count:,} samples; "
+                               f"the sums below are over every one.",), "italic"))
+        over = S(f"Σ over the {form.sample_count:,} samples",
+                 rf"\sum_{{s=1}}^{{{form.sample_count}}} (\ldots)_s")
+        for k, i in enumerate(form.shown):
+            show_w, show_b = _wanted(form, i)
+            total = form.totals[k]
+            if show_w:
+                items.append(Eq((names.d(names.layer("W", i)),), ((over,), (mat(total.gradient, f),)),
+                                inline=True))
+            if show_b:
+                items.append(Eq((names.d(names.layer("b", i)),),
+                                ((over,), (col(total.bias_gradient, f),)), inline=True))
+    if form.param is None or form.gradient is None or form.old is None or form.new is None:
+        return items
+    param = names.name(form.param)
+    if form.sample_count > 1 or len(form.positions) > 1:
+        terms = [_entry_of(form.totals[form.shown.index(p.layer)], p) for p in form.positions]
+        picks = _join([_pick(names, p) for p in form.positions], " + ")
+        steps: list[tuple[Piece, ...]] = [(picks,)]
+        if len(terms) > 1:
+            steps.append((_join([_t(paren(f(t))) for t in terms], " + "),))
+        steps.append((_t(f(form.gradient)),))
+        items.append(Eq((names.d(param),), tuple(steps), inline=True, bold=True))
+    items.append(_update(names, form.param, form.old, form.new, form.gradient,
+                         form.learning_rate, form.frozen, form.optimizer, f))
+    return items
+
+
+def _join(pieces: Sequence[S], op: str) -> S:
+    out = pieces[0]
+    for p in pieces[1:]:
+        out = out + op + p
+    return out
+
+
+def _update(names: Names, param: str, old: float, new: float, gradient: float, eta: float,
+            frozen: bool, optimizer: str | None, f: Fmt) -> Item:
+    p = names.name(param)
+    if frozen:
+        return Para((p, f" is frozen: it stays {f(old)} (its gradient is shown all the same)"))
+    if optimizer is not None:
+        return Para((f"Update by {optimizer}: ", p, f" = {f(old)} → {fmt_step(new, old, f)} (the "
+                     f"optimizer's worked rows are in the step report)"))
+    return Para(("Update: ", p + S(" ← ", r" \leftarrow ") + p + S(" − η·", r" - \eta\,")
+                 + names.d(p) + _t(f" = {f(old)}") + S(f" − {f(eta)}·", f" - {f(eta)} \\cdot ")
+                 + _t(f"{paren(f(gradient))} = {fmt_step(new, old, f)}")))
+
+
+# ---------------------------------------------------------------- the summation form
+
+Index = str  #: "1" (a fixed position), or an index's name "k2", "k2'"
+
+
+def formula(form: SumForm, use: SumUse) -> list[tuple[str, ...]]:
+    """The general term of ∂L/∂p for one use, loss end first, as tokens for a writer:
+    ("sum", index, count), ("loss", layer, index), ("fprime", layer, index),
+    ("jac", layer, out_index, in_index), ("w", layer, row, column), ("o", layer, index),
+    ("sign",) for a bias's ±1. Indices are "1" (fixed) or names such as "k2", "k2'"."""
+    p = use.position
+    n = len(form.layers)
+    tokens: list[tuple[str, ...]] = []
+    below = ""  # the index of the sum the next weight's row feeds
+    for level in range(n, p.layer - 1, -1):
+        layer = form.layers[level - 1]
+        m = str(len(layer.nodes))
+        fixed = level == p.layer
+        # the chain leaves this layer at o[out]; it enters at z[into]
+        if layer.coupled:  # Σ_{k′} ∂o_k/∂z_{k′}: the group couples its members
+            out = f"k{level}"
+            into = str(p.row) if fixed else f"k{level}'"
+        else:
+            out = into = str(p.row) if fixed else f"k{level}"
+        if out != str(p.row) or not fixed:
+            tokens.append(("sum", out, m))
+        tokens.append(("loss", str(level), out) if level == n else
+                      ("w", str(level + 1), below, out))
+        if layer.coupled:
+            if not fixed:
+                tokens.append(("sum", into, m))
+            tokens.append(("jac", str(level), out, into))
+        else:
+            tokens.append(("fprime", str(level), out))
+        below = into
+    tokens.append(("o", str(p.layer - 1), str(p.column)) if p.column is not None else ("sign",))
+    return tokens
+
+
+def _idx(i: str) -> S:
+    """An index: "1", "k₂", "k′₂"."""
+    if i.startswith("k"):
+        digits = i.strip("k'")
+        prime = i.endswith("'")
+        return S("k" + ("′" if prime else "") + sub(digits), f"k{chr(39) if prime else ''}_{{{digits}}}")
+    return _t(i)
+
+
+def _at(letter: str, layer: int | str, *indices: str, tex: str | None = None) -> S:
+    """w⁽²⁾[k₂,1]: a layer's entry, its indices in brackets (LaTeX: subscripts)."""
+    idx = [_idx(i) for i in indices]
+    return S(f"{letter}{sup(int(layer))}[" + ",".join(i.text for i in idx) + "]",
+             f"{tex or letter}^{{({layer})}}_{{" + ",".join(i.tex for i in idx) + "}")
+
+
+def formula_symbol(form: SumForm, names: Names, use: SumUse) -> S:
+    out: list[S] = []
+    for t in formula(form, use):
+        kind = t[0]
+        if kind == "sum":
+            i = _idx(t[1])
+            out.append(S(f"Σ({i.text}=1..{t[2]})", rf"\sum_{{{i.tex}=1}}^{{{t[2]}}}"))
+        elif kind == "loss":
+            out.append(names.d(_at("o", t[1], t[2])))
+        elif kind == "fprime":
+            z = _at("z", t[1], t[2])
+            out.append(S(f"f′{sub(t[1])}({z.text})", f"f'_{{{t[1]}}}({z.tex})"))
+        elif kind == "jac":
+            o, z = _at("o", t[1], t[2]), _at("z", t[1], t[3])
+            out.append(S(f"∂{o.text}/∂{z.text}", rf"\frac{{\partial {o.tex}}}{{\partial {z.tex}}}"))
+        elif kind == "w":
+            out.append(_at("w", t[1], t[2], t[3]))
+        elif kind == "o":
+            out.append(_at("o", t[1], t[2]))
+        else:
+            out.append(S("· 1", r"\cdot 1") if form.bias_sign > 0 else S("· (−1)", r"\cdot (-1)"))
+    return _join(out, " ")
+
+
+def _lhs(form: SumForm, names: Names, use: SumUse) -> S:
+    p = use.position
+    if p.column is None:
+        return names.d(_at("b", p.layer, str(p.row)))
+    return names.d(_at("w", p.layer, str(p.row), str(p.column)))
+
+
+def sum_items(form: SumForm, decimals: int = 3) -> list[Item]:
+    """The summation form as a document: the formula with the network's index ranges, then per
+    use and sample its terms in numbers (the chain form's paths), or past MAX_PATHS paths the
+    nested sums evaluated layer by layer."""
+    f = partial(fmt, decimals=decimals)
+    ex = form.explanation
+    names = Names(form.spellings, ex.loss_name)
+    items: list[Item] = []
+    head: list[str | S] = [names.d(names.name(ex.param)), " in summation form: ",
+                           names.name(ex.param), " is "]
+    for k, u in enumerate(form.uses):
+        p = u.position
+        head += [" and "] if k else []
+        if p.column is not None:
+            head += [_at("w", p.layer, str(p.row), str(p.column)),
+                     f", into node {p.row} of layer {p.layer} from node {p.column} of layer "
+                     f"{p.layer - 1}"]
+        else:
+            head += [_at("b", p.layer, str(p.row)), f", the bias of node {p.row} of layer {p.layer}"]
+    if not form.uses:
+        head.append("used nowhere")
+    items.append(Para(tuple(head), "head"))
+    for use in form.uses:
+        items.append(Eq((_lhs(form, names, use),), ((formula_symbol(form, names, use),),),
+                        inline=True))
+    legend: list[str | S] = ["where "]
+    legend += [S("o⁽⁰⁾", "o^{(0)}"), " = ", _names(names, form.layers[0].sources)]
+    for layer in form.layers:
+        i = layer.index
+        legend += ["; ", S(f"o{sup(i)}", f"o^{{({i})}}"), " = ", _names(names, layer.nodes), ", ",
+                   S(f"z{sup(i)}", f"z^{{({i})}}"), " = ", _names(names, layer.sums)]
+    legend += ["; ", S("w⁽ˡ⁾[j,k]", "w^{(l)}_{j,k}"), " is entry (j, k) of ",
+               S("W⁽ˡ⁾", "W^{(l)}"), " (into node j from node k of the layer before)"]
+    for layer in form.layers:
+        for (kind, r), (_, t) in zip(layer.derivatives, layer.latex_derivatives, strict=True):
+            legend += ["; ", S(f"f′{sub(layer.index)}", f"f'_{{{layer.index}}}"), f": {kind}, ",
+                       S(r, t)]
+    items.append(Para(tuple(legend)))
+    by_use = {u.node: u for u in form.uses}
+    for block in ex.blocks:
+        items.append(BLANK)
+        items += _sum_block(form, names, block, by_use[block.use.node], f)
+    items += _sum_total(ex, names, f)
+    return items
+
+
+def _names(names: Names, given: Sequence[str]) -> S:
+    return _t("(") + _join([names.name(g) for g in given], ", ") + ")"
+
+
+def _sum_block(form: SumForm, names: Names, block: Block, use: SumUse, f: Fmt) -> list[Item]:
+    ex = form.explanation
+    head = []
+    if ex.use_count > 1:
+        head.append(f"its use in {use.node}")
+    if ex.multi_sample:
+        head.append(f"sample {block.sample}")
+    label = (", ".join(head).capitalize() + ": ") if head else ""
+    count = f"{block.path_count:,} term{'s' if block.path_count != 1 else ''}"
+    lhs = _lhs(form, names, use)
+    if block.paths:
+        terms = [_join([_t(paren(f(x.value))) for x in p.factors], "·").text for p in block.paths]
+        steps: list[tuple[Piece, ...]] = [(_sum_of(terms),)]
+        if len(block.paths) > 1:
+            steps.append((_sum_of([paren(f(p.product)) for p in block.paths]),))
+        steps.append((_t(f(block.value)),))
+        return [Para((f"{label}the sum written out, {count} (one per path)",)),
+                Eq((lhs,), tuple(steps))]
+    why = (f"more than {MAX_PATHS}" if block.path_count > MAX_PATHS else
+           "a saturated factor (∞ · 0) cannot be multiplied out")
+    items: list[Item] = [Para((f"{label}{count}, {why}: the nested sums evaluated layer by layer, "
+                               f"innermost (the loss end) first",))]
+    pos: dict[str, tuple[int, int]] = {}
+    for layer in form.layers:
+        for j, node in enumerate(layer.nodes, start=1):
+            pos[node] = (layer.index, j)
+    for row in block.deltas:
+        items.append(_delta_eq(form, names, row, pos, f))
+    p = use.position
+    last = (_at("o", p.layer - 1, str(p.column)) if p.column is not None else
+            (_t("1") if form.bias_sign > 0 else S("(−1)", "(-1)")))
+    items.append(Eq((lhs,), ((_at("δ", p.layer, str(p.row), tex=r"\delta") + DOT + last,),
+                             (_t(paren(f(block.delta))) + "·" + paren(f(block.param_factor.value)),),
+                             (_t(f(block.value)),)), inline=True, bold=True))
+    return items
+
+
+def _sum_of(terms: Sequence[str]) -> S:
+    """Terms joined by +; in LaTeX a new line before a term that would take the line past
+    TEX_LINE characters of the text."""
+    tex, used = "", 0
+    for k, term in enumerate(terms):
+        if k and used + len(term) > TEX_LINE:
+            tex += r" \\ &\quad + "
+            used = 0
+        elif k:
+            tex += " + "
+        tex += term.replace("·", r" \cdot ")
+        used += len(term) + 3
+    return S(" + ".join(terms), tex)
+
+
+def _delta_eq(form: SumForm, names: Names, row: DeltaRow, pos: Mapping[str, tuple[int, int]],
+              f: Fmt) -> Eq:
+    layer, j = pos[row.node]
+    lhs = (_at("δ", layer, str(j), tex=r"\delta") + S(" = ", " = ")
+           + names.d(names.name(row.sum)))
+    if row.group and row.coupled:
+        g_j = next(g for name, _, g in row.group if name == row.node)
+        h_j = next(h for name, h, _ in row.group if name == row.node)
+        rule = row.coupled.delta_text(row.node, names.loss.text, [n for n, _, _ in row.group])
+        numbers = row.coupled.delta_numbers(paren(f(h_j)), paren(f(g_j)), [
+            (paren(f(h)), paren(f(g))) for _, h, g in row.group])
+        return Eq((lhs,), ((S(rule, r"\text{" + latex_text(rule) + "}"),),
+                           (S(numbers, r"\text{" + latex_text(numbers) + "}"),),
+                           (_t(f(row.value)),)), inline=True)
+    z = _at("z", layer, str(j))
+    fp = S(f"f′{sub(layer)}({z.text})", f"f'_{{{layer}}}({z.tex})")
+    if row.loss is not None:
+        sym = fp + DOT + names.d(_at("o", layer, str(j)))
+        num = _t(f"{paren(f(row.local.value))}·{paren(f(row.loss.value))}")
+    else:
+        m = len(form.layers[layer].nodes)
+        sym = (fp + DOT + S(f"Σ(k=1..{m}) ", rf"\sum_{{k=1}}^{{{m}}} ")
+               + _at("w", layer + 1, "k", str(j)) + DOT + _at("δ", layer + 1, "k", tex=r"\delta"))
+        if len(row.terms) > WIDE_SUM:
+            num = _t(f"{paren(f(row.local.value))}·Σ … ({len(row.terms)} terms)")
+        else:
+            num = _t(f"{paren(f(row.local.value))}·(" + " + ".join(
+                f"{paren(f(w))}·{paren(f(d))}" for _, _, w, d in row.terms) + ")")
+    return Eq((lhs,), ((sym,), (S(num.text, num.tex.replace("·", r" \cdot ")
+                                  .replace("Σ …", r"\sum \ldots")),), (_t(f(row.value)),)),
+              inline=True)
+
+
+def _sum_total(ex: Explanation, names: Names, f: Fmt) -> list[Item]:
+    items: list[Item] = [BLANK]
+    d = names.d(names.name(ex.param))
+    if ex.summarised:
+        items.append(Para((f"Shown: {len(ex.blocks):,} of the {ex.block_count:,} terms; the sum "
+                           f"below is over every one.",), "italic"))
+        items.append(Eq((d,), ((S("Σ over every use and sample", r"\sum \ldots"),),
+                               (_t(f(ex.gradient)),)), inline=True, bold=True))
+    elif len(ex.blocks) > 1:
+        every = "sample" if ex.multi_sample else "use"
+        items.append(Eq((d,), ((S(f"Σ over every {every}", rf"\sum_{{\text{{every {every}}}}}"),),
+                               (_sum_of([paren(f(b.value)) for b in ex.blocks]),),
+                               (_t(f(ex.gradient)),)), inline=True, bold=True))
+    items.append(_update(names, ex.param, ex.old, ex.new, ex.gradient, ex.learning_rate,
+                         ex.frozen, ex.optimizer, f))
+    return items
+
+
+# ---------------------------------------------------------------- writers: text
+
+def _block(piece: Piece) -> list[str]:
+    if isinstance(piece, S):
+        return [piece.text]
+    cells = [[c.text for c in row] for row in piece.rows]
+    if not cells or not cells[0]:
         return ["[ ]"]
     widths = [max(len(r[k]) for r in cells) for k in range(len(cells[0]))]
     return ["[ " + "  ".join(c.rjust(w) for c, w in zip(r, widths, strict=True)) + " ]"
             for r in cells]
 
 
-def beside(*pieces: str | Lines) -> str:
-    """Pieces side by side, each block's middle row on one line (a string sits there); when
+def _width(pieces: Sequence[Piece | str]) -> int:
+    return sum(max(map(len, [p] if isinstance(p, str) else _block(p))) for p in pieces) + \
+        len(pieces) - 1
+
+
+def beside(*pieces: Piece | str) -> str:
+    """Pieces side by side, each block's middle row on one line (a symbol sits there); when
     wider than WIDTH, one piece under the other."""
-    blocks = [[p] if isinstance(p, str) else p for p in pieces]
+    blocks = [[p] if isinstance(p, str) else _block(p) for p in pieces]
     height = max(map(len, blocks))
     width = sum(max(map(len, b)) for b in blocks) + len(blocks) - 1
-    if width > WIDTH:
+    if width > WIDTH and height > 1:
         return "\n".join(line for b in blocks for line in b)
     out = [""] * height
     for b in blocks:
@@ -67,208 +628,187 @@ def beside(*pieces: str | Lines) -> str:
     return "\n".join(line.rstrip() for line in out)
 
 
-def _check_size(layers: Sequence[Layer], shown: Sequence[int]) -> None:
-    from backprop.errors import UsageError
-
-    for i in shown:
-        layer = layers[i - 1]
-        wide = max(len(layer.nodes), len(layer.sources))
-        if wide > MAX_NODES:
-            raise UsageError(f"the matrix form writes out layers of up to {MAX_NODES} nodes, but "
-                             f"layer {i} has {len(layer.nodes)} nodes from {len(layer.sources)}; "
-                             f"the JSON format holds every number")
+_STYLES = {"head": "bold", "bold": "bold", "italic": "italic", "note": "dim", "": ""}
 
 
-# ---------------------------------------------------------------- matrix form, text
-
-def _names(values: Sequence[str | None]) -> str:
-    return "(" + ", ".join("0" if v is None else v for v in values) + ")"
-
-
-def _entry(p: Position) -> str:
-    return f"({p.row}, {p.column})" if p.column is not None else f"{p.row}"
-
-
-def _where(form: MatrixForm) -> str:
-    """"entry (1, 1) of W⁽¹⁾", or each place of a shared param."""
-    parts = [f"entry {_entry(p)} of {'W' if p.column is not None else 'b'}{sup(p.layer)}"
-             for p in form.positions]
-    return " and ".join(parts) if parts else "used nowhere"
-
-
-def _pick(form: MatrixForm, p: Position) -> str:
-    """(∂L/∂W⁽¹⁾)₁₁: a picked entry's name."""
-    L = form.loss_name
-    if p.column is None:
-        return f"(∂{L}/∂b{sup(p.layer)}){sub(p.row)}"
-    return f"(∂{L}/∂W{sup(p.layer)}){sub(p.row)},{sub(p.column)}"
-
-
-def _rules(form: MatrixForm, layer: Layer) -> str:
-    kinds = "; ".join(f"{name}: {rule}" for name, rule in layer.derivatives)
-    return f"F′{sub(layer.index)} per node ({kinds})"
-
-
-def matrix_report(form: MatrixForm, decimals: int = 3, notes: Sequence[str] = ()) -> RenderableType:
-    """The matrix form as a document: the file's names in each matrix, then per sample each
-    layer's δ, loss end first, and the gradient matrices with the asked entry picked out."""
-    _check_size(form.layers, form.shown)
-    f = partial(fmt, decimals=decimals)
-    L = form.loss_name
-    n = len(form.layers)
-    sign = "+" if form.bias_sign > 0 else "−"
+def to_text(items: Sequence[Item]) -> RenderableType:
+    """The report's text document: equations laid out as aligned blocks."""
     parts: list[RenderableType] = []
-    if form.param is not None:
-        parts.append(Text(f"∂{L}/∂{form.param} in matrix form: {form.param} is {_where(form)}",
-                          style="bold"))
-    else:
-        parts.append(Text("The step in matrix form", style="bold"))
-    bias_rule = f"∂{L}/∂b⁽ⁱ⁾ = {'' if form.bias_sign > 0 else '−'}δ⁽ⁱ⁾"
-    top = (f"δ⁽ⁿ⁾ = Jₙᵀ·∂{L}/∂O⁽ⁿ⁾ (Jₙ the softmax Jacobian)" if form.layers[-1].coupled else
-           f"δ⁽ⁿ⁾ = ∂{L}/∂O⁽ⁿ⁾ ⊙ F′ₙ")
-    parts.append(Text(f"O⁽ⁱ⁾ = Fᵢ(W⁽ⁱ⁾·O⁽ⁱ⁻¹⁾ {sign} b⁽ⁱ⁾) for i = 1…{n}; {top}\n"
-                      f"δ⁽ⁱ⁾ = diag(F′ᵢ)·W⁽ⁱ⁺¹⁾ᵀ·δ⁽ⁱ⁺¹⁾; ∂{L}/∂W⁽ⁱ⁾ = δ⁽ⁱ⁾·O⁽ⁱ⁻¹⁾ᵀ; {bias_rule}"))
-    parts.append(Text(""))
-    lowest = form.shown[-1]
-    for i in range(lowest - 1, n + 1):
-        layer = form.layers[i - 1] if i else None
-        names = form.layers[0].sources if layer is None else layer.nodes
-        parts.append(Text(f"O{sup(i)} = {_names(names)}" + (
-            f", Z{sup(i)} = {_names(layer.sums)}" if layer is not None else "")))
-    for i in reversed(form.shown):
-        layer = form.layers[i - 1]
-        parts.append(Text(beside(f"W{sup(i)} =", matrix(_w_names(layer), f), "=",
-                                 matrix(layer.weight_values, f))))
-        if layer.has_bias:
-            parts.append(Text(beside(f"b{sup(i)} =", matrix([[_or0(b)] for b in layer.biases], f),
-                                     "=", column(layer.bias_values, f))))
-    for i in form.shown:
-        parts.append(Text(_rules(form, form.layers[i - 1])))
-    parts.append(Text(f"∂{L}/∂O{sup(n)} per output: {form.loss_rule}"))
-    for sample in form.samples:
-        parts.append(Text(""))
-        if form.sample_count > 1:
-            parts.append(Text(f"Sample {sample.index}", style="bold"))
-        for i, values in zip(form.shown, sample.layers, strict=True):
-            parts += _layer_lines(form, form.layers[i - 1], values, sample.layers, f)
-    parts += _totals(form, f)
-    parts.extend(Text(f"note: {x}", style="dim") for x in notes)
+    for item in items:
+        if isinstance(item, Para):
+            parts.append(Text("".join(p if isinstance(p, str) else p.text for p in item.parts),
+                              style=_STYLES[item.kind]))
+            continue
+        style = "bold" if item.bold else ""
+        if item.inline:
+            pieces: list[Piece | str] = [*item.lhs]
+            for step in item.steps:
+                pieces += ["=", *step]
+            parts.append(Text(beside(*pieces), style=style))
+            continue
+        first, *rest = item.steps
+        parts.append(Text(beside(*item.lhs, "=", *first), style=style))
+        line: list[Piece | str] = []
+        for step in rest:  # as many steps to a line as fit
+            more: list[Piece | str] = ["=", *step]
+            if line and _width([" ", *line, *more]) > WIDTH:
+                parts.append(Text(beside(" ", *line), style=style))
+                line = []
+            line += more
+        if line:
+            parts.append(Text(beside(" ", *line), style=style))
     return Group(*parts)
 
 
-def _or0(name: str | None) -> str:
-    return "0" if name is None else name
+def matrix_report(form: MatrixForm, decimals: int = 3, notes: Sequence[str] = ()) -> RenderableType:
+    """`explain --form matrix` and `step --form matrix` as the report's text document."""
+    return _with_notes(to_text(matrix_items(form, decimals)), notes)
 
 
-def _w_names(layer: Layer) -> list[list[str]]:
-    return [[_or0(w) for w in row] for row in layer.weights]
+def sum_report(form: SumForm, decimals: int = 3, notes: Sequence[str] = ()) -> RenderableType:
+    """`explain --form sum` as the report's text document."""
+    return _with_notes(to_text(sum_items(form, decimals)), notes)
 
 
-def _wanted(form: MatrixForm, layer: int) -> tuple[bool, bool]:
-    """Whether the gradient of W⁽ˡᵃʸᵉʳ⁾ and of b⁽ˡᵃʸᵉʳ⁾ is shown: all of a step's, the asked param's."""
-    if form.param is None:
-        return True, form.layers[layer - 1].has_bias
-    return (any(p.layer == layer and p.column is not None for p in form.positions),
-            any(p.layer == layer and p.column is None for p in form.positions))
+def _with_notes(doc: RenderableType, notes: Sequence[str]) -> RenderableType:
+    if not notes:
+        return doc
+    return Group(doc, *(Text(f"note: {n}", style="dim") for n in notes))
 
 
-def _layer_lines(form: MatrixForm, layer: Layer, v: LayerValues, sample: Sequence[LayerValues],
-                 f: Fmt) -> list[RenderableType]:
-    L, i = form.loss_name, layer.index
-    n = len(form.layers)
-    out: list[RenderableType] = []
-    diag = [[v.jacobian[a][b] if a == b else 0.0 for b in range(len(v.delta))]
-            for a in range(len(v.delta))]
-    if i == n:
-        up = f"∂{L}/∂O{sup(i)}"
-        if layer.coupled:  # δ = Jᵀ·∂L/∂O, J the group's Jacobian
-            jt = [[v.jacobian[a][b] for a in range(len(v.delta))] for b in range(len(v.delta))]
-            out.append(Text(f"δ{sup(i)} = J{sub(i)}ᵀ·{up}, J{sub(i)} = ∂O{sup(i)}/∂Z{sup(i)} (the "
-                            f"softmax Jacobian, o_k(1[k=j] − o_j))"))
-            out.append(Text(beside(" ", "=", matrix(jt, f), "·", column(v.upstream, f), "=",
-                                   column(v.delta, f))))
-        else:
-            out.append(Text(f"δ{sup(i)} = {up} ⊙ F′{sub(i)} = diag(F′{sub(i)})·{up}"))
-            out.append(Text(beside(" ", "=", column(v.upstream, f), "⊙",
-                                   column([diag[a][a] for a in range(len(diag))], f), "=",
-                                   column(v.delta, f))))
-    else:
-        above = form.layers[i]
-        wt = [list(r) for r in zip(*above.weight_values, strict=True)]
-        j_name = f"J{sub(i)}ᵀ" if layer.coupled else f"diag(F′{sub(i)})"
-        out.append(Text(f"δ{sup(i)} = {j_name}·W{sup(i + 1)}ᵀ·δ{sup(i + 1)}"))
-        d_above = sample[form.shown.index(i + 1)].delta
-        jmat = ([[v.jacobian[a][b] for a in range(len(v.delta))] for b in range(len(v.delta))]
-                if layer.coupled else diag)
-        out.append(Text(beside(" ", "=", matrix(jmat, f), "·", matrix(wt, f), "·",
-                               column(d_above, f))))
-        out.append(Text(beside(" ", "=", matrix(jmat, f), "·", column(v.upstream, f), "=",
-                               column(v.delta, f))))
-    show_w, show_b = _wanted(form, i)
-    if show_w:
-        out.append(Text(beside(f"∂{L}/∂W{sup(i)} = δ{sup(i)}·O{sup(i - 1)}ᵀ =",
-                               column(v.delta, f), "·", matrix([v.previous], f), "=",
-                               matrix(v.gradient, f))))
-    if show_b:
-        out.append(Text(beside(f"∂{L}/∂b{sup(i)} = {'' if form.bias_sign > 0 else '−'}δ{sup(i)} =",
-                               column(v.bias_gradient, f))))
-    if form.param is not None and form.sample_count == 1:
-        for p in form.positions:
-            if p.layer == i:
-                out.append(Text(f"∂{L}/∂{form.param} = {_pick(form, p)} = {f(_entry_of(v, p))}"))
+# ---------------------------------------------------------------- writers: LaTeX, Markdown
+
+def _tex_piece(piece: Piece) -> str:
+    if isinstance(piece, S):
+        return piece.tex
+    body = r" \\ ".join(" & ".join(c.tex for c in row) for row in piece.rows)
+    return r"\begin{pmatrix} " + body + r" \end{pmatrix}"
+
+
+def _tex_eq(eq: Eq) -> str:
+    """One align* row (or several): lhs &= step = step …"""
+    lhs = " ".join(map(_tex_piece, eq.lhs))
+    steps = [" ".join(map(_tex_piece, step)) for step in eq.steps]
+    if eq.inline:
+        return f"{lhs} &= " + " = ".join(steps)
+    return f"{lhs} &= " + " \\\\\n&= ".join(steps)
+
+
+def _tex_para(para: Para) -> str:
+    text = "".join(latex_text(p) if isinstance(p, str) else f"${p.tex}$" for p in para.parts)
+    if para.kind == "head":
+        return r"\section*{" + text + "}"
+    if para.kind == "bold":
+        return r"\subsection*{" + text + "}"
+    if para.kind == "italic":
+        return r"\emph{" + text + "}\n"
+    return text + "\n"
+
+
+def to_latex(items: Sequence[Item], *, fragment: bool = False) -> str:
+    """A LaTeX document (amsmath): paragraphs as text, runs of equations as align* blocks
+    with pmatrix; `fragment`: the body alone, for pasting."""
+    out: list[str] = []
+    run: list[str] = []
+
+    def flush() -> None:
+        if run:
+            out.append("\\begin{align*}\n" + " \\\\\n".join(run) + "\n\\end{align*}")
+            run.clear()
+
+    for item in items:
+        if isinstance(item, Eq):
+            run.append(_tex_eq(item))
+            continue
+        flush()
+        if item.parts:
+            out.append(_tex_para(item))
+    flush()
+    body = "\n".join(out) + "\n"
+    if fragment:
+        return body
+    return ("\\documentclass{article}\n\\usepackage[utf8]{inputenc}\n\\usepackage{amsmath}\n"
+            "\\usepackage[margin=2cm]{geometry}\n\\allowdisplaybreaks\n\\begin{document}\n"
+            + body + "\\end{document}\n")
+
+
+def to_markdown(items: Sequence[Item]) -> str:
+    """Markdown with the math in $…$ and $$…$$ (GitHub's math): prose as paragraphs, each run of
+    equations one aligned display."""
+    out: list[str] = []
+    run: list[str] = []
+
+    def flush() -> None:
+        if run:
+            out.append("$$\n\\begin{aligned}\n" + " \\\\\n".join(run) + "\n\\end{aligned}\n$$\n")
+            run.clear()
+
+    for item in items:
+        if isinstance(item, Eq):
+            run.append(_tex_eq(item))
+            continue
+        flush()
+        if not item.parts:
+            continue
+        text = "".join(_md_text(p) if isinstance(p, str) else f"${p.tex}$" for p in item.parts)
+        prefix = {"head": "### ", "bold": "#### ", "italic": "", "note": "", "": ""}[item.kind]
+        out.append(prefix + (f"*{text}*" if item.kind == "italic" else text) + "\n")
+    flush()
+    return "\n".join(out)
+
+
+def _md_text(text: str) -> str:
+    """Prose for Markdown: the characters Markdown would act on escaped, controls shown."""
+    out = safe.line(text)
+    for char in "\\`*_[]<>#|$":
+        out = out.replace(char, "\\" + char)
     return out
 
 
-def _entry_of(v: LayerValues | Any, p: Position) -> float:
-    value = v.gradient[p.row - 1][p.column - 1] if p.column is not None else \
-        v.bias_gradient[p.row - 1]
-    assert value is not None
-    return float(value)
+# ---------------------------------------------------------------- writers: HTML
+
+_CSS = """body{font-family:Georgia,serif;max-width:60em;margin:2em auto;padding:0 1em;line-height:1.4}
+.eq{display:flex;flex-wrap:wrap;align-items:center;gap:.4em;margin:.5em 0;font-family:
+"DejaVu Sans Mono",Menlo,Consolas,monospace;font-size:.95em}
+.eq.bold{font-weight:bold}
+table.m{border-collapse:collapse;border-left:1px solid;border-right:1px solid;display:inline-table}
+table.m td{padding:0 .45em;text-align:right}
+h2,h3{font-size:1.15em}
+@media print{body{margin:0}}"""
 
 
-def _totals(form: MatrixForm, f: Fmt) -> list[RenderableType]:
-    L = form.loss_name
-    out: list[RenderableType] = []
-    many = form.sample_count > 1
-    if many:
-        out.append(Text(""))
-        if len(form.samples) < form.sample_count:
-            out.append(Text(f"Shown: {len(form.samples)} of the {form.sample_count:,} samples; "
-                            f"the sums below are over every one.", style="italic"))
-        for k, i in enumerate(form.shown):
-            show_w, show_b = _wanted(form, i)
-            total = form.totals[k]
-            if show_w:
-                out.append(Text(beside(f"∂{L}/∂W{sup(i)} = Σ over the {form.sample_count:,} "
-                                       f"samples =", matrix(total.gradient, f))))
-            if show_b:
-                out.append(Text(beside(f"∂{L}/∂b{sup(i)} = Σ over the {form.sample_count:,} "
-                                       f"samples =", column(total.bias_gradient, f))))
-    if form.param is None or form.gradient is None or form.old is None or form.new is None:
-        return out
-    if many or len(form.positions) > 1:
-        terms = [_entry_of(form.totals[form.shown.index(p.layer)], p) for p in form.positions]
-        names = " + ".join(_pick(form, p) for p in form.positions)
-        numbers = " + ".join(paren(f(t)) for t in terms)
-        written = f"{names} = {numbers} = " if len(terms) > 1 else f"{names} = "
-        out.append(Text(f"∂{L}/∂{form.param} = {written}{f(form.gradient)}", style="bold"))
-    out.append(_update(L, form.param, form.old, form.new, form.gradient, form.learning_rate,
-                       form.frozen, form.optimizer, f))
-    return out
+def _html_piece(piece: Piece) -> str:
+    if isinstance(piece, S):
+        return f"<span>{html.escape(piece.text)}</span>"
+    rows = "".join("<tr>" + "".join(f"<td>{html.escape(c.text)}</td>" for c in row) + "</tr>"
+                   for row in piece.rows)
+    return f'<table class="m">{rows}</table>'
 
 
-def _update(L: str, param: str, old: float, new: float, gradient: float, eta: float,
-            frozen: bool, optimizer: str | None, f: Fmt) -> Text:
-    if frozen:
-        return Text(f"{param} is frozen: it stays {f(old)} (its gradient is shown all the same)")
-    if optimizer is not None:
-        return Text(f"Update by {optimizer}: {param} = {f(old)} → {fmt_step(new, old, f)} (the "
-                    f"optimizer's worked rows are in the step report)")
-    return Text(f"Update: {param} ← {param} − η·∂{L}/∂{param} = {f(old)} − {f(eta)}·"
-                f"{paren(f(gradient))} = {fmt_step(new, old, f)}")
+def to_html(items: Sequence[Item], title: str = "backprop") -> str:
+    """One self-contained page: no scripts, fonts or links; matrices as bracketed tables."""
+    out: list[str] = []
+    for item in items:
+        if isinstance(item, Para):
+            text = html.escape("".join(p if isinstance(p, str) else p.text for p in item.parts))
+            tag = {"head": "h2", "bold": "h3"}.get(item.kind, "p")
+            if item.kind == "italic":
+                text = f"<em>{text}</em>"
+            out.append(f"<{tag}>{text}</{tag}>" if item.parts else "")
+            continue
+        lines = ([[*item.lhs, *[x for step in item.steps for x in (S("=", "="), *step)]]]
+                 if item.inline else
+                 [[*item.lhs, S("=", "="), *item.steps[0]],
+                  *[[S("=", "="), *step] for step in item.steps[1:]]])
+        cls = "eq bold" if item.bold else "eq"
+        out += [f'<div class="{cls}">' + "".join(map(_html_piece, line)) + "</div>"
+                for line in lines]
+    return ("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+            f"<title>{html.escape(safe.line(title))}</title>\n<style>\n{_CSS}\n</style>\n</head>\n"
+            "<body>\n" + "\n".join(x for x in out if x) + "\n</body>\n</html>\n")
 
 
-# ---------------------------------------------------------------- matrix form, JSON
+# ---------------------------------------------------------------- JSON
 
 def matrix_dict(form: MatrixForm) -> dict[str, Any]:
     """Every vector and matrix as lists, full precision; null where W or b has no param."""
@@ -307,225 +847,21 @@ def matrix_json(form: MatrixForm) -> str:
     return safe.json_text(matrix_dict(form))
 
 
-# ---------------------------------------------------------------- summation form, text
-
-def _legend(form: SumForm) -> str:
-    parts = [f"o⁽⁰⁾ = {_names(form.layers[0].sources)}"]
-    for layer in form.layers:
-        parts.append(f"o{sup(layer.index)} = {_names(layer.nodes)}, z{sup(layer.index)} = "
-                     f"{_names(layer.sums)}")
-    rules = "; ".join(f"f′{sub(layer.index)}: " + ", ".join(f"{k} {r}" for k, r in layer.derivatives)
-                      for layer in form.layers)
-    return ("where " + "; ".join(parts) + f"; w⁽ˡ⁾[j,k] is entry (j, k) of W⁽ˡ⁾ (into node j "
-            f"from node k of the layer before); {rules}")
-
-
-Index = int | str  #: a fixed position (1-based), or an index's name "k₂", "k′₂"
-
-
-def formula(form: SumForm, use: SumUse) -> list[tuple[str, ...]]:
-    """The general term of ∂L/∂p for one use, loss end first, as tokens for a writer:
-    ("sum", index, count), ("loss", layer, index), ("fprime", layer, index),
-    ("jac", layer, out_index, in_index), ("w", layer, row, column), ("o", layer, index),
-    ("sign",) for a bias's ±1. Indices are "1" (fixed) or names such as "k2", "k2'"."""
-    p = use.position
-    n = len(form.layers)
-    tokens: list[tuple[str, ...]] = []
-    below: str | None = None  # the index the next weight's row takes
-    for level in range(n, p.layer - 1, -1):
-        layer = form.layers[level - 1]
-        m = str(len(layer.nodes))
-        fixed = level == p.layer
-        out = str(p.row) if fixed else f"k{level}"
-        if not fixed:
-            tokens.append(("sum", out, m))
-        if level == n:
-            tokens.append(("loss", str(level), out))
-        else:
-            assert below is not None
-            tokens.append(("w", str(level + 1), below, out))
-        if layer.coupled:  # Σ_{k′} ∂o_k/∂z_{k′}: the group couples its members
-            inner = str(p.row) if fixed else f"k{level}'"
-            if fixed:
-                tokens[-1:] = []  # the row j is where the chain enters; the outputs k vary
-                out = f"k{level}"
-                tokens.append(("sum", out, m))
-                tokens.append(("loss", str(level), out) if level == n else
-                              ("w", str(level + 1), str(below), out))
-            else:
-                tokens.append(("sum", inner, m))
-            tokens.append(("jac", str(level), out, inner))
-            below = inner
-        else:
-            tokens.append(("fprime", str(level), out))
-            below = out
-    tokens.append(("o", str(p.layer - 1), str(p.column)) if p.column is not None else ("sign",))
-    return tokens
-
-
-def _idx(i: str) -> str:
-    """An index as printed: "1", "k₂", "k′₂"."""
-    if i.startswith("k"):
-        return "k" + ("′" if i.endswith("'") else "") + sub(i.strip("k'"))
-    return i
-
-
-def _at(name: str, layer: int | str, *indices: str) -> str:
-    """w⁽²⁾[k₂,1]: a layer's entry, its indices in brackets."""
-    return f"{name}{sup(int(layer))}[" + ",".join(map(_idx, indices)) + "]"
-
-
-def formula_text(form: SumForm, use: SumUse) -> str:
-    L = form.explanation.loss_name
-    out: list[str] = []
-    for t in formula(form, use):
-        kind = t[0]
-        if kind == "sum":
-            out.append(f"Σ({_idx(t[1])}=1..{t[2]})")
-        elif kind == "loss":
-            out.append(f"∂{L}/∂{_at('o', t[1], t[2])}")
-        elif kind == "fprime":
-            out.append(f"f′{sub(t[1])}({_at('z', t[1], t[2])})")
-        elif kind == "jac":
-            out.append(f"∂{_at('o', t[1], t[2])}/∂{_at('z', t[1], t[3])}")
-        elif kind == "w":
-            out.append(_at("w", t[1], t[2], t[3]))
-        elif kind == "o":
-            out.append(_at("o", t[1], t[2]))
-        else:
-            out.append("1" if form.bias_sign > 0 else "(−1)")
-    return " ".join(out)
-
-
-def _lhs(form: SumForm, use: SumUse) -> str:
-    p = use.position
-    L = form.explanation.loss_name
-    if p.column is None:
-        return f"∂{L}/∂{_at('b', p.layer, str(p.row))}"
-    return f"∂{L}/∂{_at('w', p.layer, str(p.row), str(p.column))}"
-
-
-def sum_report(form: SumForm, decimals: int = 3, notes: Sequence[str] = ()) -> RenderableType:
-    """The summation form as a document: the formula with the network's index ranges, then per
-    use and sample its terms in numbers (the chain form's paths), or past MAX_PATHS paths the
-    nested sums evaluated layer by layer."""
-    f = partial(fmt, decimals=decimals)
-    ex = form.explanation
-    L = ex.loss_name
-    parts: list[RenderableType] = []
-    where = " and ".join(
-        (f"{_at('w', u.position.layer, str(u.position.row), str(u.position.column))}, into "
-         f"node {u.position.row} of layer {u.position.layer} from node {u.position.column} of "
-         f"layer {u.position.layer - 1}") if u.position.column is not None else
-        f"{_at('b', u.position.layer, str(u.position.row))}, the bias of node "
-        f"{u.position.row} of layer {u.position.layer}" for u in form.uses)
-    parts.append(Text(f"∂{L}/∂{ex.param} in summation form: {ex.param} is {where or 'used nowhere'}",
-                      style="bold"))
-    for use in form.uses:
-        parts.append(Text(f"{_lhs(form, use)} = {formula_text(form, use)}"))
-    parts.append(Text(_legend(form)))
-    by_use = {u.node: u for u in form.uses}
-    for block in ex.blocks:
-        parts.append(Text(""))
-        parts += _sum_block(form, block, by_use[block.use.node], f)
-    parts += _sum_total(ex, f)
-    parts.extend(Text(f"note: {x}", style="dim") for x in notes)
-    return Group(*parts)
-
-
-def _sum_block(form: SumForm, block: Block, use: SumUse, f: Fmt) -> list[RenderableType]:
-    ex = form.explanation
-    head = []
-    if ex.use_count > 1:
-        head.append(f"its use in {use.node}")
-    if ex.multi_sample:
-        head.append(f"sample {block.sample}")
-    label = (", ".join(head).capitalize() + ": ") if head else ""
-    count = f"{block.path_count:,} term{'s' if block.path_count != 1 else ''}"
-    out: list[RenderableType] = []
-    if block.paths:
-        out.append(Text(f"{label}the sum written out, {count} (one per path)"))
-        terms = " + ".join("·".join(paren(f(x.value)) for x in p.factors) for p in block.paths)
-        products = " + ".join(paren(f(p.product)) for p in block.paths)
-        out.append(Text(f"{_lhs(form, use)} = {terms}"))
-        if len(block.paths) > 1:
-            out.append(Text(f"= {products}"))
-        out.append(Text(f"= {f(block.value)}", style="bold"))
-        return out
-    why = (f"more than {MAX_PATHS}" if block.path_count > MAX_PATHS else
-           "a saturated factor (∞ · 0) cannot be multiplied out")
-    out.append(Text(f"{label}{count}, {why}: the nested sums evaluated layer by layer, "
-                    f"innermost (the loss end) first"))
-    pos = {}
-    for layer in form.layers:
-        for j, (node, s) in enumerate(zip(layer.nodes, layer.sums, strict=True), start=1):
-            pos[node] = pos[s] = (layer.index, j)
-    for row in block.deltas:
-        out.append(Text(_delta_line(form, row, pos, f)))
-    p = use.position
-    last = (_at("o", p.layer - 1, str(p.column)) if p.column is not None else
-            ("1" if form.bias_sign > 0 else "(−1)"))
-    out.append(Text(f"{_lhs(form, use)} = {_at('δ', p.layer, str(p.row))}·{last} = "
-                    f"{paren(f(block.delta))}·{paren(f(block.param_factor.value))} = "
-                    f"{f(block.value)}", style="bold"))
-    return out
-
-
-def _delta_line(form: SumForm, row: DeltaRow, pos: dict[str, tuple[int, int]], f: Fmt) -> str:
-    L = form.explanation.loss_name
-    layer, j = pos[row.node]
-    head = f"{_at('δ', layer, str(j))} = ∂{L}/∂{row.sum}"
-    if row.group and row.coupled:
-        g_j = next(g for name, _, g in row.group if name == row.node)
-        h_j = next(h for name, h, _ in row.group if name == row.node)
-        sym = row.coupled.delta_text(row.node, L, [name for name, _, _ in row.group])
-        num = row.coupled.delta_numbers(paren(f(h_j)), paren(f(g_j)), [
-            (paren(f(h)), paren(f(g))) for _, h, g in row.group])
-        return f"{head} = {sym} = {num} = {f(row.value)}"
-    fp = f"f′{sub(layer)}({_at('z', layer, str(j))})"
-    if row.loss is not None:
-        return (f"{head} = {fp}·∂{L}/∂{_at('o', layer, str(j))} = {paren(f(row.local.value))}·"
-                f"{paren(f(row.loss.value))} = {f(row.value)}")
-    m = len(form.layers[layer].nodes)
-    sym = f"{fp}·Σ(k=1..{m}) {_at('w', layer + 1, 'k', str(j))}·{_at('δ', layer + 1, 'k')}"
-    if len(row.terms) > WIDE_SUM:
-        num = f"{paren(f(row.local.value))}·Σ … ({len(row.terms)} terms)"
-    else:
-        num = (f"{paren(f(row.local.value))}·(" +
-               " + ".join(f"{paren(f(w))}·{paren(f(d))}" for _, _, w, d in row.terms) + ")")
-    return f"{head} = {sym} = {num} = {f(row.value)}"
-
-
-def _sum_total(ex: Explanation, f: Fmt) -> list[RenderableType]:
-    L = ex.loss_name
-    out: list[RenderableType] = [Text("")]
-    if ex.summarised:
-        out.append(Text(f"Shown: {len(ex.blocks):,} of the {ex.block_count:,} terms; the sum "
-                        f"below is over every one.", style="italic"))
-        out.append(Text(f"∂{L}/∂{ex.param} = Σ over every use and sample = {f(ex.gradient)}",
-                        style="bold"))
-    elif len(ex.blocks) > 1:
-        out.append(Text(f"∂{L}/∂{ex.param} = Σ over every {'sample' if ex.multi_sample else 'use'}"
-                        f" = " + " + ".join(paren(f(b.value)) for b in ex.blocks)
-                        + f" = {f(ex.gradient)}", style="bold"))
-    out.append(_update(L, ex.param, ex.old, ex.new, ex.gradient, ex.learning_rate, ex.frozen,
-                       ex.optimizer, f))
-    return out
-
-
 def sum_dict(form: SumForm) -> dict[str, Any]:
     """The summation form for scripts: the index ranges, each block's terms, the total."""
     ex = form.explanation
+    names = Names(form.spellings, ex.loss_name)
     return {
         "form": "sum",
         "param": ex.param,
         "layer_sizes": [len(form.layers[0].sources)] + [len(layer.nodes) for layer in form.layers],
         "uses": [{"node": u.node, "layer": u.position.layer, "row": u.position.row,
-                  "column": u.position.column, "formula": formula_text(form, u)}
-                 for u in form.uses],
+                  "column": u.position.column,
+                  "formula": formula_symbol(form, names, u).text} for u in form.uses],
         "blocks": [{"node": b.use.node, "sample": b.sample, "path_count": b.path_count,
                     "terms": [{"factors": [x.value for x in p.factors], "product": p.product}
                               for p in b.paths],
+                    "deltas": {row.sum: row.value for row in b.deltas},
                     "delta": b.delta, "value": b.value} for b in ex.blocks],
         "gradient": ex.gradient,
         "learning_rate": ex.learning_rate,
@@ -536,3 +872,29 @@ def sum_dict(form: SumForm) -> dict[str, Any]:
 def sum_json(form: SumForm) -> str:
     return safe.json_text(sum_dict(form))
 
+
+# ---------------------------------------------------------------- one call per format
+
+def matrix_markdown(form: MatrixForm, decimals: int = 3) -> str:
+    return to_markdown(matrix_items(form, decimals))
+
+
+def matrix_latex(form: MatrixForm, decimals: int = 3, *, fragment: bool = False) -> str:
+    return to_latex(matrix_items(form, decimals), fragment=fragment)
+
+
+def matrix_html(form: MatrixForm, decimals: int = 3) -> str:
+    return to_html(matrix_items(form, decimals), f"∂{form.loss_name}/∂{form.param or 'W'}")
+
+
+def sum_markdown(form: SumForm, decimals: int = 3) -> str:
+    return to_markdown(sum_items(form, decimals))
+
+
+def sum_latex(form: SumForm, decimals: int = 3, *, fragment: bool = False) -> str:
+    return to_latex(sum_items(form, decimals), fragment=fragment)
+
+
+def sum_html(form: SumForm, decimals: int = 3) -> str:
+    ex = form.explanation
+    return to_html(sum_items(form, decimals), f"∂{ex.loss_name}/∂{ex.param}")
