@@ -460,3 +460,65 @@ def test_html_is_one_self_contained_page_with_the_numbers() -> None:
     d = trace.samples[0].delta
     assert f"{d['out2_1']:.3f}" in parser.cells and f"{d['out2_2']:.3f}" in parser.cells
     assert "w1_11" in parser.cells
+
+
+def test_step_update_matrices_are_mazurs() -> None:
+    """Mazur's published updated weights: w5⁺ = 0.35891648, w1⁺ = 0.149780716 (η = 0.5); the
+    biases are frozen in the bundled file, so they stay."""
+    trace = step(load(NETWORKS / "layered.yaml"))
+    form = matrix_form(trace)
+    top, hidden = form.updated
+    assert top.weights[0][0] == pytest.approx(0.35891648, abs=5e-9)
+    assert hidden.weights[0][0] == pytest.approx(0.149780716, abs=5e-10)
+    assert top.biases == (0.6, 0.6)
+    text = plain(matrix_report(form), 100)
+    assert "0.149781" in text  # the small change keeps its digits (notation.fmt_step)
+    assert f"E = {trace.loss_new:.3f} after it" in text
+
+
+SATURATED = """
+inputs: {x1: 1.0}
+params: {w1: 100.0, w2: 1.0}
+nodes:
+  h: {from: {x1: w2}, activation: sigmoid}
+  y: {from: {h: w1}, activation: sigmoid}
+targets: {y: 0}
+loss: bce
+learning_rate: 0.1
+"""
+
+
+def test_a_saturated_output_is_refused_by_the_matrix_form(tmp_path: Path) -> None:
+    """σ(73.1) rounds to 1, so ∂L/∂o = (o − t)/(o(1 − o)) is ∞ and F′ is 0: a product the
+    matrix form cannot write; the chain form's fused δ still explains it (exit 0)."""
+    path = str(_write(tmp_path, SATURATED))
+    result = CliRunner().invoke(cli, ["explain", "--weight", "w2", path, "--form", "matrix"])
+    assert result.exit_code == 2 and "∂L/∂y = inf at a saturated output" in result.stderr
+    result = CliRunner().invoke(cli, ["explain", "--weight", "w2", path, "--form", "sum"])
+    assert result.exit_code == 0, result.stderr
+
+
+@pytest.mark.skipif(shutil.which("pdflatex") is None, reason="needs pdflatex (texlive)")
+def test_latex_of_a_whole_step_compiles(tmp_path: Path) -> None:
+    from backprop.render.forms import matrix_latex
+
+    trace = step(load(NETWORKS / "softmax-classifier.yaml"))
+    (tmp_path / "step.tex").write_text(matrix_latex(matrix_form(trace)), encoding="utf-8")
+    done = subprocess.run(["pdflatex", "-interaction=nonstopmode", "-halt-on-error", "step.tex"],
+                          cwd=tmp_path, capture_output=True, timeout=120, check=False)
+    assert done.returncode == 0, done.stdout.decode(errors="replace")[-2000:]
+
+
+def test_a_wide_layer_is_written_out_only_as_json(tmp_path: Path) -> None:
+    spec = {"inputs": [0.5, -0.5], "targets": [0.3], "loss": "mse", "learning_rate": 0.1,
+            "layers": [{"activation": "tanh", "weights": [[0.1, -0.1] for _ in range(17)]},
+                       {"activation": "identity", "weights": [[0.05] * 17]}]}
+    path = str(_write(tmp_path, yaml.safe_dump(spec)))
+    result = CliRunner().invoke(cli, ["step", path, "--form", "matrix"])
+    assert result.exit_code == 2 and "layer 1 has 17 nodes" in result.stderr
+    result = CliRunner().invoke(cli, ["step", path, "--form", "matrix", "--format", "json"])
+    assert result.exit_code == 0
+    trace = run(load(path))
+    data = json.loads(result.stdout)
+    assert data["totals"][1]["gradient"][16] == [trace.gradients["w1_17_1"],
+                                                 trace.gradients["w1_17_2"]]

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 from backprop.errors import NumericError, UsageError
 from backprop.explain import FEW, MAX_BLOCKS, Explanation, chosen_samples, explain
-from backprop.network import NO_SPELLINGS, Network, Spelling
+from backprop.network import NO_SPELLINGS, Network, Node, Spelling
 from backprop.notation import fill, given
 from backprop.trace import SampleTrace, Trace
 
@@ -90,6 +90,14 @@ class Totals:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class Updated:
+    """One layer's W and b after the step (trace), None where there is no param."""
+
+    weights: tuple[tuple[float | None, ...], ...]
+    biases: tuple[float | None, ...]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class MatrixForm:
     """The backward pass as vectors and matrices: every layer from the loss down to `shown[-1]`."""
 
@@ -102,6 +110,10 @@ class MatrixForm:
     samples: tuple[SampleLayers, ...]  #: the samples shown (every one, the first few, or chosen)
     sample_count: int  #: every sample of the network
     totals: tuple[Totals, ...]  #: per shown layer, Σ over every sample
+    updated: tuple[Updated, ...] = ()  #: per shown layer, W and b after the step
+    loss: float = 0.0  #: L before the step
+    loss_new: float = 0.0  #: L after it
+    frozen_params: tuple[str, ...] = ()  #: the file's frozen params, not updated
     param: str | None = None  #: the param asked for (explain); None for a whole step
     positions: tuple[Position, ...] = ()  #: where the param sits (several: a shared param)
     gradient: float | None = None  #: ∂L/∂param, from the trace
@@ -165,10 +177,13 @@ def layers(network: Network) -> tuple[Layer, ...]:
                 f"the matrix and sum forms need a {group[0].activation.name} group within one "
                 f"layer, but {', '.join(m.name for m in group)} are in layers "
                 f"{', '.join(map(str, sorted(found)))}", file=where, path=("nodes", group[0].name))
+    by_layer: list[list[Node]] = [[] for _ in range(n + 1)]
+    for node in network.nodes:
+        by_layer[depth[node.name]].append(node)
     out: list[Layer] = []
     previous: tuple[str, ...] = network.inputs
     for i in range(1, n + 1):
-        members = [node for node in network.nodes if depth[node.name] == i]
+        members = by_layer[i]
         column = {name: k for k, name in enumerate(previous)}
         weights: list[list[str | None]] = []
         for node in members:
@@ -244,7 +259,7 @@ def _layer_values(trace: Trace, sample: SampleTrace, layer: Layer, last: bool,
             raise NumericError(
                 f"∂{trace.loss_name}/∂{bad} = {sample.loss_factor[bad]} at a saturated output"
                 f"{f' in sample {sample.index}' if trace.network.multi_sample else ''}: the matrix "
-                f"and sum forms cannot multiply it by F′ = 0; the chain form shows δ in the "
+                f"form cannot multiply it by F′ = 0; the chain and sum forms show δ in the "
                 f"loss's fused form", file=trace.network.source_file, path=("nodes", bad))
     else:
         assert above is not None
@@ -312,11 +327,17 @@ def matrix_form(trace: Trace, param: str | None = None, samples: Sequence[int] =
             bias = _add(bias, s.layers[n].bias_gradient)
         totals.append(Totals(gradient=tuple(grad), bias_gradient=bias))
     picked = {s.index for s in _shown_samples(trace, samples)}
+    new = trace.updated
+    updated = tuple(Updated(
+        weights=tuple(tuple(None if w is None else new[w] for w in row) for row in layer.weights),
+        biases=tuple(None if b is None else new[b] for b in layer.biases))
+        for layer in (found[i - 1] for i in shown))
     return MatrixForm(
         loss_name=net.loss.name, loss_rule=_loss_rule(trace)[0], loss_latex=_loss_rule(trace)[1],
         bias_sign=net.bias_sign, spellings=net.spellings,
         layers=found, shown=shown, samples=tuple(s for s in per_sample if s.index in picked),
-        sample_count=len(trace.samples), totals=tuple(totals),
+        sample_count=len(trace.samples), totals=tuple(totals), updated=updated,
+        loss=trace.loss, loss_new=trace.loss_new, frozen_params=tuple(sorted(net.frozen)),
         learning_rate=net.learning_rate,
         optimizer=trace.optimizer.setting.optimizer.kind if trace.optimizer is not None else None,
         chosen=tuple(dict.fromkeys(samples)), param=param, positions=where,

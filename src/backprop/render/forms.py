@@ -139,12 +139,17 @@ def names_mat(rows: Sequence[Sequence[str | None]], names: Names) -> Mat:
 # ---------------------------------------------------------------- the matrix form
 
 def _check_size(form: MatrixForm) -> None:
-    for i in form.shown:
+    """Matrices wider than MAX_NODES are not written out (the JSON form holds every number)."""
+    for i in sorted(form.shown):
         layer = form.layers[i - 1]
-        if max(len(layer.nodes), len(layer.sources)) > MAX_NODES:
+        wide = [(i, len(layer.nodes), "nodes")] if len(layer.nodes) > MAX_NODES else []
+        if len(layer.sources) > MAX_NODES:
+            wide.insert(0, (i - 1, len(layer.sources), "inputs" if i == 1 else "nodes"))
+        if wide:
+            at, count, what = wide[0]
             raise UsageError(f"the matrix form writes out layers of up to {MAX_NODES} nodes, but "
-                             f"layer {i} has {len(layer.nodes)} nodes from {len(layer.sources)}; "
-                             f"the JSON format holds every number")
+                             f"layer {at} has {count:,} {what}; the JSON format holds every "
+                             f"number")
 
 
 def _entry(p: Position) -> str:
@@ -317,7 +322,9 @@ def _total_items(form: MatrixForm, names: Names, f: Fmt) -> list[Item]:
             if show_b:
                 items.append(Eq((names.d(names.layer("b", i)),),
                                 ((over,), (col(total.bias_gradient, f),)), inline=True))
-    if form.param is None or form.gradient is None or form.old is None or form.new is None:
+    if form.param is None:
+        return items + _step_update(form, names, f)
+    if form.gradient is None or form.old is None or form.new is None:
         return items
     param = names.name(form.param)
     if form.sample_count > 1 or len(form.positions) > 1:
@@ -330,6 +337,39 @@ def _total_items(form: MatrixForm, names: Names, f: Fmt) -> list[Item]:
         items.append(Eq((names.d(param),), tuple(steps), inline=True, bold=True))
     items.append(_update(names, form.param, form.old, form.new, form.gradient,
                          form.learning_rate, form.frozen, form.optimizer, f))
+    return items
+
+
+def _step_update(form: MatrixForm, names: Names, f: Fmt) -> list[Item]:
+    """The step's update as matrices: W⁽ⁱ⁾ ← W⁽ⁱ⁾ − η·∂L/∂W⁽ⁱ⁾ (the trace's numbers), then L."""
+    items: list[Item] = [BLANK]
+    if form.optimizer is None:
+        eta = _t(f"η = {f(form.learning_rate)}")
+        eta = S(eta.text, rf"\eta = {f(form.learning_rate)}")
+        frozen = (f" ({', '.join(form.frozen_params)} frozen: unchanged)"
+                  if form.frozen_params else "")
+        items.append(Para(("The update, ", eta, frozen), "bold"))
+    else:
+        items.append(Para((f"The update by {form.optimizer} (its worked rows are in the step's "
+                           f"tables)",), "bold"))
+    for i, new in zip(form.shown, form.updated, strict=True):
+        layer = form.layers[i - 1]
+        W, b = names.layer("W", i), names.layer("b", i)
+        for sym, values, old in ((W, new.weights, layer.weight_values),
+                                 (b, [[x] for x in new.biases], [[x] for x in layer.bias_values])):
+            if all(x is None for row in values for x in row):
+                continue
+            # an entry too small a change for the decimals keeps the digits that show it
+            cells = Mat(tuple(tuple(number(None, f) if x is None else _t(fmt_step(x, o, f))
+                                    for x, o in zip(row, orow, strict=True))
+                              for row, orow in zip(values, old, strict=True)))
+            rule = (sym + S(" − η·", r" - \eta\,") + names.d(sym) if form.optimizer is None
+                    else S(f"by {form.optimizer}", rf"\text{{by {form.optimizer}}}"))
+            lhs = S(f"new {sym.text}", sym.tex + r"_{\text{new}}")
+            items.append(Eq((lhs,), ((rule,), (cells,)), inline=True))
+    L = names.loss
+    items.append(Para((L + _t(f" = {f(form.loss)}"), " before the update, ",
+                       L + _t(f" = {f(form.loss_new)}"), " after it")))
     return items
 
 
@@ -640,23 +680,26 @@ def to_text(items: Sequence[Item]) -> RenderableType:
                               style=_STYLES[item.kind]))
             continue
         style = "bold" if item.bold else ""
-        if item.inline:
+        flat = all(isinstance(p, S) for step in (item.lhs, *item.steps) for p in step)
+        if item.inline and flat:  # one line of text, which the layout wraps
             pieces: list[Piece | str] = [*item.lhs]
             for step in item.steps:
                 pieces += ["=", *step]
             parts.append(Text(beside(*pieces), style=style))
             continue
-        first, *rest = item.steps
-        parts.append(Text(beside(*item.lhs, "=", *first), style=style))
-        line: list[Piece | str] = []
-        for step in rest:  # as many steps to a line as fit
+        line: list[Piece | str] = [*item.lhs]
+        steps = list(item.steps)
+        if not item.inline:  # the symbolic step on the first line, the numbers below
+            parts.append(Text(beside(*item.lhs, "=", *steps.pop(0)), style=style))
+            line = [" "]
+        for step in steps:  # as many steps to a line as fit
             more: list[Piece | str] = ["=", *step]
-            if line and _width([" ", *line, *more]) > WIDTH:
-                parts.append(Text(beside(" ", *line), style=style))
-                line = []
+            if len(line) > 1 and _width([*line, *more]) > WIDTH:
+                parts.append(Text(beside(*line), style=style))
+                line = [" "]
             line += more
-        if line:
-            parts.append(Text(beside(" ", *line), style=style))
+        if len(line) > 1:
+            parts.append(Text(beside(*line), style=style))
     return Group(*parts)
 
 
@@ -815,7 +858,8 @@ def matrix_dict(form: MatrixForm) -> dict[str, Any]:
     by_index = {layer.index: layer for layer in form.layers}
     return {
         "form": "matrix",
-        "loss": {"name": form.loss_name, "derivative": form.loss_rule},
+        "loss": {"name": form.loss_name, "derivative": form.loss_rule, "value": form.loss,
+                 "value_after_update": form.loss_new},
         "bias_sign": form.bias_sign,
         "layers": [{"layer": layer.index, "sources": list(layer.sources), "nodes": list(layer.nodes),
                     "sums": list(layer.sums), "weights": [list(r) for r in layer.weights],
@@ -840,6 +884,9 @@ def matrix_dict(form: MatrixForm) -> dict[str, Any]:
         "gradient": form.gradient,
         "learning_rate": form.learning_rate,
         "updated": form.new,
+        "updated_layers": [{"layer": i, "weights": [list(r) for r in u.weights],
+                            "biases": list(u.biases)}
+                           for i, u in zip(form.shown, form.updated, strict=True)],
     }
 
 
