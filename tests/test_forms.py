@@ -23,7 +23,14 @@ from backprop.cli import cli
 from backprop.engine import run
 from backprop.explain import MAX_PATHS, explain
 from backprop.forms import NotLayered, layers, matrix_form, sum_form
-from backprop.render.forms import matrix_dict, matrix_report, sum_dict, sum_report
+from backprop.render.forms import (
+    FORM_WRITERS,
+    matrix_dict,
+    matrix_report,
+    sum_dict,
+    sum_report,
+    write,
+)
 from backprop.render.json import step_dict
 from backprop.render.layout import plain
 from conftest import NETWORKS
@@ -522,3 +529,31 @@ def test_a_wide_layer_is_written_out_only_as_json(tmp_path: Path) -> None:
     data = json.loads(result.stdout)
     assert data["totals"][1]["gradient"][16] == [trace.gradients["w1_17_1"],
                                                  trace.gradients["w1_17_2"]]
+
+
+def test_a_weight_used_twice_in_one_sum(tmp_path: Path) -> None:
+    """z1 = x1·w1 + x2·w1: two entries of one row of W⁽¹⁾, two uses in the sum form; each
+    form's total against a central difference."""
+    text = (NETWORKS / "walkthrough.yaml").read_text(encoding="utf-8").replace(
+        "h1:    {sum: z1, from: {x1: w1, x2: w3}", "h1:    {sum: z1, from: {x1: w1, x2: w1}")
+    trace = run(load(_write(tmp_path, text)))
+    fd = _central_difference(trace.network, "w1")
+    m = matrix_form(trace, "w1")
+    assert [(p.row, p.column) for p in m.positions] == [(1, 1), (1, 2)]
+    assert sum(_param_gradients(m)[k] for k in ["w1"]) == pytest.approx(fd, rel=1e-6)
+    s = sum_form(trace, "w1")
+    assert [u.source for u in s.uses] == ["x1", "x2"]
+    assert s.explanation.gradient == pytest.approx(fd, rel=1e-6)
+    report = plain(sum_report(s), 200)
+    assert "Its use in h1 from x1" in report and "Its use in h1 from x2" in report
+
+
+@pytest.mark.parametrize("fmt_name", sorted(FORM_WRITERS))
+def test_every_writer_writes_both_forms_with_the_same_number(fmt_name: str) -> None:
+    """Each format carries ∂E/∂w1_11 (Mazur: 0.000438568) at the report's decimals, or in full
+    (0.0004385677…)."""
+    trace = step(load(NETWORKS / "layered.yaml"))
+    for made in (matrix_form(trace, "w1_11"), sum_form(trace, "w1_11")):
+        out = write(made, fmt_name, 3, ("a note",))
+        text = out if isinstance(out, str) else plain(out, 100)
+        assert ("0.0004385677" if fmt_name == "json" else "0.000439") in text

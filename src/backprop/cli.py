@@ -415,11 +415,11 @@ def _step_matrix(net: str | None, fmt: str, decimals: int, show_all: bool,
     from backprop.render import forms as written
 
     trace = run(_load(net))
-    form = matrix_form(trace, None, samples)
-    if fmt == "json":
-        _write(written.matrix_json(form))
+    out = written.write(matrix_form(trace, None, samples), fmt, decimals, trace.notes)
+    if isinstance(out, str):
+        _write(out)
     else:
-        _emit(written.matrix_report(form, decimals, trace.notes))
+        _emit(out)
 
 
 @cli.command(context_settings=CONTEXT)
@@ -457,11 +457,9 @@ def explain(param: str, net: str | None, decimals: int, samples: tuple[int, ...]
         from backprop import forms
         from backprop.render import forms as written
 
-        if form == "matrix":
-            _emit(written.matrix_report(forms.matrix_form(trace, param, samples), decimals,
-                                        trace.notes))
-        else:
-            _emit(written.sum_report(forms.sum_form(trace, param, samples), decimals, trace.notes))
+        made = (forms.matrix_form(trace, param, samples) if form == "matrix" else
+                forms.sum_form(trace, param, samples))
+        _emit(written.write(made, "table", decimals, trace.notes))
         return
     _emit(explain_report(explain_param(trace, param, samples), decimals, trace.notes, ASK))
 

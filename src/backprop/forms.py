@@ -132,6 +132,7 @@ class SumUse:
     """One use of the param in index notation: w⁽ⁱ⁾ⱼₖ, or b⁽ⁱ⁾ⱼ for a bias."""
 
     node: str  #: the node whose sum uses it
+    source: str | None  #: the edge's source; None for a bias
     position: Position
 
 
@@ -360,6 +361,7 @@ def sum_form(trace: Trace, param: str, samples: Sequence[int] = ()) -> SumForm:
         layer = layer_of[use.node]
         j = layer.nodes.index(use.node) + 1
         k = None if use.source is None else layer.sources.index(use.source) + 1
-        uses.append(SumUse(node=use.node, position=Position(layer=layer.index, row=j, column=k)))
+        uses.append(SumUse(node=use.node, source=use.source,
+                           position=Position(layer=layer.index, row=j, column=k)))
     return SumForm(explanation=ex, layers=found, uses=tuple(uses),
                    bias_sign=trace.network.bias_sign, spellings=trace.network.spellings)

@@ -517,10 +517,10 @@ def sum_items(form: SumForm, decimals: int = 3) -> list[Item]:
             legend += ["; ", S(f"f′{sub(layer.index)}", f"f'_{{{layer.index}}}"), f": {kind}, ",
                        S(r, t)]
     items.append(Para(tuple(legend)))
-    by_use = {u.node: u for u in form.uses}
+    by_use = {(u.node, u.source): u for u in form.uses}
     for block in ex.blocks:
         items.append(BLANK)
-        items += _sum_block(form, names, block, by_use[block.use.node], f)
+        items += _sum_block(form, names, block, by_use[block.use.node, block.use.source], f)
     items += _sum_total(ex, names, f)
     return items
 
@@ -533,7 +533,8 @@ def _sum_block(form: SumForm, names: Names, block: Block, use: SumUse, f: Fmt) -
     ex = form.explanation
     head = []
     if ex.use_count > 1:
-        head.append(f"its use in {use.node}")
+        head.append(f"its use in {use.node}" + (f" from {use.source}" if use.source else
+                                                " as its bias"))
     if ex.multi_sample:
         head.append(f"sample {block.sample}")
     label = (", ".join(head).capitalize() + ": ") if head else ""
@@ -945,3 +946,39 @@ def sum_latex(form: SumForm, decimals: int = 3, *, fragment: bool = False) -> st
 def sum_html(form: SumForm, decimals: int = 3) -> str:
     ex = form.explanation
     return to_html(sum_items(form, decimals), f"∂{ex.loss_name}/∂{ex.param}")
+
+
+Writer = Callable[[Any, int, Sequence[str]], "RenderableType | str"]
+
+
+def _latex_doc(items: Sequence[Item], notes: Sequence[str]) -> str:
+    return to_latex([*items, *(Para((f"note: {n}",), "note") for n in notes)])
+
+
+def _markdown_doc(items: Sequence[Item], notes: Sequence[str]) -> str:
+    return to_markdown([*items, *(Para((f"note: {n}",), "note") for n in notes)])
+
+
+#: output format -> (the matrix form's writer, the sum form's), each called as
+#: writer(form, decimals, notes); `--format` of step and explain picks one
+FORM_WRITERS: Mapping[str, tuple[Writer, Writer]] = {
+    "table": (matrix_report, sum_report),
+    "json": (lambda form, decimals, notes: matrix_json(form),
+             lambda form, decimals, notes: sum_json(form)),
+    "markdown": (lambda form, decimals, notes: _markdown_doc(matrix_items(form, decimals), notes),
+                 lambda form, decimals, notes: _markdown_doc(sum_items(form, decimals), notes)),
+    "latex": (lambda form, decimals, notes: _latex_doc(matrix_items(form, decimals), notes),
+              lambda form, decimals, notes: _latex_doc(sum_items(form, decimals), notes)),
+    "html": (lambda form, decimals, notes: matrix_html(form, decimals),
+             lambda form, decimals, notes: sum_html(form, decimals)),
+}
+
+
+def write(form: MatrixForm | SumForm, fmt_name: str, decimals: int = 3,
+          notes: Sequence[str] = ()) -> RenderableType | str:
+    """A form in one output format (FORM_WRITERS): a document to lay out, or finished text."""
+    if fmt_name not in FORM_WRITERS:
+        raise UsageError(f"the matrix and sum forms are written as "
+                         f"{', '.join(FORM_WRITERS)}, not {fmt_name}")
+    matrix_writer, sum_writer = FORM_WRITERS[fmt_name]
+    return (matrix_writer if isinstance(form, MatrixForm) else sum_writer)(form, decimals, notes)
