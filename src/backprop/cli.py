@@ -41,7 +41,8 @@ INTERRUPTED = "backprop: interrupted"
 MIN_WIDTH, MAX_WIDTH = 20, 10_000  #: the widths a report is laid out in; others fall back to 80
 ASCII = str.maketrans({"∂": "d", "σ": "sigma", "−": "-", "·": "*", "Σ": "sum ", "η": "eta",
                        "←": "<-", "²": "^2", "½": "1/2", "δ": "delta", "…": "...", "∞": "inf",
-                       "′": "'", "→": "->", "ℓ": "l", "≈": "~", "✓": "ok", "✗": "x", "⁻": "^-", "ᶻ": "^z"})
+                       "′": "'", "→": "->", "ℓ": "l", "≈": "~", "✓": "ok", "✗": "x", "⁻": "^-", "ᶻ": "^z",
+                       "⊙": "o", "—": "-"})  # ⊙: elementwise product (--form matrix), one wide
 
 
 class _Ascii(dict[int, str]):

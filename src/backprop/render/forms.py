@@ -219,7 +219,7 @@ def matrix_items(form: MatrixForm, decimals: int = 3) -> list[Item]:
                                       (col(layer.bias_values, f),)), inline=True))
     for i in form.shown:
         layer = form.layers[i - 1]
-        rules = [S(f"{k}: {r}", rf"\text{{{k}: }} {t}") for (k, r), (_, t)
+        rules = [S(f"{r} ({k})", rf"{t} \quad \text{{({k})}}") for (k, r), (_, t)
                  in zip(layer.derivatives, layer.latex_derivatives, strict=True)]
         parts: list[str | S] = [S(f"F′{sub(i)}", f"F'_{{{i}}}"), " per node: "]
         for k, rule in enumerate(rules):
