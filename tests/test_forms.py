@@ -557,3 +557,43 @@ def test_every_writer_writes_both_forms_with_the_same_number(fmt_name: str) -> N
         out = write(made, fmt_name, 3, ("a note",))
         text = out if isinstance(out, str) else plain(out, 100)
         assert ("0.0004385677" if fmt_name == "json" else "0.000439") in text
+
+
+ACTS = {"sigmoid": SIGMOID, "tanh": TANH, "identity": IDENTITY,
+        "softplus": (lambda z: np.log1p(np.exp(z)), _sigmoid)}
+LOSS_DERIVATIVES = {  # ∂L/∂O per element, before the 1/D of a mean (FORMAT §1.4)
+    "sse": lambda o, t: 2 * (o - t), "half_sse": lambda o, t: o - t, "mse": lambda o, t: 2 * (o - t)}
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_random_layered_networks_against_numpy(tmp_path: Path, seed: int) -> None:
+    """Random shapes, activations, losses, samples and bias signs: every δ and every total
+    gradient matrix of the matrix form against numpy's products from the same numbers."""
+    rng = np.random.default_rng(seed)
+    sizes = [int(rng.integers(1, 4)) for _ in range(int(rng.integers(3, 5)))]
+    acts = [str(rng.choice(sorted(ACTS))) for _ in sizes[1:]]
+    loss = str(rng.choice(sorted(LOSS_DERIVATIVES)))
+    S = int(rng.integers(1, 4))
+    sign = float(rng.choice([1.0, -1.0]))
+    Ws = [np.round(rng.uniform(-1, 1, (m, n)), 3) for n, m in itertools.pairwise(sizes)]
+    bs = [np.round(rng.uniform(-1, 1, m), 3) for m in sizes[1:]]
+    xs = [np.round(rng.uniform(-1, 1, sizes[0]), 3) for _ in range(S)]
+    ts = [np.round(rng.uniform(-1, 1, sizes[-1]), 3) for _ in range(S)]
+    spec = {"samples": [{"inputs": x.tolist(), "targets": t.tolist()} for x, t in zip(xs, ts,
+                                                                                      strict=True)],
+            "loss": loss, "learning_rate": 0.1, "bias_sign": "plus" if sign > 0 else "minus",
+            "layers": [{"activation": a, "weights": W.tolist(), "biases": b.tolist()}
+                       for a, W, b in zip(acts, Ws, bs, strict=True)]}
+    trace = run(load(_write(tmp_path, yaml.safe_dump(spec))))
+    D = S * sizes[-1] if loss == "mse" else 1
+    deltas, grads, bgrads = numpy_backprop(Ws, bs, xs, ts, [ACTS[a] for a in acts],
+                                           lambda o, t: LOSS_DERIVATIVES[loss](o, t) / D, sign)
+    form = matrix_form(trace)
+    for s, sample in enumerate(form.samples):
+        for i, values in zip(form.shown, sample.layers, strict=True):
+            np.testing.assert_allclose(values.delta, deltas[s][i - 1], rtol=1e-9, atol=1e-14)
+    for i, total in zip(form.shown, form.totals, strict=True):
+        np.testing.assert_allclose(np.array(total.gradient, dtype=float), grads[i - 1], rtol=1e-9,
+                                   atol=1e-14)
+        np.testing.assert_allclose(np.array(total.bias_gradient, dtype=float), bgrads[i - 1],
+                                   rtol=1e-9, atol=1e-14)
