@@ -231,7 +231,8 @@ def matrix_items(form: MatrixForm, decimals: int = 3) -> list[Item]:
         if form.sample_count > 1:
             items.append(Para((f"Sample {sample.index}",), "bold"))
         for i, values in zip(form.shown, sample.layers, strict=True):
-            items += _layer_items(form, names, form.layers[i - 1], values, sample.layers, f)
+            items += _layer_items(form, names, form.layers[i - 1], values, sample.layers, f,
+                                  sample.index)
     items += _total_items(form, names, f)
     return items
 
@@ -253,7 +254,7 @@ def _wanted(form: MatrixForm, layer: int) -> tuple[bool, bool]:
 
 
 def _layer_items(form: MatrixForm, names: Names, layer: Layer, v: LayerValues,
-                 sample: Sequence[LayerValues], f: Fmt) -> list[Item]:
+                 sample: Sequence[LayerValues], f: Fmt, index: int = 1) -> list[Item]:
     i, n = layer.index, len(form.layers)
     m = len(v.delta)
     O, W, b = (partial(names.layer, x) for x in "OWb")
@@ -289,10 +290,11 @@ def _layer_items(form: MatrixForm, names: Names, layer: Layer, v: LayerValues,
     if show_b:
         items.append(Eq((names.d(b(i)),), ((d_i if form.bias_sign > 0 else S("−", "-") + d_i,),
                                            (col(v.bias_gradient, f),)), inline=True))
-    if form.param is not None and form.sample_count == 1:
+    if form.param is not None:  # the asked entry, picked out (sample s: ∂L/∂p[s])
+        tag = f"[{index}]" if form.sample_count > 1 else ""
         for p in form.positions:
             if p.layer == i:
-                items.append(Eq((names.d(names.name(form.param)),),
+                items.append(Eq((names.d(names.name(form.param)) + tag,),
                                 ((_pick(names, p),), (_t(f(_entry_of(v, p))),)), inline=True))
     return items
 
@@ -327,7 +329,16 @@ def _total_items(form: MatrixForm, names: Names, f: Fmt) -> list[Item]:
     if form.gradient is None or form.old is None or form.new is None:
         return items
     param = names.name(form.param)
-    if form.sample_count > 1 or len(form.positions) > 1:
+    every = len(form.samples) == form.sample_count
+    if form.sample_count > 1 and len(form.positions) == 1 and every:  # as the chain form sums
+        p = form.positions[0]
+        k = form.shown.index(p.layer)
+        shares = [_entry_of(sample.layers[k], p) for sample in form.samples]
+        items.append(Eq((names.d(param),), (
+            (S(f"Σ over the {form.sample_count} samples", r"\sum_s"),),
+            (_join([_t(paren(f(x))) for x in shares], " + "),), (_t(f(form.gradient)),)),
+            inline=True, bold=True))
+    elif form.sample_count > 1 or len(form.positions) > 1:
         terms = [_entry_of(form.totals[form.shown.index(p.layer)], p) for p in form.positions]
         picks = _join([_pick(names, p) for p in form.positions], " + ")
         steps: list[tuple[Piece, ...]] = [(picks,)]
