@@ -197,10 +197,11 @@ def layers(network: Network) -> tuple[Layer, ...]:
         for node in members:
             act = node.activation
             slope = given(act.slope) if act.slope is not None else "0"
-            rule = act.derivative_rule if act.coupled is None else "o_k(1[k=j] − o_j)"
-            kinds.setdefault(act.name, fill(rule, {"h": "o", "z": "z", "slope": slope}))
-            rule = act.latex_derivative_rule if act.coupled is None else r"o_k(\delta_{{kj}} - o_j)"
-            latex.setdefault(act.name, rule.format(h="o", z="z", slope=slope))
+            # the registry's rule in o and z; a group's ∂o_k/∂z_j in o_k and o_j
+            slots = {"h": "o", "z": "z", "slope": slope} if act.coupled is None else \
+                {"h": "o_k", "h_j": "o_j"}
+            kinds.setdefault(act.name, fill(act.derivative_rule, slots))
+            latex.setdefault(act.name, act.latex_derivative_rule.format(**slots))
         p = network.params
         out.append(Layer(
             index=i, sources=previous, nodes=tuple(m.name for m in members),

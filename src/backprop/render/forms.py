@@ -782,7 +782,8 @@ def to_latex(items: Sequence[Item], *, fragment: bool = False) -> str:
     body = "\n".join(out) + "\n"
     if fragment:
         return body
-    return ("\\documentclass{article}\n\\usepackage[utf8]{inputenc}\n\\usepackage{amsmath}\n"
+    return ("\\documentclass{article}\n\\usepackage[utf8]{inputenc}\n"
+            "\\usepackage{amsmath}\n\\usepackage{amssymb}\n"
             "\\usepackage[margin=2cm]{geometry}\n\\allowdisplaybreaks\n\\begin{document}\n"
             + body + "\\end{document}\n")
 
