@@ -412,11 +412,14 @@ def test_latex_compiles_with_pdflatex(tmp_path: Path, name: str, param: str) -> 
 
 
 def test_latex_uses_pmatrix_align_and_the_names_typeset() -> None:
-    """w1_11 → w_{1,11}, out1_1 → \\mathit{out}_{1,1} (SPELLINGS.md's rules, written out here)."""
+    """layered.yaml spells w1_11 as Mazur's w_{1} and out1_1 as out_{h1} (its spellings key);
+    two-paths has none, so the default rule: w1_11 → w_{1,11}, O11 → O_{11} (SPELLINGS.md)."""
     trace, texts = _formats("layered", "w1_11")
     tex = texts["matrix.tex"]
-    assert r"\begin{align*}" in tex and r"\begin{pmatrix} w_{1,11} & w_{1,12}" in tex
-    assert r"\mathit{out}_{1,1}" in tex
+    assert r"\begin{align*}" in tex and r"\begin{pmatrix} w_{1} & w_{2}" in tex
+    assert r"out_{h1}" in tex
+    _, plain_texts = _formats("two-paths", "w1_11")
+    assert r"\begin{pmatrix} w_{1,11} & w_{1,12}" in plain_texts["matrix.tex"]
     d = trace.samples[0].delta
     assert rf"\begin{{pmatrix}} {d['out2_1']:.3f} \\ {d['out2_2']:.3f} \end{{pmatrix}}" in tex
 

@@ -16,8 +16,8 @@ from backprop.errors import UsageError
 from backprop.explain import MAX_PATHS, Block, DeltaRow, Explanation
 from backprop.forms import Layer, LayerValues, MatrixForm, Position, SumForm, SumUse, Totals
 from backprop.network import Spelling
-from backprop.notation import fmt, fmt_step, latex_name, latex_text, paren
-from backprop.render.common import WIDE_SUM
+from backprop.notation import fmt, fmt_step, given, latex_name, latex_text, paren
+from backprop.render.common import WIDE_SUM, value
 from backprop.render.layout import Group, RenderableType, Text
 
 Fmt = Callable[[float], str]
@@ -118,10 +118,15 @@ class Names:
                  rf"\frac{{\partial {self.loss.tex}}}{{\partial {of.tex}}}")
 
 
-def number(value: float | None, f: Fmt) -> S:
-    if value is None:
+def number(x: float | None, f: Fmt) -> S:
+    if x is None:
         return S("—", r"\text{--}")
-    return _t(f(value))
+    return _t(f(x))
+
+
+def _given(x: float) -> str:
+    """A number the file gave (a weight, a bias, an input, η), printed as written."""
+    return given(x)
 
 
 def col(values: Sequence[float | None], f: Fmt) -> Mat:
@@ -213,10 +218,10 @@ def matrix_items(form: MatrixForm, decimals: int = 3) -> list[Item]:
     for i in reversed(form.shown):
         layer = form.layers[i - 1]
         items.append(Eq((W(i),), ((names_mat(layer.weights, names),),
-                                  (mat(layer.weight_values, f),)), inline=True))
+                                  (mat(layer.weight_values, _given),)), inline=True))
         if layer.has_bias:
             items.append(Eq((b(i),), ((names_mat([[x] for x in layer.biases], names),),
-                                      (col(layer.bias_values, f),)), inline=True))
+                                      (col(layer.bias_values, _given),)), inline=True))
     for i in form.shown:
         layer = form.layers[i - 1]
         rules = [S(f"{r} ({k})", rf"{t} \quad \text{{({k})}}") for (k, r), (_, t)
@@ -276,16 +281,19 @@ def _layer_items(form: MatrixForm, names: Names, layer: Layer, v: LayerValues,
         j_name = (S(f"J{sub(i)}ᵀ", f"J_{{{i}}}^\\top") if layer.coupled else
                   S(f"diag(F′{sub(i)})", rf"\operatorname{{diag}}(F'_{{{i}}})"))
         d_up = names.layer("δ", i + 1, r"\delta")
-        jmat = mat(jt if layer.coupled else diag, f)
+        jmat = mat(jt, f) if layer.coupled else Mat(tuple(  # diag(F′): its zeros written 0
+            tuple(number(x, f) if a == c else _t("0") for c, x in enumerate(row))
+            for a, row in enumerate(diag)))
         d_above = sample[form.shown.index(i + 1)].delta
         items.append(Eq((d_i,), (
             (j_name + DOT + W(i + 1) + S("ᵀ", r"^\top") + DOT + d_up,),
-            (jmat, DOT, mat(_transpose(above.weight_values), f), DOT, col(d_above, f)),
+            (jmat, DOT, mat(_transpose(above.weight_values), _given), DOT, col(d_above, f)),
             (jmat, DOT, col(v.upstream, f)), (col(v.delta, f),))))
     show_w, show_b = _wanted(form, i)
     if show_w:
         items.append(Eq((names.d(W(i)),), ((d_i + DOT + O(i - 1) + S("ᵀ", r"^\top"),),
-                                           (col(v.delta, f), DOT, mat([v.previous], f)),
+                                           (col(v.delta, f), DOT,
+                                            mat([v.previous], _given if i == 1 else f)),
                                            (mat(v.gradient, f),)), inline=True))
     if show_b:
         items.append(Eq((names.d(b(i)),), ((d_i if form.bias_sign > 0 else S("−", "-") + d_i,),
@@ -355,8 +363,7 @@ def _step_update(form: MatrixForm, names: Names, f: Fmt) -> list[Item]:
     """The step's update as matrices: W⁽ⁱ⁾ ← W⁽ⁱ⁾ − η·∂L/∂W⁽ⁱ⁾ (the trace's numbers), then L."""
     items: list[Item] = [BLANK]
     if form.optimizer is None:
-        eta = _t(f"η = {f(form.learning_rate)}")
-        eta = S(eta.text, rf"\eta = {f(form.learning_rate)}")
+        eta = S(f"η = {given(form.learning_rate)}", rf"\eta = {given(form.learning_rate)}")
         frozen = (f" ({', '.join(form.frozen_params)} frozen: unchanged)"
                   if form.frozen_params else "")
         items.append(Para(("The update, ", eta, frozen), "bold"))
@@ -395,12 +402,13 @@ def _update(names: Names, param: str, old: float, new: float, gradient: float, e
             frozen: bool, optimizer: str | None, f: Fmt) -> Item:
     p = names.name(param)
     if frozen:
-        return Para((p, f" is frozen: it stays {f(old)} (its gradient is shown all the same)"))
+        return Para((p, f" is frozen: it stays {given(old)} (its gradient is shown all the same)"))
     if optimizer is not None:
-        return Para((f"Update by {optimizer}: ", p, f" = {f(old)} → {fmt_step(new, old, f)} (the "
+        return Para((f"Update by {optimizer}: ", p, f" = {given(old)} → {fmt_step(new, old, f)} (the "
                      f"optimizer's worked rows are in the step report)"))
     return Para(("Update: ", p + S(" ← ", r" \leftarrow ") + p + S(" − η·", r" - \eta\,")
-                 + names.d(p) + _t(f" = {f(old)}") + S(f" − {f(eta)}·", f" - {f(eta)} \\cdot ")
+                 + names.d(p) + _t(f" = {given(old)}")
+                 + S(f" − {given(eta)}·", f" - {given(eta)} \\cdot ")
                  + _t(f"{paren(f(gradient))} = {fmt_step(new, old, f)}")))
 
 
@@ -552,7 +560,8 @@ def _sum_block(form: SumForm, names: Names, block: Block, use: SumUse, f: Fmt) -
     count = f"{block.path_count:,} term{'s' if block.path_count != 1 else ''}"
     lhs = _lhs(form, names, use)
     if block.paths:
-        terms = [_join([_t(paren(f(x.value))) for x in p.factors], "·").text for p in block.paths]
+        inputs = set(form.layers[0].sources)  # a weight or an input: as the file gave it
+        terms = ["·".join(paren(value(x, f, inputs)) for x in p.factors) for p in block.paths]
         steps: list[tuple[Piece, ...]] = [(_sum_of(terms),)]
         if len(block.paths) > 1:
             steps.append((_sum_of([paren(f(p.product)) for p in block.paths]),))
@@ -573,7 +582,8 @@ def _sum_block(form: SumForm, names: Names, block: Block, use: SumUse, f: Fmt) -
     last = (_at("o", p.layer - 1, str(p.column)) if p.column is not None else
             (_t("1") if form.bias_sign > 0 else S("(−1)", "(-1)")))
     items.append(Eq((lhs,), ((_at("δ", p.layer, str(p.row), tex=r"\delta") + DOT + last,),
-                             (_t(paren(f(block.delta))) + "·" + paren(f(block.param_factor.value)),),
+                             (_t(paren(f(block.delta))) + "·"
+                              + paren(value(block.param_factor, f, set(form.layers[0].sources))),),
                              (_t(f(block.value)),)), inline=True, bold=True))
     return items
 
@@ -620,7 +630,7 @@ def _delta_eq(form: SumForm, names: Names, row: DeltaRow, pos: Mapping[str, tupl
             num = _t(f"{paren(f(row.local.value))}·Σ … ({len(row.terms)} terms)")
         else:
             num = _t(f"{paren(f(row.local.value))}·(" + " + ".join(
-                f"{paren(f(w))}·{paren(f(d))}" for _, _, w, d in row.terms) + ")")
+                f"{paren(given(w))}·{paren(f(d))}" for _, _, w, d in row.terms) + ")")
     return Eq((lhs,), ((sym,), (S(num.text, num.tex.replace("·", r" \cdot ")
                                   .replace("Σ …", r"\sum \ldots")),), (_t(f(row.value)),)),
               inline=True)
