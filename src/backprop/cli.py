@@ -24,10 +24,13 @@ from backprop.errors import (
 )
 from backprop.render import (
     CHECK_FORMATS,
+    DOCUMENTS,
+    EXPLAIN_FORMATS,
     GRAPH_FORMATS,
     STEP_FORMATS,
     TRAIN_FORMATS,
     Asking,
+    CheckView,
     StepView,
     formats_help,
 )
@@ -347,6 +350,16 @@ NET = click.argument("net", required=False, metavar="[NET]")
 SAMPLE = click.option("--sample", "samples", multiple=True, type=click.IntRange(min=1), metavar="K",
                       help="Show sample K (1-based) in full; repeatable. A network with more "
                            "than 10 samples otherwise shows its first.")
+FRAGMENT = click.option("--fragment", is_flag=True,
+                        help="With --format latex or html: the body alone, without the preamble "
+                             "or page around it, for pasting into a document of your own.")
+
+
+def _fragment_fits(fmt: str, fragment: bool) -> None:
+    if fragment and fmt not in ("latex", "html"):
+        raise click.UsageError(f"--fragment is for --format latex or html, not {fmt}")
+
+
 DECIMALS = click.option("--decimals", type=click.IntRange(0, 15), default=3, show_default=True,
                         help="Decimals to print (values that would show as 0 keep 3 significant "
                              "figures).")
@@ -365,8 +378,9 @@ DECIMALS = click.option("--decimals", type=click.IntRange(0, 15), default=3, sho
               help="Show the gradient and update of this param; repeatable; a glob such as "
                    "'w1_*' picks several.")
 @SAMPLE
+@FRAGMENT
 def step(net: str | None, fmt: str, decimals: int, show_all: bool, params: tuple[str, ...],
-         samples: tuple[int, ...]) -> None:
+         samples: tuple[int, ...], fragment: bool) -> None:
     """One full training step: forward pass, loss, every chain-rule factor, gradients, update.
 
     NET is a network file or the name of a bundled network (see `backprop networks`);
@@ -379,6 +393,7 @@ def step(net: str | None, fmt: str, decimals: int, show_all: bool, params: tuple
       backprop step
       backprop step statquest --decimals 4
       backprop step my_net.yaml --format json > report.json
+      backprop step --format latex > step.tex && pdflatex step.tex
       backprop step mnist.yaml --param 'w2_1_*' --param b2_1
       backprop step class-data.yaml --sample 3 --sample 17
     """
@@ -387,10 +402,12 @@ def step(net: str | None, fmt: str, decimals: int, show_all: bool, params: tuple
     if fmt == "json" and (show_all or params or samples):
         raise click.UsageError("--all, --param and --sample choose table rows; --format json "
                                "always holds every param and sample")
+    _fragment_fits(fmt, fragment)
     from backprop.engine import run
 
     trace = run(_load(net))
-    view = StepView(decimals=decimals, show_all=show_all, params=params, samples=samples, ask=ASK)
+    view = StepView(decimals=decimals, show_all=show_all, params=params, samples=samples, ask=ASK,
+                    fragment=fragment)
     out = STEP_FORMATS[fmt].step()(trace, view)
     if isinstance(out, str):
         _write(out)
@@ -402,9 +419,13 @@ def step(net: str | None, fmt: str, decimals: int, show_all: bool, params: tuple
 @click.option("--weight", "-w", "param", required=True, metavar="NAME",
               help="The param to explain: any weight or bias.")
 @NET
+@click.option("--format", "fmt", type=click.Choice(sorted(EXPLAIN_FORMATS)), default="table",
+              show_default=True, help=formats_help(EXPLAIN_FORMATS))
 @DECIMALS
 @SAMPLE
-def explain(param: str, net: str | None, decimals: int, samples: tuple[int, ...]) -> None:
+@FRAGMENT
+def explain(param: str, net: str | None, fmt: str, decimals: int, samples: tuple[int, ...],
+            fragment: bool) -> None:
     """One param's gradient: the chain rule written out, every factor, every path, their sum.
 
     One block per use of the param and sample; when there are more than 10, the first few
@@ -416,13 +437,19 @@ def explain(param: str, net: str | None, decimals: int, samples: tuple[int, ...]
       backprop explain --weight w1
       backprop explain --weight w1_12 two-paths
       backprop explain --weight w3 statquest --sample 2
+      backprop explain --weight w5 --format latex --fragment >> notes.tex
     """
+    _fragment_fits(fmt, fragment)
     from backprop.engine import run
     from backprop.explain import explain as explain_param
-    from backprop.render.explain import explain_report
 
     trace = run(_load(net))
-    _emit(explain_report(explain_param(trace, param, samples), decimals, trace.notes, ASK))
+    view = StepView(decimals=decimals, samples=samples, ask=ASK, fragment=fragment)
+    out = EXPLAIN_FORMATS[fmt].load()(trace, explain_param(trace, param, samples), view)
+    if isinstance(out, str):
+        _write(out)
+    else:
+        _emit(out)
 
 
 @cli.command(context_settings=CONTEXT)
@@ -439,8 +466,9 @@ def explain(param: str, net: str | None, decimals: int, samples: tuple[int, ...]
 @click.option("--feedback", "feedback", metavar="DIR",
               help="Also write one Markdown page per student into DIR: every answer, its "
                    "verdict and the explanation.")
+@FRAGMENT
 def check(net: str, answers: tuple[str, ...], fmt: str, summary: bool, tolerance: str | None,
-          feedback: str | None) -> None:
+          feedback: str | None, fragment: bool) -> None:
     """Mark students' answers: correct, rounding slip, carried forward, or wrong — and why.
 
     NET is a network file, a bundled network's name, or a folder of per-student variants
@@ -466,6 +494,7 @@ def check(net: str, answers: tuple[str, ...], fmt: str, summary: bool, tolerance
     if summary and fmt == "gradescope":
         raise UsageError("--summary: Gradescope's results.json has one test per quantity; "
                          "drop --summary, or use --format csv or json for a gradebook")
+    _fragment_fits(fmt, fragment)
     rule = Tolerance.parse(tolerance) if tolerance is not None else Tolerance()
     if feedback is not None and Path(feedback).exists() and not Path(feedback).is_dir():
         raise UsageError("--feedback: not a folder", file=feedback)
@@ -476,7 +505,7 @@ def check(net: str, answers: tuple[str, ...], fmt: str, summary: bool, tolerance
         # one sheet: its message, as for any file that cannot be used (for Gradescope, a
         # results.json that says why still, so the student sees it)
         raise book.rows[0].problem
-    _emit_check(book, fmt, summary)
+    _emit_check(book, fmt, CheckView(summary=summary, fragment=fragment))
     if feedback is not None:
         _write_feedback(book, Path(feedback))
     if book.unusable:
@@ -487,23 +516,22 @@ def check(net: str, answers: tuple[str, ...], fmt: str, summary: bool, tolerance
         raise SystemExit(1)
 
 
-def _emit_check(book: Any, fmt: str, summary: bool) -> None:
+def _emit_check(book: Any, fmt: str, view: CheckView) -> None:
     from backprop.render import check as render
 
-    if fmt == "gradescope":
+    summary = view.summary
+    if fmt in DOCUMENTS:
+        _write(CHECK_FORMATS[fmt].load()(book, view))
+    elif fmt == "gradescope":
         _write(render.gradescope_json(book))
     elif fmt == "json":
         _write(render.gradebook_json(book) if summary else render.class_json(book))
     elif fmt == "csv":
         _write(render.gradebook_csv(book) if summary else render.reports_csv(book.rows))
     else:
-        from backprop.render.layout import Group
+        from backprop.render.documents import check_document
 
-        parts = [] if summary else [render.report_table(row.report) if row.report is not None
-                                    else render.unusable_table(row) for row in book.rows]
-        if summary or len(book.rows) > 1 or book.skipped:
-            parts.append(render.class_table(book))
-        _emit(Group(*parts))
+        _emit(check_document(book, view))
 
 
 def _write_feedback(book: Any, folder: Path) -> None:
@@ -581,9 +609,11 @@ def _write_markup(text: str) -> None:
 
 
 @cli.command(context_settings=CONTEXT)
-@click.argument("kind", type=click.Choice(["network", "answers"]), default="network", required=False)
+@click.argument("kind", type=click.Choice(["network", "answers", "explain"]), default="network",
+                required=False)
 def schema(kind: str) -> None:
-    """Print the JSON Schema (draft 2020-12) of a network file or an answers file.
+    """Print the JSON Schema (draft 2020-12) of a network file, an answers file, or the JSON
+    that `backprop explain --format json` prints.
 
     An editor with YAML support validates and completes a file against it: write it to a file
     and name that file in the first line of the YAML file (see the README).
@@ -592,6 +622,7 @@ def schema(kind: str) -> None:
     Examples:
       backprop schema > backprop-network.schema.json
       backprop schema answers > backprop-answers.schema.json
+      backprop schema explain > backprop-explain.schema.json
     """
     import json
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 from backprop.notation import fill, given, paren
-from backprop.render.layout import Table, Text, box
+from backprop.render.layout import Derivation, Partial, Table, Text, box
 from backprop.trace import Factor, SampleTrace, Trace
 
 GIVEN_SLOTS = frozenset({"t", "D", "slope"})  #: slots holding numbers the file gave, printed as given
@@ -41,6 +41,15 @@ def chain(factors: Sequence[Factor]) -> str:
 def numbers(factors: Sequence[Factor], f: Fmt) -> str:
     """The chain's values: (-0.709) · 0.229 · …"""
     return " · ".join(paren(f(x.value)) for x in factors)
+
+
+def derivation(factors: Sequence[Factor], f: Fmt, *, text: str | None = None,
+               lhs: Partial | None = None, value: str | None = None) -> Derivation:
+    """The chain with its numbers, "∂L/∂y_hat · … \n= (-0.709) · …" unless `text` words it
+    otherwise, its parts kept for a layout that typesets them."""
+    return Derivation(text if text is not None else f"{chain(factors)}\n= {numbers(factors, f)}",
+                      chain=tuple(Partial(x.numerator, x.denominator) for x in factors),
+                      numbers=tuple(f(x.value) for x in factors), lhs=lhs, value=value)
 
 
 def substituted(factor: Factor, f: Fmt) -> str:

@@ -10,7 +10,7 @@ from backprop.explain import MAX_BLOCKS, MAX_PATHS, Block, DeltaRow, Explanation
 from backprop.notation import fmt, fmt_step, given, paren
 from backprop.render import Asking, common
 from backprop.render.common import WIDE_SUM, Fmt
-from backprop.render.layout import Group, RenderableType, Table, Text
+from backprop.render.layout import Group, Partial, RenderableType, Table, Text
 
 _COUPLED = " or ".join(a.name for a in ACTIVATIONS.values() if not a.elementwise)
 
@@ -139,13 +139,14 @@ def _block(ex: Explanation, block: Block, f: Fmt) -> list[RenderableType]:
     parts.append(factors)
     if len(block.paths) == 1:
         path = block.paths[0]
-        parts.append(Text(f"∂{L}/∂{ex.param}{_where(ex, block)} = {common.numbers(path.factors, f)} "
-                          f"= {f(path.product)}"))
+        parts.append(common.derivation(
+            path.factors, f, text=f"∂{L}/∂{ex.param}{_where(ex, block)} = "
+                                  f"{common.numbers(path.factors, f)} = {f(path.product)}",
+            lhs=Partial(L, ex.param, _where(ex, block)), value=f(path.product)))
         return parts
     chains = common.table(None, "path", "chain of factors", "product", right=("product",))
     for i, path in enumerate(block.paths, start=1):
-        written = f"{common.chain(path.factors)}\n= {common.numbers(path.factors, f)}"
-        chains.add_row(Text(str(i)), Text(written), Text(f(path.product)))
+        chains.add_row(Text(str(i)), common.derivation(path.factors, f), Text(f(path.product)))
     chains.add_row(Text("Σ"), Text(f"the sum of the {len(block.paths)} paths"), Text(f(block.value)),
                    style="bold")
     parts += [Text(""), chains]

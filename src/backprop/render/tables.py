@@ -200,7 +200,7 @@ def gradient_table(trace: Trace, f: Fmt, params: Sequence[str] | None = None, *,
                 label = f"∂{L}/∂{param}{common.tag(trace, s)}"
                 if len(mine) > 1:
                     label += f" via {use.node}"
-                common.row(table, label, Text(f"{common.chain(chain)}\n= {common.numbers(chain, f)}"),
+                common.row(table, label, common.derivation(chain, f),
                            f(s.use_grads[i]))
         if mine and not every:
             what = f"Σ over all {len(trace.samples):,} samples" + (

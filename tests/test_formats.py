@@ -1,0 +1,359 @@
+"""The document formats — markdown, latex, html — of step, explain and check, and explain's JSON:
+the hand-worked numbers in each, user text escaped for each, LaTeX that pdflatex compiles, and
+HTML whose text, as a browser shows it, holds every number of the JSON report."""
+
+from __future__ import annotations
+
+import html
+import json
+import math
+import os
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import jsonschema
+import pytest
+from click.testing import CliRunner
+
+from backprop import bundled, load, step
+from backprop.cli import cli
+from backprop.notation import fmt, fmt_step
+from backprop.render import CHECK_FORMATS, DOCUMENTS, EXPLAIN_FORMATS, STEP_FORMATS
+from backprop.render.latex import PREAMBLE
+from backprop.render.markdown import escape as md_escape
+from backprop.schema import explain_schema
+from conftest import NETWORKS
+
+NAMES = bundled.names()
+
+
+def invoke(*args: str):
+    return CliRunner().invoke(cli, list(args), catch_exceptions=False)
+
+
+def out(*args: str) -> str:
+    result = invoke(*args)
+    assert result.exit_code in (0, 1), result.stderr
+    return result.stdout
+
+
+# ---------------------------------------------------------------- the hand-worked page
+
+# The walkthrough worked by hand (the classic 2-2-1 sigmoid page, FORMAT §1.1's network):
+# h1 = σ(0.5·0.7 + 0.3·0.4) = σ(0.47) = 0.615, ŷ = σ(0.615·0.55 + 0.582·0.45) = σ(0.600) = 0.646,
+# ∂L/∂ŷ = −2(1 − 0.646) = −0.709, ∂ŷ/∂z3 = 0.646·(1 − 0.646) = 0.229, ∂z3/∂w5 = h1 = 0.615,
+# ∂L/∂w5 = −0.709 · 0.229 · 0.615 = −0.100 and w5 ← 0.55 − 0.1·(−0.100) = 0.560.
+
+def test_markdown_golden_walkthrough() -> None:
+    explained = out("explain", "--weight", "w5", "--format", "markdown")
+    assert "| factor | rule | with numbers | value |\n| --- | --- | --- | ---: |" in explained
+    assert "| ∂L/∂y_hat | −2(t − y_hat)/N | −2(1 − 0.646)/1 | -0.709 |" in explained
+    assert "| ∂y_hat/∂z3 | y_hat(1 − y_hat) | 0.646(1 − 0.646) | 0.229 |" in explained
+    assert "| ∂z3/∂w5 | h1 | 0.615 | 0.615 |" in explained
+    assert "\n∂L/∂w5 = (-0.709) · 0.229 · 0.615 = -0.100\n" in explained
+    assert "= 0.55 − 0.1·(-0.100) = 0.560" in explained
+    stepped = out("step", "--format", "markdown")
+    # the chain written out in the gradient table's cell, then its value
+    assert ("| ∂L/∂w5 | ∂L/∂y_hat · ∂y_hat/∂z3 · ∂z3/∂w5<br>= (-0.709) · 0.229 · 0.615 | -0.100 |"
+            in stepped)
+    assert "| w5 | w5 − η·∂L/∂w5 | 0.55 − 0.1·(-0.100) | 0.560 |" in stepped
+    assert "| h1 | σ(z1) | σ(0.470) | 0.615 |" in stepped
+
+
+def test_latex_golden_walkthrough() -> None:
+    tex = out("explain", "--weight", "w5", "--format", "latex", "--fragment")
+    assert not tex.startswith(r"\documentclass") and r"\begin{document}" not in tex
+    # ∂L/∂w5 = ∂L/∂ŷ · ∂ŷ/∂z3 · ∂z3/∂w5 = −0.709 · 0.229 · 0.615 = −0.100, as an align* block
+    assert ("\\begin{align*}\n"
+            r"\frac{\partial {L}}{\partial {w_{5}}} &= \frac{\partial {L}}{\partial {\hat{y}}} "
+            r"\cdot \frac{\partial {\hat{y}}}{\partial {z_{3}}} \cdot "
+            r"\frac{\partial {z_{3}}}{\partial {w_{5}}} \\" "\n"
+            r"  &= (-0.709) \cdot 0.229 \cdot 0.615 = -0.100" "\n"
+            "\\end{align*}") in tex
+    assert r"= 0.55 - 0.1\cdot (-0.100) = 0.560$" in tex
+    stepped = out("step", "--format", "latex")
+    assert stepped.startswith("\n".join(PREAMBLE) + "\n\\begin{document}\n")
+    assert stepped.rstrip().endswith(r"\end{document}")
+    assert (r"\frac{\partial {L}}{\partial {w_{5}}} &= \frac{\partial {L}}{\partial {\hat{y}}}"
+            in stepped)
+    assert r"${h_{1}}$ & $\sigma({z_{1}})$ & $\sigma(0.470)$ & $0.615$" in stepped
+
+
+def test_html_golden_walkthrough() -> None:
+    page = out("explain", "--weight", "w5", "--format", "html")
+    assert page.startswith("<!DOCTYPE html>") and "<title>∂L/∂w5</title>" in page
+    assert ('<tr><td>∂L/∂y_hat</td><td>−2(t − y_hat)/N</td><td>−2(1 − 0.646)/1</td>'
+            '<td class="num">-0.709</td></tr>') in page
+    assert "<p>∂L/∂w5 = (-0.709) · 0.229 · 0.615 = -0.100</p>" in page
+    assert "0.55 − 0.1·(-0.100) = 0.560</p>" in page
+    fragment = out("explain", "--weight", "w5", "--format", "html", "--fragment")
+    assert not fragment.startswith("<!DOCTYPE") and "<style>" not in fragment
+    assert "<p>∂L/∂w5 = (-0.709) · 0.229 · 0.615 = -0.100</p>" in fragment
+
+
+def test_explain_json_holds_the_paths_the_sum_and_the_update() -> None:
+    # FORMAT §3's published walkthrough: ∂L/∂w5 = -0.0997525403151, w5 after = 0.55997525403151;
+    # the path's factors are the hand-worked -0.709, 0.229 and h1 = 0.615
+    report = json.loads(out("explain", "--weight", "w5", "--format", "json"))
+    (block,) = report["blocks"]
+    (path,) = block["paths"]
+    assert [(f["numerator"], f["denominator"]) for f in path["factors"]] == [
+        ("L", "y_hat"), ("y_hat", "z3"), ("z3", "w5")]
+    assert [round(f["value"], 3) for f in path["factors"]] == [-0.709, 0.229, 0.615]
+    assert path["product"] == pytest.approx(-0.0997525403151, abs=1e-12)
+    assert report["gradient"] == pytest.approx(-0.0997525403151, abs=1e-12)
+    assert report["new"] == pytest.approx(0.55997525403151, abs=1e-12)
+    assert (report["old"], report["learning_rate"], report["frozen"]) == (0.55, 0.1, False)
+    # full precision: never rounded to the printed decimals
+    assert path["factors"][0]["value"] != round(path["factors"][0]["value"], 6)
+
+
+def test_explain_json_of_two_paths_sums_its_paths() -> None:
+    # two-paths: w1_11 reaches the loss along two paths; ∂L/∂p is their sum, each path the product
+    # of its factors (recomputed here from the factor values the report gives)
+    report = json.loads(out("explain", "--weight", "w1_11", "two-paths", "--format", "json"))
+    total = 0.0
+    for block in report["blocks"]:
+        assert len(block["paths"]) == block["path_count"] > 1
+        for path in block["paths"]:
+            assert path["product"] == pytest.approx(math.prod(f["value"] for f in path["factors"]),
+                                                    rel=1e-12)
+        total += sum(p["product"] for p in block["paths"])
+    assert report["gradient"] == pytest.approx(total, rel=1e-12, abs=1e-15)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_explain_json_of_every_param_fits_its_schema(name: str) -> None:
+    validator = jsonschema.Draft202012Validator(explain_schema())
+    jsonschema.Draft202012Validator.check_schema(explain_schema())
+    for param in load(NETWORKS / f"{name}.yaml").params:
+        report = json.loads(out("explain", "--weight", param, name, "--format", "json"))
+        errors = [e.message for e in validator.iter_errors(report)]
+        assert not errors, (param, errors[:3])
+
+
+def test_the_schema_command_prints_explains_schema() -> None:
+    assert json.loads(out("schema", "explain")) == explain_schema()
+
+
+# ---------------------------------------------------------------- the command line
+
+def test_the_choices_are_the_registries() -> None:
+    for command, registry in (("step", STEP_FORMATS), ("explain", EXPLAIN_FORMATS),
+                              ("check", CHECK_FORMATS)):
+        help_text = out(command, "--help")
+        assert all(name in help_text for name in registry), command
+        assert DOCUMENTS <= set(registry), command
+    assert {"csv", "gradescope"} <= set(CHECK_FORMATS)
+
+
+@pytest.mark.parametrize("args", [("step", "--fragment"), ("explain", "-w", "w5", "--fragment"),
+                                  ("step", "--format", "json", "--fragment")])
+def test_fragment_without_a_document_format_is_refused(args: tuple[str, ...]) -> None:
+    result = invoke(*args)
+    assert result.exit_code == 2 and result.stdout == ""
+    assert "--fragment" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_numbers_are_the_same_in_every_format() -> None:
+    # one formatter: each gradient and update of the walkthrough as notation.fmt prints it, in
+    # every format (the values themselves are FORMAT §3's)
+    trace = step(load(NETWORKS / "walkthrough.yaml"))
+    for form in ("table", "markdown", "latex", "html"):
+        text = out("step", "--format", form, "--decimals", "4")
+        for param, g in trace.gradients.items():
+            assert fmt(g, 4) in text, (form, param)
+            assert fmt_step(trace.updated[param], trace.network.params[param],
+                            lambda v: fmt(v, 4)) in text, (form, param)
+
+
+# ---------------------------------------------------------------- user text
+
+HOSTILE_TITLE = r"<script>alert(1)</script> | `tick` $x$ & # _ % ~ ^ \ {} **b** [l](u) <!-- c"
+HOSTILE_NET = f"""\
+title: {json.dumps(HOSTILE_TITLE)}
+description: "# not a heading\\n- not a list"
+inputs: {{x1: 0.5, 重み: 0.3}}
+params: {{w1: 0.7, σ_w: 0.4, b_1: 0.1}}
+nodes:
+  ŷ: {{sum: z_ŷ, from: {{x1: w1, 重み: σ_w}}, bias: b_1, activation: sigmoid}}
+targets: {{ŷ: 1}}
+loss: {{kind: mse, name: E_total}}
+learning_rate: 0.1
+spellings: {{w1: 'w^{{(1)}}_{{1}}'}}
+"""
+
+
+@pytest.fixture
+def hostile(tmp_path: Path) -> Path:
+    path = tmp_path / "hostile.yaml"
+    path.write_text(HOSTILE_NET, encoding="utf-8")
+    return path
+
+
+def test_markdown_escapes_user_text(hostile: Path) -> None:
+    text = out("step", str(hostile), "--format", "markdown")
+    assert "<script>" not in text and "\\<script\\>" in text
+    assert "\\`tick\\`" in text and "\\$x\\$" in text and "\\*\\*b\\*\\*" in text
+    assert "\\|" in text and "&amp;" in text and "\\[l\\]" in text
+    assert "\\# not a heading" in text and "\\- not a list" in text
+    # the controls a terminal acts on never pass through (backprop.safe)
+    assert md_escape("a\x1b[31mb|c") == "a\\\\x1b\\[31mb\\|c"  # shows a\x1b[31mb|c
+    assert md_escape("y_hat and _x_") == "y_hat and \\_x\\_"
+
+
+def test_html_escapes_user_text(hostile: Path) -> None:
+    page = out("step", str(hostile), "--format", "html")
+    assert "<script" not in page and "&lt;script&gt;" in page and "<!-- c" not in page
+    assert re.search(r"\b(src|href)=|url\(|@import|<link|<iframe", page) is None
+    assert "@media print" in page
+
+
+def test_latex_escapes_user_text_and_uses_spellings(hostile: Path) -> None:
+    tex = out("step", str(hostile), "--format", "latex")
+    title = tex.split(r"\begin{document}", 1)[1]
+    assert r"\$x\$" in title and r"\&" in title and r"\#" in title and r"\%" in title
+    assert r"\textbackslash{}" in title and r"\{\}" in title
+    assert "{w^{(1)}_{1}}" in tex  # the file's own spelling of w1
+    assert "{E_{total}}" in tex  # latex_name's rule for E_total
+    assert tex.isascii()  # every other character is a command or a code point
+
+
+# ---------------------------------------------------------------- pdflatex
+
+def _pdflatex() -> str:
+    found = shutil.which("pdflatex")
+    if found is None:
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail("CI=true but no pdflatex: .ci/run installs it")
+        pytest.skip("no pdflatex on this machine (CI installs it and runs this test)")
+    return found
+
+
+def _answers(name: str) -> str:
+    """An answers file for a bundled network: its loss, each gradient to 3 decimals (one a
+    factor of ten off) and an unknown quantity whose name LaTeX would act on."""
+    trace = step(load(NETWORKS / f"{name}.yaml"))
+    L = trace.loss_name
+    answers: dict[str, float] = {L: round(trace.loss, 3)}
+    for k, (param, g) in enumerate(trace.gradients.items()):
+        answers[f"d{L}/d{param}"] = round(g * (10 if k == 0 else 1), 3)
+    answers["a_b$^&%#{}~\\|<x>"] = 1.0
+    return json.dumps(answers)
+
+
+def _body(document: str) -> str:
+    head = "\n".join(PREAMBLE) + "\n\\begin{document}\n\n"
+    assert document.startswith(head) and document.endswith("\\end{document}\n")
+    return document[len(head):-len("\\end{document}\n")]
+
+
+def test_latex_of_step_explain_and_check_compiles_for_every_network(tmp_path: Path,
+                                                                      hostile: Path) -> None:
+    """One document per network: step's whole, then the body of explain's for every param and of
+    check's (each the same preamble around a body, checked here), compiled by a stock pdflatex
+    with no shell escape; a failure names the network and shows the log's error."""
+    pdflatex = _pdflatex()
+    jobs = []
+    for name in [*NAMES, str(hostile)]:
+        network = load(hostile if name == str(hostile) else NETWORKS / f"{name}.yaml")
+        document = out("step", name, "--format", "latex")
+        bodies = [_body(out("explain", "--weight", p, name, "--format", "latex"))
+                  for p in network.params]
+        answers = tmp_path / f"{len(jobs)}.answers.yaml"
+        answers.write_text(_answers(name) if name in NAMES else '{"w1_new": 0.7}')
+        bodies.append(_body(out("check", name, str(answers), "--format", "latex")))
+        assert out("check", name, str(answers), "--format", "latex", "--fragment").endswith(
+            bodies[-1])
+        whole = document.replace("\\end{document}\n", "".join(bodies) + "\\end{document}\n")
+        stem = f"doc{len(jobs)}"
+        (tmp_path / f"{stem}.tex").write_text(whole, encoding="utf-8")
+        jobs.append((name, stem))
+    running = []
+    for name, stem in jobs:  # two at a time: the machine's cores
+        running.append((name, stem, subprocess.Popen(
+            [pdflatex, "-halt-on-error", "-no-shell-escape", "-interaction=nonstopmode",
+             f"{stem}.tex"], cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)))
+        if len(running) == 2:
+            _finish(running.pop(0), tmp_path)
+    for job in running:
+        _finish(job, tmp_path)
+
+
+def _finish(job: tuple[str, str, subprocess.Popen[bytes]], folder: Path) -> None:
+    name, stem, process = job
+    code = process.wait(timeout=300)
+    log = (folder / f"{stem}.log").read_text(encoding="latin-1", errors="replace")
+    error = log[log.find("\n!"):][:1500] if "\n!" in log else log[-1500:]
+    assert code == 0, (name, error)
+    assert (folder / f"{stem}.pdf").stat().st_size > 1000, name
+
+
+# ---------------------------------------------------------------- a browser
+
+def _chromium() -> str:
+    found = next(filter(None, map(shutil.which, ("chromium", "chromium-browser", "google-chrome"))),
+                 None)
+    if found is None:
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail("CI=true but no chromium: .ci/run installs it")
+        pytest.skip("no chromium on this machine (CI installs it and runs this test)")
+    return found
+
+
+def visible_texts(pages: list[str], folder: Path) -> list[str]:
+    """Each page's text as headless Chromium shows it (its body's innerText, which leaves out
+    what CSS hides), read in one browser run: the pages as srcdoc frames of one page whose script
+    copies their text out once all have loaded."""
+    frames = "".join(f'<iframe id="f{k}" srcdoc="{html.escape(page, quote=True)}"></iframe>'
+                     f'<pre id="t{k}"></pre>' for k, page in enumerate(pages))
+    script = ("<script>window.addEventListener('load', () => { for (let k = 0; k < "
+              f"{len(pages)}; k++) {{ document.getElementById('t' + k).textContent = "
+              "document.getElementById('f' + k).contentDocument.body.innerText; } });</script>")
+    (folder / "pages.html").write_text(f"<!DOCTYPE html><html><body>{frames}{script}</body></html>",
+                                       encoding="utf-8")
+    done = subprocess.run(
+        [_chromium(), "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+         f"--user-data-dir={folder / 'profile'}", "--virtual-time-budget=10000", "--dump-dom",
+         (folder / "pages.html").as_uri()], capture_output=True, text=True, timeout=300, check=False)
+    assert done.returncode == 0, done.stderr[-2000:]
+    texts = []
+    for k in range(len(pages)):
+        found = re.search(f'<pre id="t{k}">(.*?)</pre>', done.stdout, re.S)
+        assert found is not None and found[1].strip(), f"page {k} shows no text"
+        texts.append(html.unescape(found[1]))
+    return texts
+
+
+def test_html_in_a_browser_shows_every_number_of_the_json_report(tmp_path: Path) -> None:
+    """Every bundled network's step and explain pages in headless Chromium: each gradient of the
+    JSON report, printed by notation.fmt, stands in its gradient row, and each updated value in
+    its update row; explain's page ends with its param's update."""
+    pages, expected = [], []
+    for name in NAMES:
+        report = json.loads(out("step", name, "--format", "json"))
+        pages.append(out("step", name, "--format", "html"))
+        expected.append((name, None, report))
+        param = next(iter(report["gradients"]))
+        pages.append(out("explain", "--weight", param, name, "--format", "html"))
+        expected.append((name, param, report))
+    for text, (what, explained, report) in zip(visible_texts(pages, tmp_path), expected,
+                                               strict=True):
+        L = report["loss"]["name"]
+        params = load(NETWORKS / f"{what}.yaml").params
+        if explained is not None:
+            g, new = report["gradients"][explained], report["updated"][explained]
+            assert fmt(g) in text, (what, explained)
+            last = text.rstrip().split("\n")[-1]
+            assert last.endswith(fmt_step(new, params[explained], fmt)) or "frozen" in last, last
+            continue
+        lines = text.split("\n")
+        for param, g in report["gradients"].items():
+            row = re.compile(rf"(^|\n)∂{re.escape(L)}/∂{re.escape(param)}\t[^\t]*\t"
+                             rf"{re.escape(fmt(g))}(\n|$)")
+            assert row.search(text), (what, param, fmt(g))
+            new = fmt_step(report["updated"][param], params[param], fmt)
+            assert any(line.startswith(f"{param}\t") and line.endswith(f"\t{new}")
+                       for line in lines), (what, param, new)
