@@ -93,6 +93,31 @@ def test_html_golden_walkthrough() -> None:
     assert "<p>∂L/∂w5 = (-0.709) · 0.229 · 0.615 = -0.100</p>" in fragment
 
 
+def test_latex_sets_each_path_of_a_sum_as_its_own_line() -> None:
+    # two-paths: w1_11 reaches the loss through net21 and net22 (the file's two hidden nodes)
+    tex = out("explain", "--weight", "w1_11", "two-paths", "--format", "latex", "--fragment")
+    block = tex[tex.index("\\begin{align*}"):tex.index("\\end{align*}")]
+    assert block.count("\\text{path }1 &= ") == block.count("\\text{path }2 &= ") == 1
+    assert "{\\mathit{net}_{21}}" in block and "{\\mathit{net}_{22}}" in block
+    assert "\\Sigma &= \\text{the sum of the }2\\text{ paths} = " in block
+
+
+def test_check_documents_golden_walkthrough() -> None:
+    # the bundled sheet gives dL/dw5 = -0.01, the hand-worked page's −0.100 times η = 0.1, and
+    # w5_new = 0.551, which follows from that wrong answer: 0.55 − 0.1·(−0.01)
+    sheet = str(NETWORKS / "walkthrough.answers.yaml")
+    md = out("check", "walkthrough", sheet, "--format", "markdown")
+    assert "| dL/dw5 | -0.01 | -0.100 | ✗ wrong<br>**learning_rate_applied** |" in md
+    assert "| w5_new | 0.551 | 0.5600 | \\~ carried_forward |" in md
+    page = out("check", "walkthrough", sheet, "--format", "html")
+    assert ('<td>dL/dw5</td><td class="num">-0.01</td><td class="num">-0.100</td>'
+            '<td><span class="red">✗ wrong</span>') in page
+    tex = out("check", "walkthrough", sheet, "--format", "latex")
+    assert "dL/dw5 & $-0.01$ & $-0.100$ & $\\times$ wrong\\newline learning\\_rate" in tex
+    summary = out("check", "walkthrough", sheet, "--format", "markdown", "--summary")
+    assert "| file | score | wrong or unknown | carried forward |" in summary
+
+
 def test_explain_json_holds_the_paths_the_sum_and_the_update() -> None:
     # FORMAT §3's published walkthrough: ∂L/∂w5 = -0.0997525403151, w5 after = 0.55997525403151;
     # the path's factors are the hand-worked -0.709, 0.229 and h1 = 0.615

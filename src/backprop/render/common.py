@@ -44,7 +44,7 @@ def numbers(factors: Sequence[Factor], f: Fmt) -> str:
 
 
 def derivation(factors: Sequence[Factor], f: Fmt, *, text: str | None = None,
-               lhs: Partial | None = None, value: str | None = None) -> Derivation:
+               lhs: Partial | str | None = None, value: str | None = None) -> Derivation:
     """The chain with its numbers, "∂L/∂y_hat · … \n= (-0.709) · …" unless `text` words it
     otherwise, its parts kept for a layout that typesets them."""
     return Derivation(text if text is not None else f"{chain(factors)}\n= {numbers(factors, f)}",

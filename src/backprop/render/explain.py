@@ -146,7 +146,8 @@ def _block(ex: Explanation, block: Block, f: Fmt) -> list[RenderableType]:
         return parts
     chains = common.table(None, "path", "chain of factors", "product", right=("product",))
     for i, path in enumerate(block.paths, start=1):
-        chains.add_row(Text(str(i)), common.derivation(path.factors, f), Text(f(path.product)))
+        chains.add_row(Text(str(i)), common.derivation(path.factors, f, lhs=f"path {i}"),
+                       Text(f(path.product)))
     chains.add_row(Text("Σ"), Text(f"the sum of the {len(block.paths)} paths"), Text(f(block.value)),
                    style="bold")
     parts += [Text(""), chains]

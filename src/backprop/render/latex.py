@@ -78,7 +78,7 @@ def _blocks(doc: Renderable, names: Names) -> Iterator[str]:
     elif isinstance(doc, Table):
         yield from _table(doc, names)
     elif isinstance(doc, Derivation) and doc.lhs is not None and doc.value is not None:
-        yield _align([_derivation(doc, _partial(doc.lhs, names), _math(doc.value, names), names)])
+        yield _align([_derivation(doc, _lhs(doc.lhs, names), _math(doc.value, names), names)])
     elif doc.plain.strip():
         yield _styled(doc, names) + "\n\n"
 
@@ -112,6 +112,10 @@ def _partial(p: Partial, names: Names) -> str:
     tag = _math(p.tag, names) if p.tag else ""
     return (rf"\frac{{\partial {names.name(p.numerator)}}}"
             rf"{{\partial {names.name(p.denominator)}}}{tag}")
+
+
+def _lhs(lhs: Partial | str, names: Names) -> str:
+    return _partial(lhs, names) if isinstance(lhs, Partial) else _math(lhs, names)
 
 
 def _products(terms: Sequence[str], per_line: int) -> str:
@@ -158,7 +162,7 @@ def _derivation_table(table: Table, names: Names) -> Iterator[str]:
         if found is None:
             rows.append(_row_lines(cells, names))
             continue
-        lhs = _partial(found.lhs, names) if found.lhs is not None else _math(cells[0].plain, names)
+        lhs = _lhs(found.lhs if found.lhs is not None else cells[0].plain, names)
         value = found.value if found.value is not None else cells[-1].plain
         rows.append(_derivation(found, lhs, _math(value, names), names))
     yield _align(rows)
@@ -252,7 +256,7 @@ def _letter(word: str) -> bool:
 
 
 Token = tuple[str, str]  #: (kind, its LaTeX); kinds: math, text, space, open, close, and
-#: letter (a one-letter symbol, or the word "a") and dash (a minus, or a hyphen between words)
+#: letter (a one-letter symbol, or the word "a") and dash (- or /: between words, text)
 
 
 def _tokens(text: str, names: Names) -> list[Token]:
@@ -280,8 +284,8 @@ def _tokens(text: str, names: Names) -> list[Token]:
             out.append(("space", " "))
         else:
             ch = m["other"]
-            if ch == "-":
-                out.append(("dash", "-"))
+            if ch in "-/":
+                out.append(("dash", ch))
             elif ch in _MATH_SYMBOLS:
                 out.append(("math", _MATH_SYMBOLS[ch]))
             elif ch in _OPEN:
@@ -294,8 +298,8 @@ def _tokens(text: str, names: Names) -> list[Token]:
 
 
 def _resolve(tokens: list[Token]) -> list[Token]:
-    """A one-letter word is math beside math (t − o) and text among words (a layer); a dash
-    between two words is a hyphen (cross-entropy), else a minus."""
+    """A one-letter word is math beside math (t − o) and text among words (a layer); a dash or
+    slash between two words is text (cross-entropy, dL/dw5), else math (a minus, a division)."""
     def near(i: int, step: int) -> str:
         j = i + step
         while 0 <= j < len(tokens) and tokens[j][0] in ("space", "open", "close"):
@@ -309,7 +313,7 @@ def _resolve(tokens: list[Token]) -> list[Token]:
         elif kind == "dash":
             glued = 0 < i < len(tokens) - 1 and tokens[i - 1][0] in ("text", "letter") and \
                 tokens[i + 1][0] in ("text", "letter")
-            kind = "text" if glued else "math"
+            kind, tex = ("text", tex) if glued else ("math", _MATH_SYMBOLS[tex])
         out.append((kind, tex))
     return out
 
