@@ -83,10 +83,22 @@ def _blocks(doc: Renderable, names: Names) -> Iterator[str]:
         yield _styled(doc, names) + "\n\n"
 
 
+def _lines(text: str, names: Names, started: bool = False) -> str:
+    """Lines of text joined by \\newline, blank ones left out: a \\newline with no line before it
+    (at the start of a paragraph or a cell) would stop pdflatex."""
+    out: list[str] = []
+    for line in text.split("\n"):
+        if line.strip():
+            out.append((r"\newline " if started or out else "") + _text(line, names))
+    return "".join(out)
+
+
 def _styled(text: Text, names: Names) -> str:
-    out = []
+    out: list[str] = []
     for piece, style in text.pieces:
-        body = r"\newline ".join(_text(line, names) for line in piece.split("\n"))
+        body = _lines(piece, names, started=any(o.strip() for o in out))
+        if not body:
+            continue
         words = style.split()
         if "bold" in words:
             body = r"\textbf{" + body + "}"
@@ -198,8 +210,8 @@ def _table(table: Table, names: Names) -> Iterator[str]:
         shown = []
         for k in range(n):
             plain = cells[k].plain if k < len(cells) else ""
-            sep = " " if right[k] else r"\newline "
-            text = sep.join(_text(line, names) for line in plain.split("\n"))
+            text = (" ".join(_text(line, names) for line in plain.split("\n")) if right[k]
+                    else _lines(plain, names))
             if text and "bold" in style.split():
                 text = r"\textbf{" + text + "}"
             shown.append(text)

@@ -89,8 +89,16 @@ def _styled(text: Text, *, hard_breaks: bool) -> str:
                 body = body.replace(core, f"*{core}*", 1)
             current += body
     lines.append(current)
-    # a hard line break in a paragraph is a trailing backslash; a table cell's is <br>
-    return ("\\\n" if hard_breaks else "<br>").join(lines)
+    if not hard_breaks:  # a table cell: its lines one <br> apart, blank ones left out
+        return "<br>".join(line for line in lines if line.strip())
+    # a paragraph: a hard line break is a trailing backslash, a blank line starts a paragraph
+    paragraphs: list[list[str]] = [[]]
+    for line in lines:
+        if line.strip():
+            paragraphs[-1].append(line)
+        elif paragraphs[-1]:
+            paragraphs.append([])
+    return "\n\n".join("\\\n".join(p) for p in paragraphs if p)
 
 
 def _table(table: Table) -> list[str]:
