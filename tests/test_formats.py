@@ -79,6 +79,11 @@ def test_latex_golden_walkthrough() -> None:
     assert (r"\frac{\partial {L}}{\partial {w_{5}}} &= \frac{\partial {L}}{\partial {\hat{y}}}"
             in stepped)
     assert r"${h_{1}}$ & $\sigma({z_{1}})$ & $\sigma(0.470)$ & $0.615$" in stepped
+    # in a table a derivative is written ∂L/∂ŷ on one line; ℓ = (1 − 0.646)² = 0.126 (FORMAT §3:
+    # L = 0.1255 for this one output)
+    assert (r"$\partial {L}/\partial {\hat{y}}$ & $-2(t - {\hat{y}})/N$ & $-2(1 - 0.646)/1$ & "
+            r"$-0.709$") in stepped
+    assert r"$(t - {\hat{y}})^{2}$ & $(1 - 0.646)^{2}$ & $0.126$" in stepped
 
 
 def test_html_golden_walkthrough() -> None:

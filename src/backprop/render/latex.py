@@ -112,8 +112,8 @@ def _styled(text: Text, names: Names) -> str:
 
 # ---------------------------------------------------------------- derivations
 
-CHAIN_LINE = 4  #: factors on one line of a derivation; a longer chain continues on the next
-NUMBERS_LINE = 6
+CHAIN_LINE = 6  #: factors on one line of a derivation; a longer chain continues on the next
+NUMBERS_LINE = 8
 
 
 def _align(rows: Sequence[str]) -> str:
@@ -224,11 +224,13 @@ def _table(table: Table, names: Names) -> Iterator[str]:
 
 # ---------------------------------------------------------------- text with math in it
 
-_TOKEN = re.compile(r"""
-    (?P<partial>∂(?P<num>[^\W\d]\w*)/∂(?P<den>[^\W\d]\w*))
-  | (?P<number>-?\d+(?:\.\d+)?(?:e[-+]?\d+)?)
-  | (?P<ident>[^\W\d]\w*)
-  | (?P<sup>[⁰¹²³⁴⁵⁶⁷⁸⁹⁻ᶻ]+)
+_SUPERSCRIPTS = "⁰¹²³⁴⁵⁶⁷⁸⁹⁻ᶻ"
+_WORD = rf"[^\W\d{_SUPERSCRIPTS}][^\W{_SUPERSCRIPTS}]*"  #: a name: no superscript in it (h²)
+_TOKEN = re.compile(rf"""
+    (?P<partial>∂(?P<num>{_WORD})/∂(?P<den>{_WORD}))
+  | (?P<sup>[{_SUPERSCRIPTS}]+)
+  | (?P<number>(?<![\w.)])-?(?:\d+(?:\.\d+)?(?:e[-+]?\d+)?|∞))  # signed where no term ends
+  | (?P<ident>{_WORD})
   | (?P<space>\s+)
   | (?P<other>.)
 """, re.X | re.S)
@@ -237,9 +239,9 @@ _TOKEN = re.compile(r"""
 _MATH_WORDS = {"σ": r"\sigma", "η": r"\eta", "δ": r"\delta", "ℓ": r"\ell", "Σ": r"\Sigma",
                "β": r"\beta", "ε": r"\varepsilon", "λ": r"\lambda", "Φ": r"\Phi", "φ": r"\phi",
                "ln": r"\ln", "max": r"\max", "exp": r"\exp", "log": r"\log"}
-_SUPERSCRIPT = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹⁻ᶻ", "0123456789-z")
+_SUPERSCRIPT = str.maketrans(_SUPERSCRIPTS, "0123456789-z")
 #: symbols set as math, and how
-_MATH_SYMBOLS = {"∂": r"\partial ", "·": r"\cdot ", "−": "-", "-": "-", "+": "+", "=": "=",
+_MATH_SYMBOLS = {"∂": r"\partial ", "·": r"\cdot ", "−": "-", "+": "+", "=": "=",
                  "/": "/", "×": r"\times ", "←": r"\leftarrow ", "→": r"\to ", "≈": r"\approx ",
                  "′": "'", "½": r"\tfrac{1}{2}", "∞": r"\infty ", "≤": r"\le ", "≥": r"\ge ",
                  "^": "^", "*": r"\ast ", "<": "<", ">": ">", "|": r"\mid ", "…": r"\ldots ",
@@ -268,10 +270,11 @@ def _letter(word: str) -> bool:
 
 
 Token = tuple[str, str]  #: (kind, its LaTeX); kinds: math, text, space, open, close, and
-#: letter (a one-letter symbol, or the word "a") and dash (- or /: between words, text)
+#: letter (a one-letter symbol, or the word "a") and dash (a slash: between words, text)
 
 
-def _tokens(text: str, names: Names) -> list[Token]:
+def _tokens(text: str, names: Names, display: bool) -> list[Token]:
+    """The text's tokens; ∂L/∂w as a fraction in `display` math, else as ∂L/∂w."""
     out: list[Token] = []
     for m in _TOKEN.finditer(text):
         if m["partial"]:
@@ -279,12 +282,14 @@ def _tokens(text: str, names: Names) -> list[Token]:
             top = top if top is not None or not _letter(m["num"]) else m["num"]
             bottom = bottom if bottom is not None or not _letter(m["den"]) else m["den"]
             if top is not None and bottom is not None:
-                out.append(("math", rf"\frac{{\partial {top}}}{{\partial {bottom}}}"))
+                out.append(("math", rf"\frac{{\partial {top}}}{{\partial {bottom}}}" if display
+                            else rf"\partial {top}/\partial {bottom}"))
             else:
-                out += _tokens("∂", names) + _tokens(m["num"], names) + _tokens("/∂", names) + \
-                    _tokens(m["den"], names)
+                out += [("math", _MATH_SYMBOLS["∂"]), *_tokens(m["num"], names, display),
+                        ("dash", "/"), ("math", _MATH_SYMBOLS["∂"]),
+                        *_tokens(m["den"], names, display)]
         elif m["number"]:
-            out.append(("math", m["number"]))
+            out.append(("math", m["number"].replace("∞", r"\infty ")))
         elif m["ident"]:
             word = m["ident"]
             math = _mathable(word, names)
@@ -296,7 +301,7 @@ def _tokens(text: str, names: Names) -> list[Token]:
             out.append(("space", " "))
         else:
             ch = m["other"]
-            if ch in "-/":
+            if ch == "/":
                 out.append(("dash", ch))
             elif ch in _MATH_SYMBOLS:
                 out.append(("math", _MATH_SYMBOLS[ch]))
@@ -310,13 +315,14 @@ def _tokens(text: str, names: Names) -> list[Token]:
 
 
 def _resolve(tokens: list[Token]) -> list[Token]:
-    """A one-letter word is math beside math (t − o) and text among words (a layer); a dash or
-    slash between two words is text (cross-entropy, dL/dw5), else math (a minus, a division)."""
+    """A one-letter word is math beside math (t − o) and text among words (a layer); a slash
+    between two words is text (dL/dw5), else math (a division)."""
     def near(i: int, step: int) -> str:
         j = i + step
         while 0 <= j < len(tokens) and tokens[j][0] in ("space", "open", "close"):
             j += step
-        return tokens[j][0] if 0 <= j < len(tokens) else ""
+        kind = tokens[j][0] if 0 <= j < len(tokens) else ""
+        return "math" if kind == "dash" else kind  # 1/N: a letter by a slash is math
 
     out = []
     for i, (kind, tex) in enumerate(tokens):
@@ -403,10 +409,10 @@ def _join_math(parts: list[str]) -> str:
 def _text(text: str, names: Names) -> str:
     """Report text in text mode: its math runs in $…$."""
     return "".join(f"${_join_math(parts)}$" if kind == "math" else "".join(parts)
-                   for kind, parts in _runs(_tokens(text, names)))
+                   for kind, parts in _runs(_tokens(text, names, display=False)))
 
 
 def _math(text: str, names: Names) -> str:
     """Report text in math mode: its words in \\text{…}."""
     return "".join(_join_math(parts) if kind == "math" else r"\text{" + "".join(parts) + "}"
-                   for kind, parts in _runs(_tokens(text, names)))
+                   for kind, parts in _runs(_tokens(text, names, display=True)))
