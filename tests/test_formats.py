@@ -11,6 +11,7 @@ import os
 import re
 import shutil
 import subprocess
+from collections import Counter
 from pathlib import Path
 
 import jsonschema
@@ -199,6 +200,30 @@ def test_numbers_are_the_same_in_every_format() -> None:
                             lambda v: fmt(v, 4)) in text, (form, param)
 
 
+_NUMBER = re.compile(r"-?\d+\.\d+(?:e-?\d+)?")
+
+
+def _numbers(text: str) -> Counter[str]:
+    """The decimal numbers a report prints, as often as it prints them (a layout's own sizes —
+    LaTeX column widths, CSS, the HTML page's picture, which has its own — left out)."""
+    text = re.sub(r"<figure.*?</figure>|<style>.*?</style>", "", text, flags=re.S)
+    text = re.sub(r"p\{[0-9.]+\\linewidth\}|\[3pt\]", "", text.split("\\begin{document}")[-1])
+    return Counter(_NUMBER.findall(text.replace("−", "-")))  # LaTeX's minus is -
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_every_format_prints_the_tables_numbers(name: str) -> None:
+    # one document, four layouts: each number of the table (laid out wide, so none is folded)
+    # appears in markdown, latex and html as often as in the table
+    param = next(iter(load(NETWORKS / f"{name}.yaml").params))
+    wide = CliRunner(env={"COLUMNS": "2000"})
+    for command in (["step", name], ["explain", "--weight", param, name]):
+        table = _numbers(wide.invoke(cli, command).stdout)
+        assert sum(table.values()) > 10
+        for form in DOCUMENTS:
+            assert _numbers(out(*command, "--format", form)) == table, (command, form)
+
+
 # ---------------------------------------------------------------- user text
 
 HOSTILE_TITLE = r"<script>alert(1)</script> | `tick` $x$ & # _ % ~ ^ \ {} **b** [l](u) <!-- c"
@@ -251,6 +276,20 @@ def test_latex_escapes_user_text_and_uses_spellings(hostile: Path) -> None:
     assert tex.isascii()  # every other character is a command or a code point
 
 
+HOSTILE_FILE = "<i>a&b$%#_{~}.yaml"
+HOSTILE_ANSWERS = '{"w1_new": 0.7, "<script>alert(1)</script>|`x`": 1, "a_b$^&%#{}~\\\\": 2}'
+
+
+def test_check_documents_escape_the_sheet(tmp_path: Path, hostile: Path) -> None:
+    sheet = tmp_path / HOSTILE_FILE
+    sheet.write_text(HOSTILE_ANSWERS)
+    page = out("check", str(hostile), str(sheet), "--format", "html")
+    assert "<script" not in page and "<i>" not in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;|`x`" in page and "&lt;i&gt;a&amp;b$%#" in page
+    md = out("check", str(hostile), str(sheet), "--format", "markdown")
+    assert "\\<script\\>alert(1)\\</script\\>\\|\\`x\\`" in md and "\\<i\\>a&amp;b\\$%#" in md
+
+
 # ---------------------------------------------------------------- pdflatex
 
 def _pdflatex() -> str:
@@ -292,8 +331,8 @@ def test_latex_of_step_explain_and_check_compiles_for_every_network(tmp_path: Pa
         document = out("step", name, "--format", "latex")
         bodies = [_body(out("explain", "--weight", p, name, "--format", "latex"))
                   for p in network.params]
-        answers = tmp_path / f"{len(jobs)}.answers.yaml"
-        answers.write_text(_answers(name) if name in NAMES else '{"w1_new": 0.7}')
+        answers = tmp_path / (f"{len(jobs)}.answers.yaml" if name in NAMES else HOSTILE_FILE)
+        answers.write_text(_answers(name) if name in NAMES else HOSTILE_ANSWERS)
         bodies.append(_body(out("check", name, str(answers), "--format", "latex")))
         assert out("check", name, str(answers), "--format", "latex", "--fragment").endswith(
             bodies[-1])
