@@ -290,6 +290,21 @@ def test_check_documents_escape_the_sheet(tmp_path: Path, hostile: Path) -> None
     assert "\\<script\\>alert(1)\\</script\\>\\|\\`x\\`" in md and "\\<i\\>a&amp;b\\$%#" in md
 
 
+def test_an_ascii_stdout_keeps_each_document_readable() -> None:
+    # HTML writes a character it cannot encode as a reference (∂ is &#8706;), which a browser
+    # shows as the character; Markdown spells the symbols out; LaTeX is ASCII already
+    import sys
+
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1] / "src"),
+           "PYTHONIOENCODING": "ascii"}
+    for form, shown in (("html", "&#8706;L/&#8706;w5"), ("markdown", "dL/dw5"),
+                        ("latex", r"\frac{\partial {L}}{\partial {w_{5}}}")):
+        done = subprocess.run([sys.executable, "-m", "backprop", "explain", "-w", "w5", "--format",
+                               form], capture_output=True, env=env, timeout=60, check=False)
+        assert done.returncode == 0 and b"Traceback" not in done.stderr, done.stderr
+        assert shown in done.stdout.decode("ascii"), form
+
+
 # ---------------------------------------------------------------- pdflatex
 
 def _pdflatex() -> str:

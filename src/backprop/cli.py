@@ -26,7 +26,9 @@ from backprop.render import (
     CHECK_FORMATS,
     DOCUMENTS,
     EXPLAIN_FORMATS,
+    FRAGMENTS,
     GRAPH_FORMATS,
+    MARKUP,
     STEP_FORMATS,
     TRAIN_FORMATS,
     Asking,
@@ -356,8 +358,17 @@ FRAGMENT = click.option("--fragment", is_flag=True,
 
 
 def _fragment_fits(fmt: str, fragment: bool) -> None:
-    if fragment and fmt not in ("latex", "html"):
-        raise click.UsageError(f"--fragment is for --format latex or html, not {fmt}")
+    if fragment and fmt not in FRAGMENTS:
+        raise click.UsageError(f"--fragment is for --format {' or '.join(sorted(FRAGMENTS))}, "
+                               f"not {fmt}")
+
+
+def _write_text(fmt: str, text: str) -> None:
+    """A text format's output: HTML keeps a character stdout cannot encode as &#…;."""
+    if fmt in MARKUP:
+        _write_markup(text)
+    else:
+        _write(text)
 
 
 DECIMALS = click.option("--decimals", type=click.IntRange(0, 15), default=3, show_default=True,
@@ -410,7 +421,7 @@ def step(net: str | None, fmt: str, decimals: int, show_all: bool, params: tuple
                     fragment=fragment)
     out = STEP_FORMATS[fmt].step()(trace, view)
     if isinstance(out, str):
-        _write(out)
+        _write_text(fmt, out)
     else:
         _emit(out)
 
@@ -447,7 +458,7 @@ def explain(param: str, net: str | None, fmt: str, decimals: int, samples: tuple
     view = StepView(decimals=decimals, samples=samples, ask=ASK, fragment=fragment)
     out = EXPLAIN_FORMATS[fmt].load()(trace, explain_param(trace, param, samples), view)
     if isinstance(out, str):
-        _write(out)
+        _write_text(fmt, out)
     else:
         _emit(out)
 
@@ -521,7 +532,7 @@ def _emit_check(book: Any, fmt: str, view: CheckView) -> None:
 
     summary = view.summary
     if fmt in DOCUMENTS:
-        _write(CHECK_FORMATS[fmt].load()(book, view))
+        _write_text(fmt, CHECK_FORMATS[fmt].load()(book, view))
     elif fmt == "gradescope":
         _write(render.gradescope_json(book))
     elif fmt == "json":

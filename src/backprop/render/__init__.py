@@ -112,6 +112,8 @@ CHECK_FORMATS: Mapping[str, Format] = {
 #: the formats that are documents written whole: their check renderer is called as
 #: render(Gradebook, CheckView)
 DOCUMENTS = frozenset({"markdown", "latex", "html"})
+FRAGMENTS = frozenset({"latex", "html"})  #: the documents that have a body apart (--fragment)
+MARKUP = frozenset({"html"})  #: written with &#…; for a character the output cannot encode
 
 
 #: `backprop graph --format NAME`: render(trace, decimals, *, gradients, sample) -> markup text
