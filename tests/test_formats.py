@@ -178,6 +178,8 @@ def test_the_choices_are_the_registries() -> None:
         assert all(name in help_text for name in registry), command
         assert DOCUMENTS <= set(registry), command
     assert {"csv", "gradescope"} <= set(CHECK_FORMATS)
+    for registry in (STEP_FORMATS, EXPLAIN_FORMATS, CHECK_FORMATS):
+        assert all(callable(entry.load()) for entry in registry.values())
 
 
 @pytest.mark.parametrize("args", [("step", "--fragment"), ("explain", "-w", "w5", "--fragment"),
