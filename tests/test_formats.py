@@ -443,3 +443,46 @@ def test_html_in_a_browser_shows_every_number_of_the_json_report(tmp_path: Path)
             new = fmt_step(report["updated"][param], params[param], fmt)
             assert any(line.startswith(f"{param}\t") and line.endswith(f"\t{new}")
                        for line in lines), (what, param, new)
+
+
+@pytest.mark.slow
+def test_latex_of_random_networks_compiles(tmp_path: Path) -> None:
+    """Random graph-form networks (test_graph's: Unicode and wide names, skipped columns, biases)
+    under every elementwise activation and loss: step's and explain's LaTeX bodies of all of
+    them in one document, compiled once; Markdown and HTML made for each."""
+    from hypothesis import HealthCheck, settings
+    from hypothesis import given as given_
+    from hypothesis import strategies as st
+
+    from backprop.explain import explain
+    from backprop.render import StepView
+    from backprop.render import html as html_format
+    from backprop.render import latex as latex_format
+    from backprop.render import markdown as markdown_format
+    from test_graph import graph_networks
+
+    pdflatex = _pdflatex()
+    bodies: list[str] = []
+    view = StepView(fragment=True)
+
+    @settings(max_examples=30, deadline=None, database=None,
+              suppress_health_check=list(HealthCheck))
+    @given_(graph_networks(), st.sampled_from(["sigmoid", "relu", "softplus", "leaky_relu", "tanh",
+                                               "identity"]),
+            st.sampled_from(["mse", "sse", "half_sse"]))
+    def collect(text: str, activation: str, loss: str) -> None:
+        text = text.replace("activation: tanh", f"activation: {activation}")
+        trace = step(load("random.yaml", text=text.replace("loss: mse", f"loss: {loss}")))
+        bodies.append(latex_format.step(trace, view))
+        for param in trace.network.params:
+            bodies.append(latex_format.explain(trace, explain(trace, param), view))
+        assert "<script" not in html_format.step(trace, view)
+        assert markdown_format.step(trace, view).strip()
+
+    collect()
+    document = "\n".join(PREAMBLE) + "\n\\begin{document}\n" + "\n".join(bodies) + "\\end{document}\n"
+    (tmp_path / "random.tex").write_text(document, encoding="utf-8")
+    done = subprocess.run([pdflatex, "-halt-on-error", "-no-shell-escape", "-interaction=nonstopmode",
+                           "random.tex"], cwd=tmp_path, capture_output=True, timeout=600, check=False)
+    log = (tmp_path / "random.log").read_text(encoding="latin-1", errors="replace")
+    assert done.returncode == 0, log[log.find("\n!"):][:1500]
