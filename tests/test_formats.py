@@ -486,3 +486,17 @@ def test_latex_of_random_networks_compiles(tmp_path: Path) -> None:
                            "random.tex"], cwd=tmp_path, capture_output=True, timeout=600, check=False)
     log = (tmp_path / "random.log").read_text(encoding="latin-1", errors="replace")
     assert done.returncode == 0, log[log.find("\n!"):][:1500]
+
+
+def test_a_table_with_no_rows_sets_its_title_alone() -> None:
+    # an empty longtable or align* would stop pdflatex; Markdown and HTML keep the header
+    from backprop.render.latex import Names, latex
+    from backprop.render.layout import Group, Table, Text
+    from backprop.render.markdown import markdown
+
+    table = Table(title="Nothing here")
+    table.add_column("quantity")
+    table.add_column("value", justify="right")
+    tex = latex(Group(table, Text("after")), Names())
+    assert tex == "\\subsection*{Nothing here}\n\nafter\n\n"
+    assert "| quantity | value |" in markdown(table)

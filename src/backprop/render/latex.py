@@ -116,8 +116,12 @@ CHAIN_LINE = 6  #: factors on one line of a derivation; a longer chain continues
 NUMBERS_LINE = 8
 
 
+ALIGN_ROWS = 40  #: rows to one align* (TeX sets each block whole, twice: a bounded one fits memory)
+
+
 def _align(rows: Sequence[str]) -> str:
-    return "\\begin{align*}\n" + " \\\\[3pt]\n".join(rows) + "\n\\end{align*}\n\n"
+    return "".join("\\begin{align*}\n" + " \\\\[3pt]\n".join(rows[i:i + ALIGN_ROWS])
+                   + "\n\\end{align*}\n\n" for i in range(0, len(rows), ALIGN_ROWS))
 
 
 def _partial(p: Partial, names: Names) -> str:
@@ -187,6 +191,10 @@ def _heading(title: Text, names: Names) -> str:
 
 
 def _table(table: Table, names: Names) -> Iterator[str]:
+    if not table.rows:  # nothing to set: a longtable or align* with no row would stop pdflatex
+        if table.title is not None and table.title.plain.strip():
+            yield _heading(table.title, names)
+        return
     if any(isinstance(c, Derivation) for cells, _ in table.rows for c in cells):
         yield from _derivation_table(table, names)
         return
