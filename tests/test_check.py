@@ -575,7 +575,9 @@ def test_carried_forward_through_a_softmax_group(tmp_path) -> None:
     ("E_new", "1.0787", "rounding"),  # 1.07861328125 → 1.0786; 1.0787 is 0.87 of a unit off
 ])
 def test_tolerance_is_read_from_the_written_digits(key, text, verdict, tmp_path) -> None:
-    _, results = check_json(EXACT, tmp_path, {key: text})
+    # the written-decimals rule alone (`--precision written`, the rule before a required
+    # precision); tests/test_required_precision.py holds the default's edges
+    _, results = check_json(EXACT, tmp_path, {key: text}, "--precision", "written")
     assert results[key]["verdict"] == verdict, results[key]
 
 
@@ -588,9 +590,14 @@ def test_decimals_are_read_from_the_text_not_the_float(text, decimals, tmp_path)
 
 def test_trailing_zeros_make_an_answer_stricter(tmp_path) -> None:
     # 0.6457 written as 0.65 is right to two places; as 0.6500 it is wrong to four
+    _, loose = check_json("walkthrough", tmp_path, {"y_hat": "0.65"}, "--precision", "written")
+    _, strict = check_json("walkthrough", tmp_path, {"y_hat": "0.6500"}, "--precision", "written")
+    assert loose["y_hat"]["verdict"] == "correct"
+    assert strict["y_hat"]["verdict"] == "wrong"
+    # at the default 3 decimals 0.65 is right only at its own two: imprecise; 0.6500 still wrong
     _, loose = check_json("walkthrough", tmp_path, {"y_hat": "0.65"})
     _, strict = check_json("walkthrough", tmp_path, {"y_hat": "0.6500"})
-    assert loose["y_hat"]["verdict"] == "correct"
+    assert loose["y_hat"]["verdict"] == "imprecise"
     assert strict["y_hat"]["verdict"] == "wrong"
 
 
@@ -705,8 +712,13 @@ def test_an_edge_factor_is_the_weight(tmp_path) -> None:
 
 PAGE = str(NETWORKS / "walkthrough.answers.yaml")
 PAGE_VERDICTS = {"z1": "correct", "z2": "correct", "h1": "correct", "h2": "correct", "z3": "correct",
-                 "y_hat": "rounding", "L": "correct", "dL/dy_hat": "correct", "dy_hat/dz3": "correct",
+                 "y_hat": "rounding", "L": "correct", "dL/dy_hat": "rounding", "dy_hat/dz3": "correct",
                  "dz3/dw5": "correct", "dL/dw5": "wrong", "w5_new": "carried_forward"}
+# at the default 3 decimals ∂L/∂ŷ = −0.71 is 1.4 units of the third decimal from the true
+# −2(1 − 0.6457) = −0.70858, but exactly −2(1 − 0.645) = −0.710 from the page's own ŷ: accepted
+# as a rounding slip carried forward; `--precision written` keeps the page's marking before a
+# required precision existed, where −0.71 is right to its two decimals
+PAGE_VERDICTS_WRITTEN = {**PAGE_VERDICTS, "dL/dy_hat": "correct"}
 
 
 def test_the_walkthrough_page_as_json() -> None:
@@ -730,8 +742,19 @@ def test_the_walkthrough_page_as_json() -> None:
     assert "0.1" in by["dL/dw5"]["explanation"]  # η
     assert by["w5_new"]["expected"] == pytest.approx(W5 - ETA_W * G5, rel=1e-12)
     assert "-0.01" in by["w5_new"]["explanation"] and "0.560" in by["w5_new"]["explanation"]
-    # 10 correct, of which one rounding slip; the carried-forward and the wrong one are not
+    assert "is what your own rounded earlier values give" in by["dL/dy_hat"]["explanation"]
+    # 10 accepted, of which two rounding slips; the carried-forward and the wrong one are not
     assert (report["score"]["correct"], report["score"]["total"]) == (10, 12)
+    assert report["score"]["precision"] == {"kind": "decimals", "value": 3}
+
+
+def test_the_walkthrough_page_at_its_written_decimals() -> None:
+    result = invoke("check", "walkthrough", PAGE, "--format", "json", "--precision", "written")
+    assert result.exit_code == 1
+    report = json.loads(result.stdout)
+    assert {r["quantity"]: r["verdict"] for r in report["results"]} == PAGE_VERDICTS_WRITTEN
+    assert (report["score"]["correct"], report["score"]["total"]) == (10, 12)
+    assert report["score"]["precision"] == {"kind": "written", "value": None}
 
 
 def test_the_walkthrough_page_as_a_table() -> None:

@@ -487,9 +487,16 @@ def test_following_from_accepted_answers_is_rounding(tmp_path: Path) -> None:
     own = 0.55 * 0.6 + 0.45 * 0.58
     assert abs(own - Z3) > 0.001
     path = sheet(tmp_path, f"h1: 0.6\nh2: 0.58\nz3: {own:.3f}\n")
-    result = invoke("check", "walkthrough", path, "--format", "json")
+    # accepted to the places written: the rule of `--precision written`
+    result = invoke("check", "walkthrough", path, "--format", "json", "--precision", "written")
     assert result.exit_code == 0
     assert [r["verdict"] for r in results(result.stdout)] == ["correct", "correct", "rounding"]
+    # at the default 3 decimals 0.6 (0.6154) and 0.58 (0.5818) are right only to their own
+    # places, so not accepted; z3 follows from them: carried forward
+    result = invoke("check", "walkthrough", path, "--format", "json")
+    assert result.exit_code == 0  # imprecise and carried forward are neither wrong nor unknown
+    assert [r["verdict"] for r in results(result.stdout)] == ["imprecise", "imprecise",
+                                                             "carried_forward"]
 
 
 def test_a_later_accepted_answer_is_not_used(tmp_path: Path) -> None:

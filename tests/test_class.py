@@ -114,8 +114,8 @@ def test_the_same_class_into_json(klass: tuple[Path, Path]) -> None:
     assert by[HOSTILE]["variant"] == "v01"  # the JSON string is the name itself
     assert "\x1b" not in result.stdout  # … written as \u001b
     assert by["bo.yaml"] == {"file": str(sheets / "bo.yaml"), "variant": "v02", "correct": 1,
-                             "rounding": 0, "carried_forward": 1, "wrong": 1, "unknown": 0,
-                             "accepted": 1, "total": 3, "score": pytest.approx(1 / 3, abs=1e-6),
+                             "rounding": 0, "carried_forward": 1, "imprecise": 0, "wrong": 1,
+                             "unknown": 0, "accepted": 1, "total": 3, "score": pytest.approx(1 / 3, abs=1e-6),
                              "mistakes": "sign×1", "error": None}
     assert by["nobody.yaml"]["error"].startswith(str(sheets / "nobody.yaml") + ": which variant")
     assert by["nobody.yaml"]["score"] is None

@@ -125,14 +125,18 @@ def test_version_and_help() -> None:
     assert invoke("-h").exit_code == 0
 
 
-def test_walkthrough_page_is_marked_as_the_issue_says() -> None:
+@pytest.mark.parametrize("precision", [(), ("--precision", "written")])
+def test_walkthrough_page_is_marked_as_the_issue_says(precision) -> None:
     result = invoke("check", "walkthrough", str(NETWORKS / "walkthrough.answers.yaml"),
-                    "--format", "json")
+                    "--format", "json", *precision)
     assert result.exit_code == 1  # one answer is wrong
     report = json.loads(result.stdout)
     verdicts = {r["quantity"]: (r["verdict"], r["mistake"]) for r in report["results"]}
     assert verdicts.pop("y_hat") == ("rounding", None)
     assert verdicts.pop("dL/dw5") == ("wrong", "learning_rate_applied")
     assert verdicts.pop("w5_new") == ("carried_forward", None)
+    # ∂L/∂ŷ = −0.71: right to its two written decimals; at the default 3 it is −2(1 − 0.645),
+    # the page's own ŷ carried forward (the true −0.70858 is 1.4 units of the third decimal off)
+    assert verdicts.pop("dL/dy_hat") == ("rounding" if not precision else "correct", None)
     assert all(v == ("correct", None) for v in verdicts.values()), verdicts
     assert report["score"]["correct"] == 10 and report["score"]["total"] == 12

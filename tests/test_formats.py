@@ -121,7 +121,8 @@ def test_check_documents_golden_walkthrough() -> None:
     tex = out("check", "walkthrough", sheet, "--format", "latex")
     assert "dL/dw5 & $-0.01$ & $-0.100$ & $\\times$ wrong\\newline learning\\_rate" in tex
     summary = out("check", "walkthrough", sheet, "--format", "markdown", "--summary")
-    assert "| file | score | wrong or unknown | carried forward |" in summary
+    assert "\n| file | score | " in summary
+    assert " | dL/dw5 (learning_rate_applied) | w5_new |" in summary
 
 
 def test_explain_json_holds_the_paths_the_sum_and_the_update() -> None:

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from backprop import bundled, safe
-from backprop.check import Answer, CheckReport, Tolerance
+from backprop.check import Answer, CheckReport, Precision, Tolerance
 from backprop.engine import run
 from backprop.errors import BackpropError, UsageError
 from backprop.explain import Explanation
@@ -272,20 +272,27 @@ def train(network: Network, steps: int = 100, *, until_loss: float | None = None
 
 
 def check(net: Network | Trace, answers: str | os.PathLike[str] | Mapping[str, float | int | str]
-          | Sequence[Answer], file: str | None = None, tolerance: Tolerance | str | None = None
-          ) -> Checked:
+          | Sequence[Answer], file: str | None = None, tolerance: Tolerance | str | None = None,
+          precision: Precision | str | None = None) -> Checked:
     """Mark answers against a network (or a step already taken), as `backprop check`.
 
     `answers` is a path to an answers file, YAML text (a `str` with a line break or `": "`),
     a dict {quantity: number}, or the Answer records `backprop.check` took before. A number
     given as a string ("0.470") keeps its written decimals, as in a file; a float is read as
     Python writes it (0.47: two decimals). `file` names the sheet in the report; `tolerance`
-    is a Tolerance or its text as `--tolerance` takes it ("0.001", "1%").
+    is a Tolerance or its text as `--tolerance` takes it ("0.001", "1%"); `precision` a
+    Precision or its text as `--precision` takes it ("3", "4sf", "written"; 3 decimals unless
+    given), not with `tolerance`.
     """
     from backprop.check import check as mark
 
-    rule = (Tolerance() if tolerance is None else
-            Tolerance.parse(tolerance) if isinstance(tolerance, str) else tolerance)
+    if tolerance is not None and precision is not None:
+        raise UsageError("precision and tolerance are two rules for how close is right: give one",
+                         path=("precision",))
+    rule = (Tolerance.parse(tolerance) if isinstance(tolerance, str) else tolerance
+            if tolerance is not None else
+            Tolerance(precision=Precision.parse(precision) if isinstance(precision, str)
+                      else precision) if precision is not None else Tolerance())
     name, sheet = _answers(answers, file)
     trace = net if isinstance(net, Trace) else run(net)
     return _recast(Checked, mark(trace, sheet, name, rule))

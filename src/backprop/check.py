@@ -1,5 +1,6 @@
-"""Answers → verdicts: the tolerance read from the written decimals, error carried forward, and
-the catalogue's models (backprop.mistakes) run by the same engine to name a wrong answer's mistake.
+"""Answers → verdicts: the precision compared (the finer of the written decimals and the one
+required) or a teacher's tolerance, error carried forward, and the catalogue's models
+(backprop.mistakes) run by the same engine to name a wrong answer's mistake.
 
 Reading sheets and resolving their keys is backprop.answers; this module re-exports its public
 names so that `backprop.check` stays the one import for marking."""
@@ -8,6 +9,8 @@ from __future__ import annotations
 
 import bisect
 import math
+import re
+import unicodedata
 from collections import OrderedDict
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -32,16 +35,97 @@ from backprop.answers import (
 )
 from backprop.engine import Plans, run
 from backprop.errors import BackpropError, BadSetting, SpecError
+from backprop.losses import LOSSES
 from backprop.mistakes import BACKWARD, MISTAKES, Model, explain, models
 from backprop.network import Network
-from backprop.notation import fmt, given
+from backprop.notation import fmt, given, paren
 from backprop.trace import Overrides, Rules, Trace
 
-Verdict = Literal["correct", "rounding", "carried_forward", "wrong", "unknown"]
-VERDICTS: tuple[Verdict, ...] = ("correct", "rounding", "carried_forward", "wrong", "unknown")
+Verdict = Literal["correct", "rounding", "carried_forward", "imprecise", "wrong", "unknown"]
+VERDICTS: tuple[Verdict, ...] = ("correct", "rounding", "carried_forward", "imprecise", "wrong",
+                                 "unknown")
 ACCEPTED: frozenset[Verdict] = frozenset({"correct", "rounding"})
 
-# ---------------------------------------------------------------- tolerance
+# ---------------------------------------------------------------- precision and tolerance
+
+#: the most decimals or significant figures a precision may ask for: a float holds 15 to 17
+#: significant digits, so more would ask for digits no computed value has
+MAX_PRECISION = 15
+PrecisionKind = Literal["written", "decimals", "significant"]
+_DECIMALS = re.compile(r"^[+-]?[0-9]+$")
+_FIGURES = re.compile(r"^(?P<n>[+-]?[0-9]+)\s*sf$")
+
+
+@dataclass(frozen=True, slots=True)
+class Precision:
+    """The precision an answer is compared at, at least: N decimals, N significant figures of the
+    true value, or (written) only the decimals the student wrote. An answer is compared at the
+    finer of its written decimals and this one."""
+
+    kind: PrecisionKind = "decimals"
+    digits: int = 3  #: N (0 for written)
+
+    @classmethod
+    def parse(cls, text: str) -> Precision:
+        """`written`, `N` (decimals) or `Nsf` (significant figures), N from 1 to MAX_PRECISION."""
+        raw = text.strip().lower()
+        if raw == "written":
+            return cls("written", 0)
+        decimals, figures = _DECIMALS.match(raw), _FIGURES.match(raw)
+        if decimals is None and figures is None:
+            raise BadSetting(f"expected 'written', a number of decimals (1 to {MAX_PRECISION}, "
+                             f"e.g. 3) or of significant figures (1sf to {MAX_PRECISION}sf, "
+                             f"e.g. 4sf); found '{short(text, 20)}'", setting="precision")
+        kind: PrecisionKind = "decimals" if decimals is not None else "significant"
+        count = (raw if figures is None else figures["n"]).lstrip("+")
+        # past six digits it is far above MAX_PRECISION (and int() of 5,000 digits refuses)
+        n = int(count) if len(count.lstrip("-").lstrip("0")) <= 6 else \
+            -1 if count.startswith("-") else MAX_PRECISION + 1
+        unit = "" if kind == "decimals" else "sf"
+        if n < 1:
+            why = ("0 decimals compares whole numbers only, and most of a step's numbers are "
+                   "below 1" if n == 0 and kind == "decimals" else
+                   "0 significant figures compares no digit at all" if n == 0 else
+                   "a precision is a count of digits, at least 1")
+            raise BadSetting(f"{why}; give 1{unit} to {MAX_PRECISION}{unit}, e.g. 3{unit}",
+                             setting="precision", value=short(text.strip(), 20))
+        if n > MAX_PRECISION:
+            raise BadSetting(f"a float holds about {MAX_PRECISION} significant digits, so more "
+                             f"asks for digits no computed value has; give 1{unit} to "
+                             f"{MAX_PRECISION}{unit}", setting="precision",
+                             value=short(text.strip(), 20))
+        return cls(kind, n)
+
+    def required(self, expected: float) -> int | None:
+        """The place (a power of ten) of the last digit asked for; None when none is (written,
+        or significant figures of a true value that is 0 or not finite)."""
+        if self.kind == "decimals":
+            return -self.digits
+        if self.kind == "significant" and expected != 0.0 and math.isfinite(expected):
+            # the place of the true value's first significant digit, exactly
+            return Decimal(expected).adjusted() - (self.digits - 1)
+        return None
+
+    def place(self, written: int, expected: float) -> int:
+        """The place of the last digit compared: the finer of the written one and the required one."""
+        required = self.required(expected)
+        return written if required is None else min(written, required)
+
+    @property
+    def words(self) -> str:
+        """What is asked for, as an explanation says it: "3 decimals", "4 significant figures"."""
+        if self.kind == "decimals":
+            return _decimals_words(-self.digits)
+        return f"{self.digits} significant figure{'s' if self.digits > 1 else ''}"
+
+
+def _decimals_words(place: int) -> str:
+    """A place as a precision: −1 "1 decimal", −3 "3 decimals", 0 "a whole number", 2 "the
+    nearest 100"."""
+    if place < 0:
+        return f"{-place} decimal{'s' if place < -1 else ''}"
+    return "a whole number" if place == 0 else f"the nearest {given(10.0 ** place)}"
+
 
 #: a teacher's tolerance at or past these is refused as absurd: an absolute one of 1 passes almost
 #: any answer to a step whose numbers are mostly below 1; a relative one of 50% passes half the
@@ -51,10 +135,13 @@ ABSURD_ABSOLUTE, ABSURD_RELATIVE = 1.0, 0.5
 
 @dataclass(frozen=True, slots=True)
 class Tolerance:
-    """How close is right: half a unit of the last written digit, unless the teacher sets a rule."""
+    """How close is right: half a unit of the last digit compared (the finer of the written one
+    and the required precision's), unless the teacher sets an absolute or relative tolerance,
+    which then decides alone (no precision, no rounding slips)."""
 
     absolute: float | None = None
     relative: float | None = None
+    precision: Precision = Precision()  #: under the precision rule, what is required
 
     @classmethod
     def parse(cls, text: str) -> Tolerance:
@@ -88,10 +175,16 @@ class Tolerance:
 
     @property
     def written(self) -> bool:
+        """No teacher's tolerance: the written decimals and the required precision decide."""
         return self.absolute is None and self.relative is None
 
-    def within(self, answer: Answer, expected: float, units: Decimal) -> bool:
-        """|given − expected| ≤ units × 10^exponent, in exact decimal arithmetic (or the teacher's rule)."""
+    def place(self, answer: Answer, expected: float) -> int:
+        """The place of the last digit an answer is compared at, for the true value `expected`."""
+        return self.precision.place(answer.exponent, expected)
+
+    def within(self, answer: Answer, expected: float, units: Decimal, place: int) -> bool:
+        """|given − expected| ≤ units × 10^place, in exact decimal arithmetic (or the teacher's
+        rule): `place` is the answer's (Tolerance.place, from its true value)."""
         if not math.isfinite(expected):
             return False
         if abs(answer.given - expected) <= 4 * math.ulp(expected):
@@ -101,13 +194,13 @@ class Tolerance:
         if self.relative is not None:
             return abs(answer.given - expected) <= self.relative * abs(expected) * (1 + 1e-12) or \
                 answer.given == expected
-        if -300 <= answer.exponent <= 300:
+        if -300 <= place <= 300:
             # decided in floats when clearly in or out: |float gap − exact gap| ≤ slack, with
             # half an ulp for the written number as a float and one for the subtraction;
             # 10.0**e is within an ulp or two of 10^e (1e-12 covers it)
             gap = abs(answer.given - expected)
             slack = 2 * math.ulp(max(abs(answer.given), abs(expected)))
-            bound = float(units) * 10.0 ** answer.exponent
+            bound = float(units) * 10.0 ** place
             if gap > bound * (1 + 1e-12) + slack:
                 return False
             if gap < bound * (1 - 1e-12) - slack:
@@ -116,11 +209,11 @@ class Tolerance:
             given_ = Decimal(answer.text.strip().replace("_", ""))
         except InvalidOperation:
             given_ = Decimal(answer.given)
-        return abs(given_ - Decimal(expected)) <= units * Decimal(10) ** answer.exponent
+        return abs(given_ - Decimal(expected)) <= units * Decimal(10) ** place
 
-    def match(self, answer: Answer, expected: float) -> bool:
-        """Close enough to count as the same number: one unit of the last written digit."""
-        return self.within(answer, expected, Decimal(1))
+    def match(self, answer: Answer, expected: float, place: int) -> bool:
+        """Close enough to count as the same number: one unit of the last digit compared."""
+        return self.within(answer, expected, Decimal(1), place)
 
 
 HALF, ONE = Decimal("0.5"), Decimal(1)
@@ -152,6 +245,7 @@ class CheckReport:
     network: str
     results: tuple[Result, ...]
     counts: Mapping[Verdict, int] = field(default_factory=dict)
+    rule: Tolerance = Tolerance()  #: how the answers were compared (precision or tolerance)
 
     @property
     def correct(self) -> int:
@@ -196,8 +290,8 @@ class Grader:
         return cls(run(net), tolerance)
 
     def check(self, answers: Sequence[Answer], file: str) -> CheckReport:
-        """Mark every answer: correct, rounding, carried_forward, wrong (with a named mistake),
-        unknown.
+        """Mark every answer: correct, rounding, carried_forward, imprecise, wrong (with a named
+        mistake), unknown.
 
         A second key naming a quantity already answered is refused (SpecError): one quantity is
         one answer, whatever its spelling."""
@@ -207,8 +301,8 @@ class Grader:
 
 def check(trace: Trace, answers: Sequence[Answer], file: str,
           tolerance: Tolerance = Tolerance()) -> CheckReport:
-    """Mark one sheet (Grader marks a class): correct, rounding, carried_forward, wrong (with a
-    named mistake), unknown. A quantity answered twice is refused (SpecError)."""
+    """Mark one sheet (Grader marks a class): correct, rounding, carried_forward, imprecise, wrong
+    (with a named mistake), unknown. A quantity answered twice is refused (SpecError)."""
     return Grader(trace, tolerance).check(answers, file)
 
 
@@ -222,28 +316,64 @@ def _mark(grader: Grader, answers: Sequence[Answer], file: str) -> CheckReport:
     for i, (a, r) in enumerate(resolved):
         decimals = -a.exponent
         if r.quantity is None:
-            near = names.near(a.key)
+            near = _suggestions(names, a.key, net.loss.name)
             hint = f" (did you mean {' or '.join(repr(n) for n in near)}?)" if near else ""
             results.append(Result(quantity=a.key, given=a.given, text=a.text, decimals=decimals,
                                   expected=None, verdict="unknown",
                                   explanation=f"{r.reason}{hint}"))
             continue
-        expected, verdict = marker.truth[i], marker.first[i]
+        expected, verdict, place = marker.truth[i], marker.first[i], marker.place[i]
         if verdict == "correct":
             results.append(Result(quantity=a.key, given=a.given, text=a.text, decimals=decimals,
                                   expected=expected, verdict="correct"))
         elif verdict == "rounding":
             results.append(Result(quantity=a.key, given=a.given, text=a.text, decimals=decimals,
                                   expected=expected, verdict="rounding",
-                                  explanation=f"{fmt(expected, max(4, _places(decimals + 1)))} rounds to "
-                                              f"{_shown(expected, a)}; accepted as a rounding slip"))
+                                  explanation=f"{fmt(expected, max(4, _places(1 - place)))} rounds to "
+                                              f"{_shown(expected, place)}; accepted as a rounding slip"))
         else:
-            results.append(marker.carried(i))  # None: wrong, its mistake named below
+            # None: wrong, its mistake named below
+            results.append(marker.carried(i) or marker.imprecise(i))
     for i, result in marker.mistakes([i for i, r in enumerate(results) if r is None]).items():
         results[i] = result
     done = tuple(r for r in results if r is not None)
     counts = {v: sum(1 for r in done if r.verdict == v) for v in VERDICTS}
-    return CheckReport(file=file, network=net.source_file or "", results=done, counts=counts)
+    return CheckReport(file=file, network=net.source_file or "", results=done, counts=counts,
+                       rule=grader.tolerance)
+
+
+#: words a student may write for a loss whatever the file names it (compared without case):
+#: the common names, and the loss kinds themselves
+LOSS_WORDS = frozenset({"l", "loss", "e", "error", "e_total", "etotal", "j", "cost", "c", "ssr",
+                        "risk", *LOSSES})
+_NEW = ("_new", "'", "+")  #: the marks of an updated quantity (FORMAT §2)
+
+
+def _suggestions(names: Names, key: str, loss: str) -> list[str]:
+    """The did-you-mean for an unknown key: the loss by its own name first when the key reads
+    as a loss (`E_new` for a loss named E_total gives `E_total_new`, not `w8_new`), then the
+    nearest printed names; never the key itself (a sample index out of range, or a number that
+    differs between samples, is no misspelling)."""
+    near = names.near(key)
+    word = unicodedata.normalize("NFC", key.strip()).split("[")[0]
+    stem = next((word[: -len(m)] for m in _NEW if word.endswith(m) and len(word) > len(m)), word)
+    if _reads_as_loss(stem, loss):
+        near = [loss if stem == word else f"{loss}_new", *near]
+    return list(dict.fromkeys(n for n in near if _plain(n) != _plain(word)))[:3]
+
+
+def _plain(name: str) -> str:
+    return name.replace("∂", "d")
+
+
+def _reads_as_loss(stem: str, loss: str) -> bool:
+    """A name that means the loss: a common loss word, or the loss's name with a part added
+    or dropped at an underscore (E_total for E, E for E_total)."""
+    s, name = stem.casefold(), loss.casefold()
+    if s == name or s in LOSS_WORDS:
+        return True
+    return any(a.startswith(b) and a[len(b)] == "_" for a, b in ((s, name), (name, s))
+               if len(a) > len(b) and b)
 
 
 def _refuse_second_spellings(resolved: Sequence[tuple[Answer, Resolution]], file: str) -> None:
@@ -272,14 +402,29 @@ def _places(decimals: int) -> int:
     return max(0, min(decimals, 15))
 
 
-def _shown(expected: float, a: Answer, tolerance: Tolerance | None = None) -> str:
-    """The true value to the places the student wrote (in full under a teacher's tolerance)."""
+def _shown(expected: float, place: int, tolerance: Tolerance | None = None) -> str:
+    """The true value to the place compared (in full under a teacher's tolerance)."""
     if not math.isfinite(expected):
         return fmt(expected)
     if tolerance is not None and not tolerance.written:
         return repr(expected) if abs(expected) < 1e-4 else fmt(expected, 6).rstrip("0").rstrip(".")
-    places = _places(-a.exponent)
+    places = _places(-place)
     return fmt(expected, places) if places else given(round(expected))
+
+
+def _to_place(expected: float, place: int) -> str:
+    """The true value rounded to a place, as an answer would be written: 0.330, 0.0998, 12300."""
+    if place >= 0:
+        return given(round(expected, -place))
+    if -place <= 15:
+        return fmt(expected, -place)
+    return f"{expected:.{max(0, Decimal(expected).adjusted() - place)}e}"
+
+
+def _closer(expected: float, place: int) -> str:
+    """The true value to two places past `place`, its trailing zeros dropped: 0.33, 0.70106."""
+    text = _to_place(expected, place - 2)
+    return text.rstrip("0").rstrip(".") if "." in text and "e" not in text else text
 
 
 def _value(q: Quantity, trace: Trace) -> float | None:
@@ -430,6 +575,9 @@ class _Marker:
         self.catalogue = grader.catalogue
         self.truth: dict[int, float] = {}
         self.first: dict[int, Verdict] = {}  #: index -> correct / rounding / wrong, on the true values
+        #: index -> the place of the last digit compared (Tolerance.place)
+        self.place: dict[int, int] = {}
+        self.coarse: set[int] = set()  #: the wrong ones right at their own, coarser, precision
         self.by_kind: dict[Kind, list[int]] = {}  #: quantity kind -> indices of answers, in order
         self.singles = SINGLES_PER_SHEET
         self.reruns = ECF_RUNS
@@ -449,12 +597,30 @@ class _Marker:
             self.qid[i] = grader.runs.id(r.quantity)
             expected = r.quantity.value(trace)
             self.truth[i] = expected
-            if tolerance.within(a, expected, HALF if tolerance.written else ONE):
+            place = self.place[i] = tolerance.place(a, expected)
+            if tolerance.within(a, expected, HALF if tolerance.written else ONE, place):
                 self.first[i] = "correct"
-            elif tolerance.written and tolerance.within(a, expected, ONE):
+            elif tolerance.written and tolerance.within(a, expected, ONE, place):
                 self.first[i] = "rounding"
             else:
                 self.first[i] = "wrong"
+                # right at its own, coarser, precision: what `--precision written` accepts as
+                # correct, the required precision does not
+                if tolerance.written and place < a.exponent and \
+                        tolerance.within(a, expected, HALF, a.exponent):
+                    self.coarse.add(i)
+
+    def match(self, i: int, value: float) -> bool:
+        """Whether answer i is `value`, to one unit of its last digit compared."""
+        return self.tolerance.match(self.resolved[i][0], value, self.place[i])
+
+    def fits(self, i: int, value: float) -> bool:
+        """Whether a mistake's number is answer i: to one unit of its last digit compared, or,
+        for an answer written coarser than that, rounded right to the digits written (a slip
+        made, then rounded as the student writes: 25.76 for 25.7614)."""
+        a = self.resolved[i][0]
+        return self.match(i, value) or (
+            self.place[i] < a.exponent and self.tolerance.within(a, value, HALF, a.exponent))
 
     def _q(self, i: int) -> Quantity:
         q = self.resolved[i][1].quantity
@@ -490,20 +656,19 @@ class _Marker:
             return None
         self.reruns -= 1
         q = self._q(i)
-        a = self.resolved[i][0]
         # q's value depends only on the numbers that can reach it: kept under those, it is
         # known for every sheet whose run with all of its numbers succeeds; one that fits is
         # confirmed by that run (which may fail where another does not)
         scope = self.runs.scope(q)
         known = ("own", self._id(i), *self._items(self._bearing(i, used)))
         value = self.runs.value(known, scope)
-        if value is not None and not self.tolerance.match(a, value):
+        if value is not None and not self.match(i, value):
             return None
         got = self._own_run(q, used)
         if got is None:
             return None
         self.runs.remember(known, scope, got[1])
-        return got if self.tolerance.match(a, got[1]) else None
+        return got if self.match(i, got[1]) else None
 
     def _id(self, i: int) -> int:
         """Answer i's quantity as a number, for the keys of runs and values (cheap to hash)."""
@@ -670,14 +835,15 @@ class _Marker:
         expected = self.truth[i]
         base = partial(Result, quantity=a.key, given=a.given, text=a.text, decimals=-a.exponent,
                        expected=expected)
-        shown = _shown(expected, a, self.tolerance)
+        shown = _shown(expected, self.place[i], self.tolerance)
         feeding = self._feeding(i)
         accepted = [j for j in feeding if self.first[j] in ACCEPTED]
         wrong = [j for j in feeding if self.first[j] == "wrong"]
         if accepted:
             got = self._rerun(i, accepted)
             if got is not None:
-                true = fmt(expected, max(4, _places(-a.exponent + 1)))
+                true = fmt(expected, max(4, _places(1 - self.place[i])))
+                self.first[i] = "rounding"  # accepted: the lines below may use it as such
                 return base(verdict="rounding",
                             explanation=f"{_said(a)} is what your own rounded earlier values give "
                                         f"(the true value is {true}); accepted")
@@ -693,12 +859,41 @@ class _Marker:
             got = self._rerun(i, sorted(accepted + used))
             if got is not None:
                 sources = ", ".join(f"{self.resolved[j][0].key} = {_said(self.resolved[j][0])}"
-                                    for j in used)
+                                    for j in self._cited(i, accepted, used))
                 return base(verdict="carried_forward",
                             explanation=f"{_said(a)} follows from your {sources}"
                                         f"{_formula(self.trace, q, got[0], got[1])}; the true "
                                         f"value is {shown}")
         return None
+
+    def _cited(self, i: int, accepted: Sequence[int], used: Sequence[int]) -> list[int]:
+        """The wrong answers among `used` that the run which fits answer i depends on: those
+        whose numbers can reach its quantity (_bearing) and, of several, each one without which
+        a run no longer fits (the first that can go, goes; within the sheet's ECF_RUNS)."""
+        bearing = set(self._bearing(i, sorted([*accepted, *used])))
+        cited = [j for j in used if j in bearing] or list(used)
+        for j in list(cited):
+            if len(cited) == 1:
+                break
+            rest = [k for k in cited if k != j]
+            if self._rerun(i, sorted([*accepted, *rest])) is not None:
+                cited = rest
+        return cited
+
+    def imprecise(self, i: int) -> Result | None:
+        """Answer i when it is right only at its own, coarser, precision: what it rounds, and
+        the precision asked for ("0.3 is 0.33 to 1 decimal; give 3 decimals (0.330)")."""
+        if i not in self.coarse:
+            return None
+        a, expected = self.resolved[i][0], self.truth[i]
+        precision = self.tolerance.precision
+        required = precision.required(expected)
+        assert required is not None  # coarse: the required place is finer than the written one
+        return Result(quantity=a.key, given=a.given, text=a.text, decimals=-a.exponent,
+                      expected=expected, verdict="imprecise",
+                      explanation=f"{_said(a)} is {_closer(expected, required)} to "
+                                  f"{_decimals_words(a.exponent)}; give {precision.words} "
+                                  f"({_to_place(expected, required)})")
 
     def mistakes(self, pending: Sequence[int]) -> dict[int, Result]:
         """The wrong answers' results, each naming the first catalogued mistake whose number fits.
@@ -724,7 +919,7 @@ class _Marker:
                 else:
                     value = model.factor * expected
                 for fit in _finite(model, value, expected):
-                    if self.tolerance.match(a, fit[1]):
+                    if self.fits(i, fit[1]):
                         fits[i].append((m, *fit))
         # the engine models: once per scope on the true numbers, once per (scope, own numbers)
         groups: dict[tuple[int | None, tuple[int, ...]], list[int]] = {}
@@ -764,7 +959,7 @@ class _Marker:
                     if q.kind != "loss_new":
                         for fit in _finite(model, self._scaled(model.rules, q, self.truth[i]),
                                            self.truth[i]):
-                            if self.tolerance.match(a, fit[1]):
+                            if self.fits(i, fit[1]):
                                 fits[i].append((order, *fit))
                 members = [i for i in members if self._q(i).kind == "loss_new"]
             if not members:
@@ -790,7 +985,7 @@ class _Marker:
                     reach[(i, own)] = (self._id(i), *self._items(self._bearing(i, own)))
                 known = ("model", order % late, *reach[(i, own)])
                 value = self.runs.value(known, scope)
-                if value is not None and not any(self.tolerance.match(a, fit[1])
+                if value is not None and not any(self.fits(i, fit[1])
                                                  for fit in _finite(model, value, base)):
                     continue
                 if not full:
@@ -801,7 +996,7 @@ class _Marker:
                     continue
                 self.runs.remember(known, scope, value)
                 for fit in _finite(model, value, base):
-                    if self.tolerance.match(a, fit[1]):
+                    if self.fits(i, fit[1]):
                         fits[i].append((order, *fit))
         out = {}
         for i in pending:
@@ -810,9 +1005,9 @@ class _Marker:
                              decimals=-a.exponent, expected=expected)
             found = sorted(fits[i], key=lambda f: f[0])
             if not found:
-                out[i] = result(verdict="wrong",
-                              explanation=f"the true value is {_shown(expected, a, self.tolerance)}; "
-                                          f"no catalogued mistake gives {_said(a)}")
+                true = _shown(expected, self.place[i], self.tolerance)
+                out[i] = result(verdict="wrong", explanation=self._frozen(i) or
+                                f"the true value is {true}; no catalogued mistake gives {_said(a)}")
                 continue
             _, model, value = found[0]
             others = tuple(dict.fromkeys(m.code for _, m, _ in found[1:] if m.code != model.code))
@@ -821,6 +1016,29 @@ class _Marker:
                 text += " (the same number also fits: " + ", ".join(others) + ")"
             out[i] = result(verdict="wrong", mistake=model.code, explanation=text, also=others)
         return out
+
+    def _frozen(self, i: int) -> str | None:
+        """For an update of a frozen param: that it is frozen and keeps its value, and, when
+        the answer is the update it would have had (p − η·∂L/∂p, with the true gradient or the
+        student's own above it), that it is that."""
+        q, a, net = self._q(i), self.resolved[i][0], self.net
+        if q.kind != "updated" or q.a not in net.frozen:
+            return None
+        p, L, eta = q.a, net.loss.name, net.learning_rate
+        text = f"{p} is frozen: it is not updated and keeps its value {given(net.params[p])}"
+        if net.optimizer.optimizer.worked:  # its step is not p − η·g
+            return f"{text}; no catalogued mistake gives {_said(a)}"
+        gradients = [(self.trace.gradients[p], "")]
+        gradients += [(self.resolved[j][0].given, f" (your ∂{L}/∂{p})")
+                      for j in reversed(self.by_kind.get("gradient", [])) if j < i
+                      and self._q(j).a == p and self._q(j).sample is None][:1]
+        for g, whose in gradients:
+            step = net.params[p] - eta * g
+            if math.isfinite(step) and self.fits(i, step):
+                return (f"{text}; {_said(a)} is the update it would have had if it were not: "
+                        f"{p} − η·∂{L}/∂{p} = {given(net.params[p])} − {given(eta)}·"
+                        f"{paren(fmt(g, 4))}{whose} = {fmt(step, 4)}")
+        return f"{text}; no catalogued mistake gives {_said(a)}"
 
     def _linear(self, m: int, rules: Rules) -> bool:
         if m not in self.runs.linear:

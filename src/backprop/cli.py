@@ -471,24 +471,30 @@ def explain(param: str, net: str | None, fmt: str, decimals: int, samples: tuple
 @click.option("--summary", is_flag=True,
               help="One row per student: the table's summary, or with --format csv or json a "
                    "gradebook (counts per verdict, score, mistakes named).")
+@click.option("--precision", metavar="P",
+              help="The precision answers are compared at, at least: N decimals (default 3), "
+                   "Nsf significant figures (4sf), or 'written' (the decimals written alone). "
+                   "An answer right only at its own coarser precision is 'imprecise'.")
 @click.option("--tolerance", metavar="TOL",
-              help="Replace the written-decimals rule: an absolute tolerance (0.001, below 1) or "
-                   "a relative one (1%, below 50%).")
+              help="Replace the precision rule: an absolute tolerance (0.001, below 1) or a "
+                   "relative one (1%, below 50%); not with --precision.")
 @click.option("--feedback", "feedback", metavar="DIR",
               help="Also write one Markdown page per student into DIR: every answer, its "
                    "verdict and the explanation.")
 @FRAGMENT
-def check(net: str, answers: tuple[str, ...], fmt: str, summary: bool, tolerance: str | None,
-          feedback: str | None, fragment: bool) -> None:
-    """Mark students' answers: correct, rounding slip, carried forward, or wrong — and why.
+def check(net: str, answers: tuple[str, ...], fmt: str, summary: bool, precision: str | None,
+          tolerance: str | None, feedback: str | None, fragment: bool) -> None:
+    """Mark students' answers: correct, rounding slip, carried forward, imprecise, or wrong — and
+    why.
 
     NET is a network file, a bundled network's name, or a folder of per-student variants
     (NAME-v01.yaml, NAME-v02.yaml, … as `backprop new --variants N` writes them). Each ANSWERS
     is an answers file — a mapping quantity: number, named as the tables print them (z1, y_hat,
     L, dL/dw5, dy_hat/dz3, w5_new, z1[2] for sample 2), each quantity once — or a folder of
     them (.yaml, .yml; other files are listed as skipped). Against a folder of variants, a sheet
-    names its variant with `variant: v07` or in its file name (alice-v07.yaml). Exit 0 when
-    every answer is accepted, 1 when one is wrong or unknown, 2 when a file cannot be used —
+    names its variant with `variant: v07` or in its file name (alice-v07.yaml). An answer is
+    compared at the finer of its written decimals and --precision (3 decimals unless told).
+    Exit 0 when no answer is wrong or unknown, 1 when one is, 2 when a file cannot be used —
     after every other sheet has been marked.
 
     \b
@@ -499,14 +505,20 @@ def check(net: str, answers: tuple[str, ...], fmt: str, summary: bool, tolerance
       backprop check variants/ class/ --summary --format json --feedback feedback/
       backprop check net.yaml submission.yaml --format gradescope > results.json
     """
-    from backprop.check import Tolerance
+    from backprop.check import Precision, Tolerance
     from backprop.classroom import gather, grade, load_variants
 
     if summary and fmt == "gradescope":
         raise UsageError("--summary: Gradescope's results.json has one test per quantity; "
                          "drop --summary, or use --format csv or json for a gradebook")
     _fragment_fits(fmt, fragment)
-    rule = Tolerance.parse(tolerance) if tolerance is not None else Tolerance()
+    if precision is not None and tolerance is not None:
+        raise UsageError("--precision and --tolerance are two rules for how close is right: "
+                         "give one (--tolerance compares at an absolute or relative distance "
+                         "whatever the decimals written)")
+    rule = (Tolerance.parse(tolerance) if tolerance is not None else
+            Tolerance(precision=Precision.parse(precision)) if precision is not None else
+            Tolerance())
     if feedback is not None and Path(feedback).exists() and not Path(feedback).is_dir():
         raise UsageError("--feedback: not a folder", file=feedback)
     network = load_variants(net, _load) if net.strip() and Path(net).is_dir() else _load(net)

@@ -115,9 +115,21 @@ def _sign_models(trace: Trace) -> Iterator[Model]:
 def _sign(w: Wording) -> str:
     if w.scaled:
         return f"{w.said} has the wrong sign: the true value is {w.true}"
-    how = "or the update added" if w.kind == "updated" else "the target and output swapped"
-    return (f"{w.said} follows from ∂{w.L}/∂o with its sign flipped ((o − t) for (t − o), {how}): "
-            f"{w.got}; the true value is {w.true}")
+    if w.kind == "updated":
+        # the step added: the number a flipped ∂L/∂o gives too, but the answer is an update and
+        # its own step is where the sign shows (with the sheet's gradient right, only there)
+        p = w.name
+        if w.network.optimizer.optimizer.worked:  # the step is the optimizer's, not η·g
+            return (f"{w.said} adds the step to {p} instead of subtracting it: {w.got}; the "
+                    f"true value is {w.true}")
+        return (f"{w.said} adds the step instead of subtracting it: {p} + η·∂{w.L}/∂{p} = "
+                f"{given(w.network.params[p])} + {w.eta}·∂{w.L}/∂{p} = {w.got}; the update is "
+                f"{p} − η·∂{w.L}/∂{p} = {w.true}")
+    if w.kind == "loss_new":  # the loss after the params moved the wrong way
+        return (f"{w.said} is {w.L} after updates that add the step instead of subtracting it: "
+                f"{w.got}; the true value is {w.true}")
+    return (f"{w.said} follows from ∂{w.L}/∂o with its sign flipped ((o − t) for (t − o), the "
+            f"target and output swapped): {w.got}; the true value is {w.true}")
 
 
 def _factor_of_two_models(trace: Trace) -> Iterator[Model]:
@@ -129,13 +141,24 @@ def _factor_of_two_models(trace: Trace) -> Iterator[Model]:
 
 def _factor_of_two(w: Wording) -> str:
     if w.scaled:
-        doubled = w.model.factor == 2
-        return (f"{w.said} is {w.model.detail} the true {w.true} (a ½ "
-                f"{'dropped' if doubled else 'added'}, or the 2 of the square "
-                f"{'counted twice' if doubled else 'dropped'})")
-    return (f"{w.said} follows from ∂{w.L}/∂o {w.model.detail} (the 2 of the square "
-            f"{'counted twice' if w.model.detail == 'doubled' else 'dropped, or a ½ added'}): "
-            f"{w.got}; the true value is {w.true}")
+        return (f"{w.said} is {w.model.detail} the true {w.true} "
+                f"({_two(w, w.model.factor == 2)})")
+    return (f"{w.said} follows from ∂{w.L}/∂o {w.model.detail} "
+            f"({_two(w, w.model.detail == 'doubled')}): {w.got}; the true value is {w.true}")
+
+
+def _two(w: Wording, doubled: bool) -> str:
+    """Which slip gives the 2 or the ½, read from the loss's element e = c·(o − t)²: a ½ that
+    is there (c = ½) can be dropped, a 2 of the square (c = 1) counted twice or dropped."""
+    e = w.network.loss.loss.gap_element
+    c = e(1.0) if e is not None and e(2.0) == 4 * e(1.0) else None
+    if c == 0.5:
+        return "the ½ of ½(t − o)² dropped" if doubled else "a second ½ applied"
+    if c == 1.0 and w.kind != "loss":
+        return "the 2 of the square counted twice" if doubled else "the 2 of the square dropped"
+    if c == 1.0 and not doubled:
+        return "a ½ added, as if the loss were ½(t − o)²"
+    return "a factor of 2 added" if doubled else "a factor of ½ added"
 
 
 def _reduction_models(trace: Trace) -> Iterator[Model]:

@@ -10,14 +10,15 @@ from collections.abc import Sequence
 from typing import TypedDict
 
 from backprop import safe
-from backprop.check import VERDICTS, CheckReport, Result, Verdict
+from backprop.check import VERDICTS, CheckReport, Result, Tolerance, Verdict
 from backprop.classroom import Gradebook, Row
 from backprop.notation import fmt
 from backprop.render.layout import Group, RenderableType, Table, Text, box
 
-STYLE = {"correct": "green", "rounding": "green", "carried_forward": "yellow", "wrong": "red",
-         "unknown": "magenta"}
-MARK = {"correct": "✓", "rounding": "✓", "carried_forward": "~", "wrong": "✗", "unknown": "?"}
+STYLE = {"correct": "green", "rounding": "green", "carried_forward": "yellow",
+         "imprecise": "yellow", "wrong": "red", "unknown": "magenta"}
+MARK = {"correct": "✓", "rounding": "✓", "carried_forward": "~", "imprecise": "≈", "wrong": "✗",
+        "unknown": "?"}
 
 
 def _true(r: Result) -> str:
@@ -55,7 +56,7 @@ def score_line(report: CheckReport) -> str:
     parts = [f"{report.correct}/{report.total} correct"]
     if c.get("rounding"):
         parts.append(f"{c['rounding']} of them rounding slips")
-    for verdict in ("carried_forward", "wrong", "unknown"):
+    for verdict in ("carried_forward", "imprecise", "wrong", "unknown"):
         if c.get(verdict):
             parts.append(f"{c[verdict]} {verdict.replace('_', ' ')}")
     return "score: " + ", ".join(parts)
@@ -70,7 +71,7 @@ def class_table(book: Gradebook) -> RenderableType:
     table = Table(title=Text("Summary", style="bold"), title_justify="left", box=box.SIMPLE_HEAD,
                   pad_edge=False, show_edge=False)
     columns = [("file", False), *([("variant", False)] if book.variants else []), ("score", True),
-               ("wrong or unknown", False), ("carried forward", False)]
+               ("wrong, imprecise or unknown", False), ("carried forward", False)]
     for name, right in columns:
         table.add_column(Text(name), justify="right" if right else "left", overflow="fold")
     for row in book.rows:
@@ -81,7 +82,7 @@ def class_table(book: Gradebook) -> RenderableType:
                           Text(f"not marked: {safe.line(row.error or '')}", style="red"), Text("—"))
             continue
         wrong = ", ".join(f"{safe.line(r.quantity, SHOWN)} ({r.mistake or r.verdict})"
-                          for r in rep.results if r.verdict in ("wrong", "unknown"))
+                          for r in rep.results if r.verdict in ("wrong", "imprecise", "unknown"))
         carried = ", ".join(safe.line(r.quantity, SHOWN) for r in rep.results
                             if r.verdict == "carried_forward")
         table.add_row(Text(safe.line(rep.file, SHOWN)), *variant, Text(f"{rep.correct}/{rep.total}"),
@@ -112,12 +113,22 @@ class ResultJSON(TypedDict):
     also: list[str]
 
 
+class PrecisionJSON(TypedDict):
+    """`score.precision`: how answers were compared. kind `decimals` or `significant` (value N:
+    at the finer of the written decimals and N), `written` (value null: the written decimals
+    alone), or a teacher's `absolute` or `relative` tolerance (value 0.001, 0.01 for 1%)."""
+
+    kind: str
+    value: float | None
+
+
 class ScoreJSON(TypedDict):
     """`score`: correct counts the rounding slips too."""
 
     correct: int
     total: int
     verdicts: dict[Verdict, int]
+    precision: PrecisionJSON
 
 
 class ReportJSON(TypedDict):
@@ -143,11 +154,20 @@ def _result_dict(r: Result) -> ResultJSON:
             "explanation": r.explanation, "also": list(r.also)}
 
 
+def precision_dict(rule: Tolerance) -> PrecisionJSON:
+    if rule.absolute is not None:
+        return {"kind": "absolute", "value": rule.absolute}
+    if rule.relative is not None:
+        return {"kind": "relative", "value": rule.relative}
+    precision = rule.precision
+    return {"kind": precision.kind, "value": precision.digits if precision.digits else None}
+
+
 def _report_dict(report: CheckReport) -> ReportJSON:
     return {"file": report.file, "network": report.network,
             "results": [_result_dict(r) for r in report.results],
             "score": {"correct": report.correct, "total": report.total,
-                      "verdicts": dict(report.counts)}}
+                      "verdicts": dict(report.counts), "precision": precision_dict(report.rule)}}
 
 
 def reports_json(reports: Sequence[CheckReport]) -> str:
@@ -196,6 +216,7 @@ class GradebookRow(TypedDict):
     correct: int
     rounding: int
     carried_forward: int
+    imprecise: int
     wrong: int
     unknown: int
     accepted: int
@@ -220,7 +241,8 @@ def gradebook_rows(book: Gradebook) -> list[GradebookRow]:
         counts = {v: (rep.counts.get(v, 0) if rep is not None else 0) for v in VERDICTS}
         out.append({"file": row.file, "variant": row.variant,
                     "correct": counts["correct"], "rounding": counts["rounding"],
-                    "carried_forward": counts["carried_forward"], "wrong": counts["wrong"],
+                    "carried_forward": counts["carried_forward"],
+                    "imprecise": counts["imprecise"], "wrong": counts["wrong"],
                     "unknown": counts["unknown"],
                     "accepted": rep.correct if rep is not None else 0,
                     "total": rep.total if rep is not None else 0,

@@ -71,7 +71,8 @@ def tex_quantity(line: KeyLine, loss: str) -> str:
 
 def answers_yaml(variant: Variant, decimals: int) -> str:
     """The key as an answers file (FORMAT §2): every quantity check knows, to `decimals` places."""
-    lines = [f"# answer key: every quantity to {decimals} decimals, as `backprop check` reads it"]
+    lines = [f"# answer key: every quantity to {decimals} decimals, as `backprop check` reads it",
+             f"# (mark answers at that precision: tell backprop check to require {decimals} decimals)"]
     for line in variant.key:
         name = f'"{line.name}"' if "[" in line.name else line.name
         lines.append(f"{name}: {rounded(line.value, decimals)}")
@@ -151,7 +152,8 @@ def worksheet_md(variant: Variant, decimals: int) -> str:
     out += ["| " + " | ".join(row) + " |" for row in samples]
     out += ["", "## Compute", "",
             f"Give every answer to {decimals} decimals. In an answers file for `backprop check`, "
-            f"write each line as its name (in brackets) followed by `: number`.", ""]
+            f"write each line as its name (in brackets) followed by `: number`; it is marked "
+            f"at {decimals} decimals.", ""]
     out += [f"- ${tex_quantity(line, net.loss.name)}$ (`{line.name}`) = ______"
             for line in _asked(variant)]
     return "\n".join(out) + "\n"
