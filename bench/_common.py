@@ -87,3 +87,69 @@ def site_note() -> str | None:
         return None
     return (f"note: this Python spends {extra * 1000:.0f} ms in site.py at every start (a .pth "
             f"file in site-packages); it is in the floor and in every command alike.")
+
+
+def at(cmd: Sequence[str], *, terminal: bool, columns: int = 100,
+       keep: bool = False) -> tuple[float, int, bytes]:
+    """One run of `cmd` with stdout to a pipe or to a pseudo-terminal `columns` wide (so the
+    program sees isatty() true, as at a user's terminal): wall seconds, the process's peak
+    resident memory in KiB (`ru_maxrss`, from `os.wait4`), and what it printed if `keep`.
+    Both ends are read by a thread as fast as they come; the pipe's run gets COLUMNS=`columns`
+    and the terminal's run its own size, so both lay the report out alike."""
+    import pty
+    import threading
+
+    e = env()
+    e["COLUMNS"] = str(columns)
+    if terminal:
+        import fcntl
+        import struct
+        import termios
+
+        master, slave = pty.openpty()
+        fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 50, columns, 0, 0))
+        attrs = termios.tcgetattr(slave)
+        attrs[1] &= ~termios.OPOST  # no "\n" → "\r\n": the bytes as the program wrote them
+        termios.tcsetattr(slave, termios.TCSANOW, attrs)
+        e.pop("COLUMNS")
+        read, write = master, slave
+    else:
+        read, write = os.pipe()
+    chunks: list[bytes] = []
+
+    def drain() -> None:
+        try:
+            while chunk := os.read(read, 1 << 16):
+                if keep:
+                    chunks.append(chunk)
+        except OSError:  # a terminal's other end closed
+            pass
+
+    reader = threading.Thread(target=drain, daemon=True)
+    reader.start()
+    start = time.perf_counter()
+    proc = subprocess.Popen(list(cmd), stdout=write, stderr=subprocess.DEVNULL, env=e)
+    os.close(write)
+    _, status, usage = os.wait4(proc.pid, 0)
+    elapsed = time.perf_counter() - start
+    proc.returncode = os.waitstatus_to_exitcode(status)  # reaped above: keep Popen from waiting
+    reader.join()
+    os.close(read)
+    if proc.returncode != 0:
+        sys.exit(f"bench: {' '.join(cmd)!r} failed ({proc.returncode})")
+    return elapsed, usage.ru_maxrss, b"".join(chunks)
+
+
+def side_by_side_at(commands: Mapping[str, tuple[Sequence[str], bool]], repeats: int,
+                    columns: int = 100) -> dict[str, tuple[float, int]]:
+    """`side_by_side` with each command's stdout a pipe or a terminal (name → (cmd, terminal)):
+    the median seconds and the largest peak memory (KiB) over `repeats` rounds after a warm-up."""
+    times: dict[str, list[float]] = {name: [] for name in commands}
+    peaks: dict[str, int] = dict.fromkeys(commands, 0)
+    for round_ in range(repeats + 1):
+        for name, (cmd, terminal) in commands.items():
+            seconds, peak, _ = at(cmd, terminal=terminal, columns=columns)
+            if round_:
+                times[name].append(seconds)
+                peaks[name] = max(peaks[name], peak)
+    return {name: (statistics.median(times[name]), peaks[name]) for name in commands}

@@ -347,13 +347,15 @@ def test_a_template_that_generates_a_name_too_long(tmp_path: Path) -> None:
 
 
 def _fit_reference(natural: list[int], no_wrap: list[bool], room: int) -> list[int]:
-    """The rule as first written: narrow the widest wrappable column one character at a time."""
+    """The rule as first written: narrow the widest wrappable column one character at a time,
+    to no less than 10 while that is enough, then (a narrow terminal) to no less than 1."""
     widths = list(natural)
-    while sum(widths) > room:
-        candidates = [i for i, w in enumerate(widths) if not no_wrap[i] and w > 10]
-        if not candidates:
-            break
-        widths[max(candidates, key=widths.__getitem__)] -= 1
+    for floor in (10, 1):
+        while sum(widths) > room:
+            candidates = [i for i, w in enumerate(widths) if not no_wrap[i] and w > floor]
+            if not candidates:
+                break
+            widths[max(candidates, key=widths.__getitem__)] -= 1
     return widths
 
 

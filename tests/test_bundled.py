@@ -47,7 +47,8 @@ def test_every_gradient_matches_sympy(path) -> None:
 
 @pytest.fixture(scope="module")
 def listing() -> str:
-    result = CliRunner().invoke(cli, ["networks"])
+    # wide enough that no title wraps (tests/test_completion.py reads a wrapped listing)
+    result = CliRunner(env={"COLUMNS": "200"}).invoke(cli, ["networks"])
     assert result.exit_code == 0, result.output
     return result.stdout
 

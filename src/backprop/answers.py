@@ -363,8 +363,11 @@ def _error(doc: Document, key: str, message: str) -> SpecError:
     return SpecError(message, file=doc.filename, line=line, column=column, path=(short(key),))
 
 
-def parse_answers(doc: Document, reserved: tuple[str, ...] = ()) -> list[Answer]:
-    """The answers of a sheet; a `reserved` top-level key (a class's `variant:`) is no answer."""
+def parse_answers(doc: Document, reserved: tuple[str, ...] = (),
+                  formulas: list[tuple[int, str, str, int | None]] | None = None) -> list[Answer]:
+    """The answers of a sheet; a `reserved` top-level key (a class's `variant:`) is no answer.
+    With `formulas`, a value in quotes that is no number is a formula answer: appended there as
+    (its place among the answers, key, text, line) rather than refused."""
     root = doc.root
     if root is None:
         raise doc.error((), "the answers file is empty; write one 'quantity: number' per line, "
@@ -374,11 +377,15 @@ def parse_answers(doc: Document, reserved: tuple[str, ...] = ()) -> list[Answer]
                             f"found {'a list' if isinstance(root, list) else 'a single value'}")
     if not root:
         raise doc.error((), "the answers file has no answers")
-    answers = []
+    answers: list[Answer] = []
     for key, value in root.items():
         if key in reserved:
             continue
         key = str(key)
+        if formulas is not None and isinstance(value, str) and not _numeric(value):
+            where = doc.locate((key,))
+            formulas.append((len(answers) + len(formulas), key, value, where[0] if where else None))
+            continue
         if isinstance(value, bool) or not isinstance(value, int | float):
             shown = f"'{short(value, 40)}'" if isinstance(value, str) else (
                 "nothing" if value is None else "a list or mapping" if isinstance(value, list | dict)
@@ -399,7 +406,7 @@ def parse_answers(doc: Document, reserved: tuple[str, ...] = ()) -> list[Answer]
         where = doc.locate((key,))
         answers.append(Answer(key=key, given=float(value), text=text, exponent=exponent,
                               line=where[0] if where else None, column=where[1] if where else None))
-    if not answers:
+    if not answers and not formulas:
         raise doc.error((), "the answers file has no answers")
     return answers
 

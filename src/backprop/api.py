@@ -28,6 +28,7 @@ from backprop.trace import Rules, Trace
 from backprop.train import DEFAULT_WINDOW, MAX_STEPS, MinImprovement, StopRule, Training, UntilLoss
 
 if TYPE_CHECKING:
+    from backprop.page import Page
     from backprop.render.display import AtWidth
     from backprop.render.layout import Renderable
 
@@ -276,14 +277,16 @@ def check(net: Network | Trace, answers: str | os.PathLike[str] | Mapping[str, f
           precision: Precision | str | None = None) -> Checked:
     """Mark answers against a network (or a step already taken), as `backprop check`.
 
-    `answers` is a path to an answers file, YAML text (a `str` with a line break or `": "`),
-    a dict {quantity: number}, or the Answer records `backprop.check` took before. A number
+    `answers` is a path to an answers file or a page (.md, .tex, .txt: FORMAT §2.1), YAML
+    text or a page's text (a `str` with a line break or `": "`), a dict {quantity: number},
+    or the Answer records `backprop.check` took before. A number
     given as a string ("0.470") keeps its written decimals, as in a file; a float is read as
     Python writes it (0.47: two decimals). `file` names the sheet in the report; `tolerance`
     is a Tolerance or its text as `--tolerance` takes it ("0.001", "1%"); `precision` a
     Precision or its text as `--precision` takes it ("3", "4sf", "written"; 3 decimals unless
     given), not with `tolerance`.
     """
+    from backprop.check import Grader
     from backprop.check import check as mark
 
     if tolerance is not None and precision is not None:
@@ -293,9 +296,38 @@ def check(net: Network | Trace, answers: str | os.PathLike[str] | Mapping[str, f
             if tolerance is not None else
             Tolerance(precision=Precision.parse(precision) if isinstance(precision, str)
                       else precision) if precision is not None else Tolerance())
-    name, sheet = _answers(answers, file)
+    page = _page(answers, file)
     trace = net if isinstance(net, Trace) else run(net)
+    if page is not None:  # a page the student typed (Markdown, LaTeX, plain text)
+        from backprop.pagecheck import entries_of_page
+        from backprop.pagecheck import mark as mark_page
+
+        grader = Grader(trace, rule)
+        return _recast(Checked, mark_page(grader, entries_of_page(page, grader), page.file))
+    name, sheet = _answers(answers, file)
     return _recast(Checked, mark(trace, sheet, name, rule))
+
+
+def _page(answers: object, file: str | None) -> Page | None:
+    """The page `answers` is — a path to a .md, .tex or .txt file (or one whose content is a
+    page), or such text — or None for an answers file."""
+    from backprop.page import read_page, syntax_of
+    from backprop.yamlsafe import read_text
+
+    if not isinstance(answers, str | os.PathLike) or isinstance(answers, Mapping):
+        return None
+    path, text = _source(answers, "answers")
+    if text is not None:
+        name = file or ANSWERS_NAME
+    else:
+        assert path is not None
+        name = file or os.fspath(path)
+        suffix = path.suffix.lower()
+        if suffix in (".yaml", ".yml") or not _exists(path):
+            return None
+        text = read_text(path, name)
+    syntax = syntax_of(name if path is not None else "", text)
+    return None if syntax is None else read_page(text, name, syntax)
 
 
 # ---------------------------------------------------------------- reading the inputs

@@ -16,7 +16,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from decimal import Decimal, InvalidOperation
 from functools import partial
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from backprop.answers import (
     FEEDS,
@@ -40,6 +40,9 @@ from backprop.mistakes import BACKWARD, MISTAKES, Model, explain, models
 from backprop.network import Network
 from backprop.notation import fmt, given, paren
 from backprop.trace import Overrides, Rules, Trace
+
+if TYPE_CHECKING:
+    from backprop.page import NotRead
 
 Verdict = Literal["correct", "rounding", "carried_forward", "imprecise", "wrong", "unknown"]
 VERDICTS: tuple[Verdict, ...] = ("correct", "rounding", "carried_forward", "imprecise", "wrong",
@@ -227,14 +230,17 @@ class Result:
     """The verdict on one answer."""
 
     quantity: str  #: as written
-    given: float
+    given: float | str  #: the number; a formula answer's text
     text: str  #: as written
-    decimals: int  #: digits after the point as written (negative for 1.5e+2)
+    decimals: int | None  #: digits after the point as written (negative for 1.5e+2); None: a formula
     expected: float | None  #: the true value (None for unknown)
     verdict: Verdict
-    mistake: str | None = None  #: a MISTAKES code
+    mistake: str | None = None  #: a MISTAKES code (or a page's: backprop.pagecheck.PAGE_MISTAKES)
     explanation: str = ""
     also: tuple[str, ...] = ()  #: other mistake codes that give the same number
+    line: int | None = None  #: the line of the page (or answers file) it stands on
+    source: str | None = None  #: a page's line as read
+    broke_at: int | None = None  #: a page line's column where its working went wrong
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -246,6 +252,9 @@ class CheckReport:
     results: tuple[Result, ...]
     counts: Mapping[Verdict, int] = field(default_factory=dict)
     rule: Tolerance = Tolerance()  #: how the answers were compared (precision or tolerance)
+    not_read: tuple[NotRead, ...] = ()  #: a page's lines with '=' that could not be read
+    more_not_read: int = 0  #: past those listed, counted
+    page: bool = False  #: a page's report (its results carry their lines as read)
 
     @property
     def correct(self) -> int:
@@ -257,7 +266,8 @@ class CheckReport:
 
     @property
     def failed(self) -> bool:
-        return bool(self.counts.get("wrong", 0) or self.counts.get("unknown", 0))
+        # a page's line not read is an answer not marked, as an unknown one is
+        return bool(self.counts.get("wrong", 0) or self.counts.get("unknown", 0) or self.not_read)
 
 
 # ---------------------------------------------------------------- the checker

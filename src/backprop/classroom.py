@@ -6,17 +6,19 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from backprop.answers import Answer, parse_answers, short
 from backprop.check import CheckReport, Grader, Tolerance
 from backprop.errors import BackpropError, SpecError, UsageError
 from backprop.network import Network
-from backprop.yamlsafe import Document, load_file
+from backprop.page import read_page, syntax_of
+from backprop.pagecheck import entries_of_page, mark
+from backprop.yamlsafe import MAX_BYTES, Document, load_text, read_text
 
-#: a sheet in a folder: an answers file (pages arrive in a later issue; other files are skipped)
-SHEET_SUFFIXES = (".yaml", ".yml")
+#: a sheet in a folder: an answers file or a page (other files are skipped)
+SHEET_SUFFIXES = (".yaml", ".yml", ".md", ".markdown", ".tex", ".latex", ".txt", ".text")
 #: a variant network written by `backprop new --variants N --out DIR --name NAME`: NAME-vKK.yaml
 VARIANT_FILE = re.compile(r"^(?P<name>.+)-v(?P<number>[0-9]{1,9})\.yaml$")
 KEY_SUFFIX = ".answers.yaml"  #: the answer key written beside each variant: never a network
@@ -88,14 +90,29 @@ def gather(paths: Sequence[str]) -> tuple[list[str], list[str]]:
             continue
         for name in _listed(arg):
             path = os.path.join(arg, name)
-            if name.lower().endswith(SHEET_SUFFIXES) and not os.path.isdir(path):
+            if name.lower().endswith(SHEET_SUFFIXES) and not os.path.isdir(path) and \
+                    _may_be_sheet(path):
                 sheets.append(path)
             else:
                 skipped.append(path)
     if not sheets:
-        raise UsageError("no answers file (.yaml or .yml) among the ANSWERS given",
+        raise UsageError("no answers file (.yaml or .yml) or page (.md, .tex, .txt) among the "
+                         "ANSWERS given",
                          file=paths[0] if len(paths) == 1 else None)
     return sheets, skipped
+
+
+def _may_be_sheet(path: str) -> bool:
+    """A folder's .yaml or .yml file, or a page (.md, .tex, .txt) with an equation in it: a
+    README.txt or notes.md with none is no sheet (and is listed as skipped)."""
+    if path.lower().endswith((".yaml", ".yml")):
+        return True
+    try:
+        with open(path, "rb") as handle:
+            head = handle.read(MAX_BYTES + 1)
+    except OSError:
+        return True  # its row says why it cannot be read
+    return b"=" in head or "≈".encode() in head or b"\\approx" in head
 
 
 def load_variants(folder: str, load: Callable[[str], Network]) -> dict[int, Variant]:
@@ -184,17 +201,66 @@ def grade(network: Network | Mapping[int, Variant], sheets: Sequence[str],
     for file in sheets:
         variant: Variant | None = None
         try:
-            doc = load_file(file)
-            if variants is not None:
-                variant = _variant_of(doc, file, variants)
-            answers: list[Answer] = parse_answers(
-                doc, reserved=(VARIANT_KEY,) if variants is not None else ())
-            report = graders[variant.number if variant is not None else 0].check(answers, file)
+            text = read_text(file, file)
+            syntax = syntax_of(file, text)
+            if syntax is not None:  # a page
+                if variants is not None:
+                    variant = _page_variant(file, variants)
+                grader = graders[variant.number if variant is not None else 0]
+                page = read_page(text, file, syntax)
+                report = mark(grader, entries_of_page(page, grader), file)
+            else:
+                doc = load_text(text, file)
+                if variants is not None:
+                    variant = _variant_of(doc, file, variants)
+                grader = graders[variant.number if variant is not None else 0]
+                report = _mark_sheet(grader, doc, file, variants is not None)
         except BackpropError as err:
             rows.append(Row(file=file, variant=variant.id if variant else None, problem=err))
             continue
         rows.append(Row(file=file, variant=variant.id if variant else None, report=report))
     return Gradebook(rows=tuple(rows), skipped=tuple(skipped), variants=variants is not None)
+
+
+def _page_variant(file: str, variants: Mapping[int, Variant]) -> Variant:
+    """A page names its variant in its file name (alice-v07.md)."""
+    number = _file_variant(file)
+    known = ", ".join(v.id for v in variants.values())
+    if number is None:
+        raise SpecError(f"which variant does this page answer? put vKK in its file name "
+                        f"(variants: {short(known, 80)})", file=file)
+    if number not in variants:
+        raise SpecError(f"the file name names variant {number}, which is not in the folder "
+                        f"(variants: {short(known, 80)})", file=file)
+    return variants[number]
+
+
+def _mark_sheet(grader: Grader, doc: Document, file: str, variants: bool) -> CheckReport:
+    """A YAML answers file: numbers marked as ever; formulas in quotes marked as formulas."""
+    formulas: list[tuple[int, str, str, int | None]] = []
+    answers: list[Answer] = parse_answers(doc, reserved=(VARIANT_KEY,) if variants else (),
+                                          formulas=formulas)
+    if not formulas:
+        report = grader.check(answers, file)
+        return replace(report, results=tuple(replace(r, line=a.line) for r, a in
+                                             zip(report.results, answers, strict=True)))
+    from backprop.expr import ExprError
+    from backprop.pagecheck import Entry, Sheet, Unread, formula_entry, symbols_of
+
+    entries: list[Entry] = [Entry(key=a.key, answer=a, line=a.line) for a in answers]
+    symbols = symbols_of(grader)
+    for place, key, text, line in formulas:
+        try:
+            entry = formula_entry(key, text, line, symbols)
+        except (ExprError, Unread) as err:
+            where = doc.locate((key,))
+            at = f"column {err.at}: " if isinstance(err, ExprError) else ""
+            raise SpecError(f"expected a number or a formula, found '{short(text, 40)}': "
+                            f"{at}{err.reason}", file=file,
+                            line=where[0] if where else None,
+                            column=where[1] if where else None, path=(short(key),)) from None
+        entries.insert(place, entry)
+    return mark(grader, Sheet(entries=tuple(entries)), file)
 
 
 #: names a file may not take on Windows, whatever its extension

@@ -119,6 +119,11 @@ class BackpropGroup(click.Group):
         self.warn(ctx)
         return result
 
+    def main(self, *args: Any, **kwargs: Any) -> Any:
+        if COMPLETE_VAR in os.environ:  # a shell asks for completions or for its script
+            _use_our_bash_script()
+        return super().main(*args, **kwargs)
+
     def make_context(self, info_name: str | None, args: list[str],
                      parent: click.Context | None = None, **extra: Any) -> click.Context:
         """Ctrl-C while the options are read is an interrupt (130), not click's "Aborted!" (1)."""
@@ -220,32 +225,60 @@ class _Guarded:
 
 
 def _emit(document: Any) -> None:
-    """Print a report so that it reads well at a terminal (rich: colour, styles), in a pipe or
-    a file (plain text, no rich import: the fast path), and on an ASCII-only stdout."""
-    from backprop.render.layout import plain
+    """Print a report so that it reads well at a terminal (styled: bold titles and headers, dim
+    rules, coloured verdicts; NO_COLOR or TERM=dumb turn the styles off), in a pipe or a file
+    (plain text, the same characters), and on an ASCII-only stdout. rich is not imported: the
+    report is laid out once, as the pipe gets it, and written as it is laid out."""
+    from backprop.render.layout import lines
 
     out = sys.stdout
     if out is None:  # no stdout at all (closed by the caller): nothing to print to
         return
-    encoding = (getattr(out, "encoding", None) or "utf-8").lower()
-    if _is_terminal(out):
-        from rich.console import Console
+    terminal = _is_terminal(out)
+    width = _terminal_width(out) if terminal else _width()
+    _stream(out, lines(document, width, styled=terminal and _styles_wanted()))
 
-        from backprop.render.layout import to_rich
 
-        probe = Console(file=out)
-        console = Console(file=io.StringIO(), width=_terminal_width(out), force_terminal=True,
-                          color_system=probe.color_system,  # type: ignore[arg-type]
-                          legacy_windows=False, emoji=False, highlight=False,
-                          no_color=probe.no_color)
-        console.print(to_rich(document))
-        text = console.file.getvalue()  # type: ignore[attr-defined]
-    else:
-        text = plain(document, _width())
-    if not _can_encode(text, encoding):
-        text = text.translate(TO_ASCII).encode(encoding, "replace").decode(encoding)
-    out.write(text)
+def _styles_wanted() -> bool:
+    """Styles at a terminal unless NO_COLOR is set (no-color.org: any value but empty) or the
+    terminal says it draws none (TERM=dumb)."""
+    return not os.environ.get("NO_COLOR") and os.environ.get("TERM") != "dumb"
+
+
+CHUNK = 1 << 16  #: characters written at a time: a large report never waits in memory as one string
+
+
+def _stream(out: Any, pieces: Any) -> None:
+    """Write text pieces as they come, in chunks. A stdout that cannot encode a character gets
+    the math symbols spelled in ASCII (TO_ASCII) and '?' for the rest; on a UTF stream that is
+    decided chunk by chunk (only a lone surrogate needs it), on any other the whole text is
+    gathered first, so that a symbol is spelled one way throughout."""
+    import codecs
+
+    encoding = getattr(out, "encoding", None) or "utf-8"
+    try:
+        utf = codecs.lookup(encoding).name.startswith("utf")
+    except LookupError:
+        utf = False
+    if not utf:
+        pieces = ["".join(pieces)]
+    buffer: list[str] = []
+    size = 0
+    for piece in pieces:
+        buffer.append(piece)
+        size += len(piece)
+        if size >= CHUNK:
+            out.write(_encodable("".join(buffer), encoding))
+            buffer, size = [], 0
+    if buffer:
+        out.write(_encodable("".join(buffer), encoding))
     out.flush()
+
+
+def _encodable(text: str, encoding: str) -> str:
+    if _can_encode(text, encoding):
+        return text
+    return text.translate(TO_ASCII).encode(encoding, "replace").decode(encoding)
 
 
 def _is_terminal(out: Any) -> bool:
@@ -348,7 +381,110 @@ def cli() -> None:
     """
 
 
-NET = click.argument("net", required=False, metavar="[NET]")
+# ---------------------------------------------------------------- shell completion
+# `eval "$(_BACKPROP_COMPLETE=bash_source backprop)"` (zsh_source, fish_source): click's own
+# machinery; NET completes file names and the bundled networks' names, --weight and --param
+# the params of the network named before them on the line (backprop.completion).
+
+COMPLETE_VAR = "_BACKPROP_COMPLETE"  #: click's variable for the program name "backprop"
+
+# click's bash script, but a "file" item adds the matching file names to the other items
+# (click's own drops them), so that NET offers bundled names and files alike
+_BASH_SOURCE = """\
+%(complete_func)s() {
+    local IFS=$'\\n'
+    local response
+
+    response=$(env COMP_WORDS="${COMP_WORDS[*]}" COMP_CWORD=$COMP_CWORD \\
+        %(complete_var)s=bash_complete $1)
+
+    for completion in $response; do
+        IFS=',' read type value <<< "$completion"
+
+        if [[ $type == 'dir' ]]; then
+            compopt -o filenames
+            COMPREPLY+=($(compgen -d -- "$value"))
+        elif [[ $type == 'file' ]]; then
+            compopt -o filenames
+            COMPREPLY+=($(compgen -f -- "$value"))
+        elif [[ $type == 'plain' ]]; then
+            COMPREPLY+=($value)
+        fi
+    done
+
+    return 0
+}
+
+%(complete_func)s_setup() {
+    complete -o nosort -F %(complete_func)s %(prog_name)s
+}
+
+%(complete_func)s_setup;
+"""
+
+
+def _use_our_bash_script() -> None:
+    from click.shell_completion import BashComplete, add_completion_class
+
+    class Bash(BashComplete):
+        source_template = _BASH_SOURCE
+
+    add_completion_class(Bash, "bash")
+
+
+def _files(incomplete: str) -> list[Any]:
+    from click.shell_completion import CompletionItem
+
+    return [CompletionItem(incomplete, type="file")]
+
+
+def _complete_net(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[Any]:
+    """NET: a file, or a bundled network's name."""
+    return _files(incomplete) + _complete_bundled(incomplete)
+
+
+def _complete_bundled(incomplete: str) -> list[Any]:
+    from click.shell_completion import CompletionItem
+
+    from backprop import completion
+
+    return [CompletionItem(name) for name in completion.networks(incomplete)]
+
+
+def _complete_files(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[Any]:
+    return _files(incomplete)
+
+
+def _complete_params(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[Any]:
+    """--weight, --param: the params of the NET given before them (none given: the walkthrough)."""
+    from click.shell_completion import CompletionItem
+
+    from backprop import completion
+
+    return [CompletionItem(name) for name in completion.params(_net_on_the_line(ctx), incomplete)]
+
+
+def _net_on_the_line(ctx: click.Context) -> str | None:
+    """The NET typed before the option being completed; None when none was typed (the command's
+    walkthrough), "" when the line cannot be read (no completions). click parses the words
+    before the cursor, but an option still waiting for its value (`--weight` then TAB) fails
+    that parse and leaves every param unset; the words are parsed again without it."""
+    net = ctx.params.get("net")
+    if isinstance(net, str):
+        return net
+    words = list(ctx.parent.args) if ctx.parent is not None else []
+    if not words or not words[-1].startswith("-"):
+        return None
+    try:
+        again = ctx.command.make_context(ctx.info_name, words[:-1], parent=ctx.parent,
+                                         resilient_parsing=True)
+    except click.ClickException:
+        return ""
+    net = again.params.get("net")
+    return net if isinstance(net, str) else None
+
+
+NET = click.argument("net", required=False, metavar="[NET]", shell_complete=_complete_net)
 SAMPLE = click.option("--sample", "samples", multiple=True, type=click.IntRange(min=1), metavar="K",
                       help="Show sample K (1-based) in full; repeatable. A network with more "
                            "than 10 samples otherwise shows its first.")
@@ -385,7 +521,7 @@ DECIMALS = click.option("--decimals", type=click.IntRange(0, 15), default=3, sho
               help="Every row, even for a large network (more than 200 params or 100 nodes), "
                    "which is otherwise summarised layer by layer, and every sample of a network "
                    "with more than 10, which otherwise shows its first in full.")
-@click.option("--param", "params", multiple=True, metavar="NAME",
+@click.option("--param", "params", multiple=True, metavar="NAME", shell_complete=_complete_params,
               help="Show the gradient and update of this param; repeatable; a glob such as "
                    "'w1_*' picks several.")
 @SAMPLE
@@ -428,6 +564,7 @@ def step(net: str | None, fmt: str, decimals: int, show_all: bool, params: tuple
 
 @cli.command(context_settings=CONTEXT)
 @click.option("--weight", "-w", "param", required=True, metavar="NAME",
+              shell_complete=_complete_params,
               help="The param to explain: any weight or bias.")
 @NET
 @click.option("--format", "fmt", type=click.Choice(sorted(EXPLAIN_FORMATS)), default="table",
@@ -464,8 +601,9 @@ def explain(param: str, net: str | None, fmt: str, decimals: int, samples: tuple
 
 
 @cli.command(context_settings=CONTEXT)
-@click.argument("net", metavar="NET")
-@click.argument("answers", nargs=-1, required=True, metavar="ANSWERS...")
+@click.argument("net", metavar="NET", shell_complete=_complete_net)
+@click.argument("answers", nargs=-1, required=True, metavar="ANSWERS...",
+                shell_complete=_complete_files)
 @click.option("--format", "fmt", type=click.Choice(sorted(CHECK_FORMATS)), default="table",
               show_default=True, help=formats_help(CHECK_FORMATS))
 @click.option("--summary", is_flag=True,
@@ -490,16 +628,19 @@ def check(net: str, answers: tuple[str, ...], fmt: str, summary: bool, precision
     NET is a network file, a bundled network's name, or a folder of per-student variants
     (NAME-v01.yaml, NAME-v02.yaml, … as `backprop new --variants N` writes them). Each ANSWERS
     is an answers file — a mapping quantity: number, named as the tables print them (z1, y_hat,
-    L, dL/dw5, dy_hat/dz3, w5_new, z1[2] for sample 2), each quantity once — or a folder of
-    them (.yaml, .yml; other files are listed as skipped). Against a folder of variants, a sheet
-    names its variant with `variant: v07` or in its file name (alice-v07.yaml). An answer is
-    compared at the finer of its written decimals and --precision (3 decimals unless told).
+    L, dL/dw5, dy_hat/dz3, w5_new, z1[2] for sample 2), each quantity once — a page the
+    student typed (Markdown .md, LaTeX .tex or plain text .txt, each equation `LHS = … =
+    number` one answer, checked step by step), or a folder of them (other files are listed as
+    skipped). Against a folder of variants, a sheet names its variant with `variant: v07` or in
+    its file name (alice-v07.yaml). An answer is compared at the finer of its written decimals
+    and --precision (3 decimals unless told).
     Exit 0 when no answer is wrong or unknown, 1 when one is, 2 when a file cannot be used —
     after every other sheet has been marked.
 
     \b
     Examples:
       backprop check walkthrough networks/walkthrough.answers.yaml
+      backprop check walkthrough homework.tex
       backprop check net.yaml class/ --summary
       backprop check net.yaml class/ --summary --format csv > gradebook.csv
       backprop check variants/ class/ --summary --format json --feedback feedback/
@@ -572,17 +713,67 @@ def _write_feedback(book: Any, folder: Path) -> None:
                          str(folder)) from None
 
 
-@cli.command(context_settings=CONTEXT)
-def networks() -> None:
-    """List the bundled networks (use a name in place of a file: `backprop step statquest`)."""
+@cli.group(context_settings=CONTEXT, invoke_without_command=True)
+@click.pass_context
+def networks(ctx: click.Context) -> None:
+    """List the bundled networks (use a name in place of a file: `backprop step statquest`).
+
+    \b
+    Examples:
+      backprop networks
+      backprop networks show layered > my_net.yaml    a bundled network's file, to start from
+    """
+    if ctx.invoked_subcommand is not None:
+        return
     from backprop import bundled
+    from backprop.render.layout import Table, Text
     from backprop.spec import load
 
-    names = bundled.names()
-    width = max(map(len, names), default=0) + 2
-    for name in names:
+    table = Table()
+    table.add_column(no_wrap=True)
+    table.add_column()
+    for name in bundled.names():
         network = load(bundled.folder() / f"{name}{bundled.SUFFIX}", display_name=name)
-        _write(f"{name:<{width}}{network.title or ''}")
+        table.add_row(Text(name, style="bold"), Text(safe.line(network.title or "")))
+    _emit(table)
+
+
+@networks.command(context_settings=CONTEXT)
+@click.argument("name", shell_complete=lambda ctx, param, incomplete: _complete_bundled(incomplete))
+def show(name: str) -> None:
+    """Print a bundled network's file as it ships, comments and all, to start your own from.
+
+    \b
+    Examples:
+      backprop networks show walkthrough
+      backprop networks show softmax-classifier > my_net.yaml
+    """
+    from backprop import bundled
+
+    found = bundled.path(name)
+    if found is None:
+        from backprop.spec import did_you_mean
+
+        names = bundled.names()
+        raise UsageError(f"no bundled network '{safe.line(name, 40)}'{did_you_mean(name, names)} "
+                         f"(bundled: {', '.join(names)})")
+    _write_exact(found.read_bytes())
+
+
+def _write_exact(data: bytes) -> None:
+    """A file's bytes as they are (a copy of it, whatever stdout's encoding), where stdout takes
+    bytes; otherwise its text."""
+    out = sys.stdout
+    if out is None:
+        return
+    out.flush()
+    buffer = getattr(out, "buffer", None)
+    if buffer is not None:
+        buffer.write(data)
+        buffer.flush()
+    else:
+        out.write(data.decode("utf-8"))
+        out.flush()
 
 
 @cli.command(context_settings=CONTEXT)

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import difflib
 import math
 import re
-import string
 import unicodedata
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import replace
@@ -61,6 +59,8 @@ def did_you_mean(word: str, choices: Iterable[str]) -> str:
     """" (did you mean 'sigmoid'?)" when a choice is close, else ""."""
     if len(word) > 100:  # nothing a person typed as a name; difflib's cost grows with both lengths
         return ""
+    import difflib  # not at start-up: only a misspelt name asks
+
     close = difflib.get_close_matches(word, list(choices), n=3, cutoff=0.6)
     if not close:
         return ""
@@ -762,6 +762,8 @@ def _templates(r: _Reader, top: Mapping[str, Any]) -> dict[str, str]:
         if len(text) > _FIELD_LIMIT:
             r.fail(path, f"the {key} template is {len(text):,} characters long; at most "
                          f"{_FIELD_LIMIT} are allowed")
+        import string  # not at start-up: only a file with name templates asks
+
         try:
             parts = list(string.Formatter().parse(text))
         except ValueError as err:

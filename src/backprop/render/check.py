@@ -24,8 +24,13 @@ MARK = {"correct": "✓", "rounding": "✓", "carried_forward": "~", "imprecise"
 def _true(r: Result) -> str:
     if r.expected is None:
         return "—"
-    # one decimal more than the student wrote, within what a float holds
-    return fmt(r.expected, max(3, min(r.decimals + 1, 16)))
+    # one decimal more than the student wrote, within what a float holds (4 for a formula)
+    return fmt(r.expected, max(3, min(r.decimals + 1, 16)) if r.decimals is not None else 4)
+
+
+def _page(report: CheckReport) -> bool:
+    """A page's report: its results carry the text as read."""
+    return report.page
 
 
 #: the widest a key or file name (and a number as written) is shown in a table; JSON and CSV
@@ -37,6 +42,9 @@ def report_table(report: CheckReport) -> RenderableType:
     title = f"{safe.line(report.file, SHOWN)} — checked against {safe.line(report.network, SHOWN)}"
     table = Table(title=Text(title, style="bold"),
                   title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False, show_edge=False)
+    page = _page(report)
+    if page:
+        table.add_column(Text("line"), justify="right", no_wrap=True)
     table.add_column(Text("quantity"))
     table.add_column(Text("given"), justify="right", no_wrap=True)
     table.add_column(Text("true value"), justify="right", no_wrap=True)
@@ -46,9 +54,24 @@ def report_table(report: CheckReport) -> RenderableType:
         verdict = Text(f"{MARK[r.verdict]} {r.verdict}", style=STYLE[r.verdict])
         if r.mistake:
             verdict.append(f"\n{r.mistake}", style="bold")
-        table.add_row(Text(safe.line(r.quantity, SHOWN)), Text(safe.line(r.text, NUMBER)),
-                      Text(_true(r)), verdict, Text(safe.line(r.explanation)))
-    return Group(table, Text(score_line(report)), Text(""))
+        explanation = Text(safe.line(r.explanation))
+        if page and r.source is not None:  # the line as read, then what is wrong with it
+            explanation = Text(f"read: {safe.line(r.source, SHOWN)}", style="dim")
+            if r.explanation:
+                explanation.append("\n" + safe.line(r.explanation), style="")
+        line = [Text("" if r.line is None else str(r.line))] if page else []
+        table.add_row(*line, Text(safe.line(r.quantity, SHOWN)), Text(safe.line(r.text, NUMBER)),
+                      Text(_true(r)), verdict, explanation)
+    parts: list[RenderableType] = [table, Text(score_line(report))]
+    if report.not_read:
+        parts.append(Text(f"not read ({len(report.not_read) + report.more_not_read}):",
+                          style="bold"))
+        for n in report.not_read:
+            parts.append(Text(f"  line {n.line}: {safe.line(n.reason)} — "
+                              f"{safe.line(n.text, SHOWN)}"))
+        if report.more_not_read:
+            parts.append(Text(f"  and {report.more_not_read} more"))
+    return Group(*parts, Text(""))
 
 
 def score_line(report: CheckReport) -> str:
@@ -101,16 +124,28 @@ def unusable_table(row: Row) -> RenderableType:
 
 
 class ResultJSON(TypedDict):
-    """One entry of `results` (FORMAT §3)."""
+    """One entry of `results` (FORMAT §3), with where it stands: `line`, and for a page `text`
+    (the line as read) and `break` (the column where its working went wrong, or null)."""
 
     quantity: str
-    given: float
-    decimals: int
+    given: float | str
+    decimals: int | None
     expected: float | None
     verdict: Verdict
     mistake: str | None
     explanation: str
     also: list[str]
+    line: int | None
+    text: str | None
+    # `break` is a keyword: added to the dict where it is made
+
+
+class NotReadJSON(TypedDict):
+    """A page's line with '=' that could not be read."""
+
+    line: int
+    text: str
+    reason: str
 
 
 class PrecisionJSON(TypedDict):
@@ -131,13 +166,18 @@ class ScoreJSON(TypedDict):
     precision: PrecisionJSON
 
 
-class ReportJSON(TypedDict):
-    """One answers file's report (FORMAT §3)."""
-
+class _ReportJSON(TypedDict):
     file: str
     network: str
     results: list[ResultJSON]
     score: ScoreJSON
+
+
+class ReportJSON(_ReportJSON, total=False):
+    """One answers file's report (FORMAT §3); a page's adds `not_read` (and `not_read_more`)."""
+
+    not_read: list[NotReadJSON]
+    not_read_more: int
 
 
 class FilesJSON(TypedDict):
@@ -149,9 +189,13 @@ class FilesJSON(TypedDict):
 def _result_dict(r: Result) -> ResultJSON:
     # JSON has no infinity: a true value that is not finite (a saturated factor) is null
     expected = r.expected if r.expected is not None and math.isfinite(r.expected) else None
-    return {"quantity": r.quantity, "given": r.given, "decimals": r.decimals,
-            "expected": expected, "verdict": r.verdict, "mistake": r.mistake,
-            "explanation": r.explanation, "also": list(r.also)}
+    out: ResultJSON = {"quantity": r.quantity, "given": r.given, "decimals": r.decimals,
+                       "expected": expected, "verdict": r.verdict, "mistake": r.mistake,
+                       "explanation": r.explanation, "also": list(r.also), "line": r.line,
+                       "text": r.source}
+    if r.source is not None:
+        out["break"] = r.broke_at  # type: ignore[typeddict-unknown-key]  # a keyword as a key
+    return out
 
 
 def precision_dict(rule: Tolerance) -> PrecisionJSON:
@@ -164,10 +208,17 @@ def precision_dict(rule: Tolerance) -> PrecisionJSON:
 
 
 def _report_dict(report: CheckReport) -> ReportJSON:
-    return {"file": report.file, "network": report.network,
-            "results": [_result_dict(r) for r in report.results],
-            "score": {"correct": report.correct, "total": report.total,
-                      "verdicts": dict(report.counts), "precision": precision_dict(report.rule)}}
+    out: ReportJSON = {"file": report.file, "network": report.network,
+                       "results": [_result_dict(r) for r in report.results],
+                       "score": {"correct": report.correct, "total": report.total,
+                                 "verdicts": dict(report.counts),
+                                 "precision": precision_dict(report.rule)}}
+    if _page(report):
+        out["not_read"] = [{"line": n.line, "text": n.text, "reason": n.reason}
+                           for n in report.not_read]
+        if report.more_not_read:
+            out["not_read_more"] = report.more_not_read
+    return out
 
 
 def reports_json(reports: Sequence[CheckReport]) -> str:
@@ -178,7 +229,7 @@ def reports_json(reports: Sequence[CheckReport]) -> str:
 
 
 CSV_FIELDS = ("file", "quantity", "given", "decimals", "expected", "verdict", "mistake",
-              "explanation")
+              "explanation", "line", "text")
 
 
 def reports_csv(reports: Sequence[CheckReport | Row]) -> str:
@@ -190,15 +241,19 @@ def reports_csv(reports: Sequence[CheckReport | Row]) -> str:
     for item in reports:
         if isinstance(item, Row) and item.report is None:
             writer.writerow([safe.csv_cell(item.file), "", "", "", "", "not_marked", "",
-                             safe.csv_cell(item.error or "")])
+                             safe.csv_cell(item.error or ""), "", ""])
             continue
         rep = item.report if isinstance(item, Row) else item
         assert rep is not None
         for r in rep.results:
             writer.writerow([safe.csv_cell(rep.file), safe.csv_cell(r.quantity),
-                             safe.csv_cell(r.text), r.decimals,
+                             safe.csv_cell(r.text), "" if r.decimals is None else r.decimals,
                              "" if r.expected is None else repr(r.expected), r.verdict,
-                             r.mistake or "", safe.csv_cell(r.explanation)])
+                             r.mistake or "", safe.csv_cell(r.explanation),
+                             "" if r.line is None else r.line, safe.csv_cell(r.source or "")])
+        for n in rep.not_read:  # a page's lines not read: after its results
+            writer.writerow([safe.csv_cell(rep.file), "", "", "", "", "not_read", "",
+                             safe.csv_cell(n.reason), n.line, safe.csv_cell(n.text)])
     return out.getvalue()
 
 
