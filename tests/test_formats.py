@@ -68,23 +68,23 @@ def test_latex_golden_walkthrough() -> None:
     assert not tex.startswith(r"\documentclass") and r"\begin{document}" not in tex
     # ∂L/∂w5 = ∂L/∂ŷ · ∂ŷ/∂z3 · ∂z3/∂w5 = −0.709 · 0.229 · 0.615 = −0.100, as an align* block
     assert ("\\begin{align*}\n"
-            r"\frac{\partial {L}}{\partial {w_{5}}} &= \frac{\partial {L}}{\partial {\hat{y}}} "
-            r"\cdot \frac{\partial {\hat{y}}}{\partial {z_{3}}} \cdot "
-            r"\frac{\partial {z_{3}}}{\partial {w_{5}}} \\" "\n"
+            r"\frac{\partial L}{\partial w_{5}} &= \frac{\partial L}{\partial \hat{y}} "
+            r"\cdot \frac{\partial \hat{y}}{\partial z_{3}} \cdot "
+            r"\frac{\partial z_{3}}{\partial w_{5}} \\" "\n"
             r"  &= (-0.709) \cdot 0.229 \cdot 0.615 = -0.100" "\n"
             "\\end{align*}") in tex
     assert r"= 0.55 - 0.1\cdot (-0.100) = 0.560$" in tex
     stepped = out("step", "--format", "latex")
     assert stepped.startswith("\n".join(PREAMBLE) + "\n\\begin{document}\n")
     assert stepped.rstrip().endswith(r"\end{document}")
-    assert (r"\frac{\partial {L}}{\partial {w_{5}}} &= \frac{\partial {L}}{\partial {\hat{y}}}"
+    assert (r"\frac{\partial L}{\partial w_{5}} &= \frac{\partial L}{\partial \hat{y}}"
             in stepped)
-    assert r"${h_{1}}$ & $\sigma({z_{1}})$ & $\sigma(0.470)$ & $0.615$" in stepped
+    assert r"$h_{1}$ & $\sigma(z_{1})$ & $\sigma(0.470)$ & $0.615$" in stepped
     # in a table a derivative is written ∂L/∂ŷ on one line; ℓ = (1 − 0.646)² = 0.126 (FORMAT §3:
     # L = 0.1255 for this one output)
-    assert (r"$\partial {L}/\partial {\hat{y}}$ & $-2(t - {\hat{y}})/N$ & $-2(1 - 0.646)/1$ & "
+    assert (r"$\partial L/\partial \hat{y}$ & $-2(t - \hat{y})/N$ & $-2(1 - 0.646)/1$ & "
             r"$-0.709$") in stepped
-    assert r"$(t - {\hat{y}})^{2}$ & $(1 - 0.646)^{2}$ & $0.126$" in stepped
+    assert r"$(t - \hat{y})^{2}$ & $(1 - 0.646)^{2}$ & $0.126$" in stepped
 
 
 def test_html_golden_walkthrough() -> None:
@@ -104,7 +104,7 @@ def test_latex_sets_each_path_of_a_sum_as_its_own_line() -> None:
     tex = out("explain", "--weight", "w1_11", "two-paths", "--format", "latex", "--fragment")
     block = tex[tex.index("\\begin{align*}"):tex.index("\\end{align*}")]
     assert block.count("\\text{path }1 &= ") == block.count("\\text{path }2 &= ") == 1
-    assert "{\\mathit{net}_{21}}" in block and "{\\mathit{net}_{22}}" in block
+    assert "\\mathit{net}_{21}" in block and "\\mathit{net}_{22}" in block
     assert "\\Sigma &= \\text{the sum of the }2\\text{ paths} = " in block
 
 
@@ -274,8 +274,8 @@ def test_latex_escapes_user_text_and_uses_spellings(hostile: Path) -> None:
     title = tex.split(r"\begin{document}", 1)[1]
     assert r"\$x\$" in title and r"\&" in title and r"\#" in title and r"\%" in title
     assert r"\textbackslash{}" in title and r"\{\}" in title
-    assert "{w^{(1)}_{1}}" in tex  # the file's own spelling of w1
-    assert "{E_{total}}" in tex  # latex_name's rule for E_total
+    assert "{w^{(1)}_{1}}" in tex  # the file's own spelling of w1, braced: it has a superscript
+    assert "E_{total}" in tex  # latex_name's rule for E_total
     assert tex.isascii()  # every other character is a command or a code point
 
 
@@ -301,7 +301,7 @@ def test_an_ascii_stdout_keeps_each_document_readable() -> None:
     env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1] / "src"),
            "PYTHONIOENCODING": "ascii"}
     for form, shown in (("html", "&#8706;L/&#8706;w5"), ("markdown", "dL/dw5"),
-                        ("latex", r"\frac{\partial {L}}{\partial {w_{5}}}")):
+                        ("latex", r"\frac{\partial L}{\partial w_{5}}")):
         done = subprocess.run([sys.executable, "-m", "backprop", "explain", "-w", "w5", "--format",
                                form], capture_output=True, env=env, timeout=60, check=False)
         assert done.returncode == 0 and b"Traceback" not in done.stderr, done.stderr
@@ -501,3 +501,18 @@ def test_a_table_with_no_rows_sets_its_title_alone() -> None:
     tex = latex(Group(table, Text("after")), Names())
     assert tex == "\\subsection*{Nothing here}\n\nafter\n\n"
     assert "| quantity | value |" in markdown(table)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_the_latex_export_reads_back_as_a_correct_page(name: str, tmp_path: Path) -> None:
+    # a student who hands in step's LaTeX has every derivative right: check's page reader (FORMAT
+    # §2.1) finds ∂L/∂p for every param in the align* blocks, and marks it and each δ correct
+    network = load(NETWORKS / f"{name}.yaml")
+    page = tmp_path / "page.tex"
+    page.write_text(out("step", name, "--format", "latex"), encoding="utf-8")
+    report = json.loads(out("check", name, str(page), "--format", "json"))
+    L = network.loss.name
+    derivatives = {r["quantity"]: r["verdict"] for r in report["results"]
+                   if r["quantity"].startswith(f"d{L}/d")}  # the δ rows' ∂L/∂z too
+    assert set(derivatives.values()) == {"correct"}, derivatives
+    assert {f"d{L}/d{p}" for p in network.params} <= set(derivatives)

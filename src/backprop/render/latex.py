@@ -63,7 +63,10 @@ class Names:
         return cls(documents.names(network), network.spellings)
 
     def name(self, name: str) -> str:
-        return "{" + latex_name(name, self.spellings) + "}"
+        """The name in math; a spelling with a superscript braced, so that a square after it
+        (h²) is no double superscript."""
+        typeset = latex_name(name, self.spellings)
+        return "{" + typeset + "}" if "^" in typeset or "'" in typeset else typeset
 
 
 def latex(doc: Renderable, names: Names) -> str:
