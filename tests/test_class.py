@@ -45,7 +45,10 @@ def klass(tmp_path: Path) -> tuple[Path, Path]:
     variants.mkdir()
     _variant(variants, 1, 2)
     _variant(variants, 2, 3)
-    (variants / "quiz-v01.answers.yaml").write_text("y: 1\n", encoding="utf-8")  # a key: no network
+    # v01's key (the numbers worked in the docstring): what v01 asks, and no network; v02 has
+    # none, so its sheets are scored out of the answers they give
+    (variants / "quiz-v01.answers.yaml").write_text("y: 1\nL: 1\ndL/dw: -4\nw_new: 0.9\n",
+                                                    encoding="utf-8")
     sheets = tmp_path / "class"
     sheets.mkdir()
     files = {
@@ -77,14 +80,17 @@ def test_a_class_with_variants_into_a_csv_gradebook(klass: tuple[Path, Path]) ->
     assert len(rows) == 8  # README.txt is no sheet
     by = _by_name(rows)
     ada = by["ada-v01.yaml"]
-    assert (ada["variant"], ada["correct"], ada["wrong"], ada["accepted"], ada["total"],
-            ada["score"], ada["mistakes"], ada["error"]) == ("v01", "4", "0", "4", "4", "1.0", "", "")
+    assert (ada["variant"], ada["correct"], ada["wrong"], ada["missing"], ada["accepted"],
+            ada["total"], ada["score"], ada["mistakes"], ada["error"]) == (
+        "v01", "4", "0", "0", "4", "4", "1.0", "", "")
     bo = by["bo.yaml"]
     assert (bo["variant"], bo["correct"], bo["wrong"], bo["carried_forward"], bo["accepted"],
-            bo["total"], bo["mistakes"]) == ("v02", "1", "1", "1", "1", "3", "sign×1")
+            bo["total"], bo["mistakes"], bo["missing"]) == ("v02", "1", "1", "1", "1", "3", "sign×1", "0")
     assert float(bo["score"]) == pytest.approx(1 / 3, abs=1e-6)
     cy = by["cy_v1.yml"]
-    assert (cy["variant"], cy["correct"], cy["wrong"], cy["score"]) == ("v01", "1", "1", "0.5")
+    # v01 asks 4 quantities: y right, L wrong, dL/dw and w_new not answered (not done)
+    assert (cy["variant"], cy["correct"], cy["wrong"], cy["missing"], cy["accepted"], cy["total"],
+            cy["score"]) == ("v01", "1", "1", "2", "1", "4", "0.25")
     for name, words in (("dup.yaml", "same quantity"), ("malformed.yaml", "YAML"),
                         ("nobody.yaml", "which variant")):
         assert words in by[name]["error"] and by[name]["score"] == "" and by[name]["total"] == "0"
@@ -93,7 +99,8 @@ def test_a_class_with_variants_into_a_csv_gradebook(klass: tuple[Path, Path]) ->
     # the hostile name: marked against v01 from its name, and escaped in its cell
     hostile = next(r for r in rows if "evil" in r["file"])
     assert hostile["file"].endswith("evil\\x1b[31m\\x0aname-v01.yaml")
-    assert (hostile["variant"], hostile["correct"], hostile["total"]) == ("v01", "1", "1")
+    assert (hostile["variant"], hostile["correct"], hostile["missing"], hostile["total"]) == (
+        "v01", "1", "3", "4")
     assert "\x1b" not in result.stdout
     # stderr: one escaped line per unusable sheet
     lines = result.stderr.splitlines()
@@ -115,7 +122,8 @@ def test_the_same_class_into_json(klass: tuple[Path, Path]) -> None:
     assert "\x1b" not in result.stdout  # … written as \u001b
     assert by["bo.yaml"] == {"file": str(sheets / "bo.yaml"), "variant": "v02", "correct": 1,
                              "rounding": 0, "carried_forward": 1, "imprecise": 0, "wrong": 1,
-                             "unknown": 0, "accepted": 1, "total": 3, "score": pytest.approx(1 / 3, abs=1e-6),
+                             "unknown": 0, "missing": 0, "accepted": 1, "total": 3,
+                             "score": pytest.approx(1 / 3, abs=1e-6),
                              "mistakes": "sign×1", "error": None}
     assert by["nobody.yaml"]["error"].startswith(str(sheets / "nobody.yaml") + ": which variant")
     assert by["nobody.yaml"]["score"] is None
@@ -128,6 +136,9 @@ def test_the_same_class_into_json(klass: tuple[Path, Path]) -> None:
     assert bo["w_new"]["expected"] == pytest.approx(0.8)
     assert bo["w_new"]["verdict"] == "carried_forward"
     assert "YAML" in reports["malformed.yaml"]["error"]
+    cy = reports["cy_v1.yml"]
+    assert cy["score"]["correct"] == 1 and cy["score"]["total"] == 4 and cy["score"]["missing"] == 2
+    assert cy["missing"] == ["dL/dw", "w_new"]
 
 
 def test_the_same_class_into_gradescope_json(klass: tuple[Path, Path]) -> None:
@@ -154,6 +165,80 @@ def test_the_same_class_into_gradescope_json(klass: tuple[Path, Path]) -> None:
     bad = invoke("check", str(variants), str(sheets / "malformed.yaml"), "--format", "gradescope")
     assert bad.exit_code == 2 and bad.stderr.count("\n") == 1
     assert json.loads(bad.stdout)["score"] == 0 and "YAML" in json.loads(bad.stdout)["output"]
+
+
+#: Gradescope's results.json, written from its autograder specification, "Output format"
+#: (https://gradescope-autograders.readthedocs.io/en/latest/specs/#output-format): every
+#: top-level and test-case field it documents, with its type and allowed values, and nothing
+#: else; a score at the top level or on every test; output formats text, html, simple_format,
+#: md, ansi; visibility hidden, after_due_date, after_published, visible; status passed, failed
+_FORMATS = {"enum": ["text", "html", "simple_format", "md", "ansi"]}
+_VISIBILITY = {"enum": ["hidden", "after_due_date", "after_published", "visible"]}
+GRADESCOPE_SCHEMA = {
+    "$schema": "https://json-schema.org/draft/2020-12/schema",
+    "type": "object",
+    "additionalProperties": False,
+    "properties": {
+        "score": {"type": "number"}, "execution_time": {"type": "integer", "minimum": 0},
+        "output": {"type": "string"}, "output_format": _FORMATS, "test_output_format": _FORMATS,
+        "test_name_format": _FORMATS, "visibility": _VISIBILITY, "stdout_visibility": _VISIBILITY,
+        "extra_data": {"type": "object"},
+        "tests": {"type": "array", "items": {
+            "type": "object",
+            "additionalProperties": False,
+            "properties": {
+                "score": {"type": "number"}, "max_score": {"type": "number"},
+                "status": {"enum": ["passed", "failed"]}, "name": {"type": "string"},
+                "name_format": _FORMATS, "number": {"type": "string"},
+                "output": {"type": "string"}, "output_format": _FORMATS,
+                "tags": {"type": "array", "items": {"type": "string"}},
+                "visibility": _VISIBILITY, "extra_data": {"type": "object"}}}},
+        "leaderboard": {"type": "array", "items": {
+            "type": "object", "required": ["name", "value"],
+            "properties": {"name": {"type": "string"}, "value": {},
+                           "order": {"enum": ["asc", "desc"]}}}},
+    },
+    "anyOf": [{"required": ["score"]},
+              {"required": ["tests"], "properties": {"tests": {"items": {"required": ["score"]}}}}],
+}
+
+
+def test_gradescope_results_follow_its_specification(klass: tuple[Path, Path]) -> None:
+    import jsonschema
+
+    variants, sheets = klass
+    subs = json.loads(invoke("check", str(variants), str(sheets), "--format", "gradescope").stdout)
+    for sub in subs["submissions"]:
+        jsonschema.validate(sub["results"], GRADESCOPE_SCHEMA)
+        # the student's text is shown as text, never as HTML or Markdown Gradescope acts on
+        assert sub["results"]["output_format"] == sub["results"]["test_output_format"] == "text"
+        assert sub["results"]["test_name_format"] == "text"
+    for name in ("ada-v01.yaml", "malformed.yaml", "bo.yaml"):
+        jsonschema.validate(json.loads(invoke("check", str(variants), str(sheets / name),
+                                              "--format", "gradescope").stdout), GRADESCOPE_SCHEMA)
+    # the schema does reject what the specification does not allow
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate({"score": 1, "tests": [{"status": "ok"}]}, GRADESCOPE_SCHEMA)
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate({"tests": [{"max_score": 1}]}, GRADESCOPE_SCHEMA)
+
+
+def test_gradescope_scores_the_quantities_asked(klass: tuple[Path, Path]) -> None:
+    # cy answers v01, whose key asks y, L, dL/dw and w_new: y right, L wrong, two not answered
+    variants, sheets = klass
+    cy = json.loads(invoke("check", str(variants), str(sheets / "cy_v1.yml"), "--format",
+                           "gradescope").stdout)
+    assert [(t["name"], t["score"], t["max_score"], t["status"]) for t in cy["tests"]] == [
+        ("y", 1, 1, "passed"), ("L", 0, 1, "failed"), ("dL/dw", 0, 1, "failed"),
+        ("w_new", 0, 1, "failed")]
+    assert cy["score"] == 1 and "not answered" in cy["tests"][2]["output"]
+    assert [t["number"] for t in cy["tests"]] == ["1", "2", "3", "4"]
+    # an answer to a quantity the key does not ask is marked, and worth nothing
+    extra = sheets / "extra-v01.yaml"
+    extra.write_text("y: 1.0\nz: 1.0\nL: 1\ndL/dw: -4\nw_new: 0.9\n", encoding="utf-8")
+    body = json.loads(invoke("check", str(variants), str(extra), "--format", "gradescope").stdout)
+    assert body["score"] == 4 and sum(t["max_score"] for t in body["tests"]) == 4
+    assert [t["max_score"] for t in body["tests"] if t["name"] == "z"] == [0]
 
 
 def test_feedback_pages_one_per_student(klass: tuple[Path, Path], tmp_path: Path) -> None:

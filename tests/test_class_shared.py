@@ -89,3 +89,34 @@ def test_shared_work_changes_no_report(name: str, monkeypatch: pytest.MonkeyPatc
     verdicts = {r.verdict for report in plain for r in report.results}
     assert {"correct", "wrong"} <= verdicts  # a real mix
     assert any(r.mistake for report in plain for r in report.results)
+
+
+def test_the_quick_test_in_floats_rules_out_only_what_the_exact_test_does() -> None:
+    # _Marker.match and .fits skip the exact comparison for a number more than 1.01 units of
+    # the last written digit away; the reference is Tolerance's exact decimal test itself, at
+    # the written digit and at finer ones (a required precision), on numbers at, just inside
+    # and just outside one unit, and far away, at many magnitudes
+    from decimal import Decimal
+
+    from backprop.answers import _exponent
+    from backprop.check import Tolerance
+
+    rng = random.Random(5)
+    tolerance = Tolerance()
+    checked = 0
+    for _ in range(3000):
+        places = rng.randint(-3, 8)
+        text = f"{rng.uniform(-50, 50) * 10.0 ** rng.randint(-6, 6):.{max(places, 0)}f}"
+        a = Answer(key="z1", given=float(text), text=text, exponent=_exponent(text))
+        marker = _Marker.__new__(_Marker)
+        marker.tolerance, marker.resolved = tolerance, [(a, None)]  # type: ignore[list-item]
+        for place in (a.exponent, a.exponent - 1, a.exponent - 3):
+            marker.place = {0: place}
+            for offset in (0.0, 0.4, 0.5, 0.999, 1.0, 1.0000001, 1.001, 1.01, 1.02, 3.0, 1e6):
+                value = a.given + rng.choice((-1, 1)) * offset * 10.0 ** a.exponent
+                match = tolerance.match(a, value, place)
+                fits = match or (place < a.exponent and
+                                 tolerance.within(a, value, Decimal("0.5"), a.exponent))
+                assert (marker.match(0, value), marker.fits(0, value)) == (match, fits), (text, value)
+                checked += 1
+    assert checked == 99000

@@ -13,7 +13,7 @@ import yaml
 from click.testing import CliRunner
 
 from backprop.answers import Answer
-from backprop.check import check, load_answers
+from backprop.check import Grader, check, load_answers
 from backprop.cli import cli
 from backprop.engine import run
 from backprop.exercise import Spec, make
@@ -57,10 +57,13 @@ def test_labels_are_as_wide_as_the_count(tmp_path: Path) -> None:
     assert [variant_label(k, 120) for k in (1, 120)] == ["v001", "v120"]
 
 
-def test_the_same_seed_writes_the_same_bytes(tmp_path: Path) -> None:
+@pytest.mark.parametrize("shape", [[], ["--shape", "2-2-2", "--loss", "half_sse"]])
+def test_the_same_seed_writes_the_same_bytes(tmp_path: Path, shape: list[str]) -> None:
+    # the second shape rarely asks the whole core: its variants are the best of several draws
     a, b, c = tmp_path / "a", tmp_path / "b", tmp_path / "c"
     for folder, seed in ((a, "7"), (b, "7"), (c, "8")):
-        code, _, err = new(folder, "--seed", seed, "--variants", "2", "--answers", "--worksheet")
+        code, _, err = new(folder, "--seed", seed, "--variants", "2", "--answers", "--worksheet",
+                           *shape)
         assert code == 0, err
     for path in a.iterdir():
         assert path.read_bytes() == (b / path.name).read_bytes(), path.name
@@ -129,10 +132,16 @@ def test_check_of_each_variant_against_its_key_is_all_correct(tmp_path: Path, sh
 
 def test_the_key_page_has_one_chain_per_quantity(tmp_path: Path) -> None:
     assert new(tmp_path, "--answers")[0] == 0
-    keys = yaml.safe_load((tmp_path / "exercise.answers.yaml").read_text())
-    page = (tmp_path / "exercise.answers.md").read_text().splitlines()
-    chains = [line for line in page if line.startswith("- $")]
+    text = (tmp_path / "exercise.answers.yaml").read_text()
+    keys = yaml.safe_load(text)
+    page = (tmp_path / "exercise.answers.md").read_text()
+    # the asked quantities, then the rest of the step (commented out in the answers file)
+    chains = [line for line in page.split("## Not asked")[0].splitlines() if line.startswith("- $")]
     assert len(chains) == len(keys)
+    commented = [line for line in text.splitlines() if line.startswith("# ") and ": " in line
+                 and not line.startswith(("# answer key", "# not asked", "# (mark"))]
+    assert len([line for line in page.splitlines() if line.startswith("- $")]) == \
+        len(keys) + len(commented) and commented
     assert any(line.startswith(r"- $\frac{\partial L}{\partial w_{5}} = ") for line in chains)
     # an update's chain: w_new = w − η·g = number, with the file's w and η
     doc = yaml.safe_load((tmp_path / "exercise.yaml").read_text())
@@ -142,21 +151,42 @@ def test_the_key_page_has_one_chain_per_quantity(tmp_path: Path) -> None:
 
 # ---------------------------------------------------------------- question tests, simulated here
 
+def _sigma(z: float) -> float:
+    return 1 / (1 + math.exp(-z))
+
+
+def _Phi(z: float) -> float:  # the standard normal's distribution function, and φ its density
+    return 0.5 * (1 + math.erf(z / math.sqrt(2)))
+
+
+def _phi(z: float) -> float:
+    return math.exp(-z * z / 2) / math.sqrt(2 * math.pi)
+
+
 def _f(act: str, z: float) -> float:
-    return {"sigmoid": lambda: 1 / (1 + math.exp(-z)), "tanh": lambda: math.tanh(z),
-            "relu": lambda: max(z, 0.0)}[act]()
+    return {"sigmoid": lambda: _sigma(z), "tanh": lambda: math.tanh(z), "relu": lambda: max(z, 0.0),
+            "identity": lambda: z, "leaky_relu": lambda: z if z > 0 else 0.01 * z,
+            "softplus": lambda: math.log1p(math.exp(z)), "gelu": lambda: z * _Phi(z),
+            "silu": lambda: z * _sigma(z)}[act]()
 
 
 def _fprime(act: str, z: float, h: float, at: str) -> float:
-    if at == "z_for_h":  # σ′ written z(1 − z), tanh′ written 1 − z²: z where h belongs
+    if at == "z_for_h" and act in ("sigmoid", "tanh"):  # σ′ written z(1 − z), tanh′ 1 − z²: z for h
         h = z
-    return {"sigmoid": h * (1 - h), "tanh": 1 - h * h, "relu": 1.0 if z > 0 else 0.0}[act]
+    if at == "h_for_z":  # f′ taken at h = f(z) instead of at z
+        z, h = h, _f(act, h)
+    return {"sigmoid": lambda: h * (1 - h), "tanh": lambda: 1 - h * h,
+            "relu": lambda: 1.0 if z > 0 else 0.0, "identity": lambda: 1.0,
+            "leaky_relu": lambda: 1.0 if z > 0 else 0.01, "softplus": lambda: _sigma(z),
+            "gelu": lambda: _Phi(z) + z * _phi(z),
+            "silu": lambda: _sigma(z) * (1 + z * (1 - _sigma(z)))}[act]()
 
 
 def simulate(doc: dict, *, loss_factor: float = 1.0, at: str = "true",
-             backward: dict | None = None) -> dict[str, float]:
+             backward: dict | None = None, dropped: tuple[str, str] | None = None) -> dict[str, float]:
     """∂L/∂p for every param, from the textbook formulas: δ_out = ∂L/∂o · f′(z) (or the fused
-    (o − t)/D for bce with σ and cross-entropy with softmax), δ_h = f′(z_h)·Σ w·δ, ∂L/∂w = δ·source."""
+    (o − t)/D for bce with σ and cross-entropy with softmax), δ_h = f′(z_h)·Σ w·δ, ∂L/∂w = δ·source.
+    `dropped` = (consumer, node): the term of that consumer left out of the node's sum Σ w·δ."""
     params = doc["params"]
     back = backward or params
     samples = doc.get("samples") or [{"inputs": doc["inputs"], "targets": doc["targets"]}]
@@ -189,7 +219,7 @@ def simulate(doc: dict, *, loss_factor: float = 1.0, at: str = "true",
             if name in outputs:
                 continue
             g = sum(back[node["from"][name]] * delta[c] for c, node in doc["nodes"].items()
-                    if name in node["from"])
+                    if name in node["from"] and (c, name) != dropped)
             delta[name] = g * _fprime(doc["nodes"][name]["activation"], z[name], v[name], at)
         for name, node in doc["nodes"].items():
             for src, w in node["from"].items():
@@ -198,14 +228,43 @@ def simulate(doc: dict, *, loss_factor: float = 1.0, at: str = "true",
     return grads
 
 
-def simulated_mistakes(doc: dict) -> tuple[dict[str, float], dict[str, dict[str, float]]]:
+def _reduction_factor(doc: dict) -> float | None:
+    """mean and sum confused (README): a mean loss's 1/D forgotten multiplies every backward
+    number by D (N = samples × outputs for mse and bce, S = samples for cross-entropy); a sum
+    divided by N anyway multiplies it by 1/N. None where that factor is 1, 2 or ½, which are no
+    mistake or factor_of_two's."""
+    samples = doc.get("samples") or [{"targets": doc["targets"]}]
+    n, s_count = len(samples) * len(samples[0]["targets"]), len(samples)
+    factor = {"mse": n, "bce": n, "cross_entropy": s_count}.get(doc["loss"], 1 / n)
+    return None if factor in (1, 2, 0.5) else float(factor)
+
+
+def _paths_left_out(doc: dict) -> list[tuple[str, str]]:
+    """Every (consumer, node) term of a multi-path sum ∂L/∂h = Σ_c w_ch·δ_c, in the file's node
+    order: node by node, then its consumers in order (the order the catalogue tries them)."""
+    nodes = doc["nodes"]
+    out = []
+    for name in nodes:
+        consumers = [c for c, node in nodes.items() if name in node["from"]]
+        if len(consumers) > 1:
+            out += [(c, name) for c in consumers]
+    return out
+
+
+def simulated_mistakes(doc: dict, unit: float) -> tuple[dict[str, float], dict[str, dict[str, float]]]:
     """The true gradient and update of every param, and each mistake's number for them, keyed
-    by the answers file's names (dL/dw5, w5_new): the six mistakes as the README describes them."""
+    by the answers file's names (dL/dw5, w5_new): the eight mistakes as the README describes
+    them. A mistake with several ways (which path is left out) gives its first one that moves
+    the number by more than half a unit (the catalogue's canonical number)."""
     eta, params = doc["learning_rate"], doc["params"]
     true = simulate(doc)
     sign, doubled = simulate(doc, loss_factor=-1.0), simulate(doc, loss_factor=2.0)
     stale = simulate(doc, backward={p: params[p] - eta * true[p] for p in params})
-    pre = simulate(doc, at="z_for_h")
+    # f′ at the wrong value: written with z where h belongs (σ, tanh), else taken at h
+    pre_z, pre_h = simulate(doc, at="z_for_h"), simulate(doc, at="h_for_z")
+    factor = _reduction_factor(doc)
+    confused = simulate(doc, loss_factor=factor) if factor is not None else None
+    missing = [simulate(doc, dropped=term) for term in _paths_left_out(doc)]
     truth, out = {}, {}
     for p in params:
         truth[f"dL/d{p}"], truth[f"{p}_new"] = true[p], params[p] - eta * true[p]
@@ -213,24 +272,41 @@ def simulated_mistakes(doc: dict) -> tuple[dict[str, float], dict[str, dict[str,
                  "updated_weight": stale[p], "decimal_shift": true[p] / 10}
         if doc["loss"] in ("mse", "sse", "half_sse") or len(doc["nodes"]) > len(doc.get("targets") or
                                                                                  doc["samples"][0]["targets"]):
-            grads["pre_activation"] = pre[p]
-        out[f"dL/d{p}"] = grads
+            # the first of the two that moves ∂L/∂p by more than half a unit (the canonical one)
+            grads["pre_activation"] = pre_z[p] if abs(pre_z[p] - true[p]) > unit / 2 else pre_h[p]
+        if confused is not None:
+            grads["reduction"] = confused[p]
+        out[f"dL/d{p}"] = dict(grads)
         out[f"{p}_new"] = {code: params[p] - eta * g for code, g in grads.items()
                            if code not in ("learning_rate_applied", "decimal_shift")}
         out[f"{p}_new"]["learning_rate_applied"] = params[p] - eta * eta * true[p]
         out[f"{p}_new"]["decimal_shift"] = truth[f"{p}_new"] / 10
+        for quantity, scale, shift in ((f"dL/d{p}", 1.0, 0.0), (f"{p}_new", -eta, params[p])):
+            # the gradient itself, or the update p − η·g
+            first = next((shift + scale * m[p] for m in missing
+                          if abs(scale * (m[p] - true[p])) > unit / 2), None)
+            if first is not None:
+                out[quantity]["missing_path"] = first
     return truth, out
 
 
-def assert_worth_marking(net_file: Path, decimals: int = 3) -> int:
-    """Each mistake's number on each gradient and update (asked in every variant), written to the
-    precision, is marked wrong with that mistake named, and lies apart from every other's."""
+def asked_in_key(key_file: Path) -> set[str]:
+    """The quantities a key asks: its entries (the rest of the step is in comments)."""
+    return set(yaml.safe_load(key_file.read_text()))
+
+
+def assert_worth_marking(net_file: Path, asked: set[str], decimals: int = 3) -> int:
+    """Each mistake's number on each gradient and update the key asks, written to the precision,
+    is marked wrong with that mistake named, and lies apart from every other's."""
     doc = yaml.safe_load(net_file.read_text())
     trace = run(load(net_file))
     unit = 10.0 ** -decimals
-    truth, numbers = simulated_mistakes(doc)
+    truth, numbers = simulated_mistakes(doc, unit)
+    grader = Grader(trace)  # one per network, as a class is marked: the same verdicts as check()
     proved = 0
     for quantity, by_code in numbers.items():
+        if quantity not in asked:
+            continue
         assert abs(truth[quantity]) >= unit / 2, quantity  # no asked quantity rounds to 0
         # a mistake shows where it moves the answer by more than half a unit; a 0 is never
         # decimal_shift (README): a tenth that rounds to 0 names no mistake
@@ -240,7 +316,7 @@ def assert_worth_marking(net_file: Path, decimals: int = 3) -> int:
             for other, w in shown.items():
                 assert other == code or abs(value - w) > 1.5 * unit, (quantity, code, other)
             text = f"{value:.{decimals}f}"
-            report = check(trace, [Answer(key=quantity, given=float(text), text=text,
+            report = grader.check([Answer(key=quantity, given=float(text), text=text,
                                           exponent=-decimals)], "sheet")
             result = report.results[0]
             assert (result.verdict, result.mistake) == ("wrong", code), (net_file.name, quantity, text,
@@ -249,35 +325,81 @@ def assert_worth_marking(net_file: Path, decimals: int = 3) -> int:
     return proved
 
 
-@pytest.mark.parametrize("shape, activation, loss", FAST)
+def assert_variants(folder: Path, decimals: int = 3) -> int:
+    """Every variant in the folder: worth marking on what its key asks, and all correct against
+    its own key."""
+    proved = 0
+    nets = sorted(p for p in folder.glob("*.yaml") if not p.name.endswith(".answers.yaml"))
+    assert nets
+    for net_file in nets:
+        key = net_file.with_name(net_file.name[:-len(".yaml")] + ".answers.yaml")
+        proved += assert_worth_marking(net_file, asked_in_key(key), decimals)
+        report = check(run(load(net_file)), load_answers(key), str(key))
+        assert report.counts["correct"] == report.total > 0, net_file.name
+    return proved
+
+
+@pytest.mark.parametrize("shape, activation, loss", [*FAST, ((2, 2, 2), "sigmoid", "half_sse")])
 def test_every_written_variant_is_worth_marking(tmp_path: Path, shape, activation, loss) -> None:
     code, _, err = new(tmp_path, "--shape", "-".join(map(str, shape)), "--activation", activation,
-                       "--loss", loss, "--variants", "4", "--seed", "5")
+                       "--loss", loss, "--variants", "3", "--seed", "5", "--answers")
     assert code == 0, err
-    assert sum(assert_worth_marking(f) for f in tmp_path.glob("*.yaml")) > 0
+    assert assert_variants(tmp_path) > 0
+
+
+#: the bundled networks' shapes (networks/*.yaml: walkthrough, layered, scalar-chain,
+#: softmax-classifier, statquest, tutorial-jhz, two-paths), every hidden activation `new` offers,
+#: two deeper networks and a finer precision
+BUNDLED = [("2-2-1", "sigmoid", "mse", 1, 3), ("2-2-2", "sigmoid", "half_sse", 1, 3),
+           ("2-2-2", "sigmoid", "sse", 1, 3), ("1-1-1", "sigmoid", "sse", 1, 3),
+           ("2-3-3", "relu", "cross_entropy", 2, 3), ("1-2-1", "softplus", "sse", 3, 3),
+           ("3-3-1", "tanh", "half_sse", 2, 3), ("2-2-2-1", "sigmoid", "sse", 1, 3),
+           *(("2-2-1", act, "mse", 1, 3) for act in ("gelu", "identity", "leaky_relu", "relu",
+                                                     "silu", "softplus", "tanh")),
+           ("2-2-1", "sigmoid", "bce", 2, 3), ("2-3-3-1", "sigmoid", "mse", 1, 3),
+           ("3-4-2", "sigmoid", "mse", 1, 3), ("2-2-1", "sigmoid", "mse", 1, 4),
+           ("2-2-2", "sigmoid", "half_sse", 1, 4)]
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("shape, activation, loss, samples", SLOW)
-def test_thirty_variants_are_all_worth_marking_and_pass_their_keys(tmp_path: Path, shape, activation,
-                                                                  loss, samples: int) -> None:
-    code, _, err = new(tmp_path, "--shape", "-".join(map(str, shape)), "--activation", activation,
-                       "--loss", loss, "--samples", str(samples), "--variants", "30", "--answers")
+@pytest.mark.parametrize("shape, activation, loss, samples, decimals", BUNDLED)
+def test_thirty_variants_of_each_bundled_shape_are_worth_marking_and_pass_their_keys(
+        tmp_path: Path, shape: str, activation: str, loss: str, samples: int, decimals: int) -> None:
+    code, _, err = new(tmp_path, "--shape", shape, "--activation", activation, "--loss", loss,
+                       "--samples", str(samples), "--variants", "30", "--answers",
+                       "--decimals", str(decimals))
     assert code == 0, err
-    for net_file in sorted(tmp_path.glob("exercise-v??.yaml")):
-        assert_worth_marking(net_file)
-        key = net_file.with_suffix(".answers.yaml")
-        report = check(run(load(net_file)), load_answers(key), str(key))
-        assert report.counts["correct"] == report.total
+    assert assert_variants(tmp_path, decimals) > 0
+
+
+def test_a_variant_asks_only_what_can_be_told_apart_and_says_what_it_leaves_out(tmp_path: Path) -> None:
+    # the layered example's shape: some first-layer gradients are too small at 3 decimals for
+    # every mistake to show; they are left out of the key and the worksheet, and the report
+    # names them with the mistakes that agree there
+    code, out, err = new(tmp_path, "--shape", "2-2-2", "--loss", "half_sse", "--answers",
+                         "--worksheet", "--report")
+    assert code == 0, err
+    key = (tmp_path / "exercise.answers.yaml").read_text()
+    asked = asked_in_key(tmp_path / "exercise.answers.yaml")
+    sheet = (tmp_path / "exercise.worksheet.md").read_text()
+    assert {line.split("(`")[1].split("`)")[0] for line in sheet.splitlines()
+            if line.endswith("= ______")} == asked
+    left = out.split("Not asked", 1)[1].splitlines()[1]
+    for item in left.split(": ", 1)[1].split("; "):
+        name = item.split(" (")[0]
+        assert name not in asked and f"# {name}: " in key, item
+        assert " agree)" in item or "too close" in item or "rounds to 0" in item
 
 
 def test_the_report_counts_draws_and_where_mistakes_show(tmp_path: Path) -> None:
     code, out, err = new(tmp_path, "--variants", "2", "--report")
     assert code == 0, err
     table = out.split("\n\n", 1)[1].splitlines()
-    assert table[1].split()[:3] == ["variant", "draws", "asked"] and "decimal_shift" in table[1]
-    assert [row.split()[0] for row in table[2:]] == ["v01", "v02"]
-    assert all(int(row.split()[1]) >= 1 for row in table[2:])
+    assert table[1].split()[:5] == ["variant", "draws", "asked", "left", "out"]
+    assert "decimal_shift" in table[1]
+    rows = table[2:4]
+    assert [row.split()[0] for row in rows] == ["v01", "v02"]
+    assert all(int(row.split()[1]) >= 1 for row in rows)
 
 
 def test_make_is_deterministic_and_counts_its_draws() -> None:

@@ -20,7 +20,7 @@ from click.testing import CliRunner
 
 from backprop import bundled, load, step
 from backprop.cli import cli
-from backprop.notation import fmt, fmt_step
+from backprop.notation import fmt, fmt_step, given
 from backprop.render import CHECK_FORMATS, DOCUMENTS, EXPLAIN_FORMATS, STEP_FORMATS
 from backprop.render.latex import PREAMBLE
 from backprop.render.markdown import escape as md_escape
@@ -441,7 +441,9 @@ def test_html_in_a_browser_shows_every_number_of_the_json_report(tmp_path: Path)
             row = re.compile(rf"(^|\n)∂{re.escape(L)}/∂{re.escape(param)}\t[^\t]*\t"
                              rf"{re.escape(fmt(g))}(\n|$)")
             assert row.search(text), (what, param, fmt(g))
-            new = fmt_step(report["updated"][param], params[param], fmt)
+            # a frozen param keeps the file's number, printed as the file gave it (issue 10, 1)
+            new = (given(params[param]) if param in report["frozen"] else
+                   fmt_step(report["updated"][param], params[param], fmt))
             assert any(line.startswith(f"{param}\t") and line.endswith(f"\t{new}")
                        for line in lines), (what, param, new)
 

@@ -147,6 +147,10 @@ class Resolution:
     reason: str = ""  #: why not, for unknown
 
 
+#: the keys a Names keeps resolved (a class's sheets write the same few again and again)
+RESOLVED = 4096
+
+
 class Names:
     """A network's printed names, looked up after Unicode NFC normalisation on both sides (an é
     typed as e + combining accent is the é of the file)."""
@@ -161,6 +165,7 @@ class Names:
         self._printed: list[str] | None = None
         self._deletions: dict[str, list[str]] | None = None
         self._hints = HINTS
+        self._resolved: dict[str, Resolution] = {}
 
     def reset(self) -> None:
         """A new sheet: its own HINTS did-you-means (the names and their index are kept)."""
@@ -199,7 +204,17 @@ class Names:
         return self._deletions
 
     def resolve(self, key: str) -> Resolution:
-        """The quantity an answers-file key names (FORMAT §2), or why it names none."""
+        """The quantity an answers-file key names (FORMAT §2), or why it names none. The same
+        key names the same quantity on every sheet: kept (RESOLVED keys at most), as a class
+        writes the same keys a thousand times."""
+        found = self._resolved.get(key)
+        if found is None:
+            found = self._resolve(key)
+            if len(self._resolved) < RESOLVED and len(key) <= _HINT_LIMIT:
+                self._resolved[key] = found
+        return found
+
+    def _resolve(self, key: str) -> Resolution:
         net = self.net
         loss = self.loss
         k_sample: int | None = None

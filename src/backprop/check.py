@@ -255,14 +255,24 @@ class CheckReport:
     not_read: tuple[NotRead, ...] = ()  #: a page's lines with '=' that could not be read
     more_not_read: int = 0  #: past those listed, counted
     page: bool = False  #: a page's report (its results carry their lines as read)
+    #: the quantities asked (an exercise key's names, backprop.classroom.scored), or None: then
+    #: each answer the sheet gives is one asked quantity
+    asked: tuple[str, ...] | None = None
+    missing: tuple[str, ...] = ()  #: the asked quantities the sheet does not answer (not done)
+    scored: int | None = None  #: accepted answers to asked quantities (None: every accepted one)
+    unasked: tuple[int, ...] = ()  #: positions in results of answers to quantities not asked
 
     @property
     def correct(self) -> int:
+        """Accepted answers (correct or rounding) to the quantities asked."""
+        if self.scored is not None:
+            return self.scored
         return self.counts.get("correct", 0) + self.counts.get("rounding", 0)
 
     @property
     def total(self) -> int:
-        return len(self.results)
+        """The quantities asked: the key's, or else the answers given."""
+        return len(self.asked) if self.asked is not None else len(self.results)
 
     @property
     def failed(self) -> bool:
@@ -485,6 +495,8 @@ class _Runs:
         self._kept: OrderedDict[tuple[object, ...], Trace | None] = OrderedDict()
         self._values: dict[tuple[object, ...], float] = {}
         self._ids: dict[Quantity, int] = {}
+        self._interned: dict[tuple[object, ...], int] = {}  #: see intern
+        self._next_intern = 0
         self.linear: dict[int, bool] = {}  #: model m -> whether it only scales (_linear)
         self.changes: dict[tuple[int, int], bool] = {}  #: (model, quantity) -> _changes
         #: (a quantity's number, those of the student numbers put in) -> the positions of the
@@ -522,6 +534,17 @@ class _Runs:
         found = self._ids.get(q)
         if found is None:
             found = self._ids[q] = len(self._ids)
+        return found
+
+    def intern(self, numbers: tuple[object, ...]) -> int:
+        """A number naming these numbers, the same for every sheet while it is kept (a number
+        is never given twice: once forgotten, the same numbers get a new one)."""
+        found = self._interned.get(numbers)
+        if found is None:
+            if len(self._interned) >= VALUE_CACHE:
+                self._interned.clear()
+            found = self._interned[numbers] = self._next_intern
+            self._next_intern += 1
         return found
 
     def value(self, key: tuple[object, ...], scope: int | None) -> float | None:
@@ -622,15 +645,31 @@ class _Marker:
 
     def match(self, i: int, value: float) -> bool:
         """Whether answer i is `value`, to one unit of its last digit compared."""
+        if self._far(i, value):
+            return False
         return self.tolerance.match(self.resolved[i][0], value, self.place[i])
 
     def fits(self, i: int, value: float) -> bool:
         """Whether a mistake's number is answer i: to one unit of its last digit compared, or,
         for an answer written coarser than that, rounded right to the digits written (a slip
         made, then rounded as the student writes: 25.76 for 25.7614)."""
+        if self._far(i, value):
+            return False
         a = self.resolved[i][0]
         return self.match(i, value) or (
             self.place[i] < a.exponent and self.tolerance.within(a, value, HALF, a.exponent))
+
+    def _far(self, i: int, value: float) -> bool:
+        """A quick test in floats, before the exact one: a number more than 1.01 units of the
+        answer's last written digit away, plus four ulps for the written number as a float and
+        the subtraction, is neither the answer nor fits it (both allow at most one unit of that
+        digit: the digit compared is it or a finer one), so most of the catalogue's numbers
+        for an answer are ruled out without the exact test."""
+        a = self.resolved[i][0]
+        if not self.tolerance.written or not -300 <= a.exponent <= 300:
+            return False
+        gap = abs(a.given - value)
+        return gap > 1.01 * 10.0 ** a.exponent + 4 * math.ulp(max(abs(a.given), abs(value)))
 
     def _q(self, i: int) -> Quantity:
         q = self.resolved[i][1].quantity
@@ -915,11 +954,11 @@ class _Marker:
         catalogue = self._models()
         late = len(catalogue)
         # the models that run nothing: the true value scaled, or a number read from the true step
+        answers = [(i, self._q(i), self.resolved[i][0], self.truth[i]) for i in pending]
         for m, model in enumerate(catalogue):
             if model.rules is not None:
                 continue
-            for i in pending:
-                q, a, expected = self._q(i), self.resolved[i][0], self.truth[i]
+            for i, q, a, expected in answers:
                 if model.changed is not None:
                     value = model.changed(q, self.trace)
                 elif q.kind not in model.kinds:
@@ -955,7 +994,7 @@ class _Marker:
                   [(late + m, scope, own, members) for (scope, own), members in groups.items()
                    for m in range(late)]
         truths: dict[int | None, Trace | None] = {}
-        reach: dict[tuple[int, tuple[int, ...]], tuple[object, ...]] = {}
+        reach: dict[tuple[int, tuple[int, ...]], int] = {}
         for order, scope, own, members in batches:
             model = catalogue[order % late]
             if model.rules is None:
@@ -992,8 +1031,11 @@ class _Marker:
                 if base is None:
                     continue
                 if (i, own) not in reach:  # the same for every model
-                    reach[(i, own)] = (self._id(i), *self._items(self._bearing(i, own)))
-                known = ("model", order % late, *reach[(i, own)])
+                    # the numbers that can reach answer i, as one number (hashed once per
+                    # answer, not once per model)
+                    reach[(i, own)] = self.runs.intern(
+                        (self._id(i), *self._items(self._bearing(i, own))))
+                known = ("model", order % late, reach[(i, own)])
                 value = self.runs.value(known, scope)
                 if value is not None and not any(self.fits(i, fit[1])
                                                  for fit in _finite(model, value, base)):

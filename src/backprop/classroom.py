@@ -9,8 +9,8 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from backprop.answers import Answer, parse_answers, short
-from backprop.check import CheckReport, Grader, Tolerance
+from backprop.answers import Answer, Names, Quantity, load_answers, parse_answers, short
+from backprop.check import ACCEPTED, CheckReport, Grader, Tolerance
 from backprop.errors import BackpropError, SpecError, UsageError
 from backprop.network import Network
 from backprop.page import read_page, syntax_of
@@ -36,6 +36,9 @@ class Variant:
     id: str  #: as the file names it, e.g. "v07"
     number: int  #: 7: a sheet's `variant: v7`, `variant: 07` or `bob_v7.yml` all name it
     network: Network
+    #: what the variant asks: its key's quantities (NAME-vKK.answers.yaml beside it), in the
+    #: key's order, each with the key's name for it; None without a key
+    asked: tuple[tuple[str, Quantity], ...] | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -116,15 +119,19 @@ def _may_be_sheet(path: str) -> bool:
 
 
 def load_variants(folder: str, load: Callable[[str], Network]) -> dict[int, Variant]:
-    """The networks of a folder of variants (NAME-vKK.yaml, not NAME-vKK.answers.yaml), by number."""
+    """The networks of a folder of variants (NAME-vKK.yaml, not NAME-vKK.answers.yaml), by number,
+    each with what its key beside it asks."""
     found: dict[int, Variant] = {}
-    for name in _listed(folder):
+    names = _listed(folder)
+    for name in names:
         m = VARIANT_FILE.match(name)
         if m is None or name.endswith(KEY_SUFFIX):
             continue
         number = int(m["number"])
-        variant = Variant(id=f"v{m['number']}", number=number,
-                          network=load(os.path.join(folder, name)))
+        network = load(os.path.join(folder, name))
+        key = name[: -len(".yaml")] + KEY_SUFFIX
+        asked = read_key(os.path.join(folder, key), network) if key in names else None
+        variant = Variant(id=f"v{m['number']}", number=number, network=network, asked=asked)
         if number in found:
             raise UsageError(f"variant {number} is given twice: {short(found[number].id)} and "
                              f"{short(name)}", file=folder)
@@ -134,6 +141,40 @@ def load_variants(folder: str, load: Callable[[str], Network]) -> dict[int, Vari
                          "(as backprop new writes its variants); this one has none",
                          file=folder)
     return found
+
+
+def read_key(path: str, network: Network) -> tuple[tuple[str, Quantity], ...]:
+    """An exercise's key (an answers file): the quantities it asks, in its order. A key naming
+    a quantity the network does not have is a located error (it is the teacher's file)."""
+    names = Names(network)
+    asked = []
+    for a in load_answers(path):
+        q = names.resolve(a.key).quantity
+        if q is None:
+            raise SpecError(f"the key names '{short(a.key)}', which is no quantity of its variant's "
+                            f"network", file=path, line=a.line, column=a.column)
+        asked.append((a.key, q))
+    return tuple(asked)
+
+
+def scored(report: CheckReport, asked: Sequence[tuple[str, Quantity]], names: Names) -> CheckReport:
+    """The report scored out of the quantities asked: total is how many, correct the accepted
+    answers to them, and an asked quantity the sheet does not answer is missing (not done).
+    Answers to quantities not asked are marked as ever, and score nothing."""
+    wanted = {q for _, q in asked}
+    answered: set[Quantity] = set()
+    unasked: list[int] = []
+    credited = 0
+    for k, r in enumerate(report.results):
+        q = names.resolve(r.quantity).quantity
+        if q is not None and q in wanted:
+            answered.add(q)
+            credited += r.verdict in ACCEPTED
+        else:
+            unasked.append(k)
+    missing = tuple(name for name, q in asked if q not in answered)
+    return replace(report, asked=tuple(name for name, _ in asked), missing=missing, scored=credited,
+                   unasked=tuple(unasked))
 
 
 def _named_variant(doc: Document) -> tuple[int | None, str]:
@@ -215,6 +256,8 @@ def grade(network: Network | Mapping[int, Variant], sheets: Sequence[str],
                     variant = _variant_of(doc, file, variants)
                 grader = graders[variant.number if variant is not None else 0]
                 report = _mark_sheet(grader, doc, file, variants is not None)
+            if variant is not None and variant.asked is not None:
+                report = scored(report, variant.asked, grader.names)
         except BackpropError as err:
             rows.append(Row(file=file, variant=variant.id if variant else None, problem=err))
             continue

@@ -81,8 +81,44 @@ WARNINGS = "backprop.warnings"  #: ctx.meta key: the input's warnings, said afte
 #: left over for the next (a test's CliRunner, an embedding program)
 
 
+class _HelpFormatter(click.HelpFormatter):
+    """click's help, with its unwrapped (\\b) example lines fitted to the width too: an example
+    longer than the terminal wraps at a word into its description column (or under itself),
+    so the terminal never breaks a command word onto a line of its own."""
+
+    def write_text(self, text: str) -> None:
+        start = len(self.buffer)
+        super().write_text(text)
+        written = "".join(self.buffer[start:])
+        del self.buffer[start:]
+        self.write("\n".join(_fit_help_line(line, self.width) for line in written.split("\n")))
+
+
+def _fit_help_line(line: str, width: int) -> str:
+    if len(line) <= width:
+        return line
+    import re
+    import textwrap
+
+    lead = len(line) - len(line.lstrip())
+    column = max((m.end() for m in re.finditer(r"\S {2,}(?=\S)", line)), default=lead + 4)
+    hang = column if column < width - 16 else lead + 4
+    return "\n".join(textwrap.wrap(line, width, subsequent_indent=" " * hang,
+                                   break_on_hyphens=False, break_long_words=False)) or line
+
+
+class _HelpContext(click.Context):
+    formatter_class = _HelpFormatter
+
+
 class BackpropGroup(click.Group):
     """Turns every BackpropError into exit 2 with one located message on stderr, in one place."""
+
+    context_class = _HelpContext
+
+    def add_command(self, cmd: click.Command, name: str | None = None) -> None:
+        cmd.context_class = _HelpContext  # every command's help fits the width alike
+        super().add_command(cmd, name)
 
     def invoke(self, ctx: click.Context) -> Any:
         # A large network is hundreds of thousands of small objects, freed by reference
@@ -508,8 +544,8 @@ def _write_text(fmt: str, text: str) -> None:
 
 
 DECIMALS = click.option("--decimals", type=click.IntRange(0, 15), default=3, show_default=True,
-                        help="Decimals to print (values that would show as 0 keep 3 significant "
-                             "figures).")
+                        help="Decimals to print (a value that would keep fewer than 2 "
+                             "significant digits prints 3 significant figures).")
 
 
 @cli.command(context_settings=CONTEXT)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import math
 import random
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import ROUND_HALF_UP, Decimal
 
 from backprop.activations import ACTIVATIONS, Activation
@@ -22,6 +22,8 @@ from backprop.trace import Trace
 MAX_LAYERS, MAX_WIDTH, MAX_SAMPLES, MAX_VARIANTS, MAX_DECIMALS = 5, 6, 4, 500, 6
 #: draws tried for one variant before giving up (each draw is one small step and its mistakes)
 MAX_DRAWS = 1000
+#: draws looked through for a complete variant before the best one worth marking is taken
+SEARCH_DRAWS = 40
 #: η for an exercise. Never 1 (it hides learning_rate_applied); not 0.1 either, whose η·g is
 #: always also decimal_shift's g/10, nor 0.5, whose η·g is always factor_of_two's g/2: with
 #: those no variant could tell the mistakes apart
@@ -268,11 +270,11 @@ def key(trace: Trace) -> list[KeyLine]:
 
 def mistake_numbers(trace: Trace, quantities: Sequence[Quantity], decimals: int
                     ) -> dict[Quantity, list[tuple[str, float, bool]]]:
-    """quantity -> (mistake code, number, canonical) for every catalogue model that changes it
-    by more than half a unit of the last decimal (closer, the mistake's number written to the
-    precision is the true value's, and check rightly accepts it), in catalogue order; a
-    mistake's canonical number is its first (most plausible) such model's. A number that rounds
-    to 0 is left out where check never names the mistake for a 0."""
+    """quantity -> (mistake code, number, canonical) for every catalogue model that changes it,
+    in catalogue order; a mistake's canonical number is its first (most plausible) model's that
+    changes it by more than half a unit of the last decimal (closer, the mistake's number
+    written to the precision is the true value's, and check rightly accepts it). A number that
+    rounds to 0 is left out where check never names the mistake for a 0."""
     found: list[list[tuple[str, float, bool]]] = [[] for _ in quantities]
     codes: list[set[str]] = [set() for _ in quantities]
     truth = [q.value(trace) for q in quantities]
@@ -299,10 +301,14 @@ def mistake_numbers(trace: Trace, quantities: Sequence[Quantity], decimals: int
                 value = model.factor * truth[k]
             if value is None or not math.isfinite(value):
                 continue
-            if abs(value - truth[k]) <= unit / 2:
-                continue  # written to the precision, it is the true value: the mistake hides
             if not model.fits_zero and abs(value) < unit / 2:
                 continue  # check never names this mistake for a 0
+            if abs(value - truth[k]) <= unit / 2:
+                # written to the precision, it is the true value: the mistake hides; its number
+                # is kept (never canonical), for check still names it for an answer within a
+                # unit of it, before any mistake later in the catalogue
+                found[k].append((model.code, value, False))
+                continue
             found[k].append((model.code, value, model.code not in codes[k]))
             codes[k].add(model.code)
     return dict(zip(quantities, found, strict=True))
@@ -312,10 +318,18 @@ def mistake_numbers(trace: Trace, quantities: Sequence[Quantity], decimals: int
 class Verdict:
     """Whether a drawn variant is worth marking, what it asks, and where each mistake shows."""
 
-    ok: bool
-    reason: str  #: why not, for the report
+    ok: bool  #: the floor is met (see worth_marking)
+    reason: str  #: why not, for the error message
     asked: frozenset[Quantity]  #: the quantities the worksheet asks
     shows: Mapping[str, int]  #: mistake code -> asked quantities where it gives a number of its own
+    #: core quantities left unasked, each with why: (name, "learning_rate_applied and
+    #: missing_path agree"), in the key's order
+    left_out: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def complete(self) -> bool:
+        """Every core quantity (forward values, loss, gradients, updates, L_new) is asked."""
+        return self.ok and not self.left_out
 
 
 def _trouble(line: KeyLine, found: Sequence[tuple[str, float, bool]], gap: float,
@@ -324,11 +338,39 @@ def _trouble(line: KeyLine, found: Sequence[tuple[str, float, bool]], gap: float
     for code, v, canonical in found:
         if not canonical:
             continue
-        if abs(v - line.value) < gap:
-            return f"{code} on {line.name} is too close to the true value"
+        if abs(v - line.value) <= gap:
+            return f"{code} is too close to the true value"
         for other, w, other_canonical in found:
-            if other != code and (other_canonical or rank[other] < rank[code]) and abs(v - w) < gap:
-                return f"{code} and {other} agree on {line.name}"
+            if other != code and (other_canonical or rank[other] < rank[code]) and abs(v - w) <= gap:
+                return f"{code} and {other} agree" if rank[code] < rank[other] else \
+                    f"{other} and {code} agree"
+    return ""
+
+
+def _floor(trace: Trace, lines: Sequence[KeyLine], asked: set[Quantity]) -> str:
+    """Why the asked quantities are too few for an exercise, or "": the loss and every output
+    value must be asked, and among the gradients of each layer's params at least one (so that
+    the backward pass is asked through every layer)."""
+    net = trace.network
+    depth = {node.name: 0 for node in net.nodes}
+    for node in net.nodes:  # a node's depth: one past its deepest source node
+        depth[node.name] = 1 + max((depth.get(e.source, 0) for e in node.edges), default=0)
+    layer_of: dict[str, int] = {}
+    for use in net.uses:
+        layer_of[use.param] = min(layer_of.get(use.param, 99), depth[use.node])
+    needed: dict[int, bool] = {}
+    for line in lines:
+        q = line.quantity
+        if q.kind == "loss" and q not in asked:
+            return f"{line.name} is not worth asking"
+        if q.kind == "value" and q.a in net.outputs and q not in asked:
+            return f"{line.name} is not worth asking"
+        if q.kind == "gradient" and q.sample is None and q.a in layer_of:
+            layer = layer_of[q.a]
+            needed[layer] = needed.get(layer, False) or q in asked
+    for layer, found in sorted(needed.items()):
+        if not found:
+            return f"no gradient of a layer-{layer} param is worth asking"
     return ""
 
 
@@ -336,37 +378,37 @@ def worth_marking(trace: Trace, lines: Sequence[KeyLine], decimals: int) -> Verd
     """STACK's question test, for backprop.
 
     A quantity is worth asking when it does not round to 0 and each mistake's canonical number
-    there (its most plausible model that changes it by more than half a unit) lies at least 2
-    units of the last decimal from the true value, from every other mistake's canonical number
-    and from every number of the mistakes before it in the catalogue (which check would name
-    first): written to `decimals` places, half a unit off at most, it is then more than one unit
-    from each of those, so check marks it wrong and names its mistake. The core of the exercise,
-    every forward value, the loss, every gradient, every update and the loss after it, must be
-    worth asking, or the variant is redrawn; an intermediate factor (∂L/∂h, δ = ∂L/∂z, f′, ∂z/∂w)
-    that is not stays in the key but is not asked."""
+    there (its most plausible model that changes it by more than half a unit) lies more than
+    1.5 units of the last decimal from the true value, from every other mistake's canonical
+    number and from every number of the mistakes before it in the catalogue, even one that
+    hides within half a unit of the true value (check would name those first). Written to
+    `decimals` places, half a unit off at most, it is then more than one unit from each of
+    those, so check marks it wrong and names its mistake. Only such quantities are asked. The
+    variant is worth marking (ok) when the loss and every output value are asked and every
+    layer has an asked gradient; it is complete when every forward value, the loss, every
+    gradient, every update and the loss after it are asked (the core of the exercise)."""
     unit = 10.0 ** -decimals
-    gap = 2 * unit
+    gap = 1.5 * unit * (1 + 1e-9)
     candidates = [line for line in lines if line.asked]
-    for line in candidates:  # the quick test first: a core quantity that rounds to 0
-        if line.quantity.kind in CORE_KINDS and abs(line.value) < unit / 2 * 1.000001:
-            return Verdict(False, f"{line.name} rounds to 0", frozenset(), {})
     numbers = mistake_numbers(trace, [line.quantity for line in candidates], decimals)
     rank = {m.code: k for k, m in enumerate(CATALOGUE)}
     shows = {m.code: 0 for m in CATALOGUE}
     asked: set[Quantity] = set()
+    left_out: list[tuple[str, str]] = []
     for line in candidates:
-        if abs(line.value) < unit / 2 * 1.000001 or not math.isfinite(line.value):
-            why = f"{line.name} rounds to 0"
+        if not math.isfinite(line.value) or abs(line.value) < unit / 2 * 1.000001:
+            why = "rounds to 0"
         else:
             why = _trouble(line, numbers[line.quantity], gap, rank)
         if why:
             if line.quantity.kind in CORE_KINDS:
-                return Verdict(False, why, frozenset(), {})
+                left_out.append((line.name, why))
             continue
         asked.add(line.quantity)
         for code, _, canonical in numbers[line.quantity]:
             shows[code] += canonical
-    return Verdict(True, "", frozenset(asked), shows)
+    floor = _floor(trace, candidates, asked)
+    return Verdict(not floor, floor, frozenset(asked), shows, tuple(left_out))
 
 
 # ---------------------------------------------------------------- variants
@@ -390,12 +432,15 @@ def variant_label(k: int, n: int) -> str:
 
 
 def make(spec: Spec, seed: int, title: str, label: str, index: int) -> Variant:
-    """Draw until the variant is worth marking (deterministic: one Random per seed and variant)."""
+    """Draw until the variant is complete (every core quantity asked), or after SEARCH_DRAWS
+    draws take the one that asks the most core quantities among those worth marking, or the
+    next one worth marking (deterministic: one Random per seed and variant)."""
     from backprop.spec import load
 
     validate(spec)
     rng = random.Random(f"backprop-new:{seed}:{index}")
     last = ""
+    best: Variant | None = None
     for draws in range(1, MAX_DRAWS + 1):
         text = draw(spec, rng, title)
         net = load("exercise.yaml", text=text)
@@ -405,8 +450,13 @@ def make(spec: Spec, seed: int, title: str, label: str, index: int) -> Variant:
             continue
         lines = key(trace)
         verdict = worth_marking(trace, lines, spec.decimals)
-        if verdict.ok:
+        if verdict.complete:
             return Variant(label, text, net, trace, tuple(lines), draws, verdict)
-        last = verdict.reason
+        if verdict.ok and (best is None or len(verdict.left_out) < len(best.verdict.left_out)):
+            best = Variant(label, text, net, trace, tuple(lines), draws, verdict)
+        if not verdict.ok:
+            last = verdict.reason
+        if best is not None and draws >= SEARCH_DRAWS:
+            return replace(best, draws=draws)
     raise UsageError(f"no variant worth marking in {MAX_DRAWS} draws (last: {last}); try another "
                      f"seed, shape or activation, or fewer decimals")

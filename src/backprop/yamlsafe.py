@@ -509,6 +509,53 @@ def _row_values(inner: str) -> list[object] | None:
             for t, f in zip(tokens, floats, strict=True)]
 
 
+# --------------------------------------------------------------------------- flat answers
+
+# An answers file is mostly a flat mapping, one `key: number` per line: a class of 1,000 sheets
+# spends more on the event parser than on reading those lines. So a file whose every line is
+# such an entry (a plain ASCII key of letters, digits, '_' and '/'; a plain YAML 1.2 decimal
+# number; a comment after a space), a comment or blank is read line by line, into exactly what
+# the event path builds: the same values (an integer stays an int), the same positions and
+# the same raw text. Anything else — another character anywhere (a tab, a '\r', a quote, a
+# non-ASCII letter), a duplicate key, a number that is not finite, no entry at all — goes to
+# the event path, which accepts or refuses it as always, with its located message.
+_FLAT_LINE = re.compile(
+    r"(?P<key>[A-Za-z_][A-Za-z0-9_/]*):(?P<gap> +)"
+    r"(?P<number>[-+]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][-+]?[0-9]+)?)(?: +#[ -~]*| *)"
+    r"| *(?:#[ -~]*)?")
+
+
+def _flat(text: str) -> tuple[object, object] | None:
+    """(root, shadow) of a flat answers file read line by line, or None (see above)."""
+    if not text.isascii():
+        return None
+    root: dict[str, object] = {}
+    children: dict[str, object] = {}
+    first = 0
+    match = _FLAT_LINE.fullmatch
+    for number, line in enumerate(text.split("\n"), start=1):
+        m = match(line)
+        if m is None:
+            return None
+        key = m["key"]
+        if key is None:  # a blank or a comment
+            continue
+        if key in root:
+            return None  # a duplicate: the event path says where
+        written = m["number"]
+        value: object = float(written)
+        if not math.isfinite(value):  # type: ignore[arg-type]
+            return None
+        if "." not in written and "e" not in written and "E" not in written:
+            value = _decimal_int(written)  # no fraction or exponent: an integer, as a scalar `3`
+        root[key] = value
+        children[key] = (number, len(key) + len(m["gap"]) + 2, written)
+        first = first or number
+    if not first or 2 * len(root) > MAX_SCALARS:
+        return None
+    return root, _Shadow(first, 1, children)
+
+
 # --------------------------------------------------------------------------- entry points
 
 
@@ -519,6 +566,9 @@ def load_text(text: str, filename: str) -> Document:
         len(text) * 4 > MAX_BYTES and len(text.encode("utf-8", "surrogatepass")) > MAX_BYTES
     ):
         raise FileFormatError(_too_big(), file=filename)
+    flat = _flat(text)
+    if flat is not None:
+        return Document(filename, *flat)
     _check_flow_depth(text, filename)
     rows = _NumberRows(text)
     if rows.rows and rows.count <= MAX_SCALARS:

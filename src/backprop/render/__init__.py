@@ -33,7 +33,7 @@ class Asking:
 class StepView:
     """What the reader asked to see of a step; a format reads what applies to it."""
 
-    decimals: int = 3  #: places in every printed number (small values keep 3 significant figures)
+    decimals: int = 3  #: places in every printed number (small values print 3 significant figures)
     show_all: bool = False  #: every row, even for a large network or many samples
     params: Sequence[str] = ()  #: the params to show (names or globs), when chosen
     samples: Sequence[int] = ()  #: the 1-based samples to show in full, when chosen

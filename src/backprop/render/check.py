@@ -82,6 +82,8 @@ def score_line(report: CheckReport) -> str:
     for verdict in ("carried_forward", "imprecise", "wrong", "unknown"):
         if c.get(verdict):
             parts.append(f"{c[verdict]} {verdict.replace('_', ' ')}")
+    if report.missing:
+        parts.append(f"{len(report.missing)} not answered")
     return "score: " + ", ".join(parts)
 
 
@@ -104,8 +106,9 @@ def class_table(book: Gradebook) -> RenderableType:
             table.add_row(Text(safe.line(row.file, SHOWN)), *variant, Text("—"),
                           Text(f"not marked: {safe.line(row.error or '')}", style="red"), Text("—"))
             continue
-        wrong = ", ".join(f"{safe.line(r.quantity, SHOWN)} ({r.mistake or r.verdict})"
-                          for r in rep.results if r.verdict in ("wrong", "imprecise", "unknown"))
+        wrong = ", ".join([*(f"{safe.line(r.quantity, SHOWN)} ({r.mistake or r.verdict})"
+                             for r in rep.results if r.verdict in ("wrong", "imprecise", "unknown")),
+                           *(f"{safe.line(name, SHOWN)} (not answered)" for name in rep.missing)])
         carried = ", ".join(safe.line(r.quantity, SHOWN) for r in rep.results
                             if r.verdict == "carried_forward")
         table.add_row(Text(safe.line(rep.file, SHOWN)), *variant, Text(f"{rep.correct}/{rep.total}"),
@@ -158,10 +161,12 @@ class PrecisionJSON(TypedDict):
 
 
 class ScoreJSON(TypedDict):
-    """`score`: correct counts the rounding slips too."""
+    """`score`: correct counts the rounding slips too (to the quantities asked), total the
+    quantities asked, missing those of them not answered."""
 
     correct: int
     total: int
+    missing: int
     verdicts: dict[Verdict, int]
     precision: PrecisionJSON
 
@@ -171,6 +176,7 @@ class _ReportJSON(TypedDict):
     network: str
     results: list[ResultJSON]
     score: ScoreJSON
+    missing: list[str]  #: the asked quantities not answered, by the key's names
 
 
 class ReportJSON(_ReportJSON, total=False):
@@ -211,8 +217,9 @@ def _report_dict(report: CheckReport) -> ReportJSON:
     out: ReportJSON = {"file": report.file, "network": report.network,
                        "results": [_result_dict(r) for r in report.results],
                        "score": {"correct": report.correct, "total": report.total,
-                                 "verdicts": dict(report.counts),
-                                 "precision": precision_dict(report.rule)}}
+                                 "missing": len(report.missing), "verdicts": dict(report.counts),
+                                 "precision": precision_dict(report.rule)},
+                       "missing": list(report.missing)}
     if _page(report):
         out["not_read"] = [{"line": n.line, "text": n.text, "reason": n.reason}
                            for n in report.not_read]
@@ -259,8 +266,8 @@ def reports_csv(reports: Sequence[CheckReport | Row]) -> str:
 
 # ---------------------------------------------------------------- a class's gradebook
 
-GRADEBOOK_FIELDS = ("file", "variant", *VERDICTS, "accepted", "total", "score", "mistakes",
-                    "error")
+GRADEBOOK_FIELDS = ("file", "variant", *VERDICTS, "missing", "accepted", "total", "score",
+                    "mistakes", "error")
 
 
 class GradebookRow(TypedDict):
@@ -274,6 +281,7 @@ class GradebookRow(TypedDict):
     imprecise: int
     wrong: int
     unknown: int
+    missing: int  #: asked quantities not answered (not done)
     accepted: int
     total: int
     score: float | None
@@ -299,6 +307,7 @@ def gradebook_rows(book: Gradebook) -> list[GradebookRow]:
                     "carried_forward": counts["carried_forward"],
                     "imprecise": counts["imprecise"], "wrong": counts["wrong"],
                     "unknown": counts["unknown"],
+                    "missing": len(rep.missing) if rep is not None else 0,
                     "accepted": rep.correct if rep is not None else 0,
                     "total": rep.total if rep is not None else 0,
                     "score": round(rep.correct / rep.total, 6) if rep is not None and rep.total
@@ -315,7 +324,7 @@ def gradebook_csv(book: Gradebook) -> str:
     writer.writerow(GRADEBOOK_FIELDS)
     for r in gradebook_rows(book):
         writer.writerow([safe.csv_cell(r["file"]), safe.csv_cell(r["variant"] or ""),
-                         *(r[v] for v in VERDICTS), r["accepted"], r["total"],
+                         *(r[v] for v in VERDICTS), r["missing"], r["accepted"], r["total"],
                          "" if r["score"] is None else repr(r["score"]), r["mistakes"],
                          safe.csv_cell(r["error"] or "")])
     return out.getvalue()
@@ -346,15 +355,24 @@ def class_json(book: Gradebook) -> str:
 
 # ---------------------------------------------------------------- Gradescope
 
+#: every string in results.json is plain text: Gradescope then shows a student's key or number
+#: as written, never as HTML or Markdown it would act on
+_GRADESCOPE_TEXT = {"output_format": "text", "test_output_format": "text", "test_name_format": "text"}
+
+
 def _gradescope_result(row: Row) -> dict[str, object]:
-    """Gradescope's results.json for one submission: a test per quantity worth 1 point, passed
-    when accepted (correct or rounding); the score is the points earned."""
+    """Gradescope's results.json for one submission (its autograder specification, "Output
+    format": https://gradescope-autograders.readthedocs.io/en/latest/specs/#output-format): a
+    test per quantity asked worth 1 point, passed when accepted (correct or rounding), failed
+    when wrong, unknown, carried forward or not answered; an answer to a quantity not asked is
+    a test worth 0. The top-level score is the points earned."""
     rep = row.report
     if rep is None:
         return {"score": 0, "output": f"Your answers could not be marked: {row.error}",
-                "tests": []}
-    tests = []
-    for k, r in enumerate(rep.results, start=1):
+                **_GRADESCOPE_TEXT, "tests": []}
+    tests: list[dict[str, object]] = []
+    unasked = set(rep.unasked)
+    for k, r in enumerate(rep.results):
         accepted = r.verdict in ("correct", "rounding")
         words = [f"{r.verdict.replace('_', ' ')}: you gave {r.text}"]
         if r.expected is not None:
@@ -363,10 +381,17 @@ def _gradescope_result(row: Row) -> dict[str, object]:
             words.append(f"mistake: {r.mistake}")
         if r.explanation:
             words.append(r.explanation)
-        tests.append({"name": r.quantity, "number": str(k), "score": 1 if accepted else 0,
-                      "max_score": 1, "status": "passed" if accepted else "failed",
-                      "output": "; ".join(words)})
-    out: dict[str, object] = {"score": rep.correct, "output": score_line(rep), "tests": tests}
+        worth = 0 if k in unasked else 1
+        if k in unasked:
+            words.append("not asked: it scores nothing")
+        tests.append({"name": r.quantity, "number": str(len(tests) + 1),
+                      "score": worth if accepted else 0, "max_score": worth,
+                      "status": "passed" if accepted else "failed", "output": "; ".join(words)})
+    for name in rep.missing:
+        tests.append({"name": name, "number": str(len(tests) + 1), "score": 0, "max_score": 1,
+                      "status": "failed", "output": "not answered: this quantity is asked"})
+    out: dict[str, object] = {"score": rep.correct, "output": score_line(rep), **_GRADESCOPE_TEXT,
+                              "tests": tests}
     if row.variant is not None:
         out["output"] = f"variant {row.variant}; {out['output']}"
     return out
@@ -410,5 +435,7 @@ def feedback_markdown(row: Row) -> str:
         verdict = r.verdict.replace("_", " ") + (f" ({_md(r.mistake)})" if r.mistake else "")
         lines.append(f"| {_md(r.quantity, SHOWN)} | {_md(r.text, NUMBER)} | {_md(_true(r))} | "
                      f"{MARK[r.verdict]} {verdict} | {_md(r.explanation)} |")
+    for name in rep.missing:
+        lines.append(f"| {_md(name, SHOWN)} | — | — | not answered | this quantity is asked |")
     lines.append("")
     return "\n".join(lines)

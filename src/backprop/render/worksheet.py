@@ -70,13 +70,23 @@ def tex_quantity(line: KeyLine, loss: str) -> str:
 # ---------------------------------------------------------------- the key
 
 def answers_yaml(variant: Variant, decimals: int) -> str:
-    """The key as an answers file (FORMAT §2): every quantity check knows, to `decimals` places."""
-    lines = [f"# answer key: every quantity to {decimals} decimals, as `backprop check` reads it",
+    """The key as an answers file (FORMAT §2): the quantities the worksheet asks, to `decimals`
+    places (what `check` scores a sheet out of); then, as comments, the rest of the step:
+    the givens and the factors a mistake would not show on at that precision."""
+    asked = _asked(variant)
+    lines = [f"# answer key: the {len(asked)} quantities the worksheet asks, to {decimals} "
+             f"decimals, as `backprop check` reads it",
              f"# (mark answers at that precision: tell backprop check to require {decimals} decimals)"]
-    for line in variant.key:
-        name = f'"{line.name}"' if "[" in line.name else line.name
-        lines.append(f"{name}: {rounded(line.value, decimals)}")
+    lines += [f"{_yaml_key(line)}: {rounded(line.value, decimals)}" for line in asked]
+    rest = [line for line in variant.key if line.quantity not in variant.verdict.asked]
+    if rest:
+        lines += ["# not asked (given in the exercise, or not worth marking at this precision):"]
+        lines += [f"# {_yaml_key(line)}: {rounded(line.value, decimals)}" for line in rest]
     return "\n".join(lines) + "\n"
+
+
+def _yaml_key(line: KeyLine) -> str:
+    return f'"{line.name}"' if "[" in line.name else line.name
 
 
 def _update_chain(variant: Variant, line: KeyLine, decimals: int) -> str:
@@ -91,14 +101,22 @@ def _update_chain(variant: Variant, line: KeyLine, decimals: int) -> str:
 
 
 def answers_md(variant: Variant, decimals: int) -> str:
-    """The key as a typed page: one `$…$` equation chain per quantity."""
+    """The key as a typed page: one `$…$` equation chain per quantity, the asked ones first."""
     net = variant.network
     title = md_text(net.title or "exercise")
-    out = [f"# Answer key: {title}", "", f"Every quantity to {decimals} decimals.", ""]
-    for line in variant.key:
+
+    def chain(line: KeyLine) -> str:
         middle = _update_chain(variant, line, decimals) if line.quantity.kind == "updated" else ""
-        out.append(f"- ${tex_quantity(line, net.loss.name)} = {middle}"
-                   f"{rounded(line.value, decimals)}$")
+        return f"- ${tex_quantity(line, net.loss.name)} = {middle}{rounded(line.value, decimals)}$"
+
+    out = [f"# Answer key: {title}", "", f"Every quantity to {decimals} decimals.", ""]
+    out += [chain(line) for line in _asked(variant)]
+    rest = [line for line in variant.key if line.quantity not in variant.verdict.asked]
+    if rest:
+        out += ["", "## Not asked", "",
+                "Given in the exercise, or a quantity on which a catalogued mistake would not show "
+                f"at {decimals} decimals:", ""]
+        out += [chain(line) for line in rest]
     return "\n".join(out) + "\n"
 
 
@@ -208,13 +226,14 @@ def documents(variant: Variant, name: str, decimals: int, answers: bool, workshe
 
 
 def report(variants: Sequence[Variant]) -> str:
-    """The question tests, one row per variant: the draws it took, the quantities it asks, and
-    for each mistake the number of asked quantities where it gives a number of its own."""
+    """The question tests, one row per variant: the draws it took, the quantities it asks, the
+    core quantities left unasked, and for each mistake the number of asked quantities where it
+    gives a number of its own; then, per variant, each core quantity left unasked and why."""
     from backprop.mistakes import CATALOGUE
 
     codes = [m.code for m in CATALOGUE]
-    head = ["variant", "draws", "asked", *codes]
-    rows = [[v.label or "-", str(v.draws), str(len(v.verdict.asked)),
+    head = ["variant", "draws", "asked", "left out", *codes]
+    rows = [[v.label or "-", str(v.draws), str(len(v.verdict.asked)), str(len(v.verdict.left_out)),
              *(str(v.verdict.shows.get(c, 0)) for c in codes)] for v in variants]
     widths = [max(len(r[k]) for r in [head, *rows]) for k in range(len(head))]
 
@@ -224,4 +243,11 @@ def report(variants: Sequence[Variant]) -> str:
 
     lines = ["Question tests: per mistake, the asked quantities where check tells its number apart",
              fmt_row(head), *(fmt_row(r) for r in rows)]
+    gaps = [v for v in variants if v.verdict.left_out]
+    if gaps:
+        lines += ["", "Not asked (a catalogued mistake there would not be told apart, or the "
+                      "value rounds to 0):"]
+        for v in gaps:
+            lines.append(f"{v.label or '-'}: " + "; ".join(f"{name} ({why})"
+                                                           for name, why in v.verdict.left_out))
     return "\n".join(lines) + "\n"
