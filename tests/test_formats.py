@@ -518,3 +518,15 @@ def test_the_latex_export_reads_back_as_a_correct_page(name: str, tmp_path: Path
                    if r["quantity"].startswith(f"d{L}/d")}  # the δ rows' ∂L/∂z too
     assert set(derivatives.values()) == {"correct"}, derivatives
     assert {f"d{L}/d{p}" for p in network.params} <= set(derivatives)
+
+
+def test_latex_writes_the_files_spellings_as_the_post_does() -> None:
+    # Matt Mazur's "A Step by Step Backpropagation Example" (the bundled `layered`, its names
+    # spelled as the post's): ∂E_total/∂w5 = ∂E_total/∂out_o1 · ∂out_o1/∂net_o1 · ∂net_o1/∂w5
+    # = 0.74136507 · 0.186815602 · 0.593269992 = 0.082167041
+    tex = out("explain", "--weight", "w2_11", "layered", "--format", "latex", "--fragment")
+    assert (r"\frac{\partial E_{total}}{\partial w_{5}} &= "
+            r"\frac{\partial E_{total}}{\partial out_{o1}} \cdot "
+            r"\frac{\partial out_{o1}}{\partial net_{o1}} \cdot "
+            r"\frac{\partial net_{o1}}{\partial w_{5}} \\" "\n"
+            r"  &= 0.741 \cdot 0.187 \cdot 0.593 = 0.082") in tex
