@@ -970,11 +970,12 @@ def sum_html(form: SumForm, decimals: int = 3) -> str:
     return to_html(sum_items(form, decimals), f"∂{ex.loss_name}/∂{ex.param}")
 
 
-Writer = Callable[[Any, int, Sequence[str]], "RenderableType | str"]
+#: writer(form, decimals, notes, fragment): fragment asks LaTeX for the body alone
+Writer = Callable[[Any, int, Sequence[str], bool], "RenderableType | str"]
 
 
-def _latex_doc(items: Sequence[Item], notes: Sequence[str]) -> str:
-    return to_latex([*items, *(Para((f"note: {n}",), "note") for n in notes)])
+def _latex_doc(items: Sequence[Item], notes: Sequence[str], fragment: bool = False) -> str:
+    return to_latex([*items, *(Para((f"note: {n}",), "note") for n in notes)], fragment=fragment)
 
 
 def _markdown_doc(items: Sequence[Item], notes: Sequence[str]) -> str:
@@ -984,23 +985,29 @@ def _markdown_doc(items: Sequence[Item], notes: Sequence[str]) -> str:
 #: output format -> (the matrix form's writer, the sum form's), each called as
 #: writer(form, decimals, notes); `--format` of step and explain picks one
 FORM_WRITERS: Mapping[str, tuple[Writer, Writer]] = {
-    "table": (matrix_report, sum_report),
-    "json": (lambda form, decimals, notes: matrix_json(form),
-             lambda form, decimals, notes: sum_json(form)),
-    "markdown": (lambda form, decimals, notes: _markdown_doc(matrix_items(form, decimals), notes),
-                 lambda form, decimals, notes: _markdown_doc(sum_items(form, decimals), notes)),
-    "latex": (lambda form, decimals, notes: _latex_doc(matrix_items(form, decimals), notes),
-              lambda form, decimals, notes: _latex_doc(sum_items(form, decimals), notes)),
-    "html": (lambda form, decimals, notes: matrix_html(form, decimals),
-             lambda form, decimals, notes: sum_html(form, decimals)),
+    "table": (lambda form, decimals, notes, fragment: matrix_report(form, decimals, notes),
+              lambda form, decimals, notes, fragment: sum_report(form, decimals, notes)),
+    "json": (lambda form, decimals, notes, fragment: matrix_json(form),
+             lambda form, decimals, notes, fragment: sum_json(form)),
+    "markdown": (lambda form, decimals, notes, fragment:
+                 _markdown_doc(matrix_items(form, decimals), notes),
+                 lambda form, decimals, notes, fragment:
+                 _markdown_doc(sum_items(form, decimals), notes)),
+    "latex": (lambda form, decimals, notes, fragment:
+              _latex_doc(matrix_items(form, decimals), notes, fragment),
+              lambda form, decimals, notes, fragment:
+              _latex_doc(sum_items(form, decimals), notes, fragment)),
+    "html": (lambda form, decimals, notes, fragment: matrix_html(form, decimals),
+             lambda form, decimals, notes, fragment: sum_html(form, decimals)),
 }
 
 
 def write(form: MatrixForm | SumForm, fmt_name: str, decimals: int = 3,
-          notes: Sequence[str] = ()) -> RenderableType | str:
+          notes: Sequence[str] = (), *, fragment: bool = False) -> RenderableType | str:
     """A form in one output format (FORM_WRITERS): a document to lay out, or finished text."""
     if fmt_name not in FORM_WRITERS:
         raise UsageError(f"the matrix and sum forms are written as "
                          f"{', '.join(FORM_WRITERS)}, not {fmt_name}")
     matrix_writer, sum_writer = FORM_WRITERS[fmt_name]
-    return (matrix_writer if isinstance(form, MatrixForm) else sum_writer)(form, decimals, notes)
+    writer = matrix_writer if isinstance(form, MatrixForm) else sum_writer
+    return writer(form, decimals, notes, fragment)
