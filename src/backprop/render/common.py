@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable, Collection, Sequence
 
 from backprop.notation import Places, fill, fitted, given, paren
-from backprop.render.layout import Table, Text, box
+from backprop.render.layout import Derivation, Partial, Table, Text, box
 from backprop.trace import Factor, SampleTrace, Trace
 
 #: slots holding numbers the file gave (a target, a weight, a slope) or a count, printed as given
@@ -50,6 +50,25 @@ def value(factor: Factor, f: Fmt, inputs: Collection[str] = ()) -> str:
     if factor.template == "{w}" or (factor.template == "{x}" and factor.args[0][1] in inputs):
         return given(factor.value)
     return f(factor.value)
+
+
+def derivation(factors: Sequence[Factor], f: Places, printed: str, inputs: Collection[str] = (),
+               *, wording: str = "{chain}\n= {numbers}", lhs: Partial | str | None = None,
+               result: str | None = None) -> Derivation:
+    """The chain with its numbers, written by `wording` ("∂L/∂y_hat · …\n= (-0.709) · …"), the
+    numbers fitted to the `printed` value they make (notation.fitted), and its parts kept for a
+    layout that typesets them: each factor, each number as written, `lhs` and `result`."""
+    used: list[Places] = []
+
+    def written(p: Places) -> str:
+        used.append(p)
+        return numbers(factors, p, inputs)
+
+    text = fitted(printed, written, f)
+    return Derivation(wording.replace("{chain}", chain(factors)).replace("{numbers}", text),
+                      chain=tuple(Partial(x.numerator, x.denominator) for x in factors),
+                      numbers=tuple(value(x, used[-1], inputs) for x in factors), lhs=lhs,
+                      value=result)
 
 
 def substituted(factor: Factor, f: Fmt, inputs: Collection[str] = ()) -> str:

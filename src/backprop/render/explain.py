@@ -10,7 +10,7 @@ from backprop.explain import MAX_BLOCKS, MAX_PATHS, Block, DeltaRow, Explanation
 from backprop.notation import Places, fitted, fmt_step, given, paren, places_for_sum
 from backprop.render import Asking, common
 from backprop.render.common import WIDE_SUM
-from backprop.render.layout import Group, RenderableType, Table, Text
+from backprop.render.layout import Group, Partial, RenderableType, Table, Text
 from backprop.render.tables import delta_texts
 from backprop.trace import Factor
 
@@ -163,17 +163,18 @@ def _block(ex: Explanation, block: Block, f: Places, inputs: Collection[str]
     parts.append(factors)
     if len(block.paths) == 1:
         path = block.paths[0]
-        numbers = fitted(value, partial(_path_numbers, path.factors, inputs), f)
-        parts.append(Text(f"∂{L}/∂{ex.param}{_where(ex, block)} = {numbers} = {value}"))
+        tag = _where(ex, block)
+        parts.append(common.derivation(path.factors, f, value, inputs,
+                                       wording=f"∂{L}/∂{ex.param}{tag} = {{numbers}} = {value}",
+                                       lhs=Partial(L, ex.param, tag), result=value))
         return parts
     chains = common.table(None, "path", "chain of factors", "product", right=("product",))
     # the products printed finely enough to add to the printed Σ
     p = places_for_sum(value, [path.product for path in block.paths], f)
     for i, path in enumerate(block.paths, start=1):
         product = p(path.product)
-        numbers = fitted(product, partial(_path_numbers, path.factors, inputs), p)
-        chains.add_row(Text(str(i)), Text(f"{common.chain(path.factors)}\n= {numbers}"),
-                       Text(product))
+        chains.add_row(Text(str(i)), common.derivation(path.factors, p, product, inputs,
+                                                       lhs=f"path {i}"), Text(product))
     chains.add_row(Text("Σ"), Text(f"the sum of the {len(block.paths)} paths"), Text(value),
                    style="bold")
     parts += [Text(""), chains]

@@ -57,6 +57,30 @@ class Text:
         return self.plain
 
 
+class Partial:
+    """∂numerator/∂denominator as a derivation writes it, a sample's tag after it ("[2]")."""
+
+    def __init__(self, numerator: str, denominator: str, tag: str = "") -> None:
+        self.numerator, self.denominator, self.tag = numerator, denominator, tag
+
+    def __str__(self) -> str:
+        return f"∂{self.numerator}/∂{self.denominator}{self.tag}"
+
+
+class Derivation(Text):
+    """A cell or line that is a derivation, lhs = chain of factors = their numbers = value, with
+    its parts kept so a typesetting layout (LaTeX) can set it as a textbook does. Its text is
+    what `plain` and `to_rich` lay out, as for any Text; `lhs` or `value` left None are the
+    row's first and last cells when it stands in a table; a text `lhs` is a label ("path 1")."""
+
+    def __init__(self, text: str, *, chain: tuple[Partial, ...], numbers: tuple[str, ...],
+                 lhs: Partial | str | None = None, value: str | None = None,
+                 style: str = "") -> None:
+        super().__init__(text, style)
+        self.chain, self.numbers = chain, numbers  #: the factors, and each as printed
+        self.lhs, self.value = lhs, value
+
+
 class _Box:
     SIMPLE_HEAD = "simple_head"  #: the only box the reports use: a rule under the header
 

@@ -258,8 +258,8 @@ def gradient_table(trace: Trace, f: Places, params: Sequence[str] | None = None,
                 if len(mine) > 1:
                     label += f" via {use.node}"
                 shown_value = p(s.use_grads[i])
-                written = fitted(shown_value, partial(_chain_numbers, chain, inputs), p)
-                common.row(table, label, Text(f"{common.chain(chain)}\n= {written}"), shown_value)
+                common.row(table, label, common.derivation(chain, p, shown_value, inputs),
+                           shown_value)
         if mine and not every:
             what = f"Σ over all {len(trace.samples):,} samples" + (
                 f" and the {len(mine)} uses" if len(mine) > 1 else "")
