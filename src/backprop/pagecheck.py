@@ -757,7 +757,8 @@ def _written(symbols: Symbols, n: Name) -> str:
     try:
         return symbols.name(_bare(n))
     except Unread:
-        return symbols.alias(_bare(n)) or _bare(n).spelled
+        # as the tables would print it: w_9 → w9 (a subscript of digits joined on)
+        return symbols.alias(_bare(n)) or re.sub(r"^([^\W\d_]+)_(\d+)$", r"\1\2", _bare(n).spelled)
 
 
 def _is(symbols: Symbols, n: Name, name: str) -> bool:

@@ -64,18 +64,18 @@ def report_table(report: CheckReport) -> RenderableType:
         parts.append(Text("as read:", style="bold"))
         for r in sources:
             parts.append(Text(f"{'' if r.line is None else r.line:>6}  "
-                              f"{_shortened(safe.line(r.source or '', SHOWN))}", style="dim"))
+                              f"{safe.line(_shortened(r.source or ''), SHOWN)}", style="dim"))
     definitions = [n for n in report.not_read if n.definition]
     not_read = [n for n in report.not_read if not n.definition]
     if definitions:
         parts.append(Text(f"definitions, not marked ({len(definitions)}):", style="bold"))
         for n in definitions:
-            parts.append(Text(f"  line {n.line}: {_shortened(safe.line(n.text, SHOWN))}"))
+            parts.append(Text(f"  line {n.line}: {safe.line(_shortened(n.text), SHOWN)}"))
             parts.append(Text(f"    {safe.line(n.reason)}", style="dim"))
     if not_read or report.more_not_read:
         parts.append(Text(f"not read ({len(not_read) + report.more_not_read}):", style="bold"))
         for n in not_read:
-            parts.append(Text(f"  line {n.line}: {_shortened(safe.line(n.text, SHOWN))}"))
+            parts.append(Text(f"  line {n.line}: {safe.line(_shortened(n.text), SHOWN)}"))
             parts.append(Text(f"    {safe.line(n.reason)}", style="dim"))
         if report.more_not_read:
             parts.append(Text(f"  and {report.more_not_read} more"))
