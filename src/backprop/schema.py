@@ -140,16 +140,14 @@ def _common() -> dict[str, Any]:
 
 def _spellings() -> dict[str, Any]:
     one = {"type": "string", "minLength": 1, "maxLength": 200, "pattern": r"^[^\n]*$"}
-    # the loader reads a spelling as free text: a number is its written digits (also: [0])
-    text = {"anyOf": [one, {"type": "number"}]}
     return {"type": ["object", "null"],
             "description": "name -> its LaTeX spelling, or {latex, also: [plain spellings]}, "
                            "read by the LaTeX export and by page checking",
             "additionalProperties": {"oneOf": [
-                text,
+                one,
                 {"type": "object", "additionalProperties": False,
-                 "properties": {"latex": text,
-                                "also": {"oneOf": [one, {"type": "array", "items": text,
+                 "properties": {"latex": one,
+                                "also": {"oneOf": [one, {"type": "array", "items": one,
                                                          "maxItems": 20}]}}}]}}
 
 
