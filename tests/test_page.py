@@ -495,3 +495,20 @@ def test_a_substitution_with_the_givens_is_right_at_the_point(tmp_path: Path) ->
     code, body = page_json(tmp_path, text, "sub.txt")
     assert code == 0, body
     assert by_quantity(body)["w5_new"]["verdict"] == "correct"
+
+
+def test_a_count_in_the_prose_is_not_an_answer(tmp_path: Path) -> None:
+    # `$n = 3$` is one letter that begins no name of the walkthrough (x, w, z, h, y_hat, L)
+    # and a whole number: a count in the prose, listed as not read; z_9 = 0.1 has a
+    # quantity's shape: unknown
+    page = tmp_path / "counts.md"
+    page.write_text("We have $n = 3$ samples.\n\n$z_1 = 0.5 \\cdot 0.7 + 0.3 \\cdot 0.4 = 0.47$\n\n"
+                    "$z_9 = 0.1$\n")
+    result = invoke("check", WALK, str(page), "--format", "json")
+    body = json.loads(result.stdout)
+    got = {r["quantity"]: r["verdict"] for r in body["results"]}
+    assert got == {"z1": "correct", "z9": "unknown"}  # 0.5·0.7 + 0.3·0.4 = 0.47 by hand
+    assert [n["line"] for n in body["not_read"]] == [1]
+    assert result.exit_code == 1  # for z9, not for the count
+    page.write_text("We have $n = 3$ samples.\n\n$z_1 = 0.47$\n")
+    assert invoke("check", WALK, str(page)).exit_code == 0

@@ -104,6 +104,12 @@ class Symbols:
             self.spelled.setdefault(form, set()).add(name)
             self.squashed.setdefault(_squash(form), set()).add(name)
 
+    def shares_letters(self, n: Name) -> bool:
+        """Whether a written name's leading letters begin one of the network's names (z and z1
+        do; n, in a walkthrough with x, w, z, h, y_hat and L, does not)."""
+        head = re.match(r"[^\W\d_]+", n.spelled)
+        return head is not None and any(name.startswith(head[0]) for name in self.exact)
+
     def name(self, n: Name) -> str:
         """The network's name a written name stands for (Unread when none, or ambiguous)."""
         plain = n.spelled
@@ -731,6 +737,9 @@ def _unknown(chain: Chain, symbols: Symbols) -> Entry | None:
     number = expr.is_number(last.node)
     if number is None or (not chain.alone and isinstance(lhs, Name) and not lhs.updated):
         return None  # a formula, or words in front of a plain name (`Step Size = …`)
+    if isinstance(lhs, Name) and not lhs.updated and _count(number.text) and \
+            len(_bare(lhs).spelled) == 1 and not symbols.shares_letters(_bare(lhs)):
+        return None  # `$n = 3$ samples`: a count in the prose (one letter, a whole number)
     for n in (lhs,) if isinstance(lhs, Name) else (lhs.num, lhs.den):
         try:
             symbols.name(_bare(n))
@@ -750,6 +759,11 @@ def _unknown(chain: Chain, symbols: Symbols) -> Entry | None:
     answer = Answer(key=key, given=number.value, text=number.text,
                     exponent=_exponent(number.text), line=last.line, column=last.column)
     return Entry(key=key, answer=answer, steps=(), line=chain.line, text=chain.text)
+
+
+def _count(text: str) -> bool:
+    """A whole number as written (3, not 3.0 or 3e0): how a page states a count."""
+    return text.lstrip("+-").isdigit()
 
 
 def _written(symbols: Symbols, n: Name) -> str:
