@@ -12,7 +12,7 @@ import math
 import re
 import unicodedata
 from collections import OrderedDict
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from decimal import Decimal, InvalidOperation
 from functools import partial
@@ -309,14 +309,14 @@ class Grader:
         """A Grader for a network: its true step run once."""
         return cls(run(net), tolerance)
 
-    def check(self, answers: Sequence[Answer], file: str) -> CheckReport:
+    def check(self, answers: Sequence[Answer], file: str, *, lines: bool = False) -> CheckReport:
         """Mark every answer: correct, rounding, carried_forward, imprecise, wrong (with a named
         mistake), unknown.
 
         A second key naming a quantity already answered is refused (SpecError): one quantity is
-        one answer, whatever its spelling."""
+        one answer, whatever its spelling. `lines`: each result carries its answer's line."""
         self.names.reset()
-        return _mark(self, answers, file)
+        return _mark(self, answers, file, lines)
 
 
 def check(trace: Trace, answers: Sequence[Answer], file: str,
@@ -326,29 +326,31 @@ def check(trace: Trace, answers: Sequence[Answer], file: str,
     return Grader(trace, tolerance).check(answers, file)
 
 
-def _mark(grader: Grader, answers: Sequence[Answer], file: str) -> CheckReport:
+def _mark(grader: Grader, answers: Sequence[Answer], file: str, lines: bool = False
+          ) -> CheckReport:
     trace, names = grader.trace, grader.names
     net = trace.network
     resolved = [(a, names.resolve(a.key)) for a in answers]
     _refuse_second_spellings(resolved, file)
-    marker = _Marker(grader, resolved)
+    marker = _Marker(grader, resolved, lines)
     results: list[Result | None] = []
     for i, (a, r) in enumerate(resolved):
         decimals = -a.exponent
+        line = a.line if lines else None
         if r.quantity is None:
             near = _suggestions(names, a.key, net.loss.name)
             hint = f" (did you mean {' or '.join(repr(n) for n in near)}?)" if near else ""
             results.append(Result(quantity=a.key, given=a.given, text=a.text, decimals=decimals,
                                   expected=None, verdict="unknown",
-                                  explanation=f"{r.reason}{hint}"))
+                                  explanation=f"{r.reason}{hint}", line=line))
             continue
         expected, verdict, place = marker.truth[i], marker.first[i], marker.place[i]
         if verdict == "correct":
             results.append(Result(quantity=a.key, given=a.given, text=a.text, decimals=decimals,
-                                  expected=expected, verdict="correct"))
+                                  expected=expected, verdict="correct", line=line))
         elif verdict == "rounding":
             results.append(Result(quantity=a.key, given=a.given, text=a.text, decimals=decimals,
-                                  expected=expected, verdict="rounding",
+                                  expected=expected, verdict="rounding", line=line,
                                   explanation=f"{fmt(expected, max(4, _places(1 - place)))} rounds to "
                                               f"{_shown(expected, place)}; accepted as a rounding slip"))
         else:
@@ -454,9 +456,9 @@ def _value(q: Quantity, trace: Trace) -> float | None:
         return None
 
 
-def _finite(model: Model, value: float | None, expected: float) -> Iterator[tuple[Model, float]]:
-    if value is not None and math.isfinite(value) and value != expected:
-        yield model, value
+def _differs(value: float, expected: float) -> bool:
+    """A mistake's number worth comparing: finite, and not the true value itself."""
+    return math.isfinite(value) and value != expected
 
 
 #: the engine runs a Grader keeps: at most RUN_CACHE of them, and fewer for a large network, so
@@ -495,6 +497,8 @@ class _Runs:
         self._kept: OrderedDict[tuple[object, ...], Trace | None] = OrderedDict()
         self._values: dict[tuple[object, ...], float] = {}
         self._ids: dict[Quantity, int] = {}
+        #: (quantity's id, scope) -> where its number is put in (Quantity.point)
+        self._points: dict[tuple[int, int | None], tuple[str, object, int] | None] = {}
         self._interned: dict[tuple[object, ...], int] = {}  #: see intern
         self._next_intern = 0
         self.linear: dict[int, bool] = {}  #: model m -> whether it only scales (_linear)
@@ -521,12 +525,22 @@ class _Runs:
     def local(self, q: Quantity, scope: int | None) -> Quantity:
         return q if scope is None else replace(q, sample=0)
 
-    def overrides(self, items: Sequence[tuple[Quantity, float]], scope: int | None) -> Overrides:
+    def overrides(self, items: Sequence[tuple[int, Quantity, float]], scope: int | None
+                  ) -> Overrides:
+        """The student's numbers put in: each item a quantity's number (id), the quantity and
+        the number given."""
         into: dict[str, dict[object, float]] = {}
-        for q, number in items:
+        for qid, q, number in items:
             if scope is not None and q.sample not in (None, scope):
                 continue  # another sample's number: it cannot change this one's
-            self.local(q, scope if q.sample is not None else None).override(number, into, self.net)
+            at = (qid, scope)
+            if at not in self._points:
+                self._points[at] = \
+                    self.local(q, scope if q.sample is not None else None).point(self.net)
+            point = self._points[at]
+            if point is not None:
+                table, key, uses = point
+                into.setdefault(table, {})[key] = number if uses == 1 else number / uses
         return Overrides(**into)  # type: ignore[arg-type]  # keys match each table's own
 
     def id(self, q: Quantity) -> int:
@@ -599,8 +613,10 @@ class _Runs:
 class _Marker:
     """Error carried forward and the catalogue of mistakes, for one sheet against one trace."""
 
-    def __init__(self, grader: Grader, resolved: Sequence[tuple[Answer, Resolution]]) -> None:
+    def __init__(self, grader: Grader, resolved: Sequence[tuple[Answer, Resolution]],
+                 lines: bool = False) -> None:
         trace = self.trace = grader.trace
+        self.lines = lines  #: each result carries its answer's line
         self.net = trace.network
         self.resolved = resolved
         tolerance = self.tolerance = grader.tolerance
@@ -622,10 +638,12 @@ class _Marker:
         self._groups: dict[str, list[str]] | None = None
         self._up: dict[tuple[Kind, str, str], frozenset[str]] = {}
         self.qid: dict[int, int] = {}  #: index -> its quantity's number (_Runs.id)
+        self.qs: dict[int, Quantity] = {}  #: index -> its quantity
         self.bearing = grader.runs.bearing
         for i, (a, r) in enumerate(resolved):
             if r.quantity is None:
                 continue
+            self.qs[i] = r.quantity
             self.by_kind.setdefault(r.quantity.kind, []).append(i)
             self.qid[i] = grader.runs.id(r.quantity)
             expected = r.quantity.value(trace)
@@ -656,7 +674,7 @@ class _Marker:
         if self._far(i, value):
             return False
         a = self.resolved[i][0]
-        return self.match(i, value) or (
+        return self.tolerance.match(a, value, self.place[i]) or (
             self.place[i] < a.exponent and self.tolerance.within(a, value, HALF, a.exponent))
 
     def _far(self, i: int, value: float) -> bool:
@@ -672,9 +690,7 @@ class _Marker:
         return gap > 1.01 * 10.0 ** a.exponent + 4 * math.ulp(max(abs(a.given), abs(value)))
 
     def _q(self, i: int) -> Quantity:
-        q = self.resolved[i][1].quantity
-        assert q is not None
-        return q
+        return self.qs[i]
 
     def _feeding(self, i: int) -> list[int]:
         """The answers above answer i in the sheet whose numbers, put in, can change its
@@ -725,7 +741,8 @@ class _Marker:
 
     def _items(self, used: Sequence[int]) -> list[tuple[int, float]]:
         """The student numbers `used` as a key: each quantity's number and the value given."""
-        return [(self._id(j), self.resolved[j][0].given) for j in used]
+        qid, resolved = self.qid, self.resolved
+        return [(qid[j], resolved[j][0].given) for j in used]
 
     def _own_run(self, q: Quantity, used: Sequence[int]) -> tuple[Trace, float] | None:
         """q in the true step with the student's numbers `used` put in."""
@@ -733,8 +750,8 @@ class _Marker:
         key = ("own", *self._items(used))
         done = self.runs.kept(key, scope)
         if done is False:
-            items = [(self._q(j), self.resolved[j][0].given) for j in used]
-            rules = replace(TRUE_RULES, overrides=self.runs.overrides(items, scope))
+            items = [(self.qid[j], self._q(j), self.resolved[j][0].given) for j in used]
+            rules = Rules(overrides=self.runs.overrides(items, scope))
             done = self.runs.run(rules, scope, key)
         if done is None:
             return None
@@ -746,7 +763,7 @@ class _Marker:
         i's quantity (an over-estimate): a forward number reads only the values upstream of
         it, a backward one what _needs finds. The same for every sheet whose quantities are
         the same (whatever their numbers), so kept by the Grader."""
-        at = (self.qid[i], *(self.qid[j] for j in used))
+        at = (self.qid[i], *map(self.qid.__getitem__, used))
         positions = self.bearing.get(at)
         if positions is None:
             q = self._q(i)
@@ -883,7 +900,7 @@ class _Marker:
         q = self._q(i)
         expected = self.truth[i]
         base = partial(Result, quantity=a.key, given=a.given, text=a.text, decimals=-a.exponent,
-                       expected=expected)
+                       expected=expected, line=a.line if self.lines else None)
         shown = _shown(expected, self.place[i], self.tolerance)
         feeding = self._feeding(i)
         accepted = [j for j in feeding if self.first[j] in ACCEPTED]
@@ -939,7 +956,7 @@ class _Marker:
         required = precision.required(expected)
         assert required is not None  # coarse: the required place is finer than the written one
         return Result(quantity=a.key, given=a.given, text=a.text, decimals=-a.exponent,
-                      expected=expected, verdict="imprecise",
+                      expected=expected, verdict="imprecise", line=a.line if self.lines else None,
                       explanation=f"{_said(a)} is {_closer(expected, required)} to "
                                   f"{_decimals_words(a.exponent)}; give {precision.words} "
                                   f"({_to_place(expected, required)})")
@@ -950,26 +967,38 @@ class _Marker:
         Each engine model runs once for all the answers it can change (per sample for one
         sample's numbers), first on the true numbers, then on the student's accepted ones (a
         slip made on their own rounded values); no model runs for an answer it cannot change."""
+        if not pending:  # every answer accepted, or carried forward: no mistake to name
+            return {}
         fits: dict[int, list[tuple[int, Model, float]]] = {i: [] for i in pending}
         catalogue = self._models()
         late = len(catalogue)
         # the models that run nothing: the true value scaled, or a number read from the true step
-        answers = [(i, self._q(i), self.resolved[i][0], self.truth[i]) for i in pending]
+        # each answer with the gap past which a number is far from it (_far), or None
+        written = self.tolerance.written
+        answers = [(i, self._q(i), self.resolved[i][0], self.truth[i],
+                    1.01 * 10.0 ** a.exponent if written and -300 <= a.exponent <= 300 else None)
+                   for i in pending for a in (self.resolved[i][0],)]
+        fits_, ulp = self.fits, math.ulp
         for m, model in enumerate(catalogue):
             if model.rules is not None:
                 continue
-            for i, q, a, expected in answers:
-                if model.changed is not None:
-                    value = model.changed(q, self.trace)
-                elif q.kind not in model.kinds:
+            changed, kinds, factor = model.changed, model.kinds, model.factor
+            for i, q, a, expected, far in answers:
+                if changed is not None:
+                    value = changed(q, self.trace)
+                elif q.kind not in kinds:
                     continue
                 elif a.given == 0.0 and not model.fits_zero:
                     continue
                 else:
-                    value = model.factor * expected
-                for fit in _finite(model, value, expected):
-                    if self.fits(i, fit[1]):
-                        fits[i].append((m, *fit))
+                    value = factor * expected
+                if value is None or not math.isfinite(value) or value == expected:
+                    continue
+                if far is not None and \
+                        abs(a.given - value) > far + 4 * ulp(max(abs(a.given), abs(value))):
+                    continue  # _far, inline: the number is far from the answer
+                if fits_(i, value):
+                    fits[i].append((m, model, value))
         # the engine models: once per scope on the true numbers, once per (scope, own numbers)
         groups: dict[tuple[int | None, tuple[int, ...]], list[int]] = {}
         plain: dict[int | None, list[int]] = {}
@@ -1006,10 +1035,10 @@ class _Marker:
                 for i in members:
                     q, a = self._q(i), self.resolved[i][0]
                     if q.kind != "loss_new":
-                        for fit in _finite(model, self._scaled(model.rules, q, self.truth[i]),
-                                           self.truth[i]):
-                            if self.fits(i, fit[1]):
-                                fits[i].append((order, *fit))
+                        value = self._scaled(model.rules, q, self.truth[i])
+                        if value is not None and _differs(value, self.truth[i]) and \
+                                self.fits(i, value):
+                            fits[i].append((order, model, value))
                 members = [i for i in members if self._q(i).kind == "loss_new"]
             if not members:
                 continue
@@ -1037,8 +1066,7 @@ class _Marker:
                         (self._id(i), *self._items(self._bearing(i, own))))
                 known = ("model", order % late, reach[(i, own)])
                 value = self.runs.value(known, scope)
-                if value is not None and not any(self.fits(i, fit[1])
-                                                 for fit in _finite(model, value, base)):
+                if value is not None and not (_differs(value, base) and self.fits(i, value)):
                     continue
                 if not full:
                     full.append(self._model_run(model, order % late, own, scope))
@@ -1047,14 +1075,14 @@ class _Marker:
                 if value is None:
                     continue
                 self.runs.remember(known, scope, value)
-                for fit in _finite(model, value, base):
-                    if self.fits(i, fit[1]):
-                        fits[i].append((order, *fit))
+                if _differs(value, base) and self.fits(i, value):
+                    fits[i].append((order, model, value))
         out = {}
         for i in pending:
             a, q, expected = self.resolved[i][0], self._q(i), self.truth[i]
             result = partial(Result, quantity=a.key, given=a.given, text=a.text,
-                             decimals=-a.exponent, expected=expected)
+                             decimals=-a.exponent, expected=expected,
+                             line=a.line if self.lines else None)
             found = sorted(fits[i], key=lambda f: f[0])
             if not found:
                 true = _shown(expected, self.place[i], self.tolerance)
@@ -1106,7 +1134,7 @@ class _Marker:
             assert model.rules is not None
             rules = model.rules
             if own:
-                items = [(self._q(j), self.resolved[j][0].given) for j in own]
+                items = [(self.qid[j], self._q(j), self.resolved[j][0].given) for j in own]
                 rules = replace(rules, overrides=self.runs.overrides(items, scope))
             done = self.runs.run(rules, scope, key)
         return done
