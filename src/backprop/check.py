@@ -12,7 +12,7 @@ import math
 import re
 import unicodedata
 from collections import OrderedDict
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping, Sequence, Set
 from dataclasses import dataclass, field, replace
 from decimal import Decimal, InvalidOperation
 from functools import partial
@@ -636,7 +636,7 @@ class _Marker:
         self._reached: dict[tuple[Kind, str], set[str] | None] = {}
         self._param_nodes: dict[str, list[str]] | None = None
         self._groups: dict[str, list[str]] | None = None
-        self._up: dict[tuple[Kind, str, str], frozenset[str]] = {}
+        self._up: dict[tuple[Kind, str, str, frozenset[str]], frozenset[str]] = {}
         self.qid: dict[int, int] = {}  #: index -> its quantity's number (_Runs.id)
         self.qs: dict[int, Quantity] = {}  #: index -> its quantity
         self.bearing = grader.runs.bearing
@@ -768,10 +768,13 @@ class _Marker:
         if positions is None:
             q = self._q(i)
             quantities = [self._q(j) for j in used]
-            upstream = self._upstream(q)
+            upstream = self._upstream(q, self._cut({(r.kind, r.a, r.b, r.sample)
+                                                    for r in quantities}))
             if upstream is not None:
+                # a forward number reads the values upstream of it and, for ∂h/∂z, the
+                # student's number there; what the backward pass reads alone cannot change it
                 positions = tuple(k for k, r in enumerate(quantities)
-                                  if r.kind != "value" or r.a in upstream)
+                                  if r.kind not in _BACKWARD_ONLY and r.a in upstream)
             else:
                 needs = self._needs(q, frozenset((r.kind, r.a, r.b, r.sample) for r in quantities))
                 positions = tuple(range(len(used))) if needs is None else \
@@ -806,8 +809,10 @@ class _Marker:
                 return (kind, a, b, None) in present
             return one and (kind, a, b, 0) in present
 
+        cut = self._cut(present)
+
         def values(name: str) -> None:  # a forward number: the values upstream of it
-            up = self._upstream(Quantity("value", name))
+            up = self._upstream(Quantity("value", name), cut)
             assert up is not None
             need.update(("value", n, "") for n in up)
 
@@ -861,12 +866,26 @@ class _Marker:
                 gathered(name)
         return need
 
-    def _upstream(self, q: Quantity) -> frozenset[str] | None:
+    def _cut(self, present: Set[tuple[Kind, str, str, int | None]]) -> frozenset[str]:
+        """The nodes whose sum and value are both the student's numbers (`present`): nothing
+        upstream of them reaches past them (the forward pass puts both in, whatever it
+        computed). Only an elementwise node of a one-sample step: a coupled group's rule reads
+        every member's sum, and one sample's numbers stand in for nothing when there are
+        several."""
+        if self.net.multi_sample:
+            return frozenset()
+        return frozenset(n.name for n in self.net.nodes if n.activation.elementwise and
+                         ("value", n.name, "", 0) in present and ("value", n.sum, "", 0) in present)
+
+    def _upstream(self, q: Quantity, cut: frozenset[str] = frozenset()) -> frozenset[str] | None:
         """Every input, sum and node name a forward number of q's reads (a coupled group
-        brings its members); None for a backward quantity."""
+        brings its members), not looking past the nodes in `cut` (_cut); None for a backward
+        quantity."""
         if q.kind not in _FORWARD_KINDS or len(self.net.nodes) > _REACH_LIMIT:
             return None
-        key = (q.kind, q.a, q.b)
+        if q.kind == "param_factor":  # it reads its node's sources, not the node's own numbers
+            cut = frozenset()
+        key = (q.kind, q.a, q.b, cut)
         if key not in self._up:
             net = self.net
             by_sum = {n.sum: n for n in net.nodes}
@@ -883,6 +902,8 @@ class _Marker:
                 if node.name in seen and node.sum in seen:
                     continue
                 seen |= {node.name, node.sum}
+                if node.name in cut:  # both its numbers are the student's
+                    continue
                 for source in (*(e.source for e in node.edges), *self._groups.get(node.name, ())):
                     if source in net.node_by_name:
                         todo.append(net.node_by_name[source])
@@ -1247,6 +1268,10 @@ def _linear(rules: Rules) -> bool:
 
 #: networks with more nodes than this put every number in for a backward answer's runs
 _NEEDS_LIMIT = 200
+#: the kinds of number put in that only the backward pass and the update read (Overrides:
+#: ∂L/∂h, δ, ∂z/∂source, ∂z/∂p, ∂L/∂p, p_new): none can change a forward number
+_BACKWARD_ONLY: frozenset[Kind] = frozenset({"grad_node", "delta", "edge", "param_factor",
+                                             "gradient", "updated"})
 #: the kinds of quantity the forward pass alone computes
 _FORWARD_KINDS: frozenset[Kind] = frozenset({"value", "loss", "local", "param_factor", "jacobian"})
 
