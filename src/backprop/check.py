@@ -816,6 +816,14 @@ class _Marker:
             assert up is not None
             need.update(("value", n, "") for n in up)
 
+        def value(name: str) -> None:
+            """A value read alone, not its sum (a source's h as ∂z/∂w, an output's o in
+            ∂L/∂o): the student's own, when given, stands in for everything upstream of it."""
+            node = net.node_by_name.get(name)
+            if (node is None or node.activation.elementwise) and given("value", name):
+                return
+            values(name)
+
         todo: list[str] = []  #: the nodes whose δ counts (a worklist: no closure calls itself)
 
         def gathered(name: str) -> None:  # Σ over the nodes name feeds of w·δ
@@ -827,9 +835,9 @@ class _Marker:
             for u in net.uses:
                 if u.param == p:
                     todo.append(u.node)
-                    given("param_factor", u.node, p)
-                    if u.source is not None:
-                        values(u.source)
+                    # the student's ∂z/∂p stands in for the source's value
+                    if not given("param_factor", u.node, p) and u.source is not None:
+                        value(u.source)
 
         def updated(p: str) -> None:
             if p not in net.frozen and not given("gradient", p):
@@ -840,7 +848,7 @@ class _Marker:
                 todo.append(q.a)
             else:
                 if q.a in outputs:
-                    values(q.a)
+                    value(q.a)
                 gathered(q.a)
         elif q.kind == "gradient":
             gradient(q.a)
@@ -862,7 +870,7 @@ class _Marker:
                 values(name)
             if not given("grad_node", name):  # the student's ∂L/∂h replaces the chain's
                 if name in outputs:
-                    values(name)
+                    value(name)
                 gathered(name)
         return need
 
