@@ -57,7 +57,8 @@ def test_step_writes_every_numbers_cell_at_the_chosen_decimals() -> None:
 
 def test_explain_writes_its_numbers_at_the_chosen_decimals() -> None:
     out = run("explain", "--weight", "w1", "walkthrough")
-    assert (f"= ({six(DL_DY)}) · {six(DY_DZ3)} · {six(W5)} · {six(DH1)} · {six(X1)} "
+    # w5 and x1 are the file's numbers: printed as it gives them (0.55, 0.5)
+    assert (f"= ({six(DL_DY)}) · {six(DY_DZ3)} · {W5} · {six(DH1)} · {X1} "
             f"= {six(G1)}") in out
     assert f"{six(H1)}(1 − {six(H1)})" in out
     assert f"0.7 − 0.1·({six(G1)}) = {six(W1 - ETA * G1)}" in out

@@ -24,16 +24,22 @@ from backprop.errors import (
 )
 from backprop.render import (
     CHECK_FORMATS,
+    DOCUMENTS,
+    EXPLAIN_FORMATS,
+    FRAGMENTS,
     GRAPH_FORMATS,
+    MARKUP,
     STEP_FORMATS,
     TRAIN_FORMATS,
     Asking,
+    CheckView,
     StepView,
     formats_help,
 )
 
 if TYPE_CHECKING:
     from backprop.network import Network
+    from backprop.render.layout import RenderableType
 
 EXIT_INPUT = 2
 EXIT_INTERRUPTED = 130  #: 128 + SIGINT, as a shell reports a command ended by Ctrl-C
@@ -41,7 +47,8 @@ INTERRUPTED = "backprop: interrupted"
 MIN_WIDTH, MAX_WIDTH = 20, 10_000  #: the widths a report is laid out in; others fall back to 80
 ASCII = str.maketrans({"∂": "d", "σ": "sigma", "−": "-", "·": "*", "Σ": "sum ", "η": "eta",
                        "←": "<-", "²": "^2", "½": "1/2", "δ": "delta", "…": "...", "∞": "inf",
-                       "′": "'", "→": "->", "ℓ": "l", "≈": "~", "✓": "ok", "✗": "x", "⁻": "^-", "ᶻ": "^z"})
+                       "′": "'", "→": "->", "ℓ": "l", "≈": "~", "✓": "ok", "✗": "x", "⁻": "^-", "ᶻ": "^z",
+                       "⊙": "o", "—": "-"})  # ⊙: elementwise product (--form matrix), one wide
 
 
 class _Ascii(dict[int, str]):
@@ -76,8 +83,44 @@ WARNINGS = "backprop.warnings"  #: ctx.meta key: the input's warnings, said afte
 #: left over for the next (a test's CliRunner, an embedding program)
 
 
+class _HelpFormatter(click.HelpFormatter):
+    """click's help, with its unwrapped (\\b) example lines fitted to the width too: an example
+    longer than the terminal wraps at a word into its description column (or under itself),
+    so the terminal never breaks a command word onto a line of its own."""
+
+    def write_text(self, text: str) -> None:
+        start = len(self.buffer)
+        super().write_text(text)
+        written = "".join(self.buffer[start:])
+        del self.buffer[start:]
+        self.write("\n".join(_fit_help_line(line, self.width) for line in written.split("\n")))
+
+
+def _fit_help_line(line: str, width: int) -> str:
+    if len(line) <= width:
+        return line
+    import re
+    import textwrap
+
+    lead = len(line) - len(line.lstrip())
+    column = max((m.end() for m in re.finditer(r"\S {2,}(?=\S)", line)), default=lead + 4)
+    hang = column if column < width - 16 else lead + 4
+    return "\n".join(textwrap.wrap(line, width, subsequent_indent=" " * hang,
+                                   break_on_hyphens=False, break_long_words=False)) or line
+
+
+class _HelpContext(click.Context):
+    formatter_class = _HelpFormatter
+
+
 class BackpropGroup(click.Group):
     """Turns every BackpropError into exit 2 with one located message on stderr, in one place."""
+
+    context_class = _HelpContext
+
+    def add_command(self, cmd: click.Command, name: str | None = None) -> None:
+        cmd.context_class = _HelpContext  # every command's help fits the width alike
+        super().add_command(cmd, name)
 
     def invoke(self, ctx: click.Context) -> Any:
         # A large network is hundreds of thousands of small objects, freed by reference
@@ -483,9 +526,36 @@ NET = click.argument("net", required=False, metavar="[NET]", shell_complete=_com
 SAMPLE = click.option("--sample", "samples", multiple=True, type=click.IntRange(min=1), metavar="K",
                       help="Show sample K (1-based) in full; repeatable. A network with more "
                            "than 10 samples otherwise shows its first.")
+FRAGMENT = click.option("--fragment", is_flag=True,
+                        help="With --format latex or html: the body alone, without the preamble "
+                             "or page around it, for pasting into a document of your own.")
+
+
+def _fragment_fits(fmt: str, fragment: bool) -> None:
+    if fragment and fmt not in FRAGMENTS:
+        raise click.UsageError(f"--fragment is for --format {' or '.join(sorted(FRAGMENTS))}, "
+                               f"not {fmt}")
+
+
+def _emit_any(fmt: str, out: RenderableType | str) -> None:
+    """A format's output: finished text (json, markdown, latex, html) or a document to lay out."""
+    if isinstance(out, str):
+        _write_text(fmt, out)
+    else:
+        _emit(out)
+
+
+def _write_text(fmt: str, text: str) -> None:
+    """A text format's output: HTML keeps a character stdout cannot encode as &#…;."""
+    if fmt in MARKUP:
+        _write_markup(text)
+    else:
+        _write(text)
+
+
 DECIMALS = click.option("--decimals", type=click.IntRange(0, 15), default=3, show_default=True,
-                        help="Decimals to print (values that would show as 0 keep 3 significant "
-                             "figures).")
+                        help="Decimals to print (a value that would keep fewer than 2 "
+                             "significant digits prints 3 significant figures).")
 
 
 @cli.command(context_settings=CONTEXT)
@@ -501,8 +571,12 @@ DECIMALS = click.option("--decimals", type=click.IntRange(0, 15), default=3, sho
               help="Show the gradient and update of this param; repeatable; a glob such as "
                    "'w1_*' picks several.")
 @SAMPLE
+@click.option("--form", type=click.Choice(["tables", "matrix"]), default="tables", show_default=True,
+              help="tables: the step as tables of named values; matrix: every layer's δ vector "
+                   "and gradient matrix, δ⁽ⁱ⁾ = diag(F′ᵢ)·W⁽ⁱ⁺¹⁾ᵀ·δ⁽ⁱ⁺¹⁾ (a layered network).")
+@FRAGMENT
 def step(net: str | None, fmt: str, decimals: int, show_all: bool, params: tuple[str, ...],
-         samples: tuple[int, ...]) -> None:
+         samples: tuple[int, ...], form: str, fragment: bool) -> None:
     """One full training step: forward pass, loss, every chain-rule factor, gradients, update.
 
     NET is a network file or the name of a bundled network (see `backprop networks`);
@@ -515,23 +589,44 @@ def step(net: str | None, fmt: str, decimals: int, show_all: bool, params: tuple
       backprop step
       backprop step statquest --decimals 4
       backprop step my_net.yaml --format json > report.json
+      backprop step --format latex > step.tex && pdflatex step.tex
       backprop step mnist.yaml --param 'w2_1_*' --param b2_1
       backprop step class-data.yaml --sample 3 --sample 17
+      backprop step layered --form matrix
     """
+    if form == "matrix":
+        _step_matrix(net, fmt, decimals, show_all, params, samples, fragment)
+        return
     if show_all and params:
         raise click.UsageError("--all shows every param; leave out --param, or --all")
     if fmt == "json" and (show_all or params or samples):
         raise click.UsageError("--all, --param and --sample choose table rows; --format json "
                                "always holds every param and sample")
+    _fragment_fits(fmt, fragment)
     from backprop.engine import run
 
     trace = run(_load(net))
-    view = StepView(decimals=decimals, show_all=show_all, params=params, samples=samples, ask=ASK)
+    view = StepView(decimals=decimals, show_all=show_all, params=params, samples=samples, ask=ASK,
+                    fragment=fragment)
     out = STEP_FORMATS[fmt].step()(trace, view)
     if isinstance(out, str):
-        _write(out)
+        _write_text(fmt, out)
     else:
         _emit(out)
+
+
+def _step_matrix(net: str | None, fmt: str, decimals: int, show_all: bool,
+                 params: tuple[str, ...], samples: tuple[int, ...], fragment: bool) -> None:
+    """`step --form matrix`: forms.py's MatrixForm in the asked format."""
+    if show_all or params:
+        raise click.UsageError("--form matrix shows every layer; leave out --all and --param")
+    from backprop.engine import run
+    from backprop.forms import matrix_form
+    from backprop.render import forms as written
+
+    trace = run(_load(net))
+    _emit_any(fmt, written.write(matrix_form(trace, None, samples), fmt, decimals, trace.notes,
+                                 fragment=fragment))
 
 
 @cli.command(context_settings=CONTEXT)
@@ -539,9 +634,18 @@ def step(net: str | None, fmt: str, decimals: int, show_all: bool, params: tuple
               shell_complete=_complete_params,
               help="The param to explain: any weight or bias.")
 @NET
+@click.option("--format", "fmt", type=click.Choice(sorted(EXPLAIN_FORMATS)), default="table",
+              show_default=True, help=formats_help(EXPLAIN_FORMATS))
 @DECIMALS
 @SAMPLE
-def explain(param: str, net: str | None, decimals: int, samples: tuple[int, ...]) -> None:
+@click.option("--form", type=click.Choice(["chain", "matrix", "sum"]), default="chain",
+              show_default=True,
+              help="chain: the chain of named factors, path by path; matrix: δ vectors and the "
+                   "gradient matrix δ⁽ⁱ⁾·O⁽ⁱ⁻¹⁾ᵀ; sum: the nested sums over the layers' indices, "
+                   "then in numbers (matrix and sum need a layered network).")
+@FRAGMENT
+def explain(param: str, net: str | None, fmt: str, decimals: int, samples: tuple[int, ...],
+            form: str, fragment: bool) -> None:
     """One param's gradient: the chain rule written out, every factor, every path, their sum.
 
     One block per use of the param and sample; when there are more than 10, the first few
@@ -553,13 +657,24 @@ def explain(param: str, net: str | None, decimals: int, samples: tuple[int, ...]
       backprop explain --weight w1
       backprop explain --weight w1_12 two-paths
       backprop explain --weight w3 statquest --sample 2
+      backprop explain --weight w1_11 layered --form matrix
+      backprop explain --weight w5 --format latex --fragment >> notes.tex
     """
+    _fragment_fits(fmt, fragment)
     from backprop.engine import run
     from backprop.explain import explain as explain_param
-    from backprop.render.explain import explain_report
 
     trace = run(_load(net))
-    _emit(explain_report(explain_param(trace, param, samples), decimals, trace.notes, ASK))
+    if form != "chain":
+        from backprop import forms
+        from backprop.render import forms as written
+
+        made = (forms.matrix_form(trace, param, samples) if form == "matrix" else
+                forms.sum_form(trace, param, samples))
+        _emit_any(fmt, written.write(made, fmt, decimals, trace.notes, fragment=fragment))
+        return
+    view = StepView(decimals=decimals, samples=samples, ask=ASK, fragment=fragment)
+    _emit_any(fmt, EXPLAIN_FORMATS[fmt].load()(trace, explain_param(trace, param, samples), view))
 
 
 @cli.command(context_settings=CONTEXT)
@@ -581,8 +696,9 @@ def explain(param: str, net: str | None, decimals: int, samples: tuple[int, ...]
 @click.option("--feedback", "feedback", metavar="DIR",
               help="Also write one Markdown page per student into DIR: every answer, its "
                    "verdict and the explanation.")
+@FRAGMENT
 def check(net: str, answers: tuple[str, ...], fmt: str, summary: bool, precision: str | None,
-          tolerance: str | None, feedback: str | None) -> None:
+          tolerance: str | None, feedback: str | None, fragment: bool) -> None:
     """Mark students' answers: correct, rounding slip, carried forward, imprecise, or wrong — and
     why.
 
@@ -613,6 +729,7 @@ def check(net: str, answers: tuple[str, ...], fmt: str, summary: bool, precision
     if summary and fmt == "gradescope":
         raise UsageError("--summary: Gradescope's results.json has one test per quantity; "
                          "drop --summary, or use --format csv or json for a gradebook")
+    _fragment_fits(fmt, fragment)
     if precision is not None and tolerance is not None:
         raise UsageError("--precision and --tolerance are two rules for how close is right: "
                          "give one (--tolerance compares at an absolute or relative distance "
@@ -629,7 +746,7 @@ def check(net: str, answers: tuple[str, ...], fmt: str, summary: bool, precision
         # one sheet: its message, as for any file that cannot be used (for Gradescope, a
         # results.json that says why still, so the student sees it)
         raise book.rows[0].problem
-    _emit_check(book, fmt, summary)
+    _emit_check(book, fmt, CheckView(summary=summary, fragment=fragment))
     if feedback is not None:
         _write_feedback(book, Path(feedback))
     if book.unusable:
@@ -640,23 +757,22 @@ def check(net: str, answers: tuple[str, ...], fmt: str, summary: bool, precision
         raise SystemExit(1)
 
 
-def _emit_check(book: Any, fmt: str, summary: bool) -> None:
+def _emit_check(book: Any, fmt: str, view: CheckView) -> None:
     from backprop.render import check as render
 
-    if fmt == "gradescope":
+    summary = view.summary
+    if fmt in DOCUMENTS:
+        _write_text(fmt, CHECK_FORMATS[fmt].load()(book, view))
+    elif fmt == "gradescope":
         _write(render.gradescope_json(book))
     elif fmt == "json":
         _write(render.gradebook_json(book) if summary else render.class_json(book))
     elif fmt == "csv":
         _write(render.gradebook_csv(book) if summary else render.reports_csv(book.rows))
     else:
-        from backprop.render.layout import Group
+        from backprop.render.documents import check_document
 
-        parts = [] if summary else [render.report_table(row.report) if row.report is not None
-                                    else render.unusable_table(row) for row in book.rows]
-        if summary or len(book.rows) > 1 or book.skipped:
-            parts.append(render.class_table(book))
-        _emit(Group(*parts))
+        _emit(check_document(book, view))
 
 
 def _write_feedback(book: Any, folder: Path) -> None:
@@ -784,9 +900,11 @@ def _write_markup(text: str) -> None:
 
 
 @cli.command(context_settings=CONTEXT)
-@click.argument("kind", type=click.Choice(["network", "answers"]), default="network", required=False)
+@click.argument("kind", type=click.Choice(["network", "answers", "explain"]), default="network",
+                required=False)
 def schema(kind: str) -> None:
-    """Print the JSON Schema (draft 2020-12) of a network file or an answers file.
+    """Print the JSON Schema (draft 2020-12) of a network file, an answers file, or the JSON
+    that `backprop explain --format json` prints.
 
     An editor with YAML support validates and completes a file against it: write it to a file
     and name that file in the first line of the YAML file (see the README).
@@ -795,6 +913,7 @@ def schema(kind: str) -> None:
     Examples:
       backprop schema > backprop-network.schema.json
       backprop schema answers > backprop-answers.schema.json
+      backprop schema explain > backprop-explain.schema.json
     """
     import json
 

@@ -9,7 +9,16 @@ from dataclasses import dataclass
 
 from backprop.activations import GroupRule
 from backprop.errors import NoSuchParam, NoSuchSample
-from backprop.factors import Graph, count_paths, graph, param_factor, paths
+from backprop.factors import (
+    Graph,
+    backward_order,
+    count_paths,
+    ends_at_loss,
+    graph,
+    output_delta_terms,
+    param_factor,
+    paths,
+)
 from backprop.network import Node, Use
 from backprop.trace import Factor, SampleTrace, Trace
 
@@ -42,6 +51,15 @@ class DeltaRow:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class OutputDelta:
+    """An output's δ = ∂L/∂z = Σ_k ∂L/∂h_k · ∂h_k/∂z (one term for an elementwise output)."""
+
+    sum: str  #: the output's sum, e.g. "z3"
+    terms: tuple[tuple[Factor, Factor], ...]  #: (∂L/∂h_k, ∂h_k/∂z) per output the sum feeds
+    value: float  #: δ from the trace
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Block:
     """One use of the param at one sample: ∂L/∂z · ∂z/∂p, with the paths that make ∂L/∂z."""
 
@@ -53,6 +71,7 @@ class Block:
     deltas: tuple[DeltaRow, ...]  #: the δ recursion, when the paths are not listed
     delta: float  #: ∂L/∂z of the use's node (trace)
     value: float  #: this block's contribution to ∂L/∂p (trace)
+    ends: tuple[OutputDelta, ...] = ()  #: the δ of each output sum the listed paths leave by
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -74,6 +93,7 @@ class Explanation:
     chosen: tuple[int, ...] = ()  #: the 1-based samples asked for, if any
     source_file: str | None = None  #: the network as the user named it, for "how to see more"
     optimizer: str | None = None  #: the optimizer's kind when it is not sgd (its rows are step's)
+    inputs: frozenset[str] = frozenset()  #: the network's inputs: their values print as given
 
     @property
     def summarised(self) -> bool:
@@ -116,7 +136,8 @@ def explain(trace: Trace, param: str, samples: Sequence[int] = ()) -> Explanatio
         block_count=use_count * len(trace.samples), sample_count=len(trace.samples),
         chosen=tuple(dict.fromkeys(samples)),
         source_file=net.source_file,
-        optimizer=trace.optimizer.setting.optimizer.kind if trace.optimizer is not None else None)
+        optimizer=trace.optimizer.setting.optimizer.kind if trace.optimizer is not None else None,
+        inputs=frozenset(net.inputs))
 
 
 def chosen_samples(trace: Trace, chosen: Sequence[int]) -> tuple[SampleTrace, ...]:
@@ -142,8 +163,17 @@ def _block(trace: Trace, g: Graph, memo: dict[str, int], sample: SampleTrace, us
         # too many to list, or a saturated factor (∞ · 0) that only the δ form carries exactly
         listed = ()
         deltas = _deltas(trace, g, sample, node.name)
+    ends: list[OutputDelta] = []
+    net = trace.network
+    for path in listed:  # each path leaves by ∂L/∂o · ∂o/∂z_out: z_out is its second factor's
+        out = path.factors[1].denominator
+        end = next((n for n in net.nodes if n.sum == out), None) if all(
+            e.sum != out for e in ends) else None
+        if end is not None and ends_at_loss(g, end):
+            ends.append(OutputDelta(sum=out, terms=tuple(output_delta_terms(trace, sample, end)),
+                                    value=sample.delta[end.name]))
     return Block(use=use, sample=sample.index, param_factor=pf, path_count=count, paths=listed,
-                 deltas=deltas, delta=sample.delta[node.name], value=value)
+                 deltas=deltas, delta=sample.delta[node.name], value=value, ends=tuple(ends))
 
 
 def _deltas(trace: Trace, g: Graph, sample: SampleTrace, start: str) -> tuple[DeltaRow, ...]:
@@ -161,8 +191,10 @@ def _deltas(trace: Trace, g: Graph, sample: SampleTrace, start: str) -> tuple[De
         for member in g.members[name]:
             todo.extend(c.name for c, _ in g.consumers[member.name])
     rows = []
-    for name in sorted(seen, key=net.position.__getitem__, reverse=True):
-        node = net.by_name[name]
+    for node in backward_order(trace):
+        name = node.name
+        if name not in seen:
+            continue
         terms = tuple((c.sum, p, net.params[p], sample.delta[c.name]) for c, p in g.consumers[name])
         loss = loss_factor(trace, sample, name) if name in g.outputs else None
         group = () if node.activation.elementwise else tuple(

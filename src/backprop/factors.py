@@ -65,6 +65,13 @@ def param_factor(trace: Trace, sample: SampleTrace, use: Use, node: Node | None 
                   args=(("x", use.source, value),), value=value)
 
 
+def output_delta_terms(trace: Trace, s: SampleTrace, node: Node) -> list[tuple[Factor, Factor]]:
+    """An output's δ = ∂L/∂z as its terms ∂L/∂h_k · ∂h_k/∂z, one per output its sum feeds (its
+    group, for softmax): Mazur's δ_o1 = ∂E/∂out_o1 · ∂out_o1/∂net_o1."""
+    return [(loss_factor(trace, s, m.name), activation_factor(trace, s, m, node))
+            for m in trace.network.members[node.name]]
+
+
 @dataclass(frozen=True, slots=True)
 class Graph:
     """Who feeds whom, for walking paths from a sum to the loss: the Network's own topology."""
@@ -74,9 +81,30 @@ class Graph:
     outputs: frozenset[str]
 
 
+def ends_at_loss(g: Graph, node: Node) -> bool:
+    """Whether node's sum feeds only outputs that feed nothing: its δ is ∂L/∂h · ∂h/∂z alone
+    (over its group, for softmax)."""
+    return all(m.name in g.outputs and not g.consumers[m.name] for m in g.members[node.name])
+
+
 def graph(trace: Trace) -> Graph:
     net = trace.network
     return Graph(net.consumers, net.members, net.output_set)
+
+
+def backward_order(trace: Trace) -> list[Node]:
+    """The nodes as a backward pass meets them on the page: layer by layer from the loss end (a
+    node's layer is one more than its deepest source's; a softmax group is one layer), each
+    layer in the file's order — o1 before o2, h1 before h2."""
+    net = trace.network
+    layer: dict[str, int] = {}
+    for node in net.nodes:
+        layer[node.name] = 1 + max((layer.get(e.source, 0) for e in node.edges), default=0)
+    for node in net.nodes:  # a group sits at its deepest member's layer
+        group = net.members[node.name]
+        if len(group) > 1:
+            layer[node.name] = max(layer[m.name] for m in group)
+    return sorted(net.nodes, key=lambda n: (-layer[n.name], net.position[n.name]))
 
 
 def count_paths(g: Graph, node: str, memo: dict[str, int] | None = None) -> int:

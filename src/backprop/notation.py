@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from decimal import ROUND_HALF_UP, Context, Decimal
 from typing import TYPE_CHECKING
 
@@ -14,25 +14,38 @@ if TYPE_CHECKING:
 
 
 def fmt(value: float, decimals: int = 3) -> str:
-    """``0.470`` for 0.47; a nonzero value that would print as 0.000 keeps three significant
-    figures (``0.000439``), so small gradients never vanish; ``-0.0`` prints as ``0.000``."""
+    """``0.470`` for 0.47 at 3 decimals; a nonzero value whose `decimals`-place form would keep
+    fewer than two significant digits prints with three significant figures (0.000665, −0.00911
+    for what would be 0.001 and −0.009), so small gradients keep their digits; ``-0.0`` prints
+    as ``0.000``."""
     if not math.isfinite(value):
         return "nan" if math.isnan(value) else ("∞" if value > 0 else "-∞")
     text = _half_up(value, decimals)
-    if value != 0.0 and float(text) == 0.0:
+    # |value| ≥ 10^(1 − decimals) keeps two digits however it rounds: no need to count them
+    if value != 0.0 and abs(value) < 10.0 ** (1 - decimals) and _significant(text) < 2:
         magnitude = math.floor(math.log10(abs(value)))
         if magnitude < -12:
             return f"{value:.2e}"
         return _half_up(value, 2 - magnitude)
-    if float(text) == 0.0:
+    if value == 0.0 or float(text) == 0.0:
         return text.lstrip("-")
     return text
+
+
+def _significant(text: str) -> int:
+    """The significant digits a fixed-point text keeps: "0.009" 1, "0.050" 2, "12" 2."""
+    return len(text.lstrip("-").replace(".", "").lstrip("0"))
 
 
 def _half_up(value: float, decimals: int) -> str:
     """Round as a textbook does: an exact tie (0.0625 to 3 places) goes up, to 0.063, where
     Python's format would round it to even. The float's exact binary value decides ties, so
     2.675 (stored as 2.67499999…) still gives 2.67."""
+    # A float is m/2^k exactly, whose decimal form has k places ending in 5: it is a tie at
+    # `decimals` places only when k = decimals + 1. Otherwise format's correctly rounded text is
+    # the half-up one, at a tenth of Decimal's cost.
+    if value.as_integer_ratio()[1] != 1 << (decimals + 1):
+        return f"{value:.{decimals}f}"
     # the context holds every digit a float can have (up to ~1e308 with 15 decimals)
     exact = Decimal(value).quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP,
                                     context=_WIDE)
@@ -81,6 +94,215 @@ def fill(template: str, texts: Mapping[str, str]) -> str:
 _SLOT = re.compile(r"\{(?P<slot>\w+)\}")
 _BINDS_BEFORE = frozenset("·−+-^/*×")  #: a negative number after these needs parentheses
 _BINDS_AFTER = frozenset("(·²^")  #: and before these
+
+
+# ---------------------------------------------------------------- numbers that add up
+
+MAX_DECIMALS = 17  #: the finest a number is printed to make its row add up: a double's digits
+
+
+class Places:
+    """The printer of a report's numbers: `fmt` at `decimals` places. A renderer holds one, and
+    asks `finer(d)` for the places a sum's terms or a product's factors need to add up."""
+
+    __slots__ = ("decimals",)
+
+    def __init__(self, decimals: int = 3) -> None:
+        self.decimals = decimals
+
+    def __call__(self, value: float) -> str:
+        return fmt(value, self.decimals)
+
+    def finer(self, decimals: int) -> Places:
+        return self if decimals <= self.decimals else Places(decimals)
+
+    def __repr__(self) -> str:
+        return f"Places({self.decimals})"
+
+
+def unit(text: str) -> float:
+    """One unit of a printed number's last place: 0.001 for "0.470", 1e-15 for "1.23e-13"."""
+    mantissa, _, exponent = text.partition("e")
+    _, _, tail = mantissa.partition(".")
+    return 10.0 ** (int(exponent or 0) - len(tail))
+
+
+def agrees(got: float | None, printed: str) -> bool:
+    """Whether a value recomputed from printed numbers lands within one unit of `printed`'s last
+    place (what `check` accepts as a rounding slip); True when either cannot be read."""
+    want = number(printed)
+    if got is None or want is None or not math.isfinite(want):
+        return True
+    if not math.isfinite(got):  # ln 0 or 1/0 from numbers rounded onto a bound: not redone
+        return False
+    return abs(got - want) <= unit(printed) * (1 + 1e-9)
+
+
+def number(text: str) -> float | None:
+    """A printed number's value, or None for what is not one ("…", "∞")."""
+    try:
+        return float(text.replace("−", "-"))
+    except ValueError:
+        return None
+
+
+def fitted(printed: str, numbers: Callable[[Places], str], f: Places,
+           redo: Callable[[Places], float] | None = None) -> str:
+    """A row's "with numbers" text, written by `numbers` at f's places, or at finer ones until
+    the text, evaluated (or `redo` from the numbers as printed, where the text leaves out a
+    constant such as leaky_relu's slope), lands within one unit of the row's `printed` value:
+    so that a reader who redoes the row from its printed numbers gets the printed value."""
+    p = f
+    while True:
+        text = numbers(p)
+        if p.decimals >= MAX_DECIMALS or agrees(redo(p) if redo else evaluate(text), printed):
+            return text
+        p = Places(max(p.decimals, f.decimals) + 1)
+
+
+def places_for_sum(total: str, terms: Sequence[float], f: Places, divisor: float = 1.0) -> Places:
+    """The places at which `terms`, each printed, add (then divide by `divisor`) to the printed
+    `total` within one unit of its last place: f's, or finer where f's would not."""
+    want = number(total)
+    if want is None:
+        return f
+    for d in range(f.decimals, MAX_DECIMALS + 1):
+        p = f.finer(d)
+        got = math.fsum(number(p(t)) or 0.0 for t in terms) / divisor
+        if agrees(got, total):
+            return p
+    return Places(MAX_DECIMALS)
+
+
+# The "with numbers" texts are arithmetic in the reports' notation: · × for products, − for minus,
+# ² for a square, juxtaposition "0.751(1 − 0.751)", σ( ), ln, e^, Φ, φ, max(0, x), "1 if z > 0
+# else s", [ ] as brackets. `evaluate` reads such a text back. Each shape (the text with its
+# numbers taken out) is translated to a Python expression over slots and compiled once; a token
+# outside the notation makes the text unreadable (None), never an error.
+
+_NUMBER = re.compile(r"(?<![0-9A-Za-z_.])(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:e[+-]?[0-9]+)?"
+                     r"(?![0-9A-Za-z_.])")
+_TOKEN = re.compile(r"\s*(?:(?P<slot>#)|(?P<name>e\^|½|√|[^\W\d]\w*)|(?P<op>\*\*2|[-+*/(),<>^])"
+                    r"|(?P<bad>\S))")
+MAX_SLOTS = 200  #: a longer text (a deep chain written out) is not read back: too deep to compile
+_SHAPES: dict[str, Callable[..., float] | None] = {}
+
+
+def evaluate(text: str) -> float | None:
+    """The value of a "with numbers" text ("0.741 · 0.187 · 0.400", "σ(0.378)", "0.15 −
+    0.5·0.000439"); nan where it is undefined at its numbers (ln 0); None when it is not plain
+    arithmetic in the notation ("Σ …", a name)."""
+    texts: list[str] = []
+
+    def slot(m: re.Match[str]) -> str:  # one pass: the shape and its numbers
+        texts.append(m[0])
+        return "#"
+
+    shape = _NUMBER.sub(slot, text)
+    if shape not in _SHAPES:
+        if len(_SHAPES) > 4096:
+            _SHAPES.clear()
+        _SHAPES[shape] = _compile(shape)
+    run = _SHAPES[shape]
+    if run is None:
+        return None
+    try:
+        return float(run(*map(float, texts)))
+    except (ArithmeticError, ValueError):  # readable, but undefined at these numbers: ln 0
+        return math.nan
+    except TypeError:
+        return None
+
+
+_KEYWORDS = {"if": " if ", "else": " else ", "ln": "_log", "max": "max", "Φ": "_Phi", "φ": "_phi",
+             "√": "_sqrt"}
+
+
+def _functions() -> dict[str, Callable[[float], float]]:
+    """The notation's functions: ln, max, Φ and φ (the normal CDF and density), and each
+    activation whose rule is one function of z alone, "σ({z})", under the name its rule prints
+    (not one with a slope the text leaves out)."""
+    from backprop.activations import ACTIVATIONS
+
+    found = {}
+    for act in ACTIVATIONS.values():
+        m = re.fullmatch(r"([^\W\d]\w*)\(\{z\}\)", act.rule)
+        if m and m[1] not in _KEYWORDS and act.slope is None:
+            found[m[1]] = act.f
+    return found
+
+
+def _compile(shape: str) -> Callable[..., float] | None:
+    if shape.count("#") > MAX_SLOTS:
+        return None
+    functions = _functions()
+    s = (shape.replace("·", "*").replace("×", "*").replace("−", "-").replace("²", "**2")
+         .replace("[", "(").replace("]", ")")).rstrip()
+    out: list[str] = []
+    slots = 0
+    prev = ""  # the previous token's kind: what makes juxtaposition a product
+    pos = 0
+    while pos < len(s):
+        m = _TOKEN.match(s, pos)
+        if m is None or m["bad"] is not None:
+            return None
+        pos = m.end()
+        if m["slot"]:
+            out.append(("*" if prev in ("value", ")") else "") + f"_{slots}")
+            slots += 1
+            prev = "value"
+        elif m["name"]:
+            name = m["name"]
+            if name == "½":  # ½(t − o)²: a half times what follows
+                out.append(("*" if prev in ("value", ")") else "") + "0.5*")
+                prev = "op"
+                continue
+            if name == "e^":  # e^x: the exponent is the next number or bracket
+                out.append(("*" if prev in ("value", ")") else "") + "_exp")
+                prev = "func"
+                rest = s[pos:].lstrip()
+                if rest.startswith("#"):
+                    out.append(f"(_{slots})")
+                    slots += 1
+                    pos = s.index("#", pos) + 1
+                    prev = "value"
+                continue
+            if name in ("ln", "√") and s[pos:].lstrip().startswith("#"):  # ln x, √x
+                call = "_log" if name == "ln" else "_sqrt"
+                out.append(("*" if prev in ("value", ")") else "") + f"{call}(_{slots})")
+                slots += 1
+                pos = s.index("#", pos) + 1
+                prev = "value"
+                continue
+            if name in functions:
+                word = f"_f{list(functions).index(name)}"
+            elif name in _KEYWORDS:
+                word = _KEYWORDS[name]
+            else:
+                return None
+            glue = "*" if prev in ("value", ")") and name not in ("if", "else") else ""
+            out.append(glue + word)
+            prev = "word" if name in ("if", "else") else "func"
+        else:
+            op = m["op"]
+            if op == "(" and prev in ("value", ")"):
+                out.append("*")
+            out.append("**" if op == "^" else op)
+            prev = ")" if op == ")" else "op"
+    source = "lambda " + ", ".join(f"_{i}" for i in range(slots)) + ": " + "".join(out)
+    try:
+        code = compile(source, "<notation>", "eval")
+    except (SyntaxError, RecursionError, MemoryError):
+        return None
+    scope = dict(_MATH) | {f"_f{i}": fn for i, fn in enumerate(functions.values())}
+    run: Callable[..., float] = eval(code, scope)  # the shape holds the notation's own tokens only
+    return run
+
+
+_MATH: dict[str, object] = {
+    "__builtins__": {}, "max": max, "_exp": math.exp, "_log": math.log, "_sqrt": math.sqrt,
+    "_Phi": lambda z: 0.5 * math.erfc(-z / math.sqrt(2.0)),
+    "_phi": lambda z: math.exp(-z * z / 2.0) / math.sqrt(2.0 * math.pi)}
 
 
 # ---------------------------------------------------------------- names in LaTeX

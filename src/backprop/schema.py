@@ -255,4 +255,41 @@ def answers_schema() -> dict[str, Any]:
                 "anyOf": [NUMBER, {"type": "string", "pattern": "^[vV]?0*[0-9]{1,9}$"}]}}}
 
 
-SCHEMAS = {"network": network_schema, "answers": answers_schema}  #: file kind -> its schema
+def explain_schema() -> dict[str, Any]:
+    """What `backprop explain --format json` prints (render/explain_json.py's ExplainJSON):
+    full-precision floats, null where a value is not finite."""
+    value = {"type": ["number", "null"]}
+    name = {"type": "string"}
+
+    def record(props: dict[str, Any], what: str) -> dict[str, Any]:
+        return {"type": "object", "description": what, "additionalProperties": False,
+                "required": list(props), "properties": props}
+
+    factor = record({"numerator": name, "denominator": name, "rule": name, "value": value},
+                    "one link of a chain: ∂numerator/∂denominator, its rule and value")
+    path = record({"factors": {"type": "array", "minItems": 1, "items": factor}, "product": value},
+                  "one chain from the loss to the param, loss end first, and its product")
+    term = record({"sum": name, "weight": name, "w": NUMBER, "delta": value},
+                  "a term w·δ_c of a δ row")
+    delta = record({"node": name, "sum": name, "local": factor,
+                    "terms": {"type": "array", "items": term},
+                    "loss": {"oneOf": [factor, {"type": "null"}]}, "value": value},
+                   "δ = ∂L/∂z of a node, when the paths are too many to list")
+    count = {"type": "integer", "minimum": 0}
+    block = record({"node": name, "source": {"type": ["string", "null"]},
+                    "sample": {"type": "integer", "minimum": 1}, "param_factor": factor,
+                    "path_count": count, "paths": {"type": "array", "items": path},
+                    "deltas": {"type": "array", "items": delta}, "delta": value, "value": value},
+                   "one use of the param at one sample: ∂L/∂z · ∂z/∂p")
+    body = record({"param": name, "loss": name, "blocks": {"type": "array", "items": block},
+                   "terms": count, "uses": count, "samples": count, "gradient": value,
+                   "learning_rate": NUMBER, "old": NUMBER, "new": value,
+                   "frozen": {"type": "boolean"}, "optimizer": {"type": ["string", "null"]},
+                   "notes": {"type": "array", "items": name}},
+                  "one param's gradient: its blocks (the first few when there are many; "
+                  "`terms` counts them all), the sum and the update")
+    return {"$schema": DIALECT, "title": "backprop explain report (JSON)", **body}
+
+
+#: file kind -> its schema; "explain" is the schema of explain's JSON report
+SCHEMAS = {"network": network_schema, "answers": answers_schema, "explain": explain_schema}

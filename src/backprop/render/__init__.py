@@ -33,11 +33,20 @@ class Asking:
 class StepView:
     """What the reader asked to see of a step; a format reads what applies to it."""
 
-    decimals: int = 3  #: places in every printed number (small values keep 3 significant figures)
+    decimals: int = 3  #: places in every printed number (small values print 3 significant figures)
     show_all: bool = False  #: every row, even for a large network or many samples
     params: Sequence[str] = ()  #: the params to show (names or globs), when chosen
     samples: Sequence[int] = ()  #: the 1-based samples to show in full, when chosen
     ask: Asking | None = None  #: how the reader asks for more, when the caller can say
+    fragment: bool = False  #: latex, html: the body alone, for pasting into a document
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CheckView:
+    """What the reader asked to see of a check, for the document formats."""
+
+    summary: bool = False  #: one row per sheet, not each sheet's answers
+    fragment: bool = False  #: latex, html: the body alone, for pasting into a document
 
 
 class StepRenderer(Protocol):
@@ -62,10 +71,28 @@ class Format:
         return renderer
 
 
+_MARKDOWN = "GitHub-flavoured Markdown, for notes and READMEs"
+_LATEX = "a LaTeX document for pdflatex, its derivations as align* blocks"
+_HTML = "one self-contained HTML page, readable and printable"
+
 #: `backprop step --format NAME`: each renderer is called as render(trace, StepView)
 STEP_FORMATS: Mapping[str, Format] = {
     "table": Format("backprop.render.step", "render", "for people"),
     "json": Format("backprop.render.json", "render", "(FORMAT §3) for scripts"),
+    "markdown": Format("backprop.render.markdown", "step", _MARKDOWN),
+    "latex": Format("backprop.render.latex", "step", _LATEX),
+    "html": Format("backprop.render.html", "step", _HTML),
+}
+
+#: `backprop explain --format NAME`: render(trace, Explanation, StepView) -> a document or text
+EXPLAIN_FORMATS: Mapping[str, Format] = {
+    "table": Format("backprop.render.documents", "explain_document", "for people"),
+    "json": Format("backprop.render.explain_json", "render",
+                   "for scripts: the paths, their factors and products, the sum and the update, "
+                   "full precision (`backprop schema explain`)"),
+    "markdown": Format("backprop.render.markdown", "explain", _MARKDOWN),
+    "latex": Format("backprop.render.latex", "explain", _LATEX),
+    "html": Format("backprop.render.html", "explain", _HTML),
 }
 
 #: `backprop check --format NAME`: the functions that write a list of CheckReports
@@ -77,7 +104,16 @@ CHECK_FORMATS: Mapping[str, Format] = {
                   "and gradebooks"),
     "gradescope": Format("backprop.render.check", "gradescope_json",
                          "the results.json Gradescope's autograder reads"),
+    "markdown": Format("backprop.render.markdown", "check", _MARKDOWN),
+    "latex": Format("backprop.render.latex", "check", _LATEX),
+    "html": Format("backprop.render.html", "check", _HTML),
 }
+
+#: the formats that are documents written whole: their check renderer is called as
+#: render(Gradebook, CheckView)
+DOCUMENTS = frozenset({"markdown", "latex", "html"})
+FRAGMENTS = frozenset({"latex", "html"})  #: the documents that have a body apart (--fragment)
+MARKUP = frozenset({"html"})  #: written with &#…; for a character the output cannot encode
 
 
 #: `backprop graph --format NAME`: render(trace, decimals, *, gradients, sample) -> markup text

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from functools import partial
 
 from backprop.activations import ACTIVATIONS
 from backprop.explain import MAX_BLOCKS, MAX_PATHS, Block, DeltaRow, Explanation
-from backprop.notation import fmt, fmt_step, given, paren
+from backprop.notation import Places, fitted, fmt_step, given, paren, places_for_sum
 from backprop.render import Asking, common
-from backprop.render.common import WIDE_SUM, Fmt
-from backprop.render.layout import Group, RenderableType, Table, Text
+from backprop.render.common import WIDE_SUM
+from backprop.render.layout import Group, Partial, RenderableType, Table, Text
+from backprop.render.tables import delta_texts
 
 _COUPLED = " or ".join(a.name for a in ACTIVATIONS.values() if not a.elementwise)
 
@@ -18,23 +19,28 @@ _COUPLED = " or ".join(a.name for a in ACTIVATIONS.values() if not a.elementwise
 def explain_report(ex: Explanation, decimals: int = 3, notes: Sequence[str] = (),
                    ask: Asking | None = None) -> RenderableType:
     """The whole explanation of one param's gradient (`ask`: how the reader asks for more)."""
-    f = partial(fmt, decimals=decimals)
+    f = Places(decimals)
+    inputs = ex.inputs
     L = ex.loss_name
     parts: list[RenderableType] = [Text(_symbolic(ex), style="bold"), Text("")]
     if not ex.blocks:
         parts.append(Text(f"{ex.param} is used nowhere, so ∂{L}/∂{ex.param} = 0"))
+    gradient = f(ex.gradient)
+    # each block's value printed finely enough that the blocks add to the printed gradient
+    per_block = places_for_sum(gradient, [b.value for b in ex.blocks], f) if (
+        len(ex.blocks) > 1 and not ex.summarised) else f
     for block in ex.blocks:
-        parts += [*_block(ex, block, f), Text("")]
+        parts += [*_block(ex, block, per_block, inputs), Text("")]
     if ex.summarised:
         parts += [Text(_not_shown(ex, ask), style="italic"), Text("")]
-        parts.append(Text(f"∂{L}/∂{ex.param} = Σ over {_terms(ex)} = {f(ex.gradient)}",
+        parts.append(Text(f"∂{L}/∂{ex.param} = Σ over {_terms(ex)} = {gradient}",
                           style="bold"))
     elif len(ex.blocks) > 1:
         per = "sample" if ex.multi_sample else "use"
         parts.append(Text(f"∂{L}/∂{ex.param} = Σ over every {per}"
                           + (" and use" if ex.multi_sample and _shared(ex) else "") + " = "
-                          + " + ".join(paren(f(b.value)) for b in ex.blocks)
-                          + f" = {f(ex.gradient)}", style="bold"))
+                          + " + ".join(paren(per_block(b.value)) for b in ex.blocks)
+                          + f" = {gradient}", style="bold"))
     if ex.frozen:
         parts.append(Text(f"{ex.param} is frozen: it stays {given(ex.old)} (its gradient is "
                           f"shown all the same)"))
@@ -43,9 +49,11 @@ def explain_report(ex: Explanation, decimals: int = 3, notes: Sequence[str] = ()
                           f"{fmt_step(ex.new, ex.old, f)} (the optimizer's worked rows are in the step "
                           f"report)"))
     else:
+        new = fmt_step(ex.new, ex.old, f)
+        eta = given(ex.learning_rate)
+        numbers = fitted(new, lambda p: f"{given(ex.old)} − {eta}·{paren(p(ex.gradient))}", f)
         parts.append(Text(f"Update: {ex.param} ← {ex.param} − η·∂{L}/∂{ex.param} = "
-                          f"{given(ex.old)} − {given(ex.learning_rate)}·{paren(f(ex.gradient))} "
-                          f"= {fmt_step(ex.new, ex.old, f)}"))
+                          f"{numbers} = {new}"))
     parts.extend(Text(f"note: {n}", style="dim") for n in notes)
     return Group(*parts)
 
@@ -107,7 +115,10 @@ def _symbolic(ex: Explanation) -> str:
     return head + body
 
 
-def _block(ex: Explanation, block: Block, f: Fmt) -> list[RenderableType]:
+def _block(ex: Explanation, block: Block, f: Places, inputs: Collection[str]
+           ) -> list[RenderableType]:
+    """One use at one sample: its factors, then its paths and their Σ (or the δ recursion);
+    `f` prints the block's value, its terms and factors finer where they must add up to it."""
     L = ex.loss_name
     pf = block.param_factor
     where = []
@@ -118,6 +129,7 @@ def _block(ex: Explanation, block: Block, f: Fmt) -> list[RenderableType]:
     count = f"{block.path_count:,} path{'s' if block.path_count != 1 else ''} from {L} to {ex.param}"
     heading = (", ".join(where).capitalize() + ": " if where else "") + count
     parts: list[RenderableType] = []
+    value = f(block.value)
     if not block.paths:
         why = (f"too many to list (more than {MAX_PATHS})" if block.path_count > MAX_PATHS else
                "a saturated factor (∞ · 0) cannot be multiplied out")
@@ -125,28 +137,44 @@ def _block(ex: Explanation, block: Block, f: Fmt) -> list[RenderableType]:
                           f"factored as the δ recursion δ_n = f′(z_n) · Σ_c w·δ_c (a {_COUPLED} "
                           f"node: over its group), loss end first:"))
         parts.append(_delta_table(block.deltas, L, f))
+        numbers = fitted(value, lambda p: f"{paren(p(block.delta))} · "
+                                          f"{paren(common.value(pf, p, inputs))}", f)
         parts.append(Text(f"∂{L}/∂{ex.param} = ∂{L}/∂{pf.numerator} · {pf.label} = "
-                          f"{paren(f(block.delta))} · {paren(f(pf.value))} = {f(block.value)}"))
+                          f"{numbers} = {value}"))
         return parts
     factors = common.table(heading, "factor", "rule", "with numbers", "value")
     seen: set[str] = set()
+    ends = list(block.ends)
     for path in block.paths:
         for factor in path.factors:
             if factor.label not in seen:
                 seen.add(factor.label)
-                factors.add_row(Text(factor.label), Text(factor.rule),
-                                Text(common.substituted(factor, f)), Text(f(factor.value)))
+                common.row(factors, factor.label, factor.rule,
+                           *common.factor_cells(factor, f, inputs))
+            # an output's δ, once its factors are all listed: a row of its own
+            for end in [e for e in ends if all(a.label in seen and b.label in seen
+                                                for a, b in e.terms)]:
+                ends.remove(end)
+                sym, written = delta_texts(end.terms)
+                value_text = f(end.value)
+                common.row(factors, f"∂{L}/∂{end.sum}", sym, fitted(value_text, written, f),
+                           value_text)
     parts.append(factors)
     if len(block.paths) == 1:
         path = block.paths[0]
-        parts.append(Text(f"∂{L}/∂{ex.param}{_where(ex, block)} = {common.numbers(path.factors, f)} "
-                          f"= {f(path.product)}"))
+        tag = _where(ex, block)
+        parts.append(common.derivation(path.factors, f, value, inputs,
+                                       wording=f"∂{L}/∂{ex.param}{tag} = {{numbers}} = {value}",
+                                       lhs=Partial(L, ex.param, tag), result=value))
         return parts
     chains = common.table(None, "path", "chain of factors", "product", right=("product",))
+    # the products printed finely enough to add to the printed Σ
+    p = places_for_sum(value, [path.product for path in block.paths], f)
     for i, path in enumerate(block.paths, start=1):
-        written = f"{common.chain(path.factors)}\n= {common.numbers(path.factors, f)}"
-        chains.add_row(Text(str(i)), Text(written), Text(f(path.product)))
-    chains.add_row(Text("Σ"), Text(f"the sum of the {len(block.paths)} paths"), Text(f(block.value)),
+        product = p(path.product)
+        chains.add_row(Text(str(i)), common.derivation(path.factors, p, product, inputs,
+                                                       lhs=f"path {i}"), Text(product))
+    chains.add_row(Text("Σ"), Text(f"the sum of the {len(block.paths)} paths"), Text(value),
                    style="bold")
     parts += [Text(""), chains]
     return parts
@@ -156,25 +184,35 @@ def _where(ex: Explanation, block: Block) -> str:
     return f"[{block.sample}]" if ex.multi_sample else ""
 
 
-def _delta_table(rows: Sequence[DeltaRow], L: str, f: Fmt) -> Table:
+def _delta_table(rows: Sequence[DeltaRow], L: str, f: Places) -> Table:
     table = common.table(None, "δ", "rule", "with numbers", "value")
     for row in rows:
         if row.group and row.coupled:  # a coupled group: δ_j as its group rule words it
-            g_j = next(g for name, _, g in row.group if name == row.node)
-            h_j = next(h for name, h, _ in row.group if name == row.node)
             sym = row.coupled.delta_text(row.node, L, [name for name, _, _ in row.group])
-            num = row.coupled.delta_numbers(paren(f(h_j)), paren(f(g_j)), [
-                (paren(f(h)), paren(f(g))) for _, h, g in row.group])
         elif len(row.terms) > WIDE_SUM:
             sym = f"{row.local.label} · Σ_c w·∂{L}/∂z_c ({len(row.terms)} terms)"
-            num = f"{paren(f(row.local.value))} · Σ …"
         else:
             terms = [f"{w}·∂{L}/∂{c}" for c, w, _, _ in row.terms]
-            numbers = [f"{paren(f(wv))}·{paren(f(d))}" for _, _, wv, d in row.terms]
             if row.loss is not None:
                 terms.append(row.loss.label)
-                numbers.append(paren(f(row.loss.value)))
-            sym = f"{row.local.label} · (" + " + ".join(terms) + ")"
-            num = f"{paren(f(row.local.value))} · (" + " + ".join(numbers) + ")"
-        table.add_row(Text(f"∂{L}/∂{row.sum}"), Text(sym), Text(num), Text(f(row.value)))
+            sym = f"{row.local.label} · (" + (" + ".join(terms) or "0") + ")"
+        value = f(row.value)
+        table.add_row(Text(f"∂{L}/∂{row.sum}"), Text(sym),
+                      Text(fitted(value, partial(_delta_numbers, row), f)),
+                      Text(value))
     return table
+
+
+def _delta_numbers(row: DeltaRow, f: Places) -> str:
+    """A δ row's numbers: f′(z)·(Σ w·δ_c + ∂L/∂h), or its group rule's, or "Σ …" for a wide one."""
+    if row.group and row.coupled:
+        g_j = next(g for name, _, g in row.group if name == row.node)
+        h_j = next(h for name, h, _ in row.group if name == row.node)
+        return row.coupled.delta_numbers(paren(f(h_j)), paren(f(g_j)), [
+            (paren(f(h)), paren(f(g))) for _, h, g in row.group])
+    if len(row.terms) > WIDE_SUM:
+        return f"{paren(f(row.local.value))} · Σ …"
+    numbers = [f"{paren(given(wv))}·{paren(f(d))}" for _, _, wv, d in row.terms]
+    if row.loss is not None:
+        numbers.append(paren(f(row.loss.value)))
+    return f"{paren(f(row.local.value))} · (" + (" + ".join(numbers) or "0") + ")"

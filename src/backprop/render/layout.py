@@ -57,6 +57,30 @@ class Text:
         return self.plain
 
 
+class Partial:
+    """∂numerator/∂denominator as a derivation writes it, a sample's tag after it ("[2]")."""
+
+    def __init__(self, numerator: str, denominator: str, tag: str = "") -> None:
+        self.numerator, self.denominator, self.tag = numerator, denominator, tag
+
+    def __str__(self) -> str:
+        return f"∂{self.numerator}/∂{self.denominator}{self.tag}"
+
+
+class Derivation(Text):
+    """A cell or line that is a derivation, lhs = chain of factors = their numbers = value, with
+    its parts kept so a typesetting layout (LaTeX) can set it as a textbook does. Its text is
+    what `plain` and `to_rich` lay out, as for any Text; `lhs` or `value` left None are the
+    row's first and last cells when it stands in a table; a text `lhs` is a label ("path 1")."""
+
+    def __init__(self, text: str, *, chain: tuple[Partial, ...], numbers: tuple[str, ...],
+                 lhs: Partial | str | None = None, value: str | None = None,
+                 style: str = "") -> None:
+        super().__init__(text, style)
+        self.chain, self.numbers = chain, numbers  #: the factors, and each as printed
+        self.lhs, self.value = lhs, value
+
+
 class _Box:
     SIMPLE_HEAD = "simple_head"  #: the only box the reports use: a rule under the header
 
@@ -221,9 +245,9 @@ def _table(table: Table, width: int, styled: bool) -> Iterator[str]:
     # every row one line a cell, each cell fitting its column: no row needs wrapping
     at_once = not any(folded) and natural == widths
     total = sum(widths) + len(GAP) * (n - 1)
-    if table.title is not None:
+    if table.title is not None:  # at the page's width, not the table's: a title is a heading
         title = table.title.plain
-        wrapped = _wrap(title, max(total, 1))
+        wrapped = _wrap(title, width)
         if styled:
             for segments in _paint(table.title, [(0, title, wrapped)], ""):
                 yield _join(segments)
@@ -264,7 +288,7 @@ def _table(table: Table, width: int, styled: bool) -> Iterator[str]:
             yield from _row(texts, widths, table.columns)
 
 
-def _fit(natural: list[int], no_wrap: list[bool], room: int) -> list[int]:
+def _fit(natural: list[int], no_wrap: list[bool], room: int, floor: int = 10) -> list[int]:
     """Narrow the widest wrappable columns until the row fits, levelling them down together (no
     column below 10 while that is enough, then down to 1: a narrow terminal folds the words
     rather than overflow); the first columns of a tie give the odd characters. Each round levels
@@ -421,14 +445,15 @@ def to_rich(doc: Renderable) -> Any:
             return RichGroup(*(convert(p) for p in part.parts))
         if isinstance(part, Text):
             return text(part)
-        table = RichTable(title=text(part.title) if part.title is not None else None,
-                          title_justify="left", box=rich_box.SIMPLE_HEAD, pad_edge=False,
-                          show_edge=False, show_header=any(c.header.plain for c in part.columns))
+        # the title as a line of its own, wrapped at the page's width as `plain` does (rich
+        # would wrap a table's title at the table's width)
+        table = RichTable(box=rich_box.SIMPLE_HEAD, pad_edge=False, show_edge=False,
+                          show_header=any(c.header.plain for c in part.columns))
         for col in part.columns:
             table.add_column(text(col.header), justify=col.justify,
                              overflow="fold", no_wrap=col.no_wrap)
         for row, style in part.rows:
             table.add_row(*(text(c) for c in row), style=style or None)
-        return table
+        return table if part.title is None else RichGroup(text(part.title), table)
 
     return convert(doc)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from backprop.notation import fill, fmt_step, given
+from backprop.notation import Places, fill, fitted, fmt_step, given
 from backprop.optimizers import State, Stepped
 from backprop.render.layout import Table, Text, box
 from backprop.trace import Trace
@@ -37,21 +37,33 @@ def optimizer_table(trace: Trace, stepped: Stepped, f: Fmt, params: Iterable[str
             table.add_row(Text(param), Text(f"{param}_new"), Text(why), Text(given(old)),
                           Text(f(old)))
             continue
-        texts = {h.key: given(v) for h, v in ((h, setting.hyper[h.key])
-                                              for h in setting.optimizer.hypers)}
-        texts.update(eta=given(net.learning_rate), t=str(stepped.t), p=given(old), g=f(row.g))
-        texts.update({f"{n}0": f(v) if v else "0" for n, v in row.before.items()})
-        texts.update({k: f(v) for k, v in row.values.items()})
+        def texts(p: Fmt, row: Any = row, old: float = old) -> dict[str, str]:
+            """Every slot's number: the file's as given, the rest printed by `p`."""
+            out = {h.key: given(setting.hyper[h.key]) for h in setting.optimizer.hypers}
+            out.update(eta=given(net.learning_rate), t=str(stepped.t), p=given(old), g=p(row.g))
+            out.update({f"{n}0": p(v) if v else "0" for n, v in row.before.items()})
+            out.update({k: p(v) for k, v in row.values.items()})
+            return out
+
         first = True
         for q in conv.quantities:
             label = f"{q.key}_{param}" + (" (state)" if q.state else "")
+            value = f(row.values[q.key])
             table.add_row(Text(param if first else ""), Text(label),
-                          Text(f"{q.symbol} = {q.rule}"), Text(fill(q.numbers, texts)),
-                          Text(f(row.values[q.key])))
+                          Text(f"{q.symbol} = {q.rule}"),
+                          Text(_fitted(value, q.numbers, texts, f)), Text(value))
             first = False
+        new = fmt_step(row.updated, old, f)
         table.add_row(Text(""), Text(f"{param}_new"), Text(f"p = {conv.update}"),
-                      Text(fill(conv.update_numbers, texts)), Text(fmt_step(row.updated, old, f)))
+                      Text(_fitted(new, conv.update_numbers, texts, f)), Text(new))
     return table
+
+
+def _fitted(value: str, template: str, texts: Callable[[Fmt], dict[str, str]], f: Fmt) -> str:
+    """The row's numbers, printed finer where the value needs it to be redone from them."""
+    if not isinstance(f, Places):
+        return fill(template, texts(f))
+    return fitted(value, lambda p: fill(template, texts(p)), f)
 
 
 def state_dict(state: State, counts_steps: bool) -> dict[str, Any]:

@@ -4,9 +4,8 @@ view of a large one."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from functools import partial
 
-from backprop.notation import fmt
+from backprop.notation import Places
 from backprop.render import Asking, StepView, summary
 from backprop.render.layout import Group, RenderableType, Text
 from backprop.render.tables import (
@@ -36,7 +35,7 @@ def step_report(trace: Trace, decimals: int = 3, *, show_all: bool = False,
     if params or (not show_all and summary.is_large(trace.network)):
         return summary.step_summary(trace, decimals, params=params, shown=shown,
                                     chosen_samples=samples, ask=ask)
-    f = partial(fmt, decimals=decimals)
+    f = Places(decimals)
     parts: list[RenderableType] = []
     net = trace.network
     if net.title:

@@ -4,12 +4,11 @@ or the params a user picks, instead of a table row for every one of 100,000 para
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from functools import partial
 from typing import TYPE_CHECKING
 
 from backprop.errors import NoParamMatches
 from backprop.network import Network
-from backprop.notation import fmt, fmt_step, given
+from backprop.notation import Places, fmt, fmt_step, given
 from backprop.render import Asking, common
 from backprop.render.common import Fmt
 from backprop.render.layout import Group, RenderableType, Text
@@ -128,7 +127,7 @@ def step_summary(trace: Trace, decimals: int = 3, *, params: Sequence[str] = (),
     """The step of a large network, layer by layer; with `params` (patterns), those params' rows
     in full. A small network with `params` keeps its full forward pass and loss tables. Per-sample
     rows are made for the `shown` samples only (default: as shown_samples chooses)."""
-    f = partial(fmt, decimals=decimals)
+    f = Places(decimals)
     net = trace.network
     large = is_large(net)
     chosen = choose(net, params) if params else []
@@ -221,11 +220,17 @@ def _largest(trace: Trace, f: Fmt, player: tuple[ParamLayer, ...]) -> Renderable
     for one in player:
         for p in one.largest:
             old = net.params[p]
-            update = ("frozen" if p in net.frozen
-                      else f"{given(old)} → {fmt_step(trace.updated[p], old, f)}")
+            update = "frozen" if p in net.frozen else _step(old, trace.updated[p], f)
             common.row(table, f"∂{L}/∂{p}", _layer_label(one.layer), f(trace.gradients[p]),
                        update)
     return table
+
+
+def _step(old: float, new: float, f: Fmt) -> str:
+    """"0.030614 → 0.030781": the old value at the places the new one needs to show the step,
+    not at the full precision a generated file may give it."""
+    after = fmt_step(new, old, f)
+    return f"{fmt(old, len(after.partition('.')[2]))} → {after}"
 
 
 def _update_line(trace: Trace, f: Fmt) -> str:
@@ -240,8 +245,7 @@ def _update_line(trace: Trace, f: Fmt) -> str:
 
     big = digest.largest_step(trace)
     if big is not None:
-        text += (f"; the largest step is {big}: {given(net.params[big])} → "
-                 f"{fmt_step(trace.updated[big], net.params[big], f)}")
+        text += f"; the largest step is {big}: {_step(net.params[big], trace.updated[big], f)}"
     return text + "."
 
 
