@@ -71,13 +71,23 @@ class Quantity:
 
     def override(self, number: float, into: dict[str, dict[object, float]], net: Network) -> None:
         """Put the student's number in place of the engine's own at this point."""
+        point = self.point(net)
+        if point is not None:
+            table, key, uses = point
+            into.setdefault(table, {})[key] = number if uses == 1 else number / uses
+
+    def point(self, net: Network) -> tuple[str, object, int] | None:
+        """Where the student's number for this quantity is put in: the Overrides table, its
+        key, and the count it is divided by (a ∂z/∂p of several uses of p in one sum is put in
+        for each use); None where it is put in nowhere."""
         s = self.sample if self.sample is not None else 0
         key: object
         table = {"value": "values", "grad_node": "grad_node", "delta": "delta", "local": "local",
                  "gradient": "gradient", "updated": "updated", "edge": "edge",
                  "param_factor": "param_factor"}.get(self.kind)
         if table is None or (self.kind == "gradient" and self.sample is not None):
-            return  # the loss itself, a per-sample share of a gradient, or a softmax cross-term
+            return None  # the loss itself, a per-sample share of a gradient, or a softmax cross-term
+        uses = 1
         if self.kind in ("gradient", "updated"):
             key = self.a
         elif self.kind == "edge":
@@ -85,10 +95,10 @@ class Quantity:
         elif self.kind == "param_factor":
             key = (s, self.a, self.b)
             # the engine puts this number in for each of the node's uses of p, and sums them
-            number /= max(1, len(_uses_in(net, self.a, self.b)))
+            uses = max(1, len(_uses_in(net, self.a, self.b)))
         else:
             key = (s, self.a)
-        into.setdefault(table, {})[key] = number
+        return table, key, uses
 
     def touched_by(self, other: Quantity, net: Network) -> bool:
         """Whether the student's number for `other`, put in, can change this quantity: the

@@ -12,7 +12,7 @@ import math
 import re
 import unicodedata
 from collections import OrderedDict
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence, Set
 from dataclasses import dataclass, field, replace
 from decimal import Decimal, InvalidOperation
 from functools import partial
@@ -310,14 +310,14 @@ class Grader:
         """A Grader for a network: its true step run once."""
         return cls(run(net), tolerance)
 
-    def check(self, answers: Sequence[Answer], file: str) -> CheckReport:
+    def check(self, answers: Sequence[Answer], file: str, *, lines: bool = False) -> CheckReport:
         """Mark every answer: correct, rounding, carried_forward, imprecise, wrong (with a named
         mistake), unknown.
 
         A second key naming a quantity already answered is refused (SpecError): one quantity is
-        one answer, whatever its spelling."""
+        one answer, whatever its spelling. `lines`: each result carries its answer's line."""
         self.names.reset()
-        return _mark(self, answers, file)
+        return _mark(self, answers, file, lines)
 
 
 def check(trace: Trace, answers: Sequence[Answer], file: str,
@@ -327,29 +327,31 @@ def check(trace: Trace, answers: Sequence[Answer], file: str,
     return Grader(trace, tolerance).check(answers, file)
 
 
-def _mark(grader: Grader, answers: Sequence[Answer], file: str) -> CheckReport:
+def _mark(grader: Grader, answers: Sequence[Answer], file: str, lines: bool = False
+          ) -> CheckReport:
     trace, names = grader.trace, grader.names
     net = trace.network
     resolved = [(a, names.resolve(a.key)) for a in answers]
     _refuse_second_spellings(resolved, file)
-    marker = _Marker(grader, resolved)
+    marker = _Marker(grader, resolved, lines)
     results: list[Result | None] = []
     for i, (a, r) in enumerate(resolved):
         decimals = -a.exponent
+        line = a.line if lines else None
         if r.quantity is None:
             near = _suggestions(names, a.key, net.loss.name)
             hint = f" (did you mean {' or '.join(repr(n) for n in near)}?)" if near else ""
             results.append(Result(quantity=a.key, given=a.given, text=a.text, decimals=decimals,
                                   expected=None, verdict="unknown",
-                                  explanation=f"{r.reason}{hint}"))
+                                  explanation=f"{r.reason}{hint}", line=line))
             continue
         expected, verdict, place = marker.truth[i], marker.first[i], marker.place[i]
         if verdict == "correct":
             results.append(Result(quantity=a.key, given=a.given, text=a.text, decimals=decimals,
-                                  expected=expected, verdict="correct"))
+                                  expected=expected, verdict="correct", line=line))
         elif verdict == "rounding":
             results.append(Result(quantity=a.key, given=a.given, text=a.text, decimals=decimals,
-                                  expected=expected, verdict="rounding",
+                                  expected=expected, verdict="rounding", line=line,
                                   explanation=f"{fmt(expected, max(4, _places(1 - place)))} rounds to "
                                               f"{_shown(expected, place)}; accepted as a rounding slip"))
         else:
@@ -455,9 +457,9 @@ def _value(q: Quantity, trace: Trace) -> float | None:
         return None
 
 
-def _finite(model: Model, value: float | None, expected: float) -> Iterator[tuple[Model, float]]:
-    if value is not None and math.isfinite(value) and value != expected:
-        yield model, value
+def _differs(value: float, expected: float) -> bool:
+    """A mistake's number worth comparing: finite, and not the true value itself."""
+    return math.isfinite(value) and value != expected
 
 
 #: the engine runs a Grader keeps: at most RUN_CACHE of them, and fewer for a large network, so
@@ -496,6 +498,8 @@ class _Runs:
         self._kept: OrderedDict[tuple[object, ...], Trace | None] = OrderedDict()
         self._values: dict[tuple[object, ...], float] = {}
         self._ids: dict[Quantity, int] = {}
+        #: (quantity's id, scope) -> where its number is put in (Quantity.point)
+        self._points: dict[tuple[int, int | None], tuple[str, object, int] | None] = {}
         self._interned: dict[tuple[object, ...], int] = {}  #: see intern
         self._next_intern = 0
         self.linear: dict[int, bool] = {}  #: model m -> whether it only scales (_linear)
@@ -522,12 +526,22 @@ class _Runs:
     def local(self, q: Quantity, scope: int | None) -> Quantity:
         return q if scope is None else replace(q, sample=0)
 
-    def overrides(self, items: Sequence[tuple[Quantity, float]], scope: int | None) -> Overrides:
+    def overrides(self, items: Sequence[tuple[int, Quantity, float]], scope: int | None
+                  ) -> Overrides:
+        """The student's numbers put in: each item a quantity's number (id), the quantity and
+        the number given."""
         into: dict[str, dict[object, float]] = {}
-        for q, number in items:
+        for qid, q, number in items:
             if scope is not None and q.sample not in (None, scope):
                 continue  # another sample's number: it cannot change this one's
-            self.local(q, scope if q.sample is not None else None).override(number, into, self.net)
+            at = (qid, scope)
+            if at not in self._points:
+                self._points[at] = \
+                    self.local(q, scope if q.sample is not None else None).point(self.net)
+            point = self._points[at]
+            if point is not None:
+                table, key, uses = point
+                into.setdefault(table, {})[key] = number if uses == 1 else number / uses
         return Overrides(**into)  # type: ignore[arg-type]  # keys match each table's own
 
     def id(self, q: Quantity) -> int:
@@ -600,8 +614,10 @@ class _Runs:
 class _Marker:
     """Error carried forward and the catalogue of mistakes, for one sheet against one trace."""
 
-    def __init__(self, grader: Grader, resolved: Sequence[tuple[Answer, Resolution]]) -> None:
+    def __init__(self, grader: Grader, resolved: Sequence[tuple[Answer, Resolution]],
+                 lines: bool = False) -> None:
         trace = self.trace = grader.trace
+        self.lines = lines  #: each result carries its answer's line
         self.net = trace.network
         self.resolved = resolved
         tolerance = self.tolerance = grader.tolerance
@@ -621,12 +637,14 @@ class _Marker:
         self._reached: dict[tuple[Kind, str], set[str] | None] = {}
         self._param_nodes: dict[str, list[str]] | None = None
         self._groups: dict[str, list[str]] | None = None
-        self._up: dict[tuple[Kind, str, str], frozenset[str]] = {}
+        self._up: dict[tuple[Kind, str, str, frozenset[str]], frozenset[str]] = {}
         self.qid: dict[int, int] = {}  #: index -> its quantity's number (_Runs.id)
+        self.qs: dict[int, Quantity] = {}  #: index -> its quantity
         self.bearing = grader.runs.bearing
         for i, (a, r) in enumerate(resolved):
             if r.quantity is None:
                 continue
+            self.qs[i] = r.quantity
             self.by_kind.setdefault(r.quantity.kind, []).append(i)
             self.qid[i] = grader.runs.id(r.quantity)
             expected = r.quantity.value(trace)
@@ -657,7 +675,7 @@ class _Marker:
         if self._far(i, value):
             return False
         a = self.resolved[i][0]
-        return self.match(i, value) or (
+        return self.tolerance.match(a, value, self.place[i]) or (
             self.place[i] < a.exponent and self.tolerance.within(a, value, HALF, a.exponent))
 
     def _far(self, i: int, value: float) -> bool:
@@ -673,9 +691,7 @@ class _Marker:
         return gap > 1.01 * 10.0 ** a.exponent + 4 * math.ulp(max(abs(a.given), abs(value)))
 
     def _q(self, i: int) -> Quantity:
-        q = self.resolved[i][1].quantity
-        assert q is not None
-        return q
+        return self.qs[i]
 
     def _feeding(self, i: int) -> list[int]:
         """The answers above answer i in the sheet whose numbers, put in, can change its
@@ -726,7 +742,8 @@ class _Marker:
 
     def _items(self, used: Sequence[int]) -> list[tuple[int, float]]:
         """The student numbers `used` as a key: each quantity's number and the value given."""
-        return [(self._id(j), self.resolved[j][0].given) for j in used]
+        qid, resolved = self.qid, self.resolved
+        return [(qid[j], resolved[j][0].given) for j in used]
 
     def _own_run(self, q: Quantity, used: Sequence[int]) -> tuple[Trace, float] | None:
         """q in the true step with the student's numbers `used` put in."""
@@ -734,8 +751,8 @@ class _Marker:
         key = ("own", *self._items(used))
         done = self.runs.kept(key, scope)
         if done is False:
-            items = [(self._q(j), self.resolved[j][0].given) for j in used]
-            rules = replace(TRUE_RULES, overrides=self.runs.overrides(items, scope))
+            items = [(self.qid[j], self._q(j), self.resolved[j][0].given) for j in used]
+            rules = Rules(overrides=self.runs.overrides(items, scope))
             done = self.runs.run(rules, scope, key)
         if done is None:
             return None
@@ -747,15 +764,18 @@ class _Marker:
         i's quantity (an over-estimate): a forward number reads only the values upstream of
         it, a backward one what _needs finds. The same for every sheet whose quantities are
         the same (whatever their numbers), so kept by the Grader."""
-        at = (self.qid[i], *(self.qid[j] for j in used))
+        at = (self.qid[i], *map(self.qid.__getitem__, used))
         positions = self.bearing.get(at)
         if positions is None:
             q = self._q(i)
             quantities = [self._q(j) for j in used]
-            upstream = self._upstream(q)
+            upstream = self._upstream(q, self._cut({(r.kind, r.a, r.b, r.sample)
+                                                    for r in quantities}))
             if upstream is not None:
+                # a forward number reads the values upstream of it and, for ∂h/∂z, the
+                # student's number there; what the backward pass reads alone cannot change it
                 positions = tuple(k for k, r in enumerate(quantities)
-                                  if r.kind != "value" or r.a in upstream)
+                                  if r.kind not in _BACKWARD_ONLY and r.a in upstream)
             else:
                 needs = self._needs(q, frozenset((r.kind, r.a, r.b, r.sample) for r in quantities))
                 positions = tuple(range(len(used))) if needs is None else \
@@ -790,10 +810,20 @@ class _Marker:
                 return (kind, a, b, None) in present
             return one and (kind, a, b, 0) in present
 
+        cut = self._cut(present)
+
         def values(name: str) -> None:  # a forward number: the values upstream of it
-            up = self._upstream(Quantity("value", name))
+            up = self._upstream(Quantity("value", name), cut)
             assert up is not None
             need.update(("value", n, "") for n in up)
+
+        def value(name: str) -> None:
+            """A value read alone, not its sum (a source's h as ∂z/∂w, an output's o in
+            ∂L/∂o): the student's own, when given, stands in for everything upstream of it."""
+            node = net.node_by_name.get(name)
+            if (node is None or node.activation.elementwise) and given("value", name):
+                return
+            values(name)
 
         todo: list[str] = []  #: the nodes whose δ counts (a worklist: no closure calls itself)
 
@@ -806,9 +836,9 @@ class _Marker:
             for u in net.uses:
                 if u.param == p:
                     todo.append(u.node)
-                    given("param_factor", u.node, p)
-                    if u.source is not None:
-                        values(u.source)
+                    # the student's ∂z/∂p stands in for the source's value
+                    if not given("param_factor", u.node, p) and u.source is not None:
+                        value(u.source)
 
         def updated(p: str) -> None:
             if p not in net.frozen and not given("gradient", p):
@@ -819,7 +849,7 @@ class _Marker:
                 todo.append(q.a)
             else:
                 if q.a in outputs:
-                    values(q.a)
+                    value(q.a)
                 gathered(q.a)
         elif q.kind == "gradient":
             gradient(q.a)
@@ -841,16 +871,30 @@ class _Marker:
                 values(name)
             if not given("grad_node", name):  # the student's ∂L/∂h replaces the chain's
                 if name in outputs:
-                    values(name)
+                    value(name)
                 gathered(name)
         return need
 
-    def _upstream(self, q: Quantity) -> frozenset[str] | None:
+    def _cut(self, present: Set[tuple[Kind, str, str, int | None]]) -> frozenset[str]:
+        """The nodes whose sum and value are both the student's numbers (`present`): nothing
+        upstream of them reaches past them (the forward pass puts both in, whatever it
+        computed). Only an elementwise node of a one-sample step: a coupled group's rule reads
+        every member's sum, and one sample's numbers stand in for nothing when there are
+        several."""
+        if self.net.multi_sample:
+            return frozenset()
+        return frozenset(n.name for n in self.net.nodes if n.activation.elementwise and
+                         ("value", n.name, "", 0) in present and ("value", n.sum, "", 0) in present)
+
+    def _upstream(self, q: Quantity, cut: frozenset[str] = frozenset()) -> frozenset[str] | None:
         """Every input, sum and node name a forward number of q's reads (a coupled group
-        brings its members); None for a backward quantity."""
+        brings its members), not looking past the nodes in `cut` (_cut); None for a backward
+        quantity."""
         if q.kind not in _FORWARD_KINDS or len(self.net.nodes) > _REACH_LIMIT:
             return None
-        key = (q.kind, q.a, q.b)
+        if q.kind == "param_factor":  # it reads its node's sources, not the node's own numbers
+            cut = frozenset()
+        key = (q.kind, q.a, q.b, cut)
         if key not in self._up:
             net = self.net
             by_sum = {n.sum: n for n in net.nodes}
@@ -867,6 +911,8 @@ class _Marker:
                 if node.name in seen and node.sum in seen:
                     continue
                 seen |= {node.name, node.sum}
+                if node.name in cut:  # both its numbers are the student's
+                    continue
                 for source in (*(e.source for e in node.edges), *self._groups.get(node.name, ())):
                     if source in net.node_by_name:
                         todo.append(net.node_by_name[source])
@@ -884,7 +930,7 @@ class _Marker:
         q = self._q(i)
         expected = self.truth[i]
         base = partial(Result, quantity=a.key, given=a.given, text=a.text, decimals=-a.exponent,
-                       expected=expected)
+                       expected=expected, line=a.line if self.lines else None)
         shown = _shown(expected, self.place[i], self.tolerance)
         feeding = self._feeding(i)
         accepted = [j for j in feeding if self.first[j] in ACCEPTED]
@@ -940,7 +986,7 @@ class _Marker:
         required = precision.required(expected)
         assert required is not None  # coarse: the required place is finer than the written one
         return Result(quantity=a.key, given=a.given, text=a.text, decimals=-a.exponent,
-                      expected=expected, verdict="imprecise",
+                      expected=expected, verdict="imprecise", line=a.line if self.lines else None,
                       explanation=f"{_said(a)} is {_closer(expected, required)} to "
                                   f"{_decimals_words(a.exponent)}; give {precision.words} "
                                   f"({_to_place(expected, required)})")
@@ -951,26 +997,38 @@ class _Marker:
         Each engine model runs once for all the answers it can change (per sample for one
         sample's numbers), first on the true numbers, then on the student's accepted ones (a
         slip made on their own rounded values); no model runs for an answer it cannot change."""
+        if not pending:  # every answer accepted, or carried forward: no mistake to name
+            return {}
         fits: dict[int, list[tuple[int, Model, float]]] = {i: [] for i in pending}
         catalogue = self._models()
         late = len(catalogue)
         # the models that run nothing: the true value scaled, or a number read from the true step
-        answers = [(i, self._q(i), self.resolved[i][0], self.truth[i]) for i in pending]
+        # each answer with the gap past which a number is far from it (_far), or None
+        written = self.tolerance.written
+        answers = [(i, self._q(i), self.resolved[i][0], self.truth[i],
+                    1.01 * 10.0 ** a.exponent if written and -300 <= a.exponent <= 300 else None)
+                   for i in pending for a in (self.resolved[i][0],)]
+        fits_, ulp = self.fits, math.ulp
         for m, model in enumerate(catalogue):
             if model.rules is not None:
                 continue
-            for i, q, a, expected in answers:
-                if model.changed is not None:
-                    value = model.changed(q, self.trace)
-                elif q.kind not in model.kinds:
+            changed, kinds, factor = model.changed, model.kinds, model.factor
+            for i, q, a, expected, far in answers:
+                if changed is not None:
+                    value = changed(q, self.trace)
+                elif q.kind not in kinds:
                     continue
                 elif a.given == 0.0 and not model.fits_zero:
                     continue
                 else:
-                    value = model.factor * expected
-                for fit in _finite(model, value, expected):
-                    if self.fits(i, fit[1]):
-                        fits[i].append((m, *fit))
+                    value = factor * expected
+                if value is None or not math.isfinite(value) or value == expected:
+                    continue
+                if far is not None and \
+                        abs(a.given - value) > far + 4 * ulp(max(abs(a.given), abs(value))):
+                    continue  # _far, inline: the number is far from the answer
+                if fits_(i, value):
+                    fits[i].append((m, model, value))
         # the engine models: once per scope on the true numbers, once per (scope, own numbers)
         groups: dict[tuple[int | None, tuple[int, ...]], list[int]] = {}
         plain: dict[int | None, list[int]] = {}
@@ -1007,10 +1065,10 @@ class _Marker:
                 for i in members:
                     q, a = self._q(i), self.resolved[i][0]
                     if q.kind != "loss_new":
-                        for fit in _finite(model, self._scaled(model.rules, q, self.truth[i]),
-                                           self.truth[i]):
-                            if self.fits(i, fit[1]):
-                                fits[i].append((order, *fit))
+                        value = self._scaled(model.rules, q, self.truth[i])
+                        if value is not None and _differs(value, self.truth[i]) and \
+                                self.fits(i, value):
+                            fits[i].append((order, model, value))
                 members = [i for i in members if self._q(i).kind == "loss_new"]
             if not members:
                 continue
@@ -1038,8 +1096,7 @@ class _Marker:
                         (self._id(i), *self._items(self._bearing(i, own))))
                 known = ("model", order % late, reach[(i, own)])
                 value = self.runs.value(known, scope)
-                if value is not None and not any(self.fits(i, fit[1])
-                                                 for fit in _finite(model, value, base)):
+                if value is not None and not (_differs(value, base) and self.fits(i, value)):
                     continue
                 if not full:
                     full.append(self._model_run(model, order % late, own, scope))
@@ -1048,14 +1105,14 @@ class _Marker:
                 if value is None:
                     continue
                 self.runs.remember(known, scope, value)
-                for fit in _finite(model, value, base):
-                    if self.fits(i, fit[1]):
-                        fits[i].append((order, *fit))
+                if _differs(value, base) and self.fits(i, value):
+                    fits[i].append((order, model, value))
         out = {}
         for i in pending:
             a, q, expected = self.resolved[i][0], self._q(i), self.truth[i]
             result = partial(Result, quantity=a.key, given=a.given, text=a.text,
-                             decimals=-a.exponent, expected=expected)
+                             decimals=-a.exponent, expected=expected,
+                             line=a.line if self.lines else None)
             found = sorted(fits[i], key=lambda f: f[0])
             if not found:
                 true = _shown(expected, self.place[i], self.tolerance)
@@ -1107,7 +1164,7 @@ class _Marker:
             assert model.rules is not None
             rules = model.rules
             if own:
-                items = [(self._q(j), self.resolved[j][0].given) for j in own]
+                items = [(self.qid[j], self._q(j), self.resolved[j][0].given) for j in own]
                 rules = replace(rules, overrides=self.runs.overrides(items, scope))
             done = self.runs.run(rules, scope, key)
         return done
@@ -1220,6 +1277,10 @@ def _linear(rules: Rules) -> bool:
 
 #: networks with more nodes than this put every number in for a backward answer's runs
 _NEEDS_LIMIT = 200
+#: the kinds of number put in that only the backward pass and the update read (Overrides:
+#: ∂L/∂h, δ, ∂z/∂source, ∂z/∂p, ∂L/∂p, p_new): none can change a forward number
+_BACKWARD_ONLY: frozenset[Kind] = frozenset({"grad_node", "delta", "edge", "param_factor",
+                                             "gradient", "updated"})
 #: the kinds of quantity the forward pass alone computes
 _FORWARD_KINDS: frozenset[Kind] = frozenset({"value", "loss", "loss_term", "local", "param_factor",
                                              "jacobian"})

@@ -284,9 +284,7 @@ def _mark_sheet(grader: Grader, doc: Document, file: str, variants: bool) -> Che
     answers: list[Answer] = parse_answers(doc, reserved=(VARIANT_KEY,) if variants else (),
                                           formulas=formulas)
     if not formulas:
-        report = grader.check(answers, file)
-        return replace(report, results=tuple(replace(r, line=a.line) for r, a in
-                                             zip(report.results, answers, strict=True)))
+        return grader.check(answers, file, lines=True)
     from backprop.expr import ExprError
     from backprop.pagecheck import Entry, Sheet, Unread, formula_entry, symbols_of
 

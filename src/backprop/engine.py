@@ -141,22 +141,24 @@ def _forward(network: Network, plan: _Plan, pv: Sequence[float], s: int,
     sign = network.bias_sign
     n_in = plan.n_inputs
     get_h, get_p = h.__getitem__, pv.__getitem__
+    src_span, pid_span, biases, group_of = plan.src_span, plan.pid_span, plan.bias, plan.group_of
+    put = ov.values  #: the numbers put in at inputs, sums and nodes
     for k, node in enumerate(nodes):
         # z = Σ source·weight in file order; a contiguous layer is read by slices, same products
-        hs, ps = plan.src_span[k], plan.pid_span[k]
+        hs, ps = src_span[k], pid_span[k]
         acc = sum(map(mul, h[hs[0]:hs[1]] if hs else map(get_h, plan.srcs[k]),
                       pv[ps[0]:ps[1]] if ps else map(get_p, plan.pids[k])))
-        if plan.bias[k] >= 0:
-            acc += sign * pv[plan.bias[k]]
+        if biases[k] >= 0:
+            acc += sign * pv[biases[k]]
         if not math.isfinite(acc):
             raise NumericError(
                 f"{node.sum} = {acc} overflowed{_where(network, s)}: the weighted sum into "
                 f"'{node.name}' is not a finite float64 (are the weights or inputs too large?)",
                 file=network.source_file, path=("nodes", node.name))
-        if ov.values:
-            acc = ov.values.get((s, node.sum), acc)
+        if put:
+            acc = put.get((s, node.sum), acc)
         z[k] = acc
-        g = plan.group_of[k]
+        g = group_of[k]
         if g < 0:
             h[n_in + k] = node.activation.f(acc)
         elif k == plan.groups[g][-1]:
@@ -169,10 +171,10 @@ def _forward(network: Network, plan: _Plan, pv: Sequence[float], s: int,
                 h[n_in + j] = v
             own = not ov.values or not any((s, nodes[j].name) in ov.values for j in members)
             states[g] = _Group(state, own)
-        if ov.values:  # the values just computed: this node's, or its whole group's
+        if put:  # the values just computed: this node's, or its whole group's
             done = (k,) if g < 0 else (plan.groups[g] if k == plan.groups[g][-1] else ())
             for j in done:
-                h[n_in + j] = ov.values.get((s, nodes[j].name), h[n_in + j])
+                h[n_in + j] = put.get((s, nodes[j].name), h[n_in + j])
     return z, h, states
 
 
@@ -338,16 +340,19 @@ def _backward(network: Network, plan: _Plan, rules: Rules, pv: Sequence[float],
     use_grads = [0.0] * len(network.uses)
     dropped = rules.dropped_edges
     has_ov = bool(ov)  # looked at once, not per node
-    plain = not has_ov and not dropped  # the true chain rule, with nothing to look up per edge
+    # the true chain rule on the edges, with nothing to look up per edge (numbers put in at
+    # values, δ and the like change what flows, not the products taken along an edge)
+    plain = not ov.param_factor and not ov.edge and not dropped
     sign = float(network.bias_sign)
+    derivative_at, derivative_nodes = rules.derivative_at, rules.derivative_nodes
     for k in range(len(nodes) - 1, -1, -1):
         node = nodes[k]
         act = node.activation
         g = plan.group_of[k]
         if g < 0:
             zk, hk = z[k], h[n_in + k]
-            mode = rules.derivative_at
-            if rules.derivative_nodes and node.name not in rules.derivative_nodes:
+            mode = derivative_at
+            if derivative_nodes and node.name not in derivative_nodes:
                 mode = "true"
             if mode == "z_for_h":  # the rule in h, written with z in h's place: z(1 − z)
                 local[k] = (act.by_rule or act.derivative)(zk, zk)
