@@ -1,0 +1,62 @@
+"""Findings of the adversarial review of the day's formats, forms and typed pages: each test is
+a hostile or careless input that once got through, and what the program must do with it."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from backprop.cli import cli
+
+NET = """\
+inputs: [0.05, 0.10]
+layers:
+  - activation: sigmoid
+    weights: [[0.15, 0.20]]
+    biases: [0.35]
+targets: [0.01]
+loss: {kind: half_sse, name: E}
+learning_rate: 0.5
+"""
+
+
+def invoke(*args: str):
+    return CliRunner().invoke(cli, list(args), catch_exceptions=False)
+
+
+def _net(tmp_path: Path, extra: str = "", name: str = "net.yaml") -> str:
+    path = tmp_path / name
+    path.write_text(NET + extra, encoding="utf-8")
+    return str(path)
+
+
+# A `latex:` spelling is set into the export as written; a network file can come from anyone
+# (downloaded, a student's), so pdflatex must never be made to read a file or run a command
+# from one. The TeX primitives named here are the ones the TeXbook gives for file input
+# (\input), shell escape (\write18), category codes (\catcode) and the ^^ character escape.
+@pytest.mark.parametrize("spelling", [
+    r"\input{/etc/passwd}", r"\immediate\write18{touch pwned}", r"\catcode92=12",
+    r"x^^5cinput{/etc/passwd}", r"\def\x{y}", r"\openin1=/etc/passwd", "x}", "{x", "a$b",
+    "a%b", "a&b", "a#b", "</script>", "x~y", r"\csname input\endcsname",
+])
+def test_a_latex_spelling_outside_the_safe_set_is_refused(tmp_path: Path, spelling: str) -> None:
+    net = _net(tmp_path, f"spellings:\n  x1: {json.dumps(spelling)}\n")
+    result = invoke("step", net, "--format", "latex")
+    assert result.exit_code == 2, result.stdout
+    assert "spellings.x1" in result.stderr and "net.yaml:" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("spelling", [
+    r"\hat{y}", r"E_{\text{total}}", r"\omega_5", r"\mathrm{net}_{h1}", r"x^{(1)}_{i,j}",
+    r"\operatorname{out}_{o1}", r"\tilde{\Omega}'", r"\bar{x}\,", r"\mathbb{R}",
+])
+def test_a_textbook_spelling_is_still_accepted(tmp_path: Path, spelling: str) -> None:
+    net = _net(tmp_path, f"spellings:\n  x1: {json.dumps(spelling)}\n")
+    result = invoke("step", net, "--format", "latex")
+    assert result.exit_code == 0, result.stderr
+    assert spelling in result.stdout
+
