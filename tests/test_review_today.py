@@ -60,3 +60,28 @@ def test_a_textbook_spelling_is_still_accepted(tmp_path: Path, spelling: str) ->
     assert result.exit_code == 0, result.stderr
     assert spelling in result.stdout
 
+
+SATURATED = """\
+inputs: {x: 1.0e+10}
+params: {w: 1.0, b: 0.0}
+nodes:
+  y: {sum: z, from: {x: w}, bias: b, activation: sigmoid}
+targets: {y: 0.1}
+loss: {kind: bce, name: L}
+learning_rate: 0.5
+"""
+
+
+@pytest.mark.parametrize("form", ["chain", "sum"])
+def test_explains_latex_is_ascii_at_a_saturated_output(tmp_path: Path, form: str) -> None:
+    # σ(1e10) = 1 in float64, so ∂L/∂y = (y − t)/(y(1 − y)) is +∞ (the fused bce δ is finite).
+    # A stock pdflatex (inputenc utf8) stops on U+221E and U+00B7 in math: the document must
+    # say \infty and \cdot, as the chain form's export does.
+    path = tmp_path / "sat.yaml"
+    path.write_text(SATURATED, encoding="utf-8")
+    result = invoke("explain", str(path), "-w", "w", "--form", form, "--format", "latex")
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout.isascii(), [line for line in result.stdout.splitlines()
+                                     if not line.isascii()]
+    assert r"\infty" in result.stdout
+

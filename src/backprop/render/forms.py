@@ -86,8 +86,9 @@ T = S("ᵀ", r"^\top")
 
 
 def _t(text: str) -> S:
-    """Plain math text that reads the same in LaTeX (digits, operators written as LaTeX)."""
-    return S(text, text)
+    """Plain math text that reads the same in LaTeX (digits, operators written as LaTeX); a
+    saturated value's ∞ (notation.fmt's) and a product's · written as LaTeX's."""
+    return S(text, text.replace("∞", r"\infty ").replace("·", r"\cdot "))
 
 
 EQ_OP = S(" = ", " = ")
@@ -582,7 +583,7 @@ def _sum_block(form: SumForm, names: Names, block: Block, use: SumUse, f: Fmt) -
     last = (_at("o", p.layer - 1, str(p.column)) if p.column is not None else
             (_t("1") if form.bias_sign > 0 else S("(−1)", "(-1)")))
     items.append(Eq((lhs,), ((_at("δ", p.layer, str(p.row), tex=r"\delta") + DOT + last,),
-                             (_t(paren(f(block.delta))) + "·"
+                             (_t(paren(f(block.delta)) + "·")
                               + paren(value(block.param_factor, f, set(form.layers[0].sources))),),
                              (_t(f(block.value)),)), inline=True, bold=True))
     return items
