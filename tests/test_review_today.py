@@ -4,6 +4,9 @@ a hostile or careless input that once got through, and what the program must do 
 from __future__ import annotations
 
 import json
+import re
+import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -85,3 +88,42 @@ def test_explains_latex_is_ascii_at_a_saturated_output(tmp_path: Path, form: str
                                      if not line.isascii()]
     assert r"\infty" in result.stdout
 
+
+def _wide(width: int) -> str:
+    """A layered network with a width × width layer: its matrices have `width` columns."""
+    rows = ", ".join("[" + ", ".join(f"{((j * width + k) % 7 - 3) / 10}" for k in range(width))
+                     + "]" for j in range(width))
+    return (f"inputs: [{', '.join(str((k + 1) / 20) for k in range(width))}]\n"
+            f"layers:\n  - activation: sigmoid\n    weights: [{rows}]\n"
+            f"    biases: [{', '.join(['0.1'] * width)}]\n"
+            f"targets: [{', '.join(['0.5'] * width)}]\nloss: half_sse\nlearning_rate: 0.5\n")
+
+
+def _pmatrix_columns(tex: str) -> list[int]:
+    """The columns of each pmatrix in a LaTeX text (its rows' & count, plus one)."""
+    out = []
+    for body in re.findall(r"\\begin\{pmatrix\}(.*?)\\end\{pmatrix\}", tex, flags=re.S):
+        out += [row.count("&") + 1 for row in body.split(r"\\")]
+    return out
+
+
+@pytest.mark.parametrize("args", [("step", "--form", "matrix"),
+                                  ("explain", "-w", "w1_11_11", "--form", "matrix")])
+@pytest.mark.parametrize("fragment", [(), ("--fragment",)])
+def test_a_wide_layers_matrices_fit_latex(tmp_path: Path, args: tuple[str, ...],
+                                          fragment: tuple[str, ...]) -> None:
+    # amsmath's pmatrix takes at most MaxMatrixCols = 10 columns (amsmath's documentation,
+    # "Matrices"); an 11-wide layer's gradient matrix has 11, and a fragment has no preamble
+    # to raise the counter in
+    path = tmp_path / "wide.yaml"
+    path.write_text(_wide(11), encoding="utf-8")
+    result = invoke(args[0], str(path), *args[1:], "--format", "latex", *fragment)
+    assert result.exit_code == 0, result.stderr
+    assert max(_pmatrix_columns(result.stdout)) <= 10
+    assert "{ccccccccccc}" in result.stdout  # the 11-column matrices are still written
+    if shutil.which("pdflatex") and not fragment:
+        (tmp_path / "wide.tex").write_text(result.stdout, encoding="utf-8")
+        done = subprocess.run(["pdflatex", "-halt-on-error", "-no-shell-escape",
+                               "-interaction=nonstopmode", "wide.tex"], cwd=tmp_path,
+                              capture_output=True, text=True, timeout=120, check=False)
+        assert done.returncode == 0, done.stdout[-2000:]

@@ -744,10 +744,17 @@ def _with_notes(doc: RenderableType, notes: Sequence[str]) -> RenderableType:
 
 # ---------------------------------------------------------------- writers: LaTeX, Markdown
 
+#: the columns amsmath's pmatrix takes (its MaxMatrixCols counter, 10 unless a preamble says more)
+PMATRIX_COLUMNS = 10
+
+
 def _tex_piece(piece: Piece) -> str:
     if isinstance(piece, S):
         return piece.tex
     body = r" \\ ".join(" & ".join(c.tex for c in row) for row in piece.rows)
+    width = max((len(row) for row in piece.rows), default=0)
+    if width > PMATRIX_COLUMNS:  # amsmath's pmatrix stops at MaxMatrixCols; array has no limit
+        return rf"\left(\begin{{array}}{{{'c' * width}}} " + body + r" \end{array}\right)"
     return r"\begin{pmatrix} " + body + r" \end{pmatrix}"
 
 
