@@ -13,6 +13,7 @@ import pytest
 from click.testing import CliRunner
 
 from backprop.cli import cli
+from conftest import NETWORKS
 
 NET = """\
 inputs: [0.05, 0.10]
@@ -125,5 +126,26 @@ def test_a_wide_layers_matrices_fit_latex(tmp_path: Path, args: tuple[str, ...],
         (tmp_path / "wide.tex").write_text(result.stdout, encoding="utf-8")
         done = subprocess.run(["pdflatex", "-halt-on-error", "-no-shell-escape",
                                "-interaction=nonstopmode", "wide.tex"], cwd=tmp_path,
+                              capture_output=True, text=True, timeout=120, check=False)
+        assert done.returncode == 0, done.stdout[-2000:]
+
+
+# A line check could not read is echoed in the report; in LaTeX its ^ become superscripts. TeX
+# stops on a superscript with two ^ (the TeXbook, ch. 16: "Double superscript") and on a ^
+# whose argument is another ^; a page may hold either.
+@pytest.mark.parametrize("line", ["z1 = 2^2^2", "z1 = a ^ ^ b", r"z_2 = \catcode`\^^5c=12 0.33",
+                                  "z1 = h²^3 + 1"])
+def test_a_pages_unread_line_with_carets_compiles(tmp_path: Path, line: str) -> None:
+    page = tmp_path / "page.md"
+    page.write_text(line + "\n", encoding="utf-8")
+    result = invoke("check", str(NETWORKS / "walkthrough.yaml"), str(page), "--format", "latex")
+    assert result.exit_code in (0, 1), result.stderr
+    body = result.stdout
+    assert "^^" not in body and not re.search(r"\^\s*\{?\s*\^", body)
+    assert not re.search(r"\^\{[^{}]*\}\s*\^|\^[0-9A-Za-z]\s*\^", body)  # no x^{2}^{3}
+    if shutil.which("pdflatex"):
+        (tmp_path / "doc.tex").write_text(body, encoding="utf-8")
+        done = subprocess.run(["pdflatex", "-halt-on-error", "-no-shell-escape",
+                               "-interaction=nonstopmode", "doc.tex"], cwd=tmp_path,
                               capture_output=True, text=True, timeout=120, check=False)
         assert done.returncode == 0, done.stdout[-2000:]
