@@ -149,3 +149,19 @@ def test_a_pages_unread_line_with_carets_compiles(tmp_path: Path, line: str) -> 
                                "-interaction=nonstopmode", "doc.tex"], cwd=tmp_path,
                               capture_output=True, text=True, timeout=120, check=False)
         assert done.returncode == 0, done.stdout[-2000:]
+
+
+# A page's word stands for one name: when two names share a spelling, or a spelling is another
+# name of the network, check read the word as whichever came first, silently.
+@pytest.mark.parametrize("spellings", [
+    "  x1: {also: [foo]}\n  x2: {also: [foo]}\n",
+    "  x1: {also: [x2]}\n",
+    "  x1: 'x_{a}'\n  x2: {latex: 'x_{a}'}\n",
+    "  x1: {also: [w1_1_1]}\n",
+])
+def test_a_spelling_shared_by_two_names_is_refused(tmp_path: Path, spellings: str) -> None:
+    net = _net(tmp_path, "spellings:\n" + spellings)
+    result = invoke("step", net)
+    assert result.exit_code == 2, result.stdout
+    assert "net.yaml:" in result.stderr and "spellings.x" in result.stderr
+    assert "already names" in result.stderr

@@ -580,6 +580,18 @@ def _spellings(r: _Reader, top: Mapping[str, Any], known: Sequence[str]) -> Mapp
                 r.fail((*path, "also"), f"{len(items)} spellings; at most {MAX_ALSO} per name")
             also = [_spelling(r, item, (*path, "also", i)) for i, item in enumerate(items)]
         out[name] = Spelling(latex=latex, also=tuple(also))
+    # a page's word must name one name: a spelling shared by two, or another name's own, is refused
+    owner: dict[str, object] = {n: n for n in names}
+    for name, spelling in out.items():
+        for i, text in enumerate((spelling.latex, *spelling.also)):
+            if text is None:
+                continue
+            if owner.setdefault(text, name) != name:
+                where = (("spellings", name) if isinstance(table[name], str) else
+                         ("spellings", name, "latex") if i == 0 else ("spellings", name, "also"))
+                r.fail(where, f"{_quote(text)} already names {_quote(str(owner[text]))}; a "
+                              f"spelling names one name only, so a page that writes it is read "
+                              f"one way")
     return MappingProxyType(out)
 
 
