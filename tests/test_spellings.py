@@ -61,6 +61,7 @@ def test_spellings_are_read() -> None:
     ("spellings: [y_hat]\n", "spellings", "mapping"),
     ("spellings: {y_hat: {latex: x, alias: y}}\n", "spellings.y_hat.alias", "unknown key"),
     ("spellings: {y_hat: ''}\n", "spellings.y_hat", "one line"),
+    ("spellings: {y_hat: {latex: 0}}\n", "spellings.y_hat.latex", "expected a spelling (text)"),
     ("spellings: {y_hat: \"a\\nb\"}\n", "spellings.y_hat", "one line"),
     ("spellings: {y_hat: \"a\\x1bb\"}\n", "spellings.y_hat", "control character"),
     ("spellings: {y_hat: {also: [" + ", ".join(["a"] * 21) + "]}}\n", "spellings.y_hat.also",

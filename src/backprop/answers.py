@@ -21,7 +21,7 @@ from backprop.yamlsafe import Document, load_file
 
 #: the numbers an answers file may name, as the tables print them
 Kind = Literal["value", "loss", "loss_new", "updated", "gradient", "grad_node", "delta", "local",
-               "jacobian", "edge", "param_factor", "optimizer"]
+               "jacobian", "edge", "param_factor", "optimizer", "loss_term"]
 
 # ---------------------------------------------------------------- quantities
 
@@ -61,6 +61,8 @@ class Quantity:
             return s.delta[self.a]
         if self.kind == "local":
             return s.local[self.a]
+        if self.kind == "loss_term":  # ℓ(o): the output's element of the loss, before any 1/N
+            return s.loss_terms[self.a]
         if self.kind == "jacobian":
             return s.jacobian[(self.a, self.b)]
         if self.kind == "param_factor":
@@ -109,7 +111,7 @@ _FORWARD: frozenset[Kind] = frozenset({"value"})
 _BACK: frozenset[Kind] = frozenset({"value", "local", "grad_node", "delta", "edge"})
 #: quantity kind -> the kinds of override that can change it
 FEEDS: Mapping[Kind, frozenset[Kind]] = {
-    "value": _FORWARD, "loss": _FORWARD, "local": _FORWARD, "param_factor": _FORWARD,
+    "value": _FORWARD, "loss": _FORWARD, "loss_term": _FORWARD, "local": _FORWARD, "param_factor": _FORWARD,
     "jacobian": _FORWARD, "edge": frozenset(), "grad_node": _BACK, "delta": _BACK,
     "gradient": _BACK | {"param_factor"}, "updated": _BACK | {"param_factor", "gradient"},
     "loss_new": _BACK | {"param_factor", "gradient", "updated"},
@@ -117,7 +119,8 @@ FEEDS: Mapping[Kind, frozenset[Kind]] = {
     "optimizer": _BACK | {"param_factor", "gradient"},
 }
 #: the kinds that are one sample's numbers (the rest are totals over the step)
-PER_SAMPLE: frozenset[Kind] = frozenset({"value", "local", "param_factor", "jacobian", "grad_node", "delta"})
+PER_SAMPLE: frozenset[Kind] = frozenset({"value", "local", "param_factor", "jacobian", "grad_node", "delta",
+                                         "loss_term"})
 
 
 def _uses_in(net: Network, node: str, param: str) -> list[Use]:
@@ -127,6 +130,8 @@ def _uses_in(net: Network, node: str, param: str) -> list[Use]:
 _DERIVATIVE = re.compile(r"^[d∂](?P<a>[^/]+)/[d∂](?P<b>[^/]+)$")
 _SAMPLE = re.compile(r"^(?P<name>.+)\[(?P<k>[0-9]+)\]$")
 _UPDATED = re.compile(r"^(?P<p>.+?)(?:_new|'|\+)$")
+#: an output's term of the loss, as the loss table prints it: ℓ(o) (or l(o))
+_TERM = re.compile(r"^[ℓl]\((?P<o>.+)\)$")
 #: the longest key a did-you-mean is looked up for (a longer one is no slip of a printed name),
 #: how many unknown keys of one sheet get one, and up to how many printed names all are compared
 _HINT_LIMIT, HINTS, _SMALL = 200, 200, 2000
@@ -260,6 +265,9 @@ class Names:
         m = _UPDATED.match(name)
         if m and m["p"] in self.params:
             return total("updated", self.params[m["p"]])
+        output = self._term(name)
+        if output is not None:
+            return per_sample("loss_term", output)
         found = self._optimizer(name)
         if found is not None:
             stem, stepped = found
@@ -303,6 +311,18 @@ class Names:
                 return per_sample("param_factor", node.name, param)
         return Resolution(None, f"∂{short(a)}/∂{short(b)} is not a factor this network's tables print")
 
+
+    def _term(self, name: str) -> str | None:
+        """The output whose loss term `ℓ(o)` (or `<loss>_<o>`: E_o1) names, if any."""
+        m = _TERM.match(name)
+        if m is not None:
+            written = m["o"]
+        elif name.startswith(self.loss + "_"):
+            written = name[len(self.loss) + 1:]
+        else:
+            return None
+        node = self.nodes.get(written)
+        return node.name if node is not None and node.name in self.net.outputs else None
 
     def _optimizer(self, name: str) -> tuple[str, str] | None:
         """(key, param) for an optimizer quantity `<key>_<param>` (m_w5, v_hat_w5), longest key

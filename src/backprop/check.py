@@ -276,8 +276,9 @@ class CheckReport:
 
     @property
     def failed(self) -> bool:
-        # a page's line not read is an answer not marked, as an unknown one is
-        return bool(self.counts.get("wrong", 0) or self.counts.get("unknown", 0) or self.not_read)
+        # a page's line not read is listed, not failed: a left side shaped like a quantity that
+        # names none here is an unknown answer (which fails)
+        return bool(self.counts.get("wrong", 0) or self.counts.get("unknown", 0))
 
 
 # ---------------------------------------------------------------- the checker
@@ -1220,7 +1221,8 @@ def _linear(rules: Rules) -> bool:
 #: networks with more nodes than this put every number in for a backward answer's runs
 _NEEDS_LIMIT = 200
 #: the kinds of quantity the forward pass alone computes
-_FORWARD_KINDS: frozenset[Kind] = frozenset({"value", "loss", "local", "param_factor", "jacobian"})
+_FORWARD_KINDS: frozenset[Kind] = frozenset({"value", "loss", "loss_term", "local", "param_factor",
+                                             "jacobian"})
 
 #: networks with more nodes than this run every model for every backward answer (finding the
 #: nodes an answer's chain passes through would cost more than the runs it saves)

@@ -30,7 +30,7 @@ SEARCH_DRAWS = 40
 LEARNING_RATES = (0.2, 0.3, 0.4)
 #: the order the key and the worksheet list quantities in: forward, loss, factors, gradients,
 #: updates, the loss after the update
-ORDER: Mapping[Kind, int] = {"value": 0, "loss": 1, "edge": 2, "param_factor": 2, "local": 2,
+ORDER: Mapping[Kind, int] = {"value": 0, "loss": 1, "loss_term": 1, "edge": 2, "param_factor": 2, "local": 2,
                              "jacobian": 2, "grad_node": 2, "delta": 2, "gradient": 3,
                              "updated": 4, "loss_new": 5}
 #: given in the exercise (inputs, and ∂z/∂source, which is a weight): in the key, never asked

@@ -22,10 +22,11 @@ MAX_LENGTH, MAX_DEPTH = 2000, 40
 class ExprError(BackpropError):
     """Text that is no expression this reader knows; `column` is 1-based within the text."""
 
-    def __init__(self, message: str, column: int) -> None:
+    def __init__(self, message: str, column: int, unknown: bool = False) -> None:
         super().__init__(message)
         self.reason = message
         self.at = column
+        self.unknown = unknown  #: a symbol or command the reader has no meaning for (Σ, \sum)
 
 
 # ---------------------------------------------------------------- nodes
@@ -81,7 +82,16 @@ class Call:
     arg: Node
 
 
-Node = Num | Name | Deriv | Neg | Bin | Call
+@dataclass(frozen=True, slots=True)
+class Sum:
+    """Σ of a term over the network's outputs (and samples): `\\sum \\frac{1}{2}(target −
+    output)^2`; a page's reader binds its general words to each output in turn."""
+
+    arg: Node
+    column: int = 0
+
+
+Node = Num | Name | Deriv | Neg | Bin | Call | Sum
 
 
 def _derivative(act: Activation) -> Callable[[float], float]:
@@ -123,7 +133,7 @@ def walk(node: Node) -> Iterator[Node]:
     while todo:
         n = todo.pop()
         yield n
-        if isinstance(n, Neg | Call):
+        if isinstance(n, Neg | Call | Sum):
             todo.append(n.arg)
         elif isinstance(n, Bin):
             todo += [n.right, n.left]
@@ -158,6 +168,8 @@ def _eval(node: Node, lookup: Callable[[Name | Deriv], float], nums: dict[int, f
         return -_eval(node.arg, lookup, nums)
     if isinstance(node, Call):
         return FUNCTIONS[node.fn](_eval(node.arg, lookup, nums))
+    if isinstance(node, Sum):  # no outputs bound to it: no value
+        raise ValueError
     a, b = _eval(node.left, lookup, nums), _eval(node.right, lookup, nums)
     if node.op == "+":
         return a + b
@@ -195,6 +207,9 @@ def _show(node: Node, outer: int) -> str:
         return f"({text})" if outer >= 2 else text
     if isinstance(node, Call):
         return f"{node.fn}({_show(node.arg, 0)})"
+    if isinstance(node, Sum):
+        text = f"Σ {_show(node.arg, 2)}"
+        return f"({text})" if outer >= 2 else text
     p = _PREC[node.op]
     sign = {"*": "·", "-": " − ", "+": " + ", "/": "/", "^": "^"}[node.op]
     if isinstance(node.left, Neg) and node.op in "*/":  # −0.71·0.229: the sign leads
@@ -224,7 +239,7 @@ class Tok:
 
 _GREEK = {"alpha": "α", "beta": "β", "gamma": "γ", "delta": "δ", "epsilon": "ε", "eta": "η",
           "theta": "θ", "lambda": "λ", "mu": "μ", "nu": "ν", "rho": "ρ", "tau": "τ", "phi": "φ",
-          "omega": "ω", "Delta": "Δ", "xi": "ξ", "zeta": "ζ", "kappa": "κ", "psi": "ψ",
+          "omega": "ω", "Delta": "Δ", "xi": "ξ", "zeta": "ζ", "kappa": "κ", "psi": "ψ", "ell": "ℓ",
           "chi": "χ", "pi": "π", "Sigma": "Σ"}
 #: Greek letters a function may be named by, as LaTeX and ASCII write them (\sigma, sigma)
 _GREEK_WORDS = frozenset({"sigma"})
@@ -257,8 +272,8 @@ class _Lexer:
         self.i = 0
         self.out: list[Tok] = []
 
-    def error(self, message: str, at: int | None = None) -> ExprError:
-        return ExprError(message, (self.i if at is None else at) + 1)
+    def error(self, message: str, at: int | None = None, unknown: bool = False) -> ExprError:
+        return ExprError(message, (self.i if at is None else at) + 1, unknown)
 
     def peek(self, s: str) -> bool:
         return self.text.startswith(s, self.i)
@@ -328,6 +343,15 @@ class _Lexer:
                 self.i += 1
                 self.out.append(Tok("partial", c, at + 1))
                 continue
+            if c == "½":  # ½(t − o)²
+                self.i += 1
+                self.out += [Tok("(", "(", at + 1), Tok("num", "1", at + 1),
+                             Tok("op", "/", at + 1), Tok("num", "2", at + 1), Tok(")", ")", at + 1)]
+                continue
+            if c in "Σ∑" and not text[at + 1: at + 2].isalnum():
+                self.i += 1
+                self.sum(at)
+                continue
             if c in _OPS:
                 if text.startswith("**", at):
                     self.i += 2
@@ -357,7 +381,7 @@ class _Lexer:
             if c.isalpha():
                 self.word()
                 continue
-            raise self.error(f"'{_shown(c)}' is not read in an expression")
+            raise self.error(f"'{_shown(c)}' is not read in an expression", unknown=True)
 
     def command(self) -> None:
         text, at = self.text, self.i
@@ -379,6 +403,8 @@ class _Lexer:
             self.fraction(at)
         elif word == "partial":
             self.out.append(Tok("partial", "∂", at + 1))
+        elif word == "sum":
+            self.sum(at)
         elif word in _FUNCTION_WORDS and (word not in _GREEK_WORDS or self._called()):
             fn = _FUNCTION_WORDS[word]  # \exp, \ln, \tanh; \sigma applied to something
             if fn + "'" in FUNCTIONS and self.prime():
@@ -390,7 +416,17 @@ class _Lexer:
             self.i = at
             self.word()
         else:
-            raise self.error(f"'\\{_shown(word, 20)}' is not read in an expression", at)
+            raise self.error(f"'\\{_shown(word, 20)}' is not read in an expression", at,
+                             unknown=True)
+
+    def sum(self, at: int) -> None:
+        """Σ, its limits (`_{i}`, `_{k=1}^{n}`) passed over: a sum over every output."""
+        self.out.append(Tok("sum", "Σ", at + 1))
+        for mark in ("_", "^"):
+            self.skip_space()
+            if self.peek(mark):
+                self.i += 1
+                self.group()
 
     def _called(self) -> bool:
         """Whether a function name is applied here: followed by '(' (or a prime then '(')."""
@@ -441,7 +477,7 @@ class _Lexer:
             if fn is not None and self._called():
                 self.out.append(Tok("fn", fn, at + 1))
                 return
-            if base == "new":
+            if base in ("new", "New", "NEW"):
                 self.out.append(Tok("new", base, at + 1))
                 return
         self.out.append(Tok("name", self.text[at: self.i], at + 1, name))
@@ -579,7 +615,7 @@ def _bidi(c: str) -> bool:
 
 # ---------------------------------------------------------------- the parser
 
-_STARTS = frozenset({"num", "name", "deriv", "(", "fn", "partial", "new"})
+_STARTS = frozenset({"num", "name", "deriv", "(", "fn", "partial", "new", "sum"})
 
 
 class _Parser:
@@ -684,6 +720,13 @@ class _Parser:
             self.k += 1
             self.depth -= 1
             return inner
+        if t.kind == "sum":
+            if self.next() is None:
+                raise self.error("Σ has nothing to sum")
+            self.enter()
+            term = self.term()  # Σ ½(t − o)²: the product that follows
+            self.depth -= 1
+            return Sum(term, t.column)
         if t.kind == "fn":
             if self.next() is None:
                 raise self.error(f"{t.text} has no argument")
@@ -752,5 +795,5 @@ def is_number(node: Node) -> Num | None:
 
 
 __all__ = ["FUNCTIONS", "MAX_DEPTH", "MAX_LENGTH", "Bin", "Call", "Deriv", "ExprError", "Name",
-           "Neg", "Node", "Num", "evaluate", "is_number", "numbers", "parse", "plain", "show",
+           "Neg", "Node", "Num", "Sum", "evaluate", "is_number", "numbers", "parse", "plain", "show",
            "symbols", "walk"]

@@ -47,6 +47,8 @@ class Chain:
     lhs: Name | Deriv
     segments: tuple[Segment, ...]  #: the right-hand sides, in order
     math: bool = True  #: inside math delimiters (else a plain-text line, where prose may stand)
+    #: the left side is all that stands before the first `=` (no words in front of it)
+    alone: bool = True
 
     @property
     def prose(self) -> bool:
@@ -61,6 +63,8 @@ class NotRead:
     line: int
     text: str
     reason: str
+    #: a definition with no number (`E = Σ ½(target − output)²`): listed, not an answer
+    definition: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,12 +133,12 @@ class _Reader:
         start = self.newlines[k - 1] + 1 if k else 0
         return k + 1, offset - start + 1
 
-    def refuse(self, offset: int, text: str, reason: str) -> None:
+    def refuse(self, offset: int, text: str, reason: str, definition: bool = False) -> None:
         if len(self.not_read) >= MAX_NOT_READ:
             self.more += 1
             return
         self.not_read.append(NotRead(line=self.where(offset)[0], text=_as_read(text),
-                                     reason=reason))
+                                     reason=reason, definition=definition))
 
     # -------------------------------------------------------- spans
 
@@ -273,11 +277,14 @@ class _Reader:
         raw = self.text[start:end] if end > start else segments[0][1]
         lhs_text, lhs_at = segments[0][1], segments[0][2]
         try:
-            lhs, lhs_at = _left_side(lhs_text, lhs_at, prose=not math)
+            lhs, at = _left_side(lhs_text, lhs_at, prose=not math)
+            alone = not _unlabel(self.text[lhs_at:at]).strip()
+            lhs_at = at
         except ExprError as err:
             if not math and not mathy(raw):
                 return  # prose with an '=' in it
-            self.refuse(start, raw, f"the left side names no quantity: {err.reason}")
+            lead = len(lhs_text) - len(lhs_text.lstrip())
+            self.refuse(start + lead, raw, f"the left side names no quantity: {err.reason}")
             return
         raw = self.text[lhs_at:end] if end > lhs_at else raw
         out: list[Segment] = []
@@ -288,7 +295,10 @@ class _Reader:
             except ExprError as err:
                 lead = len(text) - len(text.lstrip())
                 _, column = self.where(at + lead + err.at - 1)
-                self.refuse(lhs_at, raw, f"column {column}: {err.reason}")
+                # a symbol the reader has no meaning for (Σ) and no decimal on any side: a
+                # definition in general symbols, not a line of working
+                general = err.unknown and not any(_DECIMAL.search(t) for _, t, _ in segments[1:])
+                self.refuse(lhs_at, raw, f"column {column}: {err.reason}", definition=general)
                 return
             if last:
                 raw = self.text[lhs_at:at + len(text) - len(text.lstrip()) + len(used)]
@@ -296,7 +306,7 @@ class _Reader:
             out.append(Segment(relation=relation, text=used, node=node, line=line, column=column))
         line, column = self.where(lhs_at)
         self.chains.append(Chain(line=line, column=column, text=_as_read(raw), lhs=lhs,
-                                 segments=tuple(out), math=math))
+                                 segments=tuple(out), math=math, alone=alone))
 
 
     def _sign(self, at: int) -> int:
@@ -308,9 +318,16 @@ class _Reader:
         return m.start() if m is not None and m.end() == k + 1 else k
 
 
+#: a decimal number (working with numbers, not a definition in symbols)
+_DECIMAL = re.compile(r"\d*\.\d")
+
+
 def _as_read(text: str) -> str:
     text = " ".join(text.split())
-    return text if len(text) <= TEXT_SHOWN else text[: TEXT_SHOWN - 1] + "…"
+    if len(text) <= TEXT_SHOWN:
+        return text
+    tail = TEXT_SHOWN // 3  # cut in the middle: the left side and the answer both kept
+    return text[: TEXT_SHOWN - tail - 3].rstrip() + " … " + text[-tail:].lstrip()
 
 
 def mathy(text: str) -> bool:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import math
 import random
 import re
+import unicodedata
 import weakref
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
@@ -55,12 +56,15 @@ class Ref:
 class Unread(Exception):
     """A name or formula a page uses that this network does not give a meaning (reason)."""
 
-    def __init__(self, reason: str) -> None:
+    def __init__(self, reason: str, ambiguous: bool = False) -> None:
         super().__init__(reason)
         self.reason = reason
+        self.ambiguous = ambiguous  #: the name could mean two things: never guessed
 
 
 _RATE = frozenset({"η", "eta", "α", "alpha", "lr", "learning_rate"})
+#: a one-output network's target, as pages write it (StatQuest's `observed`)
+_TARGET_WORDS = frozenset({"t", "target", "y", "observed", "actual"})
 
 
 def _squash(text: str) -> str:
@@ -100,6 +104,12 @@ class Symbols:
             self.spelled.setdefault(form, set()).add(name)
             self.squashed.setdefault(_squash(form), set()).add(name)
 
+    def shares_letters(self, n: Name) -> bool:
+        """Whether a written name's leading letters begin one of the network's names (z and z1
+        do; n, in a walkthrough with x, w, z, h, y_hat and L, does not)."""
+        head = re.match(r"[^\W\d_]+", n.spelled)
+        return head is not None and any(name.startswith(head[0]) for name in self.exact)
+
     def name(self, n: Name) -> str:
         """The network's name a written name stands for (Unread when none, or ambiguous)."""
         plain = n.spelled
@@ -111,7 +121,7 @@ class Symbols:
                 return next(iter(found))
             if found:
                 raise Unread(f"'{short(expr.plain(n))}' is ambiguous: it could be "
-                             f"{' or '.join(sorted(short(f) for f in found))}")
+                             f"{' or '.join(sorted(short(f) for f in found))}", ambiguous=True)
         raise Unread(f"'{short(expr.plain(n))}' is not a name in this network")
 
     def ref(self, node: Name | Deriv, sample: int | None) -> Ref:
@@ -129,7 +139,11 @@ class Symbols:
             special = self._special(node, k)
             if special is not None:
                 return special
-            raise
+            alias = None if node.updated else self.alias(node)
+            if alias is None:
+                raise
+            suffix = f"[{k + 1}]" if k is not None and self.net.multi_sample else ""
+            return self._quantity(alias + suffix, node)
         if node.updated:
             return self._quantity(self.key(node), node)
         if name in self.net.params:
@@ -146,7 +160,7 @@ class Symbols:
         if plain == "N" and not n.updated:  # the loss's divisor: L = (1/N)·Σ(t − o)²
             return Ref("divisor")
         sample = 0 if k is None else k
-        if plain in ("t", "target", "y") and len(self.outputs) == 1:
+        if plain in _TARGET_WORDS and len(self.outputs) == 1:
             if plain == "y" and not _hatted(self.outputs[0]):
                 return None
             return Ref("target", self.outputs[0], sample=sample)
@@ -166,13 +180,70 @@ class Symbols:
                 return Ref("target", out, sample=sample)
         return None
 
+    def alias(self, n: Name) -> str | None:
+        """The answers key of a name that is no name of the network but a quantity's usual
+        spelling: an output's loss term (E_o1, ℓ_{o1}, L_{y_hat}: the loss's name and an
+        output's) or δ of a sum (δ_o1, \\delta_{h1}: ∂L/∂ of that node's sum), when it names
+        one quantity only."""
+        if n.hat or n.updated or not n.sub:
+            return None
+        base = n.base
+        sub = _unhat(n.sub)
+        if base in ("δ", "delta"):
+            sums = {self._sum_of(name) for name in self._ending(sub)} - {None}
+            return f"d{self.net.loss.name}/d{sums.pop()}" if len(sums) == 1 else None
+        loss = self.net.loss.name
+        spelled = f"{base}_{sub}"
+        for stem in dict.fromkeys((loss, *self._loss_forms(), "ℓ")):
+            if not spelled.startswith(stem + "_"):
+                continue
+            rest = spelled[len(stem) + 1:]
+            outs = {name for name in self._ending(rest) if name in self.outputs}
+            if not outs and rest.isdigit() and 1 <= int(rest) <= len(self.outputs):
+                outs = {self.outputs[int(rest) - 1]}
+            if len(outs) == 1:
+                return f"ℓ({outs.pop()})"
+        return None
+
+    def _loss_forms(self) -> list[str]:
+        return [form for form, names in self.spelled.items() if self.net.loss.name in names]
+
+    def _ending(self, sub: str) -> set[str]:
+        """The network's names written `sub` or `…_sub` (o1 for out_o1, 1 for z_1)."""
+        found: set[str] = set()
+        for form, names in self.spelled.items():
+            if form == sub or form.endswith("_" + sub):
+                found |= names
+        return found
+
+    def _sum_of(self, name: str) -> str | None:
+        node = self.net.node_by_name.get(name)
+        if node is not None:
+            return node.sum
+        return name if any(n.sum == name for n in self.net.nodes) else None
+
     def key(self, node: Name | Deriv) -> str:
         """The answers-file key a page's left side (or a name in a formula) stands for."""
         if isinstance(node, Deriv):
             a, b = self.name(_bare(node.num)), self.name(_bare(node.den))
             k = node.num.sample or node.den.sample
-            return f"d{a}/d{b}" + (f"[{k}]" if k is not None else "")
-        name = self.name(_bare(node))
+            index = f"[{k}]" if k is not None else ""
+            key = f"d{a}/d{b}{index}"
+            out = self.net.node_by_name.get(a)
+            if out is not None and out.activation.identity and \
+                    self.grader.names.resolve(key).quantity is None:
+                # an identity node is its sum: ∂predicted/∂b3 is ∂z_predicted/∂b3
+                same = f"d{out.sum}/d{b}{index}"
+                if self.grader.names.resolve(same).quantity is not None:
+                    return same
+            return key
+        try:
+            name = self.name(_bare(node))
+        except Unread:
+            alias = None if node.updated else self.alias(_bare(node))
+            if alias is None:
+                raise
+            name = alias
         suffix = f"[{node.sample}]" if node.sample is not None else ""
         if node.updated:
             return f"{name}_new{suffix}"
@@ -214,6 +285,74 @@ def _kept(grader: Grader) -> tuple[Symbols, Points]:
 def symbols_of(grader: Grader) -> Symbols:
     """The network's names as pages write them (made once per Grader)."""
     return _kept(grader)[0]
+
+
+#: the general words a Σ's term writes for an output and for its target (any subscript: y_i)
+_OUTPUT_WORDS = frozenset({"output", "out", "o", "prediction", "predicted", "pred", "yhat",
+                           "y_hat", "ŷ"})
+_TARGET_GENERAL = frozenset({"target", "t", "y", "observed", "actual"})
+#: the most terms a Σ is written out into (outputs × samples), and the largest formula that is
+SUM_TERMS, SUM_NODES = 256, 400
+
+
+def expand_sums(node: Node, symbols: Symbols) -> Node:
+    """A formula with each Σ written out over the network's outputs (and samples): its general
+    words (`target`, `output`, `y_i`, `\\hat{y}_i`) bound to each output and its target in turn;
+    a name of the network stays itself. A Σ in a Σ has no value; one too large is Unread."""
+    if not any(isinstance(n, expr.Sum) for n in expr.walk(node)):
+        return node
+    net = symbols.net
+    count = len(net.outputs) * len(net.samples)
+    if count > SUM_TERMS:
+        raise Unread(f"a Σ over {count:,} outputs and samples; at most {SUM_TERMS} are written out")
+    if sum(1 for _ in expr.walk(node)) > SUM_NODES:
+        raise Unread(f"a formula with a Σ and more than {SUM_NODES} terms is not written out")
+
+    def bind(n: Node, out: str, k: int | None) -> Node:
+        if isinstance(n, Name):
+            try:
+                symbols.name(_bare(n))
+                return n
+            except Unread:
+                pass
+            word = n.base.casefold()
+            sample = None if k is None else k + 1
+            if (n.hat and word == "y") or word in _OUTPUT_WORDS:
+                return Name(out, sample=sample, column=n.column)
+            if not n.hat and word in _TARGET_GENERAL:
+                return Name("t", sub=out, sample=sample, column=n.column)
+            return n
+        if isinstance(n, expr.Neg):
+            return expr.Neg(bind(n.arg, out, k))
+        if isinstance(n, expr.Call):
+            return expr.Call(n.fn, bind(n.arg, out, k))
+        if isinstance(n, expr.Bin):
+            return expr.Bin(n.op, bind(n.left, out, k), bind(n.right, out, k))
+        return n  # a number, a derivative, a Σ in the Σ
+
+    def walk(n: Node) -> Node:
+        if isinstance(n, expr.Sum):
+            terms = [bind(n.arg, out, k if net.multi_sample else None)
+                     for k in range(len(net.samples)) for out in net.outputs]
+            while len(terms) > 1:  # added pairwise: the tree log₂(terms) deep, not terms deep
+                terms = [expr.Bin("+", terms[j], terms[j + 1]) if j + 1 < len(terms) else terms[j]
+                         for j in range(0, len(terms), 2)]
+            return terms[0]
+        if isinstance(n, expr.Neg):
+            return expr.Neg(walk(n.arg))
+        if isinstance(n, expr.Call):
+            return expr.Call(n.fn, walk(n.arg))
+        if isinstance(n, expr.Bin):
+            return expr.Bin(n.op, walk(n.left), walk(n.right))
+        return n
+
+    return walk(node)
+
+
+def _unhat(sub: str) -> str:
+    """A subscript's hats in the tables' plain spelling: `\\hat{y}` (read as \\haty), ŷ → y_hat."""
+    sub = re.sub(r"\\hat\{?([^\W_])\}?", r"\1_hat", sub)
+    return unicodedata.normalize("NFD", sub).replace("\u0302", "_hat") if not sub.isascii() else sub
 
 
 def _hatted(name: str) -> bool:
@@ -450,11 +589,23 @@ def entries_of_page(page: Page, grader: Grader) -> Sheet:
         try:
             entry = _entry(chain, symbols, net)
         except Unread as err:
-            if not chain.prose:  # words on both sides of an '=' are prose, not an answer
-                not_read.append(NotRead(chain.line, chain.text, err.reason))
-            continue
+            if chain.prose:  # words on both sides of an '=' are prose, not an answer
+                continue
+            entry = _unknown(chain, symbols)
+            if entry is None:  # no decimal anywhere: a definition in general symbols
+                not_read.append(NotRead(chain.line, chain.text, err.reason,
+                                        definition=_symbolic(chain.segments)))
+                continue
+            # shaped like a quantity (∂A/∂B, w9', a name and its number) that this network has
+            # not: an unknown answer, with a did-you-mean, as in an answers file
         if entry is None:
             continue  # a given restated (x1 = 0.5, η = 0.1)
+        if entry.answer is None:
+            unread = _unread(entry.steps, symbols)
+            if unread is not None:  # symbols only, some not this network's: a definition
+                not_read.append(NotRead(chain.line, chain.text, unread,
+                                        definition=_symbolic(entry.steps)))
+                continue
         q = grader.names.resolve(entry.key).quantity
         if q is not None:
             if q in seen:
@@ -482,9 +633,27 @@ def entries_of_page(page: Page, grader: Grader) -> Sheet:
                  more_not_read=page.more_not_read, page=True)
 
 
+def _symbolic(steps: Sequence[Segment]) -> bool:
+    """No decimal on any side and no number at the end: a statement in symbols (a
+    definition), not working."""
+    return expr.is_number(steps[-1].node) is None and \
+        not any(re.search(r"\d*\.\d", seg.text) for seg in steps)
+
+
+def _unread(steps: Sequence[Segment], symbols: Symbols) -> str | None:
+    """Why a chain's formula cannot be evaluated here (a name the network has not), or None."""
+    for seg in steps:
+        try:
+            for s in expr.symbols(seg.node):
+                symbols.ref(s, None)
+        except Unread as err:
+            return err.reason
+    return None
+
+
 def _resolves(node: Node, symbols: Symbols) -> bool:
     try:
-        for s in expr.symbols(node):
+        for s in expr.symbols(expand_sums(node, symbols)):
             symbols.ref(s, None)
     except Unread:
         return False
@@ -496,8 +665,9 @@ def _trimmed(chain: Chain, symbols: Symbols) -> tuple[Segment, ...]:
     reads as 0.615·rounded, and `rounded` names nothing; the longest head that names only
     what the network has is the answer (the line as written when none does)."""
     last = chain.segments[-1]
-    if chain.math or _resolves(last.node, symbols):
-        return chain.segments
+    if chain.math or any(isinstance(n, expr.Sum) for n in expr.walk(last.node)) or \
+            _resolves(last.node, symbols):
+        return chain.segments  # (a Σ's words are its own, not words after an answer)
     cuts = [m.start() for m in re.finditer(r"\s+|(?=\()", last.text)]
     for cut in reversed(cuts):
         head = last.text[:cut].rstrip(" ,;:.")
@@ -514,14 +684,15 @@ def _trimmed(chain: Chain, symbols: Symbols) -> tuple[Segment, ...]:
 
 def _entry(chain: Chain, symbols: Symbols, net: Network) -> Entry | None:
     lhs = chain.lhs
-    segments = _trimmed(chain, symbols)
+    segments = tuple(replace(seg, node=expand_sums(seg.node, symbols))
+                     for seg in _trimmed(chain, symbols))
     if isinstance(lhs, Name) and not lhs.updated:
         try:
             name = symbols.name(_bare(lhs))
         except Unread:
             name = None
         special = symbols._special(lhs, None) if name is None else None
-        if name is None and special is None:
+        if name is None and special is None and symbols.alias(_bare(lhs)) is None:
             raise Unread(f"the left side: '{short(expr.plain(lhs))}' is not a name in this "
                          f"network")
         if name in net.params or special is not None:
@@ -555,6 +726,53 @@ def _entry(chain: Chain, symbols: Symbols, net: Network) -> Entry | None:
         answer = Answer(key=key, given=number.value, text=text, exponent=exponent,
                         line=last.line, column=last.column)
     return Entry(key=key, answer=answer, steps=segments, line=chain.line, text=chain.text)
+
+
+def _unknown(chain: Chain, symbols: Symbols) -> Entry | None:
+    """A chain whose left side has a quantity's shape but names none of this network's: a
+    derivative, an updated name (w9', w_9^{+}) or a plain name, its number last; None for a
+    name the network has (a param restated with another value is not read, with its reason)."""
+    lhs = chain.lhs
+    last = chain.segments[-1]
+    number = expr.is_number(last.node)
+    if number is None or (not chain.alone and isinstance(lhs, Name) and not lhs.updated):
+        return None  # a formula, or words in front of a plain name (`Step Size = …`)
+    if isinstance(lhs, Name) and not lhs.updated and _count(number.text) and \
+            len(_bare(lhs).spelled) == 1 and not symbols.shares_letters(_bare(lhs)):
+        return None  # `$n = 3$ samples`: a count in the prose (one letter, a whole number)
+    for n in (lhs,) if isinstance(lhs, Name) else (lhs.num, lhs.den):
+        try:
+            symbols.name(_bare(n))
+        except Unread as err:
+            if err.ambiguous:
+                return None
+        else:
+            if isinstance(lhs, Name):
+                return None
+    if isinstance(lhs, Name):
+        key = _written(symbols, lhs) + ("_new" if lhs.updated else "") + \
+            (f"[{lhs.sample}]" if lhs.sample is not None else "")
+    else:
+        k = lhs.num.sample or lhs.den.sample
+        key = f"d{_written(symbols, lhs.num)}/d{_written(symbols, lhs.den)}" + \
+            (f"[{k}]" if k is not None else "")
+    answer = Answer(key=key, given=number.value, text=number.text,
+                    exponent=_exponent(number.text), line=last.line, column=last.column)
+    return Entry(key=key, answer=answer, steps=(), line=chain.line, text=chain.text)
+
+
+def _count(text: str) -> bool:
+    """A whole number as written (3, not 3.0 or 3e0): how a page states a count."""
+    return text.lstrip("+-").isdigit()
+
+
+def _written(symbols: Symbols, n: Name) -> str:
+    """A name as the network calls it, or as written when it has no such name."""
+    try:
+        return symbols.name(_bare(n))
+    except Unread:
+        # as the tables would print it: w_9 → w9 (a subscript of digits joined on)
+        return symbols.alias(_bare(n)) or re.sub(r"^([^\W\d_]+)_(\d+)$", r"\1\2", _bare(n).spelled)
 
 
 def _is(symbols: Symbols, n: Name, name: str) -> bool:
@@ -738,7 +956,7 @@ def _formula_wrong(s: _Step, label: str, rule: str | None, truth: float) -> str:
 def formula_entry(key: str, text: str, line: int | None, symbols: Symbols) -> Entry:
     """A YAML answer given as a formula in quotes (`dL/dy_hat: "-2*(t - y_hat)"`); ExprError
     when the text reads as no formula, Unread when it uses a name the network does not have."""
-    node = expr.parse(text)
+    node = expand_sums(expr.parse(text), symbols)
     for s in expr.symbols(node):
         symbols.ref(s, None)
     seg = Segment(relation="=", text=text, node=node, line=line or 0, column=1)

@@ -640,6 +640,8 @@ def _latex_spelling(r: _Reader, value: object, path: Path_) -> str:
 
 
 def _spelling(r: _Reader, value: object, path: Path_) -> str:
+    if not isinstance(value, str):  # 0 or 1.5 is no name's spelling: quote it ('2') if meant
+        r.fail(path, f"expected a spelling (text), found {_kind(value)}")
     text = r.free_text(value, path, "a spelling")
     if not text.strip() or "\n" in text or len(text) > MAX_SPELLING:
         r.fail(path, f"a spelling is one line of 1 to {MAX_SPELLING} characters, found "

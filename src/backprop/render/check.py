@@ -55,23 +55,43 @@ def report_table(report: CheckReport) -> RenderableType:
         if r.mistake:
             verdict.append(f"\n{r.mistake}", style="bold")
         explanation = Text(safe.line(r.explanation))
-        if page and r.source is not None:  # the line as read, then what is wrong with it
-            explanation = Text(f"read: {safe.line(r.source, SHOWN)}", style="dim")
-            if r.explanation:
-                explanation.append("\n" + safe.line(r.explanation), style="")
         line = [Text("" if r.line is None else str(r.line))] if page else []
         table.add_row(*line, Text(safe.line(r.quantity, SHOWN)), Text(safe.line(r.text, NUMBER)),
                       Text(_true(r)), verdict, explanation)
     parts: list[RenderableType] = [table, Text(score_line(report))]
-    if report.not_read:
-        parts.append(Text(f"not read ({len(report.not_read) + report.more_not_read}):",
-                          style="bold"))
-        for n in report.not_read:
-            parts.append(Text(f"  line {n.line}: {safe.line(n.reason)} — "
-                              f"{safe.line(n.text, SHOWN)}"))
+    sources = [r for r in report.results if page and r.source is not None]
+    if sources:  # each line as read once, on one line: the table's rows stay short
+        parts.append(Text("as read:", style="bold"))
+        for r in sources:
+            parts.append(Text(f"{'' if r.line is None else r.line:>6}  "
+                              f"{safe.line(_shortened(r.source or ''), SHOWN)}", style="dim"))
+    definitions = [n for n in report.not_read if n.definition]
+    not_read = [n for n in report.not_read if not n.definition]
+    if definitions:
+        parts.append(Text(f"definitions, not marked ({len(definitions)}):", style="bold"))
+        for n in definitions:
+            parts.append(Text(f"  line {n.line}: {safe.line(_shortened(n.text), SHOWN)}"))
+            parts.append(Text(f"    {safe.line(n.reason)}", style="dim"))
+    if not_read or report.more_not_read:
+        parts.append(Text(f"not read ({len(not_read) + report.more_not_read}):", style="bold"))
+        for n in not_read:
+            parts.append(Text(f"  line {n.line}: {safe.line(_shortened(n.text), SHOWN)}"))
+            parts.append(Text(f"    {safe.line(n.reason)}", style="dim"))
         if report.more_not_read:
             parts.append(Text(f"  and {report.more_not_read} more"))
     return Group(*parts, Text(""))
+
+
+#: the widest a page's line as read is shown under the table (its head and its answer kept)
+READ_WIDTH = 70
+
+
+def _shortened(text: str, width: int = READ_WIDTH) -> str:
+    """A long line cut in its middle, so that its start and its last number both show."""
+    if len(text) <= width:
+        return text
+    tail = width // 3
+    return text[: width - tail - 3].rstrip() + " … " + text[-tail:].lstrip()
 
 
 def score_line(report: CheckReport) -> str:
@@ -180,10 +200,12 @@ class _ReportJSON(TypedDict):
 
 
 class ReportJSON(_ReportJSON, total=False):
-    """One answers file's report (FORMAT §3); a page's adds `not_read` (and `not_read_more`)."""
+    """One answers file's report (FORMAT §3); a page's adds `not_read` (and `not_read_more`) and
+    `definitions`."""
 
     not_read: list[NotReadJSON]
     not_read_more: int
+    definitions: list[NotReadJSON]  #: a page's definitions in general symbols, not marked
 
 
 class FilesJSON(TypedDict):
@@ -222,7 +244,9 @@ def _report_dict(report: CheckReport) -> ReportJSON:
                        "missing": list(report.missing)}
     if _page(report):
         out["not_read"] = [{"line": n.line, "text": n.text, "reason": n.reason}
-                           for n in report.not_read]
+                           for n in report.not_read if not n.definition]
+        out["definitions"] = [{"line": n.line, "text": n.text, "reason": n.reason}
+                              for n in report.not_read if n.definition]
         if report.more_not_read:
             out["not_read_more"] = report.more_not_read
     return out
@@ -258,8 +282,9 @@ def reports_csv(reports: Sequence[CheckReport | Row]) -> str:
                              "" if r.expected is None else repr(r.expected), r.verdict,
                              r.mistake or "", safe.csv_cell(r.explanation),
                              "" if r.line is None else r.line, safe.csv_cell(r.source or "")])
-        for n in rep.not_read:  # a page's lines not read: after its results
-            writer.writerow([safe.csv_cell(rep.file), "", "", "", "", "not_read", "",
+        for n in rep.not_read:  # a page's lines not read (or definitions): after its results
+            writer.writerow([safe.csv_cell(rep.file), "", "", "", "",
+                             "definition" if n.definition else "not_read", "",
                              safe.csv_cell(n.reason), n.line, safe.csv_cell(n.text)])
     return out.getvalue()
 

@@ -12,7 +12,6 @@ from backprop.render import Asking, common
 from backprop.render.common import WIDE_SUM
 from backprop.render.layout import Group, Partial, RenderableType, Table, Text
 from backprop.render.tables import delta_texts
-from backprop.trace import Factor
 
 _COUPLED = " or ".join(a.name for a in ACTIVATIONS.values() if not a.elementwise)
 
@@ -179,10 +178,6 @@ def _block(ex: Explanation, block: Block, f: Places, inputs: Collection[str]
                    style="bold")
     parts += [Text(""), chains]
     return parts
-
-
-def _path_numbers(factors: Sequence[Factor], inputs: Collection[str], f: Places) -> str:
-    return common.numbers(factors, f, inputs)
 
 
 def _where(ex: Explanation, block: Block) -> str:

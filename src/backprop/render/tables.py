@@ -3,7 +3,7 @@ of factors, and the update, every value with its rule and numbers, in the file's
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from functools import partial
 
 from backprop.factors import (
@@ -117,10 +117,6 @@ def _activation_redone(node: Node, z: float, f: Places) -> float:
 
 def _loss_numbers(rule: str, t: float, o: float, f: Places) -> str:
     return fill(rule, {"t": given(t), "o": f(o)})
-
-
-def _chain_numbers(chain: Sequence[Factor], inputs: Collection[str], f: Places) -> str:
-    return common.numbers(chain, f, inputs)
 
 
 def _update_numbers(old: float, eta: str, grad: float, f: Places) -> str:
