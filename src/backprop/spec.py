@@ -566,11 +566,11 @@ def _spellings(r: _Reader, top: Mapping[str, Any], known: Sequence[str]) -> Mapp
             r.fail(path, f"{_quote(name)} is not a name in this network{did_you_mean(str(name), names)}; "
                          f"spellings are given for its inputs, sums, nodes, params or the loss")
         if isinstance(value, str):
-            out[name] = Spelling(latex=_spelling(r, value, path))
+            out[name] = Spelling(latex=_latex_spelling(r, value, path))
             continue
         entry = r.mapping(value, path, "a LaTeX spelling (text) or {latex: …, also: […]}")
         r.keys(entry, path, ("latex", "also"), "a spelling")
-        latex = _spelling(r, entry["latex"], (*path, "latex")) if "latex" in entry else None
+        latex = _latex_spelling(r, entry["latex"], (*path, "latex")) if "latex" in entry else None
         also: list[str] = []
         if "also" in entry:
             items = entry["also"]
@@ -580,7 +580,63 @@ def _spellings(r: _Reader, top: Mapping[str, Any], known: Sequence[str]) -> Mapp
                 r.fail((*path, "also"), f"{len(items)} spellings; at most {MAX_ALSO} per name")
             also = [_spelling(r, item, (*path, "also", i)) for i, item in enumerate(items)]
         out[name] = Spelling(latex=latex, also=tuple(also))
+    # a page's word must name one name: a spelling shared by two, or another name's own, is refused
+    owner: dict[str, object] = {n: n for n in names}
+    for name, spelling in out.items():
+        for i, text in enumerate((spelling.latex, *spelling.also)):
+            if text is None:
+                continue
+            if owner.setdefault(text, name) != name:
+                where = (("spellings", name) if isinstance(table[name], str) else
+                         ("spellings", name, "latex") if i == 0 else ("spellings", name, "also"))
+                r.fail(where, f"{_quote(text)} already names {_quote(str(owner[text]))}; a "
+                              f"spelling names one name only, so a page that writes it is read "
+                              f"one way")
     return MappingProxyType(out)
+
+
+#: the control sequences a LaTeX spelling may use: accents, fonts, text, Greek letters and a few
+#: symbols. A spelling is the file's text set into the export as it is, and a network file may
+#: come from anyone, so nothing else gets in: no \\input, \\write18, \\catcode, \\def, ^^ escapes.
+SPELLING_COMMANDS = frozenset((
+    "hat", "bar", "tilde", "vec", "dot", "ddot", "check", "breve", "acute", "grave", "widehat",
+    "widetilde", "overline", "underline", "mathrm", "mathit", "mathbf", "mathsf", "mathtt",
+    "mathcal", "mathbb", "boldsymbol", "text", "textrm", "textit", "textbf", "operatorname",
+    "prime", "ell", "partial", "nabla", "cdot", "times", "ast", "star", "circ", "infty",
+    *("alpha beta gamma delta epsilon varepsilon zeta eta theta vartheta iota kappa lambda mu nu "
+      "xi pi varpi rho varrho sigma varsigma tau upsilon phi varphi chi psi omega Gamma Delta "
+      "Theta Lambda Xi Pi Sigma Upsilon Phi Psi Omega").split(),
+))
+_SPELLING_COMMANDS_TEXT = ("accents (\\hat, \\bar, \\tilde, \\vec, …), fonts (\\mathrm, \\mathit, "
+                           "\\text, \\operatorname, …), Greek letters (\\alpha … \\Omega) and "
+                           "\\partial, \\ell, \\prime, \\nabla, \\cdot, \\times, \\infty")
+#: a LaTeX spelling, token by token: a control word, a spacing command, or one plain character
+_SPELLING_TOKEN = re.compile(r"\\([A-Za-z]+)|\\[,;! ]|([A-Za-z0-9 _^{}'.,:;()\[\]+\-*/|=])")
+
+
+def _latex_spelling(r: _Reader, value: object, path: Path_) -> str:
+    """A `latex` spelling: one line of letters, digits, sub/superscripts, braces (balanced), a
+    little punctuation and the control sequences of SPELLING_COMMANDS; anything else is refused
+    where it stands, so a network file cannot make the export read a file or run a command."""
+    text = _spelling(r, value, path)
+    depth, at = 0, 0
+    while at < len(text):
+        match = _SPELLING_TOKEN.match(text, at)
+        if (match is None or text.startswith("^^", at)  # TeX reads ^^5c as a backslash
+                or (match.group(1) is not None and match.group(1) not in SPELLING_COMMANDS)):
+            found = (text[at:at + 2] if text.startswith("^^", at)
+                     else match.group(0) if match is not None else text[at])
+            r.fail(path, f"a LaTeX spelling may not hold {_quote(found)} (character {at + 1}); "
+                         f"allowed: letters, digits, _ ^ {{ }} ' . , : ; ( ) [ ] + - * / | =, "
+                         f"{_SPELLING_COMMANDS_TEXT}")
+        depth += {"{": 1, "}": -1}.get(match.group(0), 0)
+        if depth < 0:
+            r.fail(path, f"a LaTeX spelling's braces do not match: '}}' at character {at + 1} "
+                         f"closes nothing")
+        at = match.end()
+    if depth:
+        r.fail(path, f"a LaTeX spelling's braces do not match: {depth} '{{' left open")
+    return text
 
 
 def _spelling(r: _Reader, value: object, path: Path_) -> str:

@@ -86,8 +86,9 @@ T = S("ᵀ", r"^\top")
 
 
 def _t(text: str) -> S:
-    """Plain math text that reads the same in LaTeX (digits, operators written as LaTeX)."""
-    return S(text, text)
+    """Plain math text that reads the same in LaTeX (digits, operators written as LaTeX); a
+    saturated value's ∞ (notation.fmt's) and a product's · written as LaTeX's."""
+    return S(text, text.replace("∞", r"\infty ").replace("·", r"\cdot "))
 
 
 EQ_OP = S(" = ", " = ")
@@ -582,7 +583,7 @@ def _sum_block(form: SumForm, names: Names, block: Block, use: SumUse, f: Fmt) -
     last = (_at("o", p.layer - 1, str(p.column)) if p.column is not None else
             (_t("1") if form.bias_sign > 0 else S("(−1)", "(-1)")))
     items.append(Eq((lhs,), ((_at("δ", p.layer, str(p.row), tex=r"\delta") + DOT + last,),
-                             (_t(paren(f(block.delta))) + "·"
+                             (_t(paren(f(block.delta)) + "·")
                               + paren(value(block.param_factor, f, set(form.layers[0].sources))),),
                              (_t(f(block.value)),)), inline=True, bold=True))
     return items
@@ -743,10 +744,17 @@ def _with_notes(doc: RenderableType, notes: Sequence[str]) -> RenderableType:
 
 # ---------------------------------------------------------------- writers: LaTeX, Markdown
 
+#: the columns amsmath's pmatrix takes (its MaxMatrixCols counter, 10 unless a preamble says more)
+PMATRIX_COLUMNS = 10
+
+
 def _tex_piece(piece: Piece) -> str:
     if isinstance(piece, S):
         return piece.tex
     body = r" \\ ".join(" & ".join(c.tex for c in row) for row in piece.rows)
+    width = max((len(row) for row in piece.rows), default=0)
+    if width > PMATRIX_COLUMNS:  # amsmath's pmatrix stops at MaxMatrixCols; array has no limit
+        return rf"\left(\begin{{array}}{{{'c' * width}}} " + body + r" \end{array}\right)"
     return r"\begin{pmatrix} " + body + r" \end{pmatrix}"
 
 

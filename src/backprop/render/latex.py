@@ -402,16 +402,26 @@ def _runs(tokens: list[Token]) -> list[tuple[str, list[str]]]:
 
 
 def _join_math(parts: list[str]) -> str:
-    """Math tokens joined; a ^ takes the token after it as its braced argument."""
+    """Math tokens joined; a ^ takes the token after it as its braced argument (none, {}, when
+    that is another ^ or the end), and a ^ right after a superscript gets an empty base ({}^…),
+    so any text a user wrote (x^2^3, a ^ ^ b, ^^5c) is set without a double superscript."""
     out: list[str] = []
-    sup = False
+    sup = raised = False  # a ^ waits for its argument; the last piece set was a superscript
     for part in parts:
-        if sup and part.strip():
-            out.append("{" + part + "}")
-            sup = False
-        else:
+        if not part.strip():
             out.append(part)
-            sup = part == "^"
+            continue
+        if sup and part != "^":
+            out.append("{" + part + "}")
+            sup, raised = False, True
+            continue
+        if sup:
+            out.append("{}")
+            raised = True
+        if part.startswith("^") and raised:
+            out.append("{}")
+        out.append(part)
+        sup, raised = part == "^", part.startswith("^{")
     if sup:
         out.append("{}")
     return "".join(out).strip()
