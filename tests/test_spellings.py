@@ -30,6 +30,9 @@ learning_rate: 0.1
     ("z1", "z_{1}"), ("w5", "w_{5}"), ("y_hat", r"\hat{y}"), ("net_h1", r"\mathit{net}_{h1}"),
     ("E_total", "E_{total}"), ("w1_11", "w_{1,11}"), ("eta", r"\eta"), ("x", "x"),
     ("__x", r"\text{\_\_x}"),
+    # names outside ASCII as a textbook sets them (the letters' Unicode names say which)
+    ("ŷ", r"\hat{y}"), ("Ω1", r"\Omega _{1}"), ("ℓ_o1", r"\ell_{o1}"), ("x_α", r"x_{\alpha }"),
+    ("中1", r"\text{[U+4E2D]1}"),
 ])
 def test_default_typesetting(name: str, latex: str) -> None:
     assert latex_name(name) == latex
@@ -77,7 +80,8 @@ def test_bad_spellings_are_located(extra: str, where: str, says: str) -> None:
 
 @pytest.mark.skipif(shutil.which("pdflatex") is None, reason="needs pdflatex")
 def test_every_default_spelling_compiles(tmp_path: Path) -> None:
-    names = ["z1", "y_hat", "net_h1", "E_total", "w1_11", "eta", "__x", "ŷ", "a_b_hat", "Omega2"]
+    names = ["z1", "y_hat", "net_h1", "E_total", "w1_11", "eta", "__x", "ŷ", "a_b_hat", "Omega2",
+             "Ω1", "ℓ_o1", "x_α", "中1", "ηx", "ẑ_β2"]
     body = "\n".join(f"${latex_name(n)}$ \\par" for n in names)
     (tmp_path / "n.tex").write_text("\\documentclass{article}\n\\usepackage{amsmath}\n"
                                     f"\\begin{{document}}\n{body}\n\\end{{document}}\n")

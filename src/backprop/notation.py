@@ -310,15 +310,20 @@ _MATH: dict[str, object] = {
 _GREEK = frozenset("alpha beta gamma delta epsilon zeta eta theta iota kappa lambda mu nu xi pi "
                    "rho sigma tau upsilon phi chi psi omega Gamma Delta Theta Lambda Xi Pi Sigma "
                    "Upsilon Phi Psi Omega".split())
-_HEAD = re.compile(r"([A-Za-z]+)([0-9]*)")
-_PART = re.compile(r"[A-Za-z0-9]+")
+_HEAD = re.compile(r"([^\W\d_]+)([0-9]*)")
+_PART = re.compile(r"[^\W_]+")
+_ACCENTS = {"CIRCUMFLEX": "hat", "MACRON": "bar", "TILDE": "tilde", "DOT ABOVE": "dot",
+            "DIAERESIS": "ddot", "ACUTE": "acute", "GRAVE": "grave", "BREVE": "breve",
+            "CARON": "check"}
+_SYMBOLS = {"ℓ": r"\ell", "∂": r"\partial", "∇": r"\nabla"}
 
 
 def latex_name(name: str, spellings: Mapping[str, Spelling] | None = None) -> str:
     """A name typeset as a textbook does, for math mode: the file's own LaTeX spelling when its
     `spellings` key gives one; else z1 → ``z_{1}``, y_hat → ``\\hat{y}``, net_h1 →
-    ``\\mathit{net}_{h1}``, E_total → ``E_{total}``, w1_11 → ``w_{1,11}``, eta → ``\\eta``. A
-    name it cannot read that way is set as text, escaped, so any name compiles."""
+    ``\\mathit{net}_{h1}``, E_total → ``E_{total}``, w1_11 → ``w_{1,11}``, eta and η → ``\\eta``,
+    ŷ → ``\\hat{y}``, Ω1 → ``\\Omega_{1}``. A name it cannot read that way is set as text,
+    escaped, so any name compiles."""
     spelling = spellings.get(name) if spellings else None
     if spelling is not None and spelling.latex is not None:
         return spelling.latex
@@ -326,13 +331,46 @@ def latex_name(name: str, spellings: Mapping[str, Spelling] | None = None) -> st
         return r"\hat{" + latex_name(name[:-4]) + "}"
     head, *rest = name.split("_")
     match = _HEAD.fullmatch(head)
-    if match is None or not all(_PART.fullmatch(part) for part in rest):
+    letters = [_letter(c) for c in match[1]] if match is not None else []
+    subs = [_word(part) for part in rest]
+    if match is None or None in letters or None in subs or not all(
+            _PART.fullmatch(part) for part in rest):
         return r"\text{" + latex_text(name) + "}"
-    letters, digits = match.groups()
-    base = ("\\" + letters if letters in _GREEK
-            else letters if len(letters) == 1 else r"\mathit{" + letters + "}")
-    sub = ",".join(p for p in (digits, *rest) if p)
+    word, digits = match.groups()
+    base = ("\\" + word if word in _GREEK
+            else str(letters[0]) if len(letters) == 1 else r"\mathit{" + "".join(map(str, letters)) + "}")
+    sub = ",".join(str(p) for p in (digits, *subs) if p)
     return base if not sub else f"{base}_{{{sub}}}"
+
+
+def _letter(char: str) -> str | None:
+    """One letter of a name in math mode: a-z as itself, a Greek letter or ℓ as its command, a
+    Latin letter with an accent as the accent over the letter (ŷ → \\hat{y}); None otherwise."""
+    if char.isascii():
+        return char if char.isalpha() else None
+    if char in _SYMBOLS:
+        return _SYMBOLS[char]
+    import unicodedata  # only for a name outside ASCII, which few files have
+
+    described = unicodedata.name(char, "")
+    greek = re.fullmatch(r"GREEK (SMALL|CAPITAL) LETTER ([A-Z]+)", described)
+    if greek is not None:
+        word = greek[2].lower() if greek[1] == "SMALL" else greek[2].capitalize()
+        word = {"lamda": "lambda", "Lamda": "Lambda"}.get(word, word)
+        if word in _GREEK:
+            return "\\" + word + " "
+        return None
+    latin = re.fullmatch(r"LATIN (SMALL|CAPITAL) LETTER ([A-Z]) WITH ([A-Z ]+)", described)
+    if latin is not None and latin[3] in _ACCENTS:
+        base = latin[2].lower() if latin[1] == "SMALL" else latin[2]
+        return "\\" + _ACCENTS[latin[3]] + "{" + base + "}"
+    return None
+
+
+def _word(part: str) -> str | None:
+    """A subscript part: its letters as `_letter` sets them, digits as they are."""
+    letters = [c if c.isdigit() and c.isascii() else _letter(c) for c in part]
+    return None if None in letters else "".join(map(str, letters))
 
 
 _LATEX_SPECIAL = {"\\": r"\textbackslash{}", "{": r"\{", "}": r"\}", "$": r"\$", "&": r"\&",

@@ -54,7 +54,8 @@ def explain_title(ex: Explanation) -> str:
 
 def check_title(book: Gradebook, view: CheckView) -> str:
     if view.summary or len(book.rows) != 1:
-        return f"Marked answers: {len(book.rows)} sheets"
+        n = len(book.rows)
+        return f"Marked answers: {n} sheet{'' if n == 1 else 's'}"
     return f"Marked answers: {book.rows[0].file}"
 
 
