@@ -5,7 +5,6 @@ the forms as JSON."""
 
 from __future__ import annotations
 
-import html
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import partial
@@ -17,7 +16,9 @@ from backprop.explain import MAX_PATHS, Block, DeltaRow, Explanation
 from backprop.forms import Layer, LayerValues, MatrixForm, Position, SumForm, SumUse, Totals
 from backprop.network import Spelling
 from backprop.notation import fmt, fmt_step, given, latex_name, latex_text, paren
+from backprop.render import latex, markdown
 from backprop.render.common import WIDE_SUM, value
+from backprop.render.html import escape, page
 from backprop.render.layout import Group, RenderableType, Text
 
 Fmt = Callable[[float], str]
@@ -778,93 +779,77 @@ def _tex_para(para: Para) -> str:
     return text + "\n"
 
 
-def to_latex(items: Sequence[Item], *, fragment: bool = False) -> str:
-    """A LaTeX document (amsmath): paragraphs as text, runs of equations as align* blocks
-    with pmatrix; `fragment`: the body alone, for pasting."""
+def _blocks(items: Sequence[Item], display: Callable[[str], str],
+            para: Callable[[Para], str]) -> list[str]:
+    """Paragraphs and, for each run of equations, one display of their rows (_tex_eq) joined
+    by \\\\: the shape Markdown and LaTeX share."""
     out: list[str] = []
     run: list[str] = []
-
-    def flush() -> None:
-        if run:
-            out.append("\\begin{align*}\n" + " \\\\\n".join(run) + "\n\\end{align*}")
-            run.clear()
-
     for item in items:
         if isinstance(item, Eq):
             run.append(_tex_eq(item))
             continue
-        flush()
+        if run:
+            out.append(display(" \\\\\n".join(run)))
+            run.clear()
         if item.parts:
-            out.append(_tex_para(item))
-    flush()
-    body = "\n".join(out) + "\n"
-    if fragment:
-        return body
-    return ("\\documentclass{article}\n\\usepackage[utf8]{inputenc}\n"
-            "\\usepackage{amsmath}\n\\usepackage{amssymb}\n"
-            "\\usepackage[margin=2cm]{geometry}\n\\allowdisplaybreaks\n\\begin{document}\n"
-            + body + "\\end{document}\n")
+            out.append(para(item))
+    if run:
+        out.append(display(" \\\\\n".join(run)))
+    return out
+
+
+def to_latex(items: Sequence[Item], *, fragment: bool = False) -> str:
+    """A LaTeX document (render.latex.document): paragraphs as text, runs of equations as align*
+    blocks with pmatrix; `fragment`: the body alone, for pasting."""
+    body = "\n".join(_blocks(items, lambda rows: "\\begin{align*}\n" + rows + "\n\\end{align*}",
+                              _tex_para)) + "\n"
+    return latex.document(body, fragment)
 
 
 def to_markdown(items: Sequence[Item]) -> str:
     """Markdown with the math in $…$ and $$…$$ (GitHub's math): prose as paragraphs, each run of
     equations one aligned display."""
-    out: list[str] = []
-    run: list[str] = []
-
-    def flush() -> None:
-        if run:
-            out.append("$$\n\\begin{aligned}\n" + " \\\\\n".join(run) + "\n\\end{aligned}\n$$\n")
-            run.clear()
-
-    for item in items:
-        if isinstance(item, Eq):
-            run.append(_tex_eq(item))
-            continue
-        flush()
-        if not item.parts:
-            continue
-        text = "".join(_md_text(p) if isinstance(p, str) else f"${p.tex}$" for p in item.parts)
-        prefix = {"head": "### ", "bold": "#### ", "italic": "", "note": "", "": ""}[item.kind]
-        out.append(prefix + (f"*{text}*" if item.kind == "italic" else text) + "\n")
-    flush()
-    return "\n".join(out)
+    return "\n".join(_blocks(
+        items, lambda rows: "$$\n\\begin{aligned}\n" + rows + "\n\\end{aligned}\n$$\n", _md_para))
 
 
-def _md_text(text: str) -> str:
-    """Prose for Markdown: the characters Markdown would act on escaped, controls shown."""
-    out = safe.line(text)
-    for char in "\\`*_[]<>#|$":
-        out = out.replace(char, "\\" + char)
-    return out
+def _md_para(para: Para) -> str:
+    text = "".join(markdown.escape(p, line_start=k == 0 and para.kind in ("", "note"))
+                   if isinstance(p, str) else f"${p.tex}$" for k, p in enumerate(para.parts))
+    prefix = {"head": "### ", "bold": "#### ", "italic": "", "note": "", "": ""}[para.kind]
+    return prefix + (f"*{text}*" if para.kind == "italic" else text) + "\n"
 
 
 # ---------------------------------------------------------------- writers: HTML
 
-_CSS = """body{font-family:Georgia,serif;max-width:60em;margin:2em auto;padding:0 1em;line-height:1.4}
-.eq{display:flex;flex-wrap:wrap;align-items:center;gap:.4em;margin:.5em 0;font-family:
-"DejaVu Sans Mono",Menlo,Consolas,monospace;font-size:.95em}
-.eq.bold{font-weight:bold}
-table.m{border-collapse:collapse;border-left:1px solid;border-right:1px solid;display:inline-table}
-table.m td{padding:0 .45em;text-align:right}
-h2,h3{font-size:1.15em}
-@media print{body{margin:0}}"""
+#: the matrix forms' own rules, after render.html.CSS: equations as a row of pieces, a matrix
+#: as a table between two rules (its brackets)
+_CSS = """\
+.eq { display: flex; flex-wrap: wrap; align-items: center; gap: 0.4em; margin: 0.5em 0;
+      font-family: "DejaVu Sans Mono", Menlo, Consolas, monospace; font-size: 0.95em; }
+table.m { border-collapse: collapse; border-left: 1px solid; border-right: 1px solid;
+          display: inline-table; margin: 0; }
+table.m td { padding: 0 0.45em; text-align: right; font-size: 1em; }
+h2, h3 { font-size: 1.15em; }
+"""
 
 
 def _html_piece(piece: Piece) -> str:
     if isinstance(piece, S):
-        return f"<span>{html.escape(piece.text)}</span>"
-    rows = "".join("<tr>" + "".join(f"<td>{html.escape(c.text)}</td>" for c in row) + "</tr>"
+        return f"<span>{escape(piece.text)}</span>"
+    rows = "".join("<tr>" + "".join(f"<td>{escape(c.text)}</td>" for c in row) + "</tr>"
                    for row in piece.rows)
     return f'<table class="m">{rows}</table>'
 
 
 def to_html(items: Sequence[Item], title: str = "backprop") -> str:
-    """One self-contained page: no scripts, fonts or links; matrices as bracketed tables."""
+    """One self-contained page (render.html.page): no scripts, fonts or links; matrices as
+    bracketed tables."""
     out: list[str] = []
     for item in items:
         if isinstance(item, Para):
-            text = html.escape("".join(p if isinstance(p, str) else p.text for p in item.parts))
+            text = escape("".join(p if isinstance(p, str) else p.text for p in item.parts))
             tag = {"head": "h2", "bold": "h3"}.get(item.kind, "p")
             if item.kind == "italic":
                 text = f"<em>{text}</em>"
@@ -877,9 +862,7 @@ def to_html(items: Sequence[Item], title: str = "backprop") -> str:
         cls = "eq bold" if item.bold else "eq"
         out += [f'<div class="{cls}">' + "".join(map(_html_piece, line)) + "</div>"
                 for line in lines]
-    return ("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
-            f"<title>{html.escape(safe.line(title))}</title>\n<style>\n{_CSS}\n</style>\n</head>\n"
-            "<body>\n" + "\n".join(x for x in out if x) + "\n</body>\n</html>\n")
+    return page(title, "".join(x + "\n" for x in out if x), css=_CSS)
 
 
 # ---------------------------------------------------------------- JSON

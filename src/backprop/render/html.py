@@ -45,18 +45,18 @@ def step(trace: Trace, view: StepView) -> str:
     """The `html` format of `backprop step` (render.STEP_FORMATS), with the network drawn."""
     body = html(documents.step_document(trace, view))
     picture = _picture(trace, view.decimals)
-    return _page(documents.step_title(trace), body + picture, view.fragment)
+    return page(documents.step_title(trace), body + picture, view.fragment)
 
 
 def explain(trace: Trace, ex: Explanation, view: StepView) -> str:
     """The `html` format of `backprop explain` (render.EXPLAIN_FORMATS)."""
-    return _page(documents.explain_title(ex),
+    return page(documents.explain_title(ex),
                  html(documents.explain_document(trace, ex, view)), view.fragment)
 
 
 def check(book: Gradebook, view: CheckView) -> str:
     """The `html` format of `backprop check` (render.CHECK_FORMATS)."""
-    return _page(documents.check_title(book, view), html(documents.check_document(book, view)),
+    return page(documents.check_title(book, view), html(documents.check_document(book, view)),
                  view.fragment)
 
 
@@ -71,13 +71,16 @@ def _picture(trace: Trace, decimals: int) -> str:
     return f'<figure aria-label="the network">\n{svg}\n</figure>\n'
 
 
-def _page(title: str, body: str, fragment: bool) -> str:
+def page(title: str, body: str, fragment: bool = False, *, css: str = "") -> str:
+    """The one page shell of backprop's HTML: `body` in a self-contained page titled `title`
+    (escaped), styled by CSS and then by the caller's own `css` rules; with `fragment`, the body
+    alone."""
     if fragment:
         return body
     return ('<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
             '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
-            f"<title>{escape(title)}</title>\n<style>\n{CSS}</style>\n</head>\n<body>\n<main>\n"
-            f"{body}</main>\n</body>\n</html>\n")
+            f"<title>{escape(title)}</title>\n<style>\n{CSS}{css}</style>\n</head>\n<body>\n"
+            f"<main>\n{body}</main>\n</body>\n</html>\n")
 
 
 def escape(text: str) -> str:

@@ -21,34 +21,44 @@ if TYPE_CHECKING:
 
 #: the packages the body needs: all in texlive's latex-base and latex-recommended
 PACKAGES = ("amsmath", "amssymb", "array", "longtable")
-PREAMBLE = (r"\documentclass[10pt]{article}",
-            r"\usepackage{" + ",".join(PACKAGES) + "}",
+
+
+def _preamble(size: str) -> tuple[str, ...]:
+    return (rf"\documentclass[{size}]{{article}}", r"\usepackage{" + ",".join(PACKAGES) + "}",
             r"\usepackage[margin=2cm]{geometry}", r"\allowdisplaybreaks",
             r"\setlength{\parindent}{0pt}", r"\setlength{\parskip}{4pt}")
 
 
+PREAMBLE = _preamble("10pt")
+
+
 def step(trace: Trace, view: StepView) -> str:
     """The `latex` format of `backprop step` (render.STEP_FORMATS)."""
-    return _document(latex(documents.step_document(trace, view), Names.of(trace.network)),
-                     view.fragment)
+    return document(latex(documents.step_document(trace, view), Names.of(trace.network)),
+                    view.fragment)
 
 
 def explain(trace: Trace, ex: Explanation, view: StepView) -> str:
     """The `latex` format of `backprop explain` (render.EXPLAIN_FORMATS)."""
-    return _document(latex(documents.explain_document(trace, ex, view), Names.of(trace.network)),
-                     view.fragment)
+    return document(latex(documents.explain_document(trace, ex, view), Names.of(trace.network)),
+                    view.fragment)
 
 
 def check(book: Gradebook, view: CheckView) -> str:
     """The `latex` format of `backprop check` (render.CHECK_FORMATS): the quantities as the sheets
     wrote them, as text."""
-    return _document(latex(documents.check_document(book, view), Names()), view.fragment)
+    return document(latex(documents.check_document(book, view), Names()), view.fragment)
 
 
-def _document(body: str, fragment: bool) -> str:
+def document(body: str, fragment: bool = False, *, size: str = "10pt",
+             extra: Sequence[str] = ()) -> str:
+    """The one wrapper of backprop's LaTeX: `body` as a standalone document for a stock pdflatex
+    (PREAMBLE, then `extra` preamble lines), or with `fragment` the body alone under a comment
+    naming the packages it needs. `size` is the article's font size."""
     if fragment:
         return f"% backprop: needs \\usepackage{{{','.join(PACKAGES)}}}\n{body}"
-    return "\n".join(PREAMBLE) + "\n\\begin{document}\n\n" + body + "\\end{document}\n"
+    head = (*_preamble(size), *extra)
+    return "\n".join(head) + "\n\\begin{document}\n\n" + body + "\\end{document}\n"
 
 
 @dataclass(frozen=True, slots=True)

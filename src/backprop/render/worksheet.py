@@ -8,6 +8,7 @@ from collections.abc import Sequence
 
 from backprop.exercise import KeyLine, Variant, rounded
 from backprop.notation import given
+from backprop.render import latex
 
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$&\"'=:;^])")
 _TEX_SPECIAL = {"\\": r"\textbackslash{}", "{": r"\{", "}": r"\}", "$": r"\$", "&": r"\&",
@@ -187,10 +188,7 @@ def worksheet_tex(variant: Variant, decimals: int) -> str:
     net = variant.network
     nodes, params, samples = _givens(variant)
     head = [h.replace("target of ", "target ") for h in _sample_header(variant)]
-    out = [r"\documentclass[11pt]{article}", r"\usepackage[T1]{fontenc}",
-           r"\usepackage[utf8]{inputenc}", r"\usepackage{amsmath}",
-           r"\usepackage[margin=2cm]{geometry}", r"\pagestyle{empty}", r"\begin{document}",
-           f"\\section*{{{tex_text(net.title or 'exercise')}}}",
+    out = [f"\\section*{{{tex_text(net.title or 'exercise')}}}",
            f"One training step: loss \\texttt{{{tex_text(net.loss.loss.kind)}}} "
            f"({net.loss.reduction}), learning rate $\\eta = {given(net.learning_rate)}$, update "
            f"$p \\leftarrow p - \\eta \\cdot \\partial {tex_name(net.loss.name)} / \\partial p$.",
@@ -204,8 +202,10 @@ def worksheet_tex(variant: Variant, decimals: int) -> str:
             f"Give every answer to {decimals} decimals.", "", r"\begin{enumerate}"]
     out += [f"\\item ${tex_quantity(line, net.loss.name)} = $ \\rule{{3cm}}{{0.4pt}}"
             for line in _asked(variant)]
-    out += [r"\end{enumerate}", r"\end{document}"]
-    return "\n".join(out) + "\n"
+    out += [r"\end{enumerate}"]
+    # T1 and utf8 set the Latin-1 letters tex_text keeps; a worksheet page has no number
+    return latex.document("\n".join(out) + "\n", size="11pt", extra=(
+        r"\usepackage[T1]{fontenc}", r"\usepackage[utf8]{inputenc}", r"\pagestyle{empty}"))
 
 
 # ---------------------------------------------------------------- the files `new` writes
