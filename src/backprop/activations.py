@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import NamedTuple, Protocol
+
+from backprop.record import record
 
 Scalar = Callable[[float], float]
 Derivative = Callable[[float, float], float]  # (z, h) -> dh/dz
@@ -211,7 +213,7 @@ class Softmax:
         return f"{h}·({g} − (" + " + ".join(f"{hk}·{gk}" for hk, gk in pairs) + "))"
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Activation:
     """One activation h = f(z) and its local derivative ∂h/∂z, with the rules as printed.
 

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
 from typing import TypeAlias
 
 from backprop.network import Node, Use
+from backprop.record import record
 from backprop.trace import Factor, SampleTrace, Trace
 
 
@@ -72,7 +72,7 @@ def output_delta_terms(trace: Trace, s: SampleTrace, node: Node) -> list[tuple[F
             for m in trace.network.members[node.name]]
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Graph:
     """Who feeds whom, for walking paths from a sum to the loss: the Network's own topology."""
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from typing import Literal
 
 from backprop.activations import Activation
+from backprop.record import record
 
 Element = Callable[[float, float], float]  # (o, t) -> e or ∂e/∂o
 Reduction = Literal["sum", "mean"]  #: L = Σe (sum) or L = (1/D)·Σe (mean)
@@ -48,7 +48,7 @@ def bce_of_logit(z: float, t: float) -> float:
     return (max(z, 0.0) - t * z) + math.log1p(math.exp(-abs(z)))
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Loss:
     """One loss kind: L = (1/D)·Σ e(o, t) over every (sample, output) element.
 

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 from types import MappingProxyType
 from typing import cast, overload
 
 from backprop.activations import Activation
 from backprop.losses import Loss, Reduction
 from backprop.optimizers import SGD, Setting
+from backprop.record import record
 
 
 def frozen_map(items: Mapping[str, float] | None = None) -> Mapping[str, float]:
@@ -17,7 +18,7 @@ def frozen_map(items: Mapping[str, float] | None = None) -> Mapping[str, float]:
     return MappingProxyType(dict(items or {}))
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Spelling:
     """How a page or a LaTeX export may write one name, from the file's optional `spellings` key."""
 
@@ -28,7 +29,7 @@ class Spelling:
 NO_SPELLINGS: Mapping[str, Spelling] = MappingProxyType({})
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Edge:
     """One term of a weighted sum: value(source) · param."""
 
@@ -89,7 +90,7 @@ class Edges(Sequence[Edge]):
         return f"Edges({list(self)!r})"
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Node:
     """node = activation(sum), sum = Σ value(source)·param ± bias."""
 
@@ -106,7 +107,7 @@ class Node:
             object.__setattr__(self, "edges", Edges.of(cast("Iterable[Edge]", given)))
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Sample:
     """One training example."""
 
@@ -114,7 +115,7 @@ class Sample:
     targets: Mapping[str, float]  #: output node -> target
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class LossSpec:
     """The loss as the file chose it."""
 
@@ -123,7 +124,7 @@ class LossSpec:
     reduction: Reduction
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Use:
     """One place a param is used: as the weight of an edge into `node`, or as its bias."""
 
@@ -183,7 +184,7 @@ class Uses(Sequence[Use]):
         return f"Uses({list(self)!r})"
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class _Topology:
     """Who feeds whom in a Network, worked out once from its nodes."""
 
@@ -218,7 +219,7 @@ def _consumers_of(net: Network) -> Mapping[str, tuple[tuple[Node, str], ...]]:
     return MappingProxyType({k: tuple(v) for k, v in consumers.items()})
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record(kw_only=True)
 class Network:
     """Everything one training step needs, validated; names are the file's own."""
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Callable, Mapping, Sequence
-from decimal import ROUND_HALF_UP, Context, Decimal
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -46,13 +45,14 @@ def _half_up(value: float, decimals: int) -> str:
     # the half-up one, at a tenth of Decimal's cost.
     if value.as_integer_ratio()[1] != 1 << (decimals + 1):
         return f"{value:.{decimals}f}"
-    # the context holds every digit a float can have (up to ~1e308 with 15 decimals)
+    # decimal is imported here, at the first tie: most runs never meet one, and its import
+    # is ~1 ms of every start-up. The context holds every digit a float can have (up to ~1e308
+    # with 15 decimals).
+    from decimal import ROUND_HALF_UP, Context, Decimal
+
     exact = Decimal(value).quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP,
-                                    context=_WIDE)
+                                    context=Context(prec=400))
     return f"{exact:f}"
-
-
-_WIDE = Context(prec=400)
 
 
 def given(value: float) -> str:

@@ -8,16 +8,18 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 from itertools import repeat
 from types import MappingProxyType
+
+from backprop.record import record
 
 #: (hyper-parameters, η, t, p, g, state before) → (every quantity in Convention.quantities order, p new)
 Rule = Callable[[Mapping[str, float], float, int, float, float, Sequence[float]],
                 tuple[tuple[float, ...], float]]
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record(kw_only=True)
 class Hyper:
     """One hyper-parameter: its key in the file, its symbol, its default and its valid range."""
 
@@ -42,7 +44,7 @@ class Hyper:
                 f"{')' if self.high_open else ']'}")
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record(kw_only=True)
 class Quantity:
     """One number of an optimizer's worked row, with its rule."""
 
@@ -56,7 +58,7 @@ class Quantity:
     non_negative: bool = False  #: a state that cannot be negative (a mean of squares)
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record(kw_only=True)
 class Convention:
     """One way of writing an optimizer's rule; every quantity it shows and how to compute them."""
 
@@ -77,7 +79,7 @@ class Convention:
         return frozenset(q.key for q in self.quantities if q.non_negative)
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record(kw_only=True)
 class Optimizer:
     """A registry entry: everything about one optimizer, asked by spec, engine and the renderers."""
 
@@ -96,7 +98,7 @@ class Optimizer:
         return any(c.quantities for c in self.conventions.values())
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class State:
     """An optimizer's state between steps: the steps taken and, per state name, param → value
     (a param absent from a table starts at 0)."""
@@ -109,7 +111,7 @@ class State:
         return 0.0 if table is None else table.get(param, 0.0)
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record(kw_only=True)
 class Setting:
     """The optimizer as a network file chose it: entry, convention, hyper-parameters, state."""
 
@@ -119,7 +121,7 @@ class Setting:
     state: State = State()
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record(kw_only=True)
 class Row:
     """One param's worked optimizer row."""
 
@@ -131,7 +133,7 @@ class Row:
     updated: float  #: p after the step
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record(kw_only=True)
 class Stepped:
     """An optimizer's step over every param: the worked rows and the state it leaves."""
 

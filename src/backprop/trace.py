@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Literal
 
 from backprop.network import Network, Use
 from backprop.optimizers import Stepped
+from backprop.record import record
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record(kw_only=True)
 class Factor:
     """One link of a chain: ∂numerator/∂denominator at one sample, with the rule that gives it."""
 
@@ -31,7 +32,7 @@ class Factor:
         return self.template.format(**{slot: name for slot, name, _ in self.args})
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Overrides:
     """Numbers put in place of the engine's own at named points (check: a student's earlier answers).
 
@@ -66,7 +67,7 @@ NO_OVERRIDES = Overrides()
 DerivativeAt = Literal["true", "z_for_h", "h_for_z"]
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Rules:
     """How the backward pass is done. The default is the true rule; check's mistake models change one.
 
@@ -103,7 +104,7 @@ class UsesByParam:
         return self._uses[param]
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record(kw_only=True)
 class SampleTrace:
     """Every number of one sample's forward and backward pass, by the file's names."""
 
@@ -119,7 +120,7 @@ class SampleTrace:
     use_grads: tuple[float, ...]  #: ∂L/∂p through each of network.uses, this sample
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record(kw_only=True)
 class Trace:
     """One training step, computed once by engine.run; explain, check and the renderers only read it."""
 

@@ -6,7 +6,7 @@ import math
 import os
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any, Protocol
 
 import yaml
@@ -15,6 +15,7 @@ from yaml.reader import Reader
 from yaml.scanner import Scanner
 
 from backprop.errors import BackpropError, FileFormatError, SpecError
+from backprop.record import record
 
 __all__ = ["MAX_BYTES", "MAX_DEPTH", "Document", "load_file", "load_text", "read_text"]
 
@@ -87,7 +88,7 @@ def _where(node: object) -> tuple[int, int]:
     return node[0], node[1]
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Document:
     """A loaded YAML file: its plain-data `root` plus where each node came from."""
 

@@ -8,16 +8,17 @@ format is one module plus one line here. Modules are imported only when their fo
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from importlib import import_module
 from typing import TYPE_CHECKING, Any, Protocol
+
+from backprop.record import record
 
 if TYPE_CHECKING:
     from backprop.render.layout import RenderableType
     from backprop.trace import Trace
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record(kw_only=True)
 class Asking:
     """How the reader asks for more than a report shows, in the caller's words: the CLI passes
     its options. Without one, a report says what it leaves out but not how to ask for it."""
@@ -29,7 +30,7 @@ class Asking:
     numbers: str  #: every number, e.g. "--format json"
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record(kw_only=True)
 class StepView:
     """What the reader asked to see of a step; a format reads what applies to it."""
 
@@ -41,7 +42,7 @@ class StepView:
     fragment: bool = False  #: latex, html: the body alone, for pasting into a document
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record(kw_only=True)
 class CheckView:
     """What the reader asked to see of a check, for the document formats."""
 
@@ -55,7 +56,7 @@ class StepRenderer(Protocol):
     def __call__(self, trace: Trace, view: StepView, /) -> RenderableType | str: ...
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Format:
     """One output format: the module that writes it and the function there that does."""
 

@@ -1,0 +1,105 @@
+"""`record` against its oracle, the standard library's `dataclass(frozen=True, slots=True)`:
+the same class written twice, once with each, must behave alike in every way a caller sees."""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+from dataclasses import dataclass, field, replace
+
+import pytest
+
+from backprop.record import record
+
+
+def _pair(kw_only: bool = False) -> tuple[type, type]:
+    """Two copies of one class body: (dataclass's, record's)."""
+    def body() -> dict[str, object]:
+        return {"__annotations__": {"a": "int", "b": "str", "c": "float", "d": "int"},
+                "__doc__": "A test record.",
+                "b": "x",
+                "c": field(default=0.5, compare=False),
+                "d": field(default=7, repr=False, hash=False)}
+
+    std = dataclass(frozen=True, slots=True, kw_only=kw_only)(type("R", (), body()))
+    ours = record(kw_only=kw_only)(type("R", (), body()))
+    return std, ours
+
+
+@pytest.mark.parametrize("kw_only", [False, True])
+def test_record_behaves_as_a_frozen_slotted_dataclass(kw_only: bool) -> None:
+    std, ours = _pair(kw_only)
+    for args in [dict(a=1), dict(a=1, b="y"), dict(a=1, c=2.5), dict(a=2, d=8), dict(a=1, b="y", d=9)]:
+        s, o = std(**args), ours(**args)
+        assert repr(o) == repr(s)  # "R(a=1, b='x', c=0.5)": d is left out, as field(repr=False) says
+        assert hash(o) == hash(s)
+        assert o == ours(**args) and not (o != ours(**args))
+        assert o != s  # another class: NotImplemented both ways, so unequal, as dataclass has it
+        assert copy.deepcopy(o) == o and copy.copy(o) == o
+        assert replace(o, a=5).a == 5 and replace(o, a=5) == ours(**{**args, "a": 5})
+    # c is left out of == and hash (compare=False); d is compared but not hashed
+    assert ours(a=1, c=1.0) == ours(a=1, c=2.0)
+    assert ours(a=1, d=1) != ours(a=1, d=2)
+    assert hash(ours(a=1, d=1)) == hash(ours(a=1, d=2))
+    assert [f.name for f in dataclasses.fields(ours)] == [f.name for f in dataclasses.fields(std)]
+    assert ours.__slots__ == std.__slots__ and ours.__doc__ == "A test record."
+    one = ours(a=1)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        one.a = 2  # type: ignore[attr-defined]
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        del one.b  # type: ignore[attr-defined]
+    for made in (std(a=1), one):  # a new name fails alike: Python 3.11's frozen + slots quirk
+        with pytest.raises(TypeError):  # (the generated __setattr__ names the pre-slots class)
+            made.e = 1
+    if kw_only:
+        with pytest.raises(TypeError):
+            ours(1)
+
+
+def test_record_keeps_the_methods_a_class_writes() -> None:
+    """As dataclass does: a written __eq__/__hash__/__repr__ stays; a written __eq__ alone still
+    gets the fields' hash (Python set __hash__ to None for it, which dataclass replaces)."""
+    @record
+    class Own:
+        x: int
+
+        def __eq__(self, other: object) -> bool:
+            return isinstance(other, Own) and other.x % 10 == self.x % 10
+
+        def __hash__(self) -> int:
+            return self.x % 10
+
+        def __repr__(self) -> str:
+            return "own"
+
+    assert Own(3) == Own(13) and hash(Own(13)) == 3 and repr(Own(1)) == "own"
+
+    @record
+    class EqOnly:
+        x: int
+
+        def __eq__(self, other: object) -> bool:
+            return True
+
+    @dataclass(frozen=True, slots=True)
+    class StdEqOnly:
+        x: int
+
+        def __eq__(self, other: object) -> bool:
+            return True
+
+    assert EqOnly(1) == EqOnly(2)
+    assert hash(EqOnly(4)) == hash(StdEqOnly(4)) == hash((4,))
+
+
+def test_a_record_without_fields() -> None:
+    @record
+    class Empty:
+        pass
+
+    @dataclass(frozen=True, slots=True)
+    class StdEmpty:
+        pass
+
+    assert Empty() == Empty() and hash(Empty()) == hash(StdEmpty()) == hash(())
+    assert repr(Empty()).endswith("Empty()") and repr(StdEmpty()).endswith("StdEmpty()")
