@@ -87,3 +87,47 @@ def test_a_name_alone_on_its_line_is_the_left_side_of_the_next(tmp_path: Path) -
     body = check(tmp_path, "page.txt", "z1 = 0.47\n\nz2\n= 0.5*0.3 + 0.3*0.6 = 0.33\n")
     assert marks(body) == [(1, "z1", "correct"), (3, "z2", "correct")]
     assert body["not_read"] == []
+
+
+# ---------------------------------------------------------------- overflow and extremes
+
+@pytest.mark.parametrize("name,text,said", [
+    # e^1000 ≈ 10^434.3, past the largest float (≈ 1.8·10^308)
+    ("page.txt", "z1 = e^{1000}\n", "exp(1000) is too large to compute"),
+    ("page.md", "$z_1 = e^{1000}$\n", "exp(1000) is too large to compute"),
+    # 10^400 is past the largest float, before σ is taken
+    ("page.tex", "\\( z_2 = \\sigma(10^{400}) \\)\n", "σ(10^400) is too large to compute"),
+    ("page.txt", "h1 = 1/0\n", "1/0 is a division by zero"),
+    ("page.txt", "h1 = 1/(1 - 1)\n", "1/(1 − 1) is a division by zero"),
+])
+def test_a_number_past_a_float_is_said_truthfully(tmp_path: Path, name: str, text: str,
+                                                   said: str) -> None:
+    (result,) = check(tmp_path, name, text)["results"]
+    assert result["verdict"] == "wrong"
+    assert said in result["explanation"] and "nan" not in result["explanation"]
+
+
+def test_a_step_past_a_float_is_where_the_line_breaks(tmp_path: Path) -> None:
+    # z2 = 0.33 (by hand, above): the 1/0 step is no value at all, so it cannot give 0.33
+    (result,) = check(tmp_path, "page.txt", "z2 = 0.5*0.3 + 1/0 = 0.33\n")["results"]
+    assert result["verdict"] == "correct"  # the answer is right; the step is named
+    assert result["explanation"] == ("the line breaks at the = at line 1, column 20: "
+                                     "0.5·0.3 + 1/0 is a division by zero, not 0.33")
+    assert result["break"] == 20  # "z2 = 0.5*0.3 + 1/0 " is 19 characters: the `=` is the 20th
+
+
+def test_a_number_that_underflows_is_read_as_written(tmp_path: Path) -> None:
+    # 1e-400 is below the smallest float (≈ 4.9·10^-324): read as 0, its decimals its own (400);
+    # the true value is shown as the report shows values, to 4 decimals: z1 = 0.4700
+    (result,) = check(tmp_path, "page.txt", "z1 = 1e-400\n")["results"]
+    assert (result["given"], result["decimals"], result["verdict"]) == (0.0, 400, "wrong")
+    assert result["explanation"] == ("1e-400 is too small for a float (read as 0); the true "
+                                     "value is 0.4700")
+
+
+def test_an_arithmetic_slip_to_an_underflowing_number_shows_the_truth_briefly(
+        tmp_path: Path) -> None:
+    # 0.5·0.3 + 0.3·0.6 = 0.33 (by hand), not 1e-400: the slip, and z2 = 0.3300 to 4 decimals
+    (result,) = check(tmp_path, "page.txt", "z2 = 0.5*0.3 + 0.3*0.6 = 1e-400\n")["results"]
+    assert result["mistake"] == "arithmetic"
+    assert result["explanation"].endswith("the true value is 0.3300")

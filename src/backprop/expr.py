@@ -159,6 +159,23 @@ def evaluate(node: Node, lookup: Callable[[Name | Deriv], float],
         return math.nan
 
 
+def undefined(node: Node, lookup: Callable[[Name | Deriv], float],
+              nums: dict[int, float] | None = None) -> str | None:
+    """Why the expression has no finite value, in words ("a division by zero", "too large to
+    compute"); None when it has one."""
+    try:
+        value = _eval(node, lookup, nums or {})
+    except ZeroDivisionError:
+        return "a division by zero"
+    except OverflowError:
+        return "too large to compute"
+    except ValueError:
+        return "undefined (no real value)"
+    if math.isinf(value):
+        return "too large to compute"
+    return "undefined (no real value)" if math.isnan(value) else None
+
+
 def _eval(node: Node, lookup: Callable[[Name | Deriv], float], nums: dict[int, float]) -> float:
     if isinstance(node, Num):
         return nums.get(id(node), node.value)
