@@ -6,6 +6,7 @@ w3 = 0.4, w4 = 0.6): z1 = 0.5·0.7 + 0.3·0.4 = 0.47, z2 = 0.5·0.3 + 0.3·0.6 =
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 
 import pytest
@@ -23,6 +24,7 @@ def check(tmp_path: Path, name: str, text: str, net: str = "walkthrough.yaml") -
     result = CliRunner(env=ENV).invoke(cli, ["check", str(NETWORKS / net), str(page),
                                              "--format", "json"])
     assert result.exit_code in (0, 1), (result.output, result.exception)
+    assert result.stdout, (result.output, result.stderr, result.exit_code)
     return json.loads(result.stdout)
 
 
@@ -131,3 +133,102 @@ def test_an_arithmetic_slip_to_an_underflowing_number_shows_the_truth_briefly(
     (result,) = check(tmp_path, "page.txt", "z2 = 0.5*0.3 + 0.3*0.6 = 1e-400\n")["results"]
     assert result["mistake"] == "arithmetic"
     assert result["explanation"].endswith("the true value is 0.3300")
+
+
+# ---------------------------------------------------------------- pages in more styles
+
+def sigma(z: float) -> float:
+    return 1 / (1 + math.exp(-z))
+
+
+# walkthrough.yaml by hand: z1 = 0.47, z2 = 0.33, h1 = σ(0.47), h2 = σ(0.33),
+# z3 = 0.55·h1 + 0.45·h2, ŷ = σ(z3), L = (1 − ŷ)², ∂L/∂ŷ = −2(1 − ŷ),
+# ∂L/∂w5 = ∂L/∂ŷ · ŷ(1 − ŷ) · h1
+H1, H2 = sigma(0.47), sigma(0.33)
+Z3 = 0.55 * H1 + 0.45 * H2
+Y = sigma(Z3)
+DW5 = -2 * (1 - Y) * Y * (1 - Y) * H1
+
+MARKDOWN = r"""# Backprop, by hand
+
+The forward pass, with the usual weights (units: none; values to 4 d.p., e.g. 1,000 steps later):
+
+\( z_1 = x_1 w_1 + x_2 w_3 = 0.5 \times 0.7 + 0.3 \times 0.4 = 0.47 \)
+
+\( h_1 = \sigma(z_1) = \frac{1}{1 + e^{-0.47}} \approx 0.6154 \)
+
+$$
+\begin{aligned}
+z_2 &= 0.5 \times 0.3 + 0.3 \times 0.6 \\
+    &= 0.33 \tag{3} \\
+h_2 &= \sigma(0.33) \approx 0.5818
+\end{aligned}
+$$
+
+$$ z_3 = \left( 0.6154 \times 0.55 \right) + \left( 0.5818 \times 0.45 \right) \approx 0.6003 $$
+
+Then $\hat{y} = \sigma(z_3) \approx 0.6457$, and the loss, $L = (1 - \hat{y})^2 \approx 0.1255$.
+
+$$\frac{\mathrm{d}L}{\mathrm{d}\hat{y}} = -2\,(1 - 0.6457) \approx -0.7086$$
+
+$$ {\partial L}/{\partial w_{5}} = -0.7086 \times 0.2288 \times 0.6154 \approx -0.0998 \tag{7} $$
+"""
+
+PLAIN = """Backprop worked out (2-2-1 net, learning rate 0.1, target 1)
+
+z1 = 0.5 x 0.7 + 0.3 x 0.4 = 0.47
+z2 = 0.5 x 0.3 + 0.3 x 0.6 = 0.35
+h2 = sigma(0.33) = 0.5818
+y_hat = sigma(0.6003) = 0.6457
+L = (1 - 0.6457)^2 = 0.1255
+dL/dy_hat = -2 x (1 - 0.6457) = -0.7086
+"""
+
+LATEX = r"""\documentclass{article}
+\begin{document}
+With $x_1 = 0.5$, $x_2 = 0.3$ we get
+\begin{equation}
+  z_1 \;=\; 0.5 \cdot 0.7 \,+\, 0.3 \cdot 0.4 \;=\; 0.47 \tag{1}
+\end{equation}
+and then, for the output weight,
+\[
+  \mathrm{d}L/\mathrm{d}w_5 \;\approx\; -0.7086 \times 0.2288 \times 0.6154 \approx -0.01
+\]
+\end{document}
+"""
+
+
+def test_a_markdown_page_with_backslash_parens_aligned_tags_and_braced_partials(
+        tmp_path: Path) -> None:
+    for value, text in ((H1, "0.6154"), (H2, "0.5818"), (Z3, "0.6003"), (Y, "0.6457"),
+                        ((1 - Y) ** 2, "0.1255"), (-2 * (1 - Y), "-0.7086"), (DW5, "-0.0998")):
+        assert f"{value:.4f}" == text  # each number the page writes, worked by hand
+    body = check(tmp_path, "page.md", MARKDOWN)
+    assert marks(body) == [(5, "z1", "correct"), (7, "h1", "correct"), (11, "z2", "correct"),
+                           (13, "h2", "correct"), (17, "z3", "correct"), (19, "y_hat", "correct"),
+                           (19, "L", "correct"), (21, "dL/dy_hat", "correct"),
+                           (23, "dL/dw5", "correct")]
+    assert body["not_read"] == []
+
+
+def test_a_plain_page_with_x_for_times_and_an_arithmetic_slip(tmp_path: Path) -> None:
+    # 0.5·0.3 + 0.3·0.6 = 0.15 + 0.18 = 0.33, not 0.35: the slip is in the arithmetic
+    body = check(tmp_path, "page.txt", PLAIN)
+    assert marks(body) == [(3, "z1", "correct"), (4, "z2", "wrong"), (5, "h2", "correct"),
+                           (6, "y_hat", "correct"), (7, "L", "correct"),
+                           (8, "dL/dy_hat", "correct")]
+    z2 = body["results"][1]
+    assert z2["mistake"] == "arithmetic" and "0.5·0.3 + 0.3·0.6 = 0.33, not 0.35" in \
+        z2["explanation"]
+    assert not any("'x'" in r["explanation"] for r in body["results"])  # x read as ×
+
+
+def test_a_latex_page_with_thin_spaces_tags_and_an_upright_d(tmp_path: Path) -> None:
+    # ∂L/∂w5 = −0.0998 (by hand above), written as −0.01: wrong, and the line breaks at its
+    # last ≈ (the product −0.7086·0.2288·0.6154 = −0.09977 is not −0.01)
+    assert round(-0.7086 * 0.2288 * 0.6154, 5) == -0.09977
+    body = check(tmp_path, "page.tex", LATEX)
+    assert [(r["line"], r["quantity"], r["verdict"]) for r in body["results"]] == [
+        (5, "z1", "correct"), (9, "dL/dw5", "wrong")]
+    assert "the line breaks at the ≈ at line 9" in body["results"][1]["explanation"]
+    assert body["not_read"] == []

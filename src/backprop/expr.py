@@ -775,9 +775,39 @@ class _Parser:
         return Deriv(num.node, den.node, t.column)
 
 
+#: an upright d (`\mathrm{d}L/\mathrm{d}w_5`), and `x` standing between two numbers as a
+#: times sign (`0.5 x 0.7`)
+_UPRIGHT_D = re.compile(r"\\(?:mathrm|operatorname|textrm|text)\s*\{\s*d\s*\}"
+                        r"|\\(?:mathrm|rm)\s+d(?![A-Za-z])")
+_TIMES_X = re.compile(r"(?<=[\d)\]}])(\s+)x(?=\s+[\d.(\[{\-−])")
+
+
+def _spelled(text: str) -> str:
+    """The text with those two spellings replaced, each by as many characters (so an error's
+    column stays the column written)."""
+    text = _UPRIGHT_D.sub(lambda m: " " * (len(m[0]) - 1) + "d", text)
+    return _TIMES_X.sub(lambda m: m[1] + "×", text)
+
+
+def _unbraced(tokens: list[Tok]) -> list[Tok]:
+    """`{\\partial L}/{\\partial w_5}`: the braces around each `∂ name` dropped."""
+    out: list[Tok] = []
+    k = 0
+    while k < len(tokens):
+        group = tokens[k:k + 4]
+        if len(group) == 4 and group[0].kind == "(" and group[1].kind == "partial" and \
+                group[2].kind == "name" and group[3].kind == ")":
+            out += group[1:3]
+            k += 4
+            continue
+        out.append(tokens[k])
+        k += 1
+    return out
+
+
 def parse(text: str) -> Node:
     """The expression the text writes, or ExprError (located) when it writes none."""
-    tokens = _Lexer(text).tokens()
+    tokens = _unbraced(_Lexer(_spelled(text)).tokens())
     if not tokens:
         raise ExprError("nothing to read", 1)
     parser = _Parser(tokens, len(text))

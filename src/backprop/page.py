@@ -426,7 +426,7 @@ def _pieces(row: str, at: int, math: bool) -> list[tuple[str, int]]:
             depth += 1
         elif c in ")]}":
             depth = max(0, depth - 1)
-        elif depth == 0 and (c == ";" or row.startswith(_BETWEEN, i) or
+        elif depth == 0 and ((c == ";" and row[i - 1: i] != "\\") or row.startswith(_BETWEEN, i) or
                              (math and c == "&" and not _RELATION.match(row, i) and
                               not row[:i].rstrip().endswith(("=", "≈", "\\approx"))) or
                              (c == "," and _RELATION.search(row, i + 1) and
@@ -532,7 +532,7 @@ def _unlabel(text: str) -> str:
 def _right_side(text: str, prose: bool) -> tuple[expr.Node, str]:
     """A right-hand side and the text of it read: all of it, or in plain text the longest head
     that reads (`= 0.47, so h1 = …` ends at 0.47)."""
-    stripped = text.strip()
+    stripped = re.sub(r"(?:\\[,;:! ]|\\q?quad\b|\s)+$", "", text).strip()  # `\;` spacing
     body = stripped.rstrip(".,;: ")  # the sentence's own punctuation after the last number
     try:
         return expr.parse(body), body
