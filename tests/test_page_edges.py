@@ -232,3 +232,10 @@ def test_a_latex_page_with_thin_spaces_tags_and_an_upright_d(tmp_path: Path) -> 
         (5, "z1", "correct"), (9, "dL/dw5", "wrong")]
     assert "the line breaks at the ≈ at line 9" in body["results"][1]["explanation"]
     assert body["not_read"] == []
+
+
+def test_an_update_written_with_new_after_the_name(tmp_path: Path) -> None:
+    # w5' = w5 − η·∂L/∂w5 = 0.55 − 0.1·(−0.09975) = 0.559975 → 0.5600 (∂L/∂w5 by hand above)
+    assert f"{0.55 - 0.1 * DW5:.4f}" == "0.5600"
+    body = check(tmp_path, "page.txt", "w5 new = 0.55 - 0.1 x (-0.0998) = 0.5600\n")
+    assert marks(body) == [(1, "w5_new", "correct")]

@@ -790,7 +790,8 @@ def _spelled(text: str) -> str:
 
 
 def _unbraced(tokens: list[Tok]) -> list[Tok]:
-    """`{\\partial L}/{\\partial w_5}`: the braces around each `∂ name` dropped."""
+    """`{\\partial L}/{\\partial w_5}`: the braces around each `∂ name` dropped; `w5 new` read
+    as `new w5`."""
     out: list[Tok] = []
     k = 0
     while k < len(tokens):
@@ -799,6 +800,11 @@ def _unbraced(tokens: list[Tok]) -> list[Tok]:
                 group[2].kind == "name" and group[3].kind == ")":
             out += group[1:3]
             k += 4
+            continue
+        if tokens[k].kind == "name" and k + 1 < len(tokens) and tokens[k + 1].kind == "new" and (
+                k + 2 == len(tokens) or tokens[k + 2].kind != "name"):
+            out += [tokens[k + 1], tokens[k]]  # `w5 new`: as `new w5`
+            k += 2
             continue
         out.append(tokens[k])
         k += 1
