@@ -66,22 +66,23 @@ def _sheet(rng: random.Random, truth: dict[str, float], net) -> str:  # type: ig
 
 
 @pytest.mark.parametrize("name", NETWORKS)
-def test_shared_work_changes_no_report(name: str, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_shared_work_changes_no_report(name: str, monkeypatch: pytest.MonkeyPatch,
+                                       sheets: int = 30) -> None:
     path = bundled.path(name)
     assert path is not None
     net = load(path)
     truth = _truth(net)
     rng = random.Random(name)
-    sheets: list[list[Answer]] = [
-        parse_answers(load_text(_sheet(rng, truth, net), f"s{k}.yaml")) for k in range(30)]
+    marked: list[list[Answer]] = [
+        parse_answers(load_text(_sheet(rng, truth, net), f"s{k}.yaml")) for k in range(sheets)]
     grader = Grader.of(net)
-    shared = [grader.check(answers, f"s{k}.yaml") for k, answers in enumerate(sheets)]
+    shared = [grader.check(answers, f"s{k}.yaml") for k, answers in enumerate(marked)]
 
     # the plain algorithm: every number put in, nothing remembered between runs or sheets
     monkeypatch.setattr(_Marker, "_bearing", lambda self, i, used: list(used))
     monkeypatch.setattr(_Runs, "value", lambda self, key, scope: None)
     monkeypatch.setattr(_Runs, "kept", lambda self, key, scope: False)
-    plain = [Grader.of(net).check(answers, f"s{k}.yaml") for k, answers in enumerate(sheets)]
+    plain = [Grader.of(net).check(answers, f"s{k}.yaml") for k, answers in enumerate(marked)]
     for a, b in zip(shared, plain, strict=True):
         for x, y in zip(a.results, b.results, strict=True):
             assert x == y, (a.file, x, y)  # the first answer that differs, if one does
@@ -89,6 +90,47 @@ def test_shared_work_changes_no_report(name: str, monkeypatch: pytest.MonkeyPatc
     verdicts = {r.verdict for report in plain for r in report.results}
     assert {"correct", "wrong"} <= verdicts  # a real mix
     assert any(r.mistake for report in plain for r in report.results)
+
+
+def _plain(net, answers: list[Answer], monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
+    """The plain algorithm's report (as in the test above): every number put in, nothing kept."""
+    with monkeypatch.context() as m:
+        m.setattr(_Marker, "_bearing", lambda self, i, used: list(used))
+        m.setattr(_Runs, "value", lambda self, key, scope: None)
+        m.setattr(_Runs, "kept", lambda self, key, scope: False)
+        return Grader.of(net).check(answers, "s.yaml")
+
+
+def test_a_citation_drops_only_the_numbers_that_cannot_reach_the_answer_at_that_step(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    # Found by the test above at 150 sheets (layered, s41), cut to the lines that matter. The
+    # student's δ at net1_1 (dE/dnet1_1) stands in for the δs above it, so with it put in those
+    # cannot reach dE/dw1_12; once it is taken out to see whether the line still follows, they
+    # can again, and must still be put in. Worked by hand (Mazur's network: w2_11 = 0.40,
+    # w2_21 = 0.50, f'(net1_1) = out1_1(1 - out1_1) = 0.593270 * 0.406730 = 0.241301, i2 = 0.10):
+    #   every wrong number in:         0.010 * 0.200 = 0.0020                 (the line, 0.002)
+    #   without dE/dnet1_1:  (0.40 * -0.138 + 0.50 * -0.076) * 0.241301 * 0.200 = -0.0045: no
+    #   without dnet1_1/dw1_12:        0.010 * 0.10  = 0.0010, one unit of 0.002: it can go
+    # so the line follows from dE/dnet1_1 alone. Taking the δs above out with dE/dnet1_1 would
+    # give the true δ, 0.0087714 * 0.200 = 0.0018, which fits, and cite dnet1_1/dw1_12 instead.
+    net = load(bundled.path("layered"))  # type: ignore[arg-type]
+    text = "\n".join(['"dE/dnet1_1": 0.010', '"dnet1_1/dw1_12": 0.200', '"out1_2": -0.597',
+                      '"dE/dout1_2": -0.041', '"dE/dnet1_2": 0.005', '"dout1_2/dnet1_2": 0.046',
+                      '"dE/dout2_1": -0.741', '"dE/dnet2_1": -0.138', '"out2_2": -0.773',
+                      '"dE/dnet2_2": -0.076', '"dE/dw1_12": 0.002']) + "\n"
+    answers = parse_answers(load_text(text, "s.yaml"))
+    shared = Grader.of(net).check(answers, "s.yaml")
+    line = shared.results[-1]
+    assert line.quantity == "dE/dw1_12" and line.verdict == "carried_forward"
+    assert line.explanation.startswith("0.002 follows from your dE/dnet1_1 = 0.010 ("), line
+    assert shared == _plain(net, answers, monkeypatch)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", NETWORKS)
+def test_shared_work_changes_no_report_over_150_sheets(name: str,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    test_shared_work_changes_no_report(name, monkeypatch, sheets=150)
 
 
 def test_the_quick_test_in_floats_rules_out_only_what_the_exact_test_does() -> None:

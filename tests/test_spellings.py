@@ -48,6 +48,9 @@ def test_latex_text_escapes_everything_special() -> None:
     assert latex_text("a_b$c{d}\\e%f#g&h^i~j") == (
         r"a\_b\$c\{d\}\textbackslash{}e\%f\#g\&h\^{}i\~{}j")
     assert latex_text("ŷ\x1b") == "[U+0177][U+001B]"
+    # OT1 (pdflatex's stock encoding) sets < > as ¡ ¿ and " as a closing quote
+    assert latex_text('<a|b>"') == r'\textless{}a\textbar{}b\textgreater{}\texttt{\char34}'
+
 
 
 def test_spellings_are_read() -> None:
@@ -82,7 +85,7 @@ def test_bad_spellings_are_located(extra: str, where: str, says: str) -> None:
 def test_every_default_spelling_compiles(tmp_path: Path) -> None:
     names = ["z1", "y_hat", "net_h1", "E_total", "w1_11", "eta", "__x", "ŷ", "a_b_hat", "Omega2",
              "Ω1", "ℓ_o1", "x_α", "中1", "ηx", "ẑ_β2"]
-    body = "\n".join(f"${latex_name(n)}$ \\par" for n in names)
+    body = "\n".join(f"${latex_name(n)}$ \\par" for n in names) + "\n" + latex_text('<a|b>"\\')
     (tmp_path / "n.tex").write_text("\\documentclass{article}\n\\usepackage{amsmath}\n"
                                     f"\\begin{{document}}\n{body}\n\\end{{document}}\n")
     done = subprocess.run(["pdflatex", "-halt-on-error", "-no-shell-escape", "n.tex"],

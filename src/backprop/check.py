@@ -963,16 +963,19 @@ class _Marker:
         return None
 
     def _cited(self, i: int, accepted: Sequence[int], used: Sequence[int]) -> list[int]:
-        """The wrong answers among `used` that the run which fits answer i depends on: those
-        whose numbers can reach its quantity (_bearing) and, of several, each one without which
-        a run no longer fits (the first that can go, goes; within the sheet's ECF_RUNS)."""
-        bearing = set(self._bearing(i, sorted([*accepted, *used])))
-        cited = [j for j in used if j in bearing] or list(used)
+        """The wrong answers among `used` that the run which fits answer i depends on: of
+        several, each one without which a run no longer fits (the first that can go, goes;
+        within the sheet's ECF_RUNS). One whose number cannot reach answer i's quantity with
+        the others still put in (_bearing) goes without a run. Which can reach it is asked of
+        the numbers still in at each step, not of all of `used`: a number that another stands
+        in for (∂h/∂z beside δ) counts again once that other has gone."""
+        cited = list(used)
         for j in list(cited):
             if len(cited) == 1:
                 break
             rest = [k for k in cited if k != j]
-            if self._rerun(i, sorted([*accepted, *rest])) is not None:
+            if j not in self._bearing(i, sorted([*accepted, *cited])) or \
+                    self._rerun(i, sorted([*accepted, *rest])) is not None:
                 cited = rest
         return cited
 

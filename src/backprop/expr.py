@@ -159,6 +159,23 @@ def evaluate(node: Node, lookup: Callable[[Name | Deriv], float],
         return math.nan
 
 
+def undefined(node: Node, lookup: Callable[[Name | Deriv], float],
+              nums: dict[int, float] | None = None) -> str | None:
+    """Why the expression has no finite value, in words ("a division by zero", "too large to
+    compute"); None when it has one."""
+    try:
+        value = _eval(node, lookup, nums or {})
+    except ZeroDivisionError:
+        return "a division by zero"
+    except OverflowError:
+        return "too large to compute"
+    except ValueError:
+        return "undefined (no real value)"
+    if math.isinf(value):
+        return "too large to compute"
+    return "undefined (no real value)" if math.isnan(value) else None
+
+
 def _eval(node: Node, lookup: Callable[[Name | Deriv], float], nums: dict[int, float]) -> float:
     if isinstance(node, Num):
         return nums.get(id(node), node.value)
@@ -758,9 +775,45 @@ class _Parser:
         return Deriv(num.node, den.node, t.column)
 
 
+#: an upright d (`\mathrm{d}L/\mathrm{d}w_5`), and `x` standing between two numbers as a
+#: times sign (`0.5 x 0.7`)
+_UPRIGHT_D = re.compile(r"\\(?:mathrm|operatorname|textrm|text)\s*\{\s*d\s*\}"
+                        r"|\\(?:mathrm|rm)\s+d(?![A-Za-z])")
+_TIMES_X = re.compile(r"(?<=[\d)\]}])(\s+)x(?=\s+[\d.(\[{\-−])")
+
+
+def _spelled(text: str) -> str:
+    """The text with those two spellings replaced, each by as many characters (so an error's
+    column stays the column written)."""
+    text = _UPRIGHT_D.sub(lambda m: " " * (len(m[0]) - 1) + "d", text)
+    return _TIMES_X.sub(lambda m: m[1] + "×", text)
+
+
+def _unbraced(tokens: list[Tok]) -> list[Tok]:
+    """`{\\partial L}/{\\partial w_5}`: the braces around each `∂ name` dropped; `w5 new` read
+    as `new w5`."""
+    out: list[Tok] = []
+    k = 0
+    while k < len(tokens):
+        group = tokens[k:k + 4]
+        if len(group) == 4 and group[0].kind == "(" and group[1].kind == "partial" and \
+                group[2].kind == "name" and group[3].kind == ")":
+            out += group[1:3]
+            k += 4
+            continue
+        if tokens[k].kind == "name" and k + 1 < len(tokens) and tokens[k + 1].kind == "new" and (
+                k + 2 == len(tokens) or tokens[k + 2].kind != "name"):
+            out += [tokens[k + 1], tokens[k]]  # `w5 new`: as `new w5`
+            k += 2
+            continue
+        out.append(tokens[k])
+        k += 1
+    return out
+
+
 def parse(text: str) -> Node:
     """The expression the text writes, or ExprError (located) when it writes none."""
-    tokens = _Lexer(text).tokens()
+    tokens = _unbraced(_Lexer(_spelled(text)).tokens())
     if not tokens:
         raise ExprError("nothing to read", 1)
     parser = _Parser(tokens, len(text))

@@ -373,8 +373,11 @@ def _word(part: str) -> str | None:
     return None if None in letters else "".join(map(str, letters))
 
 
+# < > | " are characters of their own in the stock (OT1) font encoding: ¡ ¿ — and ”
 _LATEX_SPECIAL = {"\\": r"\textbackslash{}", "{": r"\{", "}": r"\}", "$": r"\$", "&": r"\&",
-                  "#": r"\#", "^": r"\^{}", "_": r"\_", "%": r"\%", "~": r"\~{}"}
+                  "#": r"\#", "^": r"\^{}", "_": r"\_", "%": r"\%", "~": r"\~{}",
+                  "<": r"\textless{}", ">": r"\textgreater{}", "|": r"\textbar{}",
+                  '"': r"\texttt{\char34}"}
 
 
 def latex_text(text: str) -> str:

@@ -236,13 +236,19 @@ class _Reader:
     def read(self) -> Page:
         last: tuple[list[tuple[str, str, int]], bool] | None = None  # an open chain: continuable
         pending: list[tuple[list[tuple[str, str, int]], bool]] = []
-        for span in self.spans():
+        last_end, last_span = 0, -1  #: where the open chain's text ends, and in which span
+        lone: tuple[str, int] | None = None  #: a line that is only a name (`z_2`, then `= 0.33`)
+        for number, span in enumerate(self.spans()):
             rows = _rows(span) if span.math else [(span.text, span.start)]
             for row, at in rows:
                 if len(row) > MAX_LINE:  # a row of an align, or a line
                     if _RELATION.search(row[:MAX_LINE]):
                         self.refuse(at, row[:80], f"a line of {len(row):,} characters; at most "
                                                   f"{MAX_LINE:,} are read")
+                    continue
+                if not _RELATION.search(row):
+                    if row.strip():
+                        lone = (row, at)
                     continue
                 for piece, piece_at in _pieces(row, at, span.math):
                     segments = _split(piece, piece_at)
@@ -253,14 +259,23 @@ class _Reader:
                         continue
                     if len(segments) < 2:
                         continue
-                    if not segments[0][1].strip() and last is not None:
+                    if not segments[0][1].strip() and last is not None and (
+                            number == last_span or self._next_line(last_end, piece_at)):
                         last[0].extend(segments[1:])  # `&= …` / `= …`: the chain goes on
+                        last_end, last_span = piece_at + len(piece), number
+                        lone = None
                         continue
+                    if not segments[0][1].strip() and lone is not None and \
+                            self._next_line(lone[1] + len(lone[0]), piece_at) and \
+                            _lone_name(lone[0]):
+                        segments = [("", *lone), *segments[1:]]  # `z_2` / `= 0.33`
+                    lone = None
                     if not segments[0][1].strip():
                         self.refuse(piece_at, piece, "a line that starts with '=' and follows no "
                                                      "equation")
                         continue
                     last = (segments, span.math)
+                    last_end, last_span = piece_at + len(piece), number
                     pending.append(last)
         for segments, math in pending:
             if len(self.chains) >= MAX_CHAINS:
@@ -270,6 +285,15 @@ class _Reader:
             self._chain(segments, math)
         return Page(file=self.file, syntax=self.syntax, chains=tuple(self.chains),
                     not_read=tuple(self.not_read), more_not_read=self.more)
+
+    def _next_line(self, end: int, start: int) -> bool:
+        """Between two spans, nothing but math delimiters and one line break: a line that
+        starts with `=` after a blank line, a line of prose or another equation begins nothing."""
+        gap = self.text[end:start]
+        if self.syntax == "latex":
+            gap = re.sub(r"(?<!\\)%[^\n]*", "", gap)  # comments
+        gap = re.sub(r"\$|\\[()\[\]]|\\\\|&|\\(?:begin|end)\{[a-z]+\*?\}", "", gap)
+        return not gap.strip() and gap.count("\n") <= 1
 
     def _chain(self, segments: list[tuple[str, str, int]], math: bool) -> None:
         start = segments[0][2]
@@ -402,7 +426,7 @@ def _pieces(row: str, at: int, math: bool) -> list[tuple[str, int]]:
             depth += 1
         elif c in ")]}":
             depth = max(0, depth - 1)
-        elif depth == 0 and (c == ";" or row.startswith(_BETWEEN, i) or
+        elif depth == 0 and ((c == ";" and row[i - 1: i] != "\\") or row.startswith(_BETWEEN, i) or
                              (math and c == "&" and not _RELATION.match(row, i) and
                               not row[:i].rstrip().endswith(("=", "≈", "\\approx"))) or
                              (c == "," and _RELATION.search(row, i + 1) and
@@ -492,6 +516,14 @@ def _left_side(text: str, at: int, prose: bool) -> tuple[Name | Deriv, int]:
     return found
 
 
+def _lone_name(text: str) -> bool:
+    """A line that is one name and nothing else (the left side of the `= …` line under it)."""
+    try:
+        return isinstance(expr.parse(_unlabel(text)), Name | Deriv)
+    except ExprError:
+        return False
+
+
 def _unlabel(text: str) -> str:
     """A list marker or heading mark in front of an equation: `- `, `1. `, `(a) `, `# `, `> `."""
     return re.sub(r"^\s*(?:[-*+>#]+|\d+[.)]|\([a-z0-9]{1,3}\)|[a-z][.)])\s+", "", text)
@@ -500,7 +532,7 @@ def _unlabel(text: str) -> str:
 def _right_side(text: str, prose: bool) -> tuple[expr.Node, str]:
     """A right-hand side and the text of it read: all of it, or in plain text the longest head
     that reads (`= 0.47, so h1 = …` ends at 0.47)."""
-    stripped = text.strip()
+    stripped = re.sub(r"(?:\\[,;:! ]|\\q?quad\b|\s)+$", "", text).strip()  # `\;` spacing
     body = stripped.rstrip(".,;: ")  # the sentence's own punctuation after the last number
     try:
         return expr.parse(body), body

@@ -421,6 +421,13 @@ class _Step:
     value: float  #: with the student's numbers (numbers), or at the true values (formulas)
     bound: float  #: how far its written numbers' rounding can move it
     true: bool  #: agrees with the quantity's true value (a formula: near the point too)
+    #: why it has no finite value ("a division by zero", "too large to compute"), else None
+    why: str | None = None
+
+    def said(self) -> str:
+        """`0.5·0.7 = 0.35`, or `1/0 is a division by zero`."""
+        shown = expr.show(self.segment.node)
+        return f"{shown} is {self.why}" if self.why is not None else f"{shown} = {_num(self.value)}"
 
 
 def _half_unit(text: str) -> float:
@@ -490,6 +497,10 @@ class _Lines:
 
         lookup = lambda s: _value(refs[id(s)], self.trace)  # noqa: E731
         value = at(self.trace)
+        if not math.isfinite(value):
+            why = expr.undefined(node, lookup)
+            kind: Literal["number", "formula", "mixed"] = "number" if not refs else "mixed"
+            return _Step(segment, kind, value, 0.0, False, why)
         bound = _bound(node, lookup, value, self.exact)
         if not refs:
             return _Step(segment, "number", value, bound, _close(value, truth, bound))
@@ -862,7 +873,7 @@ def _with_steps(lines: _Lines, e: Entry, result: Result | None) -> Result:
         if wrong_formula is None and last.kind != "formula":  # numbers left unworked
             return replace(base, expected=truth, verdict="wrong", given=last.segment.text,
                            text=last.segment.text, decimals=None, broke_at=_column(last.segment),
-                           explanation=f"{expr.show(last.segment.node)} = {_num(last.value)}; "
+                           explanation=f"{last.said()}; "
                                        f"the true value is {fmt(truth, 4)}")
         bad = wrong_formula or last
         return replace(base, expected=truth, verdict="wrong", mistake="formula",
@@ -893,6 +904,9 @@ def _with_steps(lines: _Lines, e: Entry, result: Result | None) -> Result:
     final_true = result.verdict in ("correct", "rounding")
     notes: list[str] = []
     verdict, mistake, explanation = result.verdict, result.mistake, result.explanation
+    if _underflows(e.answer) and not final_true and result.mistake is None:
+        explanation = (f"{short(e.answer.text, 40)} is too small for a float (read as 0); the "
+                       f"true value is {fmt(truth, 4)}")
     broke: int | None = None
     if wrong_formula is not None:
         # the catalogued mistake names the number; the formula says where the line went wrong
@@ -901,13 +915,13 @@ def _with_steps(lines: _Lines, e: Entry, result: Result | None) -> Result:
         explanation = f"{explanation}; {said}" if explanation and result.mistake else said
         broke = _column(wrong_formula.segment)
     elif slip is not None:
-        s, value, where, column = slip
-        said = f"{expr.show(s.segment.node)} = {_num(value)}"
+        s, _, where, column = slip
+        said = s.said()
         if not final_true and result.verdict == "wrong" and result.mistake is None:
             mistake = "arithmetic"
             explanation = (f"the line breaks at {where}: {said}, not "
                            f"{e.answer.text} (an arithmetic slip); the true value is "
-                           f"{fmt(truth, max(3, -e.answer.exponent))}")
+                           f"{fmt(truth, _places(e.answer))}")
         else:
             notes.append(f"the line breaks at {where}: {said}, not {short(nxt_text, 40)}")
         broke = column
@@ -921,6 +935,17 @@ def _with_steps(lines: _Lines, e: Entry, result: Result | None) -> Result:
         explanation = (explanation + "; " if explanation else "") + "; ".join(notes)
     return replace(base, verdict=verdict, mistake=mistake, explanation=explanation,
                    broke_at=broke)
+
+
+def _places(answer: Answer) -> int:
+    """The decimals to show the true value with beside an answer: its own (at least 3), or 4
+    for one written past what a float holds (`1e-400`)."""
+    return 4 if -answer.exponent > 15 or _underflows(answer) else max(3, -answer.exponent)
+
+
+def _underflows(answer: Answer) -> bool:
+    """A written number too small for a float, read as 0 (`1e-400`)."""
+    return answer.given == 0.0 and bool(re.search(r"[1-9]", answer.text.lower().partition("e")[0]))
 
 
 def _num(value: float) -> str:
