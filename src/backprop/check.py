@@ -672,8 +672,10 @@ class _Marker:
         """Whether a mistake's number is answer i: to one unit of its last digit compared, or,
         for an answer written coarser than that, rounded right to the digits written (a slip
         made, then rounded as the student writes: 25.76 for 25.7614)."""
-        if self._far(i, value):
-            return False
+        return not self._far(i, value) and self._fits_near(i, value)
+
+    def _fits_near(self, i: int, value: float) -> bool:
+        """fits, for a number _far has let through."""
         a = self.resolved[i][0]
         return self.tolerance.match(a, value, self.place[i]) or (
             self.place[i] < a.exponent and self.tolerance.within(a, value, HALF, a.exponent))
@@ -1011,7 +1013,16 @@ class _Marker:
         answers = [(i, self._q(i), self.resolved[i][0], self.truth[i],
                     1.01 * 10.0 ** a.exponent if written and -300 <= a.exponent <= 300 else None)
                    for i in pending for a in (self.resolved[i][0],)]
-        fits_, ulp = self.fits, math.ulp
+        fits_, ulp = self._fits_near, math.ulp
+        gaps = {i: (a.given, far) for i, _, a, _, far in answers}
+
+        def fit(i: int, value: float) -> bool:
+            """self.fits, with _far inline (the same test on the same numbers)."""
+            given, far = gaps[i]
+            if far is not None and \
+                    abs(given - value) > far + 4 * ulp(max(abs(given), abs(value))):
+                return False
+            return fits_(i, value)
         for m, model in enumerate(catalogue):
             if model.rules is not None:
                 continue
@@ -1070,7 +1081,7 @@ class _Marker:
                     if q.kind != "loss_new":
                         value = self._scaled(model.rules, q, self.truth[i])
                         if value is not None and _differs(value, self.truth[i]) and \
-                                self.fits(i, value):
+                                fit(i, value):
                             fits[i].append((order, model, value))
                 members = [i for i in members if self._q(i).kind == "loss_new"]
             if not members:
@@ -1099,7 +1110,7 @@ class _Marker:
                         (self._id(i), *self._items(self._bearing(i, own))))
                 known = ("model", order % late, reach[(i, own)])
                 value = self.runs.value(known, scope)
-                if value is not None and not (_differs(value, base) and self.fits(i, value)):
+                if value is not None and not (_differs(value, base) and fit(i, value)):
                     continue
                 if not full:
                     full.append(self._model_run(model, order % late, own, scope))
@@ -1108,7 +1119,7 @@ class _Marker:
                 if value is None:
                     continue
                 self.runs.remember(known, scope, value)
-                if _differs(value, base) and self.fits(i, value):
+                if _differs(value, base) and fit(i, value):
                     fits[i].append((order, model, value))
         out = {}
         for i in pending:
