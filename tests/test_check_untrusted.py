@@ -281,9 +281,9 @@ class Runs:
         self.samples: list[int] = []
         real = check_module.run
 
-        def counted(net, rules=check_module.TRUE_RULES, plans=None):  # type: ignore[no-untyped-def]
+        def counted(net, rules=check_module.TRUE_RULES, plans=None, **how):  # type: ignore[no-untyped-def]
             self.samples.append(len(net.samples))
-            return real(net, rules, plans)
+            return real(net, rules, plans, **how)
 
         monkeypatch.setattr(check_module, "run", counted)
 

@@ -2,20 +2,21 @@
 only the student numbers that can reach it (its upstream values; ∂L/∂p for p_new; every update
 for L_new; the δ of the nodes it feeds), and a number that fits is confirmed by the run with all
 of them. The reference here is the plain algorithm: every sheet marked by a Grader of its own,
-with every earlier number put in for every run and nothing remembered between runs. The two must
-give the same report, field by field, on sheets full of slips, sign errors, η applied, random
-numbers and updates carried forward from a wrong gradient."""
+with every earlier number put in for every run and nothing remembered between runs (no run, value
+or forward pass kept). The two must give the same report, field by field, on sheets full of
+slips, sign errors, η applied, random numbers and updates carried forward from a wrong gradient."""
 
 from __future__ import annotations
 
 import random
+from dataclasses import replace
 
 import pytest
 
 from backprop import bundled
 from backprop.answers import Answer, Names, parse_answers, printed_names
 from backprop.check import Grader, _Marker, _Runs
-from backprop.engine import run
+from backprop.engine import Forwards, _forward, _loss_terms, run
 from backprop.spec import load
 from backprop.yamlsafe import load_text
 
@@ -81,7 +82,8 @@ def test_shared_work_changes_no_report(name: str, monkeypatch: pytest.MonkeyPatc
     # the plain algorithm: every number put in, nothing remembered between runs or sheets
     monkeypatch.setattr(_Marker, "_bearing", lambda self, i, used: list(used))
     monkeypatch.setattr(_Runs, "value", lambda self, key, scope: None)
-    monkeypatch.setattr(_Runs, "kept", lambda self, key, scope: False)
+    monkeypatch.setattr(_Runs, "kept", lambda self, key, scope, after=False: False)
+    monkeypatch.setattr(Forwards, "get", _fresh)
     plain = [Grader.of(net).check(answers, f"s{k}.yaml") for k, answers in enumerate(marked)]
     for a, b in zip(shared, plain, strict=True):
         for x, y in zip(a.results, b.results, strict=True):
@@ -92,12 +94,19 @@ def test_shared_work_changes_no_report(name: str, monkeypatch: pytest.MonkeyPatc
     assert any(r.mistake for report in plain for r in report.results)
 
 
+def _fresh(self, network, plan, pv, s, ov):  # type: ignore[no-untyped-def]
+    """Forwards.get keeping nothing: every run's own forward pass."""
+    z, h, states = _forward(network, plan, pv, s, ov)
+    return z, h, states, _loss_terms(network, plan, s, z, h, states, ov)
+
+
 def _plain(net, answers: list[Answer], monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
     """The plain algorithm's report (as in the test above): every number put in, nothing kept."""
     with monkeypatch.context() as m:
         m.setattr(_Marker, "_bearing", lambda self, i, used: list(used))
         m.setattr(_Runs, "value", lambda self, key, scope: None)
-        m.setattr(_Runs, "kept", lambda self, key, scope: False)
+        m.setattr(_Runs, "kept", lambda self, key, scope, after=False: False)
+        m.setattr(Forwards, "get", _fresh)
         return Grader.of(net).check(answers, "s.yaml")
 
 
@@ -162,3 +171,36 @@ def test_the_quick_test_in_floats_rules_out_only_what_the_exact_test_does() -> N
                 assert (marker.match(0, value), marker.fits(0, value)) == (match, fits), (text, value)
                 checked += 1
     assert checked == 99000
+
+
+@pytest.mark.parametrize("name", NETWORKS)
+def test_a_kept_forward_pass_changes_no_run(name: str) -> None:
+    # engine.Forwards: runs that put in the same values share one forward pass, whatever their
+    # rule or the numbers they put in further back; each run is the run made without it, and
+    # after=False leaves out only L_new
+    from backprop.engine import Plans
+    from backprop.trace import Overrides, Rules
+
+    net = load(bundled.path(name))  # type: ignore[arg-type]
+    true = run(net)
+    rng = random.Random(name)
+    s0 = true.samples[0]
+    nodes = [n.name for n in net.nodes]
+    sums = [n.sum for n in net.nodes]
+    forwards, plans = Forwards(net, 8), Plans()
+    for _ in range(40):
+        values = {(0, k): round(s0.values[k] + rng.choice((0.0, 0.001, -0.001)), 3)
+                  for k in rng.sample(nodes + sums, 2)}
+        delta = {(0, k): round(s0.delta[k], 2) for k in rng.sample(nodes, 1)}
+        rule = rng.choice([Rules(), Rules(derivative_at="z_for_h"), Rules(loss_factor=2.0),
+                           Rules(backward_params=true.updated)])
+        rules = Rules(derivative_at=rule.derivative_at, loss_factor=rule.loss_factor,
+                      backward_params=rule.backward_params,
+                      overrides=Overrides(values=values, delta=rng.choice(({}, delta))))
+        alone = run(net, rules)
+        kept = run(net, rules, plans, forwards=forwards)
+        same = {"uses_of": alone.uses_of}  # an index made per run, compared by identity
+        assert replace(kept, **same) == alone
+        short = run(net, rules, plans, after=False, forwards=forwards)
+        assert short.loss_new != short.loss_new  # nan: not computed
+        assert replace(short, loss_new=alone.loss_new, **same) == alone

@@ -33,7 +33,7 @@ from backprop.answers import (
     resolve,
     short,
 )
-from backprop.engine import Plans, run
+from backprop.engine import Forwards, Plans, run
 from backprop.errors import BackpropError, BadSetting, SpecError
 from backprop.losses import LOSSES
 from backprop.mistakes import BACKWARD, MISTAKES, Model, explain, models
@@ -513,6 +513,9 @@ class _Runs:
                              len(self.net.nodes) > _NEEDS_LIMIT)
         size = len(self.net.params) + len(self.net.nodes) * len(self.net.samples)
         self.capacity = max(4, min(RUN_CACHE, RUN_NUMBERS // max(1, size)))
+        #: the forward passes the runs share (engine.Forwards), each about one sample's numbers
+        width = len(self.net.inputs) + 3 * len(self.net.nodes)
+        self.forwards = Forwards(self.net, max(4, min(RUN_CACHE, RUN_NUMBERS // max(1, width))))
         spec = self.net.loss
         _, one = spec.loss.divisor(spec.reduction, 1, len(self.net.outputs))  # D of one sample's step
         self.ratio = one / trace.divisor
@@ -573,22 +576,28 @@ class _Runs:
             del self._values[next(iter(self._values))]
         self._values[(key, scope)] = value
 
-    def kept(self, key: tuple[object, ...], scope: int | None) -> Trace | Literal[False] | None:
-        """The run kept under key, or False when there is none (its rule is not even built)."""
+    def kept(self, key: tuple[object, ...], scope: int | None, after: bool = False
+             ) -> Trace | Literal[False] | None:
+        """The run kept under key, or False when there is none (its rule is not even built) or,
+        `after`, when the one kept has no L_new."""
         at = (key, scope)
         try:
             found = self._kept[at]
         except KeyError:
             return False
+        if after and found is not None and math.isnan(found.loss_new):
+            return False
         self._kept.move_to_end(at)
         return found
 
-    def run(self, rules: Rules, scope: int | None, key: tuple[object, ...] | None = None
-            ) -> Trace | None:
+    def run(self, rules: Rules, scope: int | None, key: tuple[object, ...] | None = None,
+            after: bool = False) -> Trace | None:
         """The step under `rules`; None when the changed numbers make it undefined (log 0,
-        overflow). `key` names the rule (the same key, the same rule): such a run is kept."""
+        overflow). `key` names the rule (the same key, the same rule): such a run is kept.
+        `after`: with L_new, the forward pass on the updated params (only an L_new answer
+        reads it; without it, a run whose update alone overflows still gives its other numbers)."""
         if key is not None:
-            found = self.kept(key, scope)
+            found = self.kept(key, scope, after)
             if found is not False:
                 return found
         net = self.net
@@ -596,7 +605,8 @@ class _Runs:
             net = self._slice(scope)
             rules = replace(rules, loss_factor=rules.loss_factor * self.ratio)
         try:
-            done: Trace | None = run(net, rules, self.plans)
+            done: Trace | None = run(net, rules, self.plans, after=after,
+                                     forwards=self.forwards)
         except BackpropError:
             done = None
         if key is not None:
@@ -751,11 +761,12 @@ class _Marker:
         """q in the true step with the student's numbers `used` put in."""
         scope = self.runs.scope(q)
         key = ("own", *self._items(used))
-        done = self.runs.kept(key, scope)
+        after = q.kind == "loss_new"
+        done = self.runs.kept(key, scope, after)
         if done is False:
             items = [(self.qid[j], self._q(j), self.resolved[j][0].given) for j in used]
             rules = Rules(overrides=self.runs.overrides(items, scope))
-            done = self.runs.run(rules, scope, key)
+            done = self.runs.run(rules, scope, key, after)
         if done is None:
             return None
         value = _value(self.runs.local(q, scope), done)
@@ -1091,6 +1102,7 @@ class _Marker:
             # an answer's value kept under the numbers that can reach it (so that other sheets
             # share it); a number that fits is confirmed by the run with them all
             full: list[Trace | None] = []
+            after = any(self._q(i).kind == "loss_new" for i in members)  # L_new is read
             for i in members:
                 q, a = self._q(i), self.resolved[i][0]
                 if q.kind not in model.kinds:
@@ -1113,7 +1125,7 @@ class _Marker:
                 if value is not None and not (_differs(value, base) and fit(i, value)):
                     continue
                 if not full:
-                    full.append(self._model_run(model, order % late, own, scope))
+                    full.append(self._model_run(model, order % late, own, scope, after))
                 done = full[0]
                 value = None if done is None else _value(local, done)
                 if value is None:
@@ -1169,18 +1181,19 @@ class _Marker:
             self.runs.linear[m] = _linear(rules)
         return self.runs.linear[m]
 
-    def _model_run(self, model: Model, m: int, own: Sequence[int], scope: int | None
-                   ) -> Trace | None:
-        """The catalogue's model m run with the student's numbers `own` put in."""
+    def _model_run(self, model: Model, m: int, own: Sequence[int], scope: int | None,
+                   after: bool) -> Trace | None:
+        """The catalogue's model m run with the student's numbers `own` put in (`after`: with
+        L_new)."""
         key = ("model", m, *self._items(own))
-        done = self.runs.kept(key, scope)
+        done = self.runs.kept(key, scope, after)
         if done is False:
             assert model.rules is not None
             rules = model.rules
             if own:
                 items = [(self.qid[j], self._q(j), self.resolved[j][0].given) for j in own]
                 rules = replace(rules, overrides=self.runs.overrides(items, scope))
-            done = self.runs.run(rules, scope, key)
+            done = self.runs.run(rules, scope, key, after)
         return done
 
     def _scaled(self, rules: Rules, q: Quantity, expected: float) -> float | None:

@@ -119,6 +119,44 @@ class Plans:
         return plan
 
 
+#: one sample's forward pass: every sum z, every value h, each coupled group's _Group, and each
+#: output's loss term e(o, t)
+_Pass = tuple[list[float], list[float], list[_Group], dict[str, float]]
+
+
+class Forwards:
+    """The forward passes of one network and of its one-sample slices (which share its params
+    and its samples), each kept under its sample and the numbers put in at inputs, sums and
+    values: a forward pass depends on nothing else (not on the rule the backward pass follows,
+    nor on the numbers put in further back). check reruns one network many times with the same
+    student values and different rules or backward numbers; those runs share one forward pass.
+    At most `limit` passes are kept (the oldest goes first); a kept pass is only read."""
+
+    __slots__ = ("_done", "_limit", "_params")
+
+    def __init__(self, network: Network, limit: int) -> None:
+        self._params = network.params
+        self._done: dict[tuple[object, ...], tuple[object, _Pass]] = {}
+        self._limit = max(1, limit)
+
+    def get(self, network: Network, plan: _Plan, pv: Sequence[float], s: int,
+            ov: Overrides) -> _Pass:
+        sample = network.samples[s]
+        if network.params is not self._params:  # another network's: not kept
+            z, h, states = _forward(network, plan, pv, s, ov)
+            return z, h, states, _loss_terms(network, plan, s, z, h, states, ov)
+        # the sample by identity: each entry holds the sample, so the id is not reused meanwhile
+        key = (id(sample), s, *ov.values.items())
+        found = self._done.get(key)
+        if found is None:
+            z, h, states = _forward(network, plan, pv, s, ov)
+            found = (sample, (z, h, states, _loss_terms(network, plan, s, z, h, states, ov)))
+            if len(self._done) >= self._limit:
+                del self._done[next(iter(self._done))]
+            self._done[key] = found
+        return found[1]
+
+
 def _divisor(network: Network) -> float:
     spec = network.loss
     return float(spec.loss.divisor(spec.reduction, len(network.samples), len(network.outputs))[1])
@@ -289,13 +327,17 @@ def _loss_derivative(network: Network, o: float, t: float, divisor: float,
 
 
 def _backward(network: Network, plan: _Plan, rules: Rules, pv: Sequence[float],
-              bp: Sequence[float], s: int, divisor: float, notes: list[str]) -> SampleTrace:
+              bp: Sequence[float], s: int, divisor: float, notes: list[str],
+              forwards: Forwards | None = None) -> SampleTrace:
     """The backward pass of sample s: δ = ∂L/∂z for every node, pushed to its sources and params."""
     nodes = network.nodes
     n_in = plan.n_inputs
     ov = rules.overrides
-    z, h, states = _forward(network, plan, pv, s, ov)
-    terms = _loss_terms(network, plan, s, z, h, states, ov)
+    if forwards is None:
+        z, h, states = _forward(network, plan, pv, s, ov)
+        terms = _loss_terms(network, plan, s, z, h, states, ov)
+    else:
+        z, h, states, terms = forwards.get(network, plan, pv, s, ov)
     sample = network.samples[s]
     fused = list(plan.fused)
     if ov:
@@ -453,17 +495,21 @@ def _note_saturation(network: Network, node: Node, z: float, h: float, s: int,
         notes.append(note)
 
 
-def run(network: Network, rules: Rules = _TRUE, plans: Plans | None = None) -> Trace:
+def run(network: Network, rules: Rules = _TRUE, plans: Plans | None = None, *,
+        after: bool = True, forwards: Forwards | None = None) -> Trace:
     """Forward, loss, backward and update for every sample: the whole step, computed once.
 
-    `plans`: the compiled plans of networks of this one's structure (check's runs share them)."""
+    `plans`: the compiled plans of networks of this one's structure (check's runs share them).
+    `after=False` leaves out the forward pass on the updated params: the Trace's loss_new is
+    nan (check's reruns for answers that do not read L_new, a fifth of each run).
+    `forwards`: this network's forward passes kept by check (Forwards)."""
     plan = _compile(network, rules) if plans is None else plans.get(network, rules)
     names = tuple(network.params)
     pv = list(network.params.values())
     bp = pv if rules.backward_params is None else [rules.backward_params[n] for n in names]
     divisor = _divisor(network)
     notes: list[str] = []
-    samples = tuple(_backward(network, plan, rules, pv, bp, s, divisor, notes)
+    samples = tuple(_backward(network, plan, rules, pv, bp, s, divisor, notes, forwards)
                     for s in range(len(network.samples)))
     loss_sum = sum(sum(st.loss_terms.values()) for st in samples)  # Σℓ, before the 1/D
     loss = loss_sum / divisor
@@ -526,15 +572,6 @@ def run(network: Network, rules: Rules = _TRUE, plans: Plans | None = None) -> T
         raise NumericError(f"the updated {name} = {name} − η·∂{network.loss.name}/∂{name} = "
                            f"{p:g} − {eta:g}·{g:g} overflowed: it is not a finite float64 (is the "
                            f"learning rate too large?)", file=network.source_file, path=("params", name))
-    try:
-        loss_new = _loss(network, plan, updated, divisor)
-    except NumericError as err:  # the same forward pass, run again with the updated params
-        raise NumericError(f"after the update: {err.message}", file=err.file,
-                           path=err.path) from None
-    if not math.isfinite(loss_new):
-        raise NumericError(f"the loss after the update, {network.loss.name}_new = {loss_new}, is "
-                           f"not finite (is the learning rate too large?)",
-                           file=network.source_file, path=("learning_rate",))
     return Trace(
         network=network,
         rules=rules,
@@ -544,8 +581,22 @@ def run(network: Network, rules: Rules = _TRUE, plans: Plans | None = None) -> T
         loss=loss,
         gradients=MappingProxyType(dict(zip(names, grads, strict=True))),
         updated=MappingProxyType(dict(zip(names, updated, strict=True))),
-        loss_new=loss_new,
+        loss_new=_after(network, plan, updated, divisor) if after else math.nan,
         notes=tuple(notes),
         uses_of=UsesByParam(network),
         optimizer=stepped,
     )
+
+
+def _after(network: Network, plan: _Plan, updated: Sequence[float], divisor: float) -> float:
+    """L_new: the loss recomputed with the updated params (the same forward pass, run again)."""
+    try:
+        loss_new = _loss(network, plan, updated, divisor)
+    except NumericError as err:
+        raise NumericError(f"after the update: {err.message}", file=err.file,
+                           path=err.path) from None
+    if not math.isfinite(loss_new):
+        raise NumericError(f"the loss after the update, {network.loss.name}_new = {loss_new}, is "
+                           f"not finite (is the learning rate too large?)",
+                           file=network.source_file, path=("learning_rate",))
+    return loss_new

@@ -132,7 +132,8 @@ class Trace:
     loss: float  #: L before the update
     gradients: Mapping[str, float]  #: param -> ∂L/∂p, summed over uses and samples
     updated: Mapping[str, float]  #: param -> p − η·∂L/∂p (frozen params unchanged)
-    loss_new: float  #: L recomputed with the updated params
+    #: L recomputed with the updated params (nan in a run made with engine.run(after=False))
+    loss_new: float
     notes: tuple[str, ...]  #: saturation and convention notes worth printing
     uses_of: UsesByParam  #: param -> its indices in network.uses, for the per-sample shares
     optimizer: Stepped | None = None  #: an optimizer with state: its worked rows and state after
