@@ -591,12 +591,13 @@ class _Runs:
         return found
 
     def run(self, rules: Rules, scope: int | None, key: tuple[object, ...] | None = None,
-            after: bool = False) -> Trace | None:
+            after: bool = False, looked: bool = False) -> Trace | None:
         """The step under `rules`; None when the changed numbers make it undefined (log 0,
         overflow). `key` names the rule (the same key, the same rule): such a run is kept.
         `after`: with L_new, the forward pass on the updated params (only an L_new answer
-        reads it; without it, a run whose update alone overflows still gives its other numbers)."""
-        if key is not None:
+        reads it; without it, a run whose update alone overflows still gives its other numbers).
+        `looked`: the caller found none kept under key (kept)."""
+        if key is not None and not looked:
             found = self.kept(key, scope, after)
             if found is not False:
                 return found
@@ -650,6 +651,8 @@ class _Marker:
         self._up: dict[tuple[Kind, str, str, frozenset[str]], frozenset[str]] = {}
         self.qid: dict[int, int] = {}  #: index -> its quantity's number (_Runs.id)
         self.qs: dict[int, Quantity] = {}  #: index -> its quantity
+        #: index -> its quantity's number and the number given, as one number (_Runs.intern)
+        self.token: dict[int, int] = {}
         self.bearing = grader.runs.bearing
         for i, (a, r) in enumerate(resolved):
             if r.quantity is None:
@@ -657,6 +660,7 @@ class _Marker:
             self.qs[i] = r.quantity
             self.by_kind.setdefault(r.quantity.kind, []).append(i)
             self.qid[i] = grader.runs.id(r.quantity)
+            self.token[i] = grader.runs.intern((self.qid[i], a.given))
             expected = r.quantity.value(trace)
             self.truth[i] = expected
             place = self.place[i] = tolerance.place(a, expected)
@@ -752,10 +756,10 @@ class _Marker:
         """Answer i's quantity as a number, for the keys of runs and values (cheap to hash)."""
         return self.qid[i]
 
-    def _items(self, used: Sequence[int]) -> list[tuple[int, float]]:
-        """The student numbers `used` as a key: each quantity's number and the value given."""
-        qid, resolved = self.qid, self.resolved
-        return [(qid[j], resolved[j][0].given) for j in used]
+    def _items(self, used: Sequence[int]) -> list[int]:
+        """The student numbers `used` as a key: each one's quantity and value given, as one
+        number (cheap to hash; the same for every sheet while the Grader keeps it)."""
+        return list(map(self.token.__getitem__, used))
 
     def _own_run(self, q: Quantity, used: Sequence[int]) -> tuple[Trace, float] | None:
         """q in the true step with the student's numbers `used` put in."""
@@ -766,7 +770,7 @@ class _Marker:
         if done is False:
             items = [(self.qid[j], self._q(j), self.resolved[j][0].given) for j in used]
             rules = Rules(overrides=self.runs.overrides(items, scope))
-            done = self.runs.run(rules, scope, key, after)
+            done = self.runs.run(rules, scope, key, after, looked=True)
         if done is None:
             return None
         value = _value(self.runs.local(q, scope), done)
@@ -944,7 +948,6 @@ class _Marker:
         expected = self.truth[i]
         base = partial(Result, quantity=a.key, given=a.given, text=a.text, decimals=-a.exponent,
                        expected=expected, line=a.line if self.lines else None)
-        shown = _shown(expected, self.place[i], self.tolerance)
         feeding = self._feeding(i)
         accepted = [j for j in feeding if self.first[j] in ACCEPTED]
         wrong = [j for j in feeding if self.first[j] == "wrong"]
@@ -972,7 +975,7 @@ class _Marker:
                 return base(verdict="carried_forward",
                             explanation=f"{_said(a)} follows from your {sources}"
                                         f"{_formula(self.trace, q, got[0], got[1])}; the true "
-                                        f"value is {shown}")
+                                        f"value is {_shown(expected, self.place[i], self.tolerance)}")
         return None
 
     def _cited(self, i: int, accepted: Sequence[int], used: Sequence[int]) -> list[int]:
@@ -1193,7 +1196,7 @@ class _Marker:
             if own:
                 items = [(self.qid[j], self._q(j), self.resolved[j][0].given) for j in own]
                 rules = replace(rules, overrides=self.runs.overrides(items, scope))
-            done = self.runs.run(rules, scope, key, after)
+            done = self.runs.run(rules, scope, key, after, looked=True)
         return done
 
     def _scaled(self, rules: Rules, q: Quantity, expected: float) -> float | None:
