@@ -503,7 +503,7 @@ class _Runs:
         self._interned: dict[tuple[object, ...], int] = {}  #: see intern
         self._next_intern = 0
         self.linear: dict[int, bool] = {}  #: model m -> whether it only scales (_linear)
-        self.changes: dict[tuple[int, int], bool] = {}  #: (model, quantity) -> _changes
+        self.changes: dict[int, dict[int, bool]] = {}  #: model -> quantity -> _changes
         #: (a quantity's number, those of the student numbers put in) -> the positions of the
         #: ones that can reach it (_Marker._bearing)
         self.bearing = _Bounded(VALUE_CACHE)
@@ -1081,12 +1081,12 @@ class _Marker:
                   [(late + m, scope, own, members) for (scope, own), members in groups.items()
                    for m in range(late)]
         truths: dict[int | None, Trace | None] = {}
-        reach: dict[tuple[int, tuple[int, ...]], int] = {}
+        ready: dict[tuple[int, tuple[int, ...]], tuple[Quantity, float | None, int | None]] = {}
         for order, scope, own, members in batches:
             model = catalogue[order % late]
             if model.rules is None:
                 continue
-            members = [i for i in members if self._may_change(order % late, model, i)]
+            members = self._changed_by(order % late, model, members)
             if not own and self._linear(order % late, model.rules):
                 # ∂L/∂o or ∂L/∂p scaled: every backward number scales with it, so the run's
                 # number is the true one scaled (exactly so for −1, 2 and ½)
@@ -1106,29 +1106,32 @@ class _Marker:
             # share it); a number that fits is confirmed by the run with them all
             full: list[Trace | None] = []
             after = any(self._q(i).kind == "loss_new" for i in members)  # L_new is read
+            kinds, m = model.kinds, order % late
             for i in members:
-                q, a = self._q(i), self.resolved[i][0]
-                if q.kind not in model.kinds:
+                if self.qs[i].kind not in kinds:
                     continue
-                local = self.runs.local(q, scope)
-                # the true value as this run's arithmetic gives it: a model that changes
-                # nothing here gives exactly that
-                truth = truths.get(scope)
-                base = self.truth[i] if scope is None else \
-                    _value(local, truth) if truth is not None else None
+                # the same for every model: the quantity as this scope's run holds it, its true
+                # value as that run's arithmetic gives it (a model that changes nothing here
+                # gives exactly that), and the numbers that can reach it as one number (hashed
+                # once per answer, not once per model)
+                at = (i, own)
+                prepared = ready.get(at)
+                if prepared is None:
+                    local = self.runs.local(self.qs[i], scope)
+                    truth = truths.get(scope)
+                    base = self.truth[i] if scope is None else \
+                        _value(local, truth) if truth is not None else None
+                    prepared = ready[at] = (local, base, None if base is None else self.runs.intern(
+                        (self._id(i), *self._items(self._bearing(i, own)))))
+                local, base, reached = prepared
                 if base is None:
                     continue
-                if (i, own) not in reach:  # the same for every model
-                    # the numbers that can reach answer i, as one number (hashed once per
-                    # answer, not once per model)
-                    reach[(i, own)] = self.runs.intern(
-                        (self._id(i), *self._items(self._bearing(i, own))))
-                known = ("model", order % late, reach[(i, own)])
+                known = ("model", m, reached)
                 value = self.runs.value(known, scope)
                 if value is not None and not (_differs(value, base) and fit(i, value)):
                     continue
                 if not full:
-                    full.append(self._model_run(model, order % late, own, scope, after))
+                    full.append(self._model_run(model, m, own, scope, after))
                 done = full[0]
                 value = None if done is None else _value(local, done)
                 if value is None:
@@ -1214,13 +1217,20 @@ class _Marker:
             return net.params[q.a] - net.learning_rate * (c_grad * (c_loss * self.trace.gradients[q.a]))
         return None
 
-    def _may_change(self, m: int, model: Model, i: int) -> bool:
-        """_changes for the catalogue's model m and answer i, kept by the Grader."""
-        at = (m, self.qid[i])
-        found = self.runs.changes.get(at)
-        if found is None:
-            found = self.runs.changes[at] = self._changes(model, self._q(i))
-        return found
+    def _changed_by(self, m: int, model: Model, members: Sequence[int]) -> list[int]:
+        """The answers among `members` that the catalogue's model m may change (_changes), kept
+        by the Grader for each quantity."""
+        flags = self.runs.changes.get(m)
+        if flags is None:
+            flags = self.runs.changes[m] = {}
+        qid, out = self.qid, []
+        for i in members:
+            found = flags.get(qid[i])
+            if found is None:
+                found = flags[qid[i]] = self._changes(model, self.qs[i])
+            if found:
+                out.append(i)
+        return out
 
     def _changes(self, model: Model, q: Quantity) -> bool:
         """Whether the model's changed rule can change q at all (an over-estimate): f′ changed
