@@ -482,6 +482,21 @@ class _Bounded(dict[tuple[int, ...], tuple[int, ...]]):
         super().__setitem__(key, value)
 
 
+class _Shape:
+    """Facts of a network's structure that marking reads again and again, found once for every
+    sheet (each filled when first asked, by _Marker)."""
+
+    def __init__(self) -> None:
+        self.consumed: dict[str, list[str]] | None = None  #: source -> the nodes it feeds
+        self.down: dict[str, set[str]] = {}  #: name -> itself and every node its value reaches
+        #: (kind, name) -> the nodes its chain passes through (None: not followed)
+        self.reached: dict[tuple[Kind, str], set[str] | None] = {}
+        self.param_nodes: dict[str, list[str]] | None = None  #: param -> the nodes using it
+        self.groups: dict[str, list[str]] | None = None  #: coupled node -> its group's members
+        #: (kind, a, b, cut) -> every name a forward number reads (_Marker._upstream)
+        self.up: dict[tuple[Kind, str, str, frozenset[str]], frozenset[str]] = {}
+
+
 class _Runs:
     """The engine runs check makes, each on the whole step or, for one sample's number in a
     multi-sample network, on that sample alone: the same arithmetic, the loss's 1/D kept by
@@ -507,6 +522,7 @@ class _Runs:
         #: (a quantity's number, those of the student numbers put in) -> the positions of the
         #: ones that can reach it (_Marker._bearing)
         self.bearing = _Bounded(VALUE_CACHE)
+        self.shape = _Shape()
         #: whether an answer's reach is followed through the backward pass (not for coupled
         #: groups, a worked optimizer or a large network: there every number counts)
         self.followed = not (self.net.groups or self.net.optimizer.optimizer.worked or
@@ -643,12 +659,7 @@ class _Marker:
         self.singles = SINGLES_PER_SHEET
         self.reruns = ECF_RUNS
         self._own: dict[tuple[Kind, int | None], tuple[int, ...]] = {}
-        self._consumed: dict[str, list[str]] | None = None
-        self._down: dict[str, set[str]] = {}
-        self._reached: dict[tuple[Kind, str], set[str] | None] = {}
-        self._param_nodes: dict[str, list[str]] | None = None
-        self._groups: dict[str, list[str]] | None = None
-        self._up: dict[tuple[Kind, str, str, frozenset[str]], frozenset[str]] = {}
+        self.shape = grader.runs.shape  #: the network's structure as the sheets read it
         self.qid: dict[int, int] = {}  #: index -> its quantity's number (_Runs.id)
         self.qs: dict[int, Quantity] = {}  #: index -> its quantity
         #: index -> its quantity's number and the number given, as one number (_Runs.intern)
@@ -912,14 +923,14 @@ class _Marker:
         if q.kind == "param_factor":  # it reads its node's sources, not the node's own numbers
             cut = frozenset()
         key = (q.kind, q.a, q.b, cut)
-        if key not in self._up:
+        if key not in self.shape.up:
             net = self.net
             by_sum = {n.sum: n for n in net.nodes}
             names = tuple(net.outputs) if q.kind == "loss" else \
                 (q.a, q.b) if q.kind == "jacobian" else (q.a,)
-            if self._groups is None:
+            if self.shape.groups is None:
                 self._downstream(q.a)  # fills the coupled groups
-            assert self._groups is not None
+            assert self.shape.groups is not None
             seen: set[str] = set(names)  # an input is its own upstream
             todo = [n for n in (net.node_by_name.get(n) or by_sum.get(n) for n in names)
                     if n is not None]
@@ -930,13 +941,16 @@ class _Marker:
                 seen |= {node.name, node.sum}
                 if node.name in cut:  # both its numbers are the student's
                     continue
-                for source in (*(e.source for e in node.edges), *self._groups.get(node.name, ())):
+                for source in (*(e.source for e in node.edges), *self.shape.groups.get(node.name, ())):
                     if source in net.node_by_name:
                         todo.append(net.node_by_name[source])
                     else:
                         seen.add(source)
-            self._up[key] = frozenset(seen)
-        return self._up[key]
+            if len(self.shape.up) >= _UPSTREAM_KEPT:  # the cuts differ from sheet to sheet
+                self.shape.up.clear()
+            found = self.shape.up[key] = frozenset(seen)
+            return found
+        return self.shape.up[key]
 
     def carried(self, i: int) -> Result | None:
         """Answer i (wrong on the true values) against what the student's own earlier answers
@@ -1258,52 +1272,52 @@ class _Marker:
         """The nodes (and inputs) q's chain passes through, from the nodes it starts at to the
         loss; None for a quantity whose chain is not followed here (all of them count)."""
         key = (q.kind, q.a)
-        if key not in self._reached:
+        if key not in self.shape.reached:
             if q.kind in ("grad_node", "delta"):
                 roots = [q.a]
             elif q.kind in ("gradient", "updated"):
-                if self._param_nodes is None:
-                    self._param_nodes = {}
+                if self.shape.param_nodes is None:
+                    self.shape.param_nodes = {}
                     for u in self.net.uses:
-                        self._param_nodes.setdefault(u.param, []).append(u.node)
-                roots = self._param_nodes.get(q.a, [])
+                        self.shape.param_nodes.setdefault(u.param, []).append(u.node)
+                roots = self.shape.param_nodes.get(q.a, [])
             else:
-                self._reached[key] = None
+                self.shape.reached[key] = None
                 return None
             reach: set[str] = set()
             for root in dict.fromkeys(roots):
                 reach |= self._downstream(root)
-            self._reached[key] = reach
-        return self._reached[key]
+            self.shape.reached[key] = reach
+        return self.shape.reached[key]
 
     def _consumers(self) -> Mapping[str, list[str]]:
-        if self._consumed is None:
-            self._consumed = {}
+        if self.shape.consumed is None:
+            self.shape.consumed = {}
             for node in self.net.nodes:
                 for edge in node.edges:
-                    self._consumed.setdefault(edge.source, []).append(node.name)
-        return self._consumed
+                    self.shape.consumed.setdefault(edge.source, []).append(node.name)
+        return self.shape.consumed
 
     def _downstream(self, name: str) -> set[str]:
         """The node or input itself and every node its value flows into; a softmax member
         brings its whole group (δ_j = h_j(g_j − Σ_k g_k h_k) reads every member's ∂L/∂h)."""
-        if name not in self._down:
+        if name not in self.shape.down:
             consumers = self._consumers()
-            if self._groups is None:
+            if self.shape.groups is None:
                 members: dict[str | None, list[str]] = {}
                 for node in self.net.nodes:
                     if not node.activation.elementwise:
                         members.setdefault(node.activation.group, []).append(node.name)
-                self._groups = {n: ms for ms in members.values() for n in ms}
+                self.shape.groups = {n: ms for ms in members.values() for n in ms}
             seen, todo = {name}, [name]
             while todo:
                 here = todo.pop()
-                for c in (*consumers.get(here, ()), *self._groups.get(here, ())):
+                for c in (*consumers.get(here, ()), *self.shape.groups.get(here, ())):
                     if c not in seen:
                         seen.add(c)
                         todo.append(c)
-            self._down[name] = seen
-        return self._down[name]
+            self.shape.down[name] = seen
+        return self.shape.down[name]
 
     def _models(self) -> list[Model]:
         """The catalogue as models, in its order of plausibility; nothing runs here."""
@@ -1324,6 +1338,10 @@ _BACKWARD_ONLY: frozenset[Kind] = frozenset({"grad_node", "delta", "edge", "para
 #: the kinds of quantity the forward pass alone computes
 _FORWARD_KINDS: frozenset[Kind] = frozenset({"value", "loss", "loss_term", "local", "param_factor",
                                              "jacobian"})
+
+#: the upstream sets a Grader keeps (each at most every name of the network), forgotten all at
+#: once past this
+_UPSTREAM_KEPT = 4096
 
 #: networks with more nodes than this run every model for every backward answer (finding the
 #: nodes an answer's chain passes through would cost more than the runs it saves)
