@@ -495,6 +495,9 @@ class _Shape:
         self.groups: dict[str, list[str]] | None = None  #: coupled node -> its group's members
         #: (kind, a, b, cut) -> every name a forward number reads (_Marker._upstream)
         self.up: dict[tuple[Kind, str, str, frozenset[str]], frozenset[str]] = {}
+        #: (name, cut) -> ("value", n, "") for each name n upstream of it: what _Marker._needs
+        #: counts for a forward number
+        self.value_needs: dict[tuple[str, frozenset[str]], frozenset[tuple[Kind, str, str]]] = {}
 
 
 class _Runs:
@@ -797,15 +800,15 @@ class _Marker:
         if positions is None:
             q = self._q(i)
             quantities = [self._q(j) for j in used]
-            upstream = self._upstream(q, self._cut({(r.kind, r.a, r.b, r.sample)
-                                                    for r in quantities}))
+            present = frozenset((r.kind, r.a, r.b, r.sample) for r in quantities)
+            upstream = self._upstream(q, self._cut(present)) if q.kind in _FORWARD_KINDS else None
             if upstream is not None:
                 # a forward number reads the values upstream of it and, for ∂h/∂z, the
                 # student's number there; what the backward pass reads alone cannot change it
                 positions = tuple(k for k, r in enumerate(quantities)
                                   if r.kind not in _BACKWARD_ONLY and r.a in upstream)
             else:
-                needs = self._needs(q, frozenset((r.kind, r.a, r.b, r.sample) for r in quantities))
+                needs = self._needs(q, present)
                 positions = tuple(range(len(used))) if needs is None else \
                     tuple(k for k, r in enumerate(quantities) if (r.kind, r.a, r.b) in needs)
             self.bearing[at] = positions
@@ -839,11 +842,17 @@ class _Marker:
             return one and (kind, a, b, 0) in present
 
         cut = self._cut(present)
+        shape = self.shape
 
         def values(name: str) -> None:  # a forward number: the values upstream of it
-            up = self._upstream(Quantity("value", name), cut)
-            assert up is not None
-            need.update(("value", n, "") for n in up)
+            found = shape.value_needs.get((name, cut))
+            if found is None:
+                up = self._upstream(Quantity("value", name), cut)
+                assert up is not None
+                if len(shape.value_needs) >= _UPSTREAM_KEPT:
+                    shape.value_needs.clear()
+                found = shape.value_needs[(name, cut)] = frozenset(("value", n, "") for n in up)
+            need.update(found)
 
         def value(name: str) -> None:
             """A value read alone, not its sum (a source's h as ∂z/∂w, an output's o in
