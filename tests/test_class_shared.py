@@ -187,10 +187,11 @@ def test_a_kept_forward_pass_changes_no_run(name: str) -> None:
     s0 = true.samples[0]
     nodes = [n.name for n in net.nodes]
     sums = [n.sum for n in net.nodes]
-    forwards, plans = Forwards(net, 8), Plans()
+    forwards, plans = Forwards(net, 400), Plans()
     for _ in range(40):
-        values = {(0, k): round(s0.values[k] + rng.choice((0.0, 0.001, -0.001)), 3)
-                  for k in rng.sample(nodes + sums, 2)}
+        at = [(rng.randrange(len(net.samples)), k) for k in rng.sample(nodes + sums, 2)]
+        values = {(s, k): round(true.samples[s].values[k] + rng.choice((0.0, 0.001, -0.001)), 3)
+                  for s, k in at}
         delta = {(0, k): round(s0.delta[k], 2) for k in rng.sample(nodes, 1)}
         rule = rng.choice([Rules(), Rules(derivative_at="z_for_h"), Rules(loss_factor=2.0),
                            Rules(backward_params=true.updated)])

@@ -533,9 +533,8 @@ class _Runs:
                              len(self.net.nodes) > _NEEDS_LIMIT)
         size = len(self.net.params) + len(self.net.nodes) * len(self.net.samples)
         self.capacity = max(4, min(RUN_CACHE, RUN_NUMBERS // max(1, size)))
-        #: the forward passes the runs share (engine.Forwards), each about one sample's numbers
-        width = len(self.net.inputs) + 3 * len(self.net.nodes)
-        self.forwards = Forwards(self.net, max(4, min(RUN_CACHE, RUN_NUMBERS // max(1, width))))
+        #: the forward passes the runs share (engine.Forwards), as many numbers as the runs kept
+        self.forwards = Forwards(self.net, RUN_NUMBERS)
         spec = self.net.loss
         _, one = spec.loss.divisor(spec.reduction, 1, len(self.net.outputs))  # D of one sample's step
         self.ratio = one / trace.divisor
