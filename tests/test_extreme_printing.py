@@ -165,3 +165,21 @@ def test_check_shows_a_huge_true_value_short(tmp_path) -> None:
     rows = list(csv.DictReader(io.StringIO(_run("check", str(net), str(answers), "--format",
                                                 "csv"))))
     assert [float(r["expected"]) for r in rows] == [2e20, 2e20]
+
+
+@pytest.mark.parametrize("text", [HUGE, TINY])
+def test_latex_of_extreme_values_compiles(tmp_path, text: str) -> None:
+    # {2.00 \times 10^{20}} is math a stock pdflatex sets, a square after it included
+    import subprocess
+
+    from test_formats import _pdflatex
+
+    pdflatex = _pdflatex()
+    path = tmp_path / "net.yaml"
+    path.write_text(text, encoding="utf-8")
+    for k, args in enumerate([["step", str(path)], ["explain", "-w", "w", str(path)]]):
+        (tmp_path / f"doc{k}.tex").write_text(_run(*args, "--format", "latex"), encoding="utf-8")
+        done = subprocess.run([pdflatex, "-interaction=nonstopmode", "-halt-on-error",
+                               "-no-shell-escape", f"doc{k}.tex"], cwd=tmp_path,
+                              capture_output=True, timeout=120, check=False)
+        assert done.returncode == 0, done.stdout.decode("utf-8", "replace")[-2000:]
