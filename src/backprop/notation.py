@@ -18,9 +18,10 @@ TINY = 1e-12  #: below this magnitude, a nonzero value that needs its own digits
 
 
 def fmt(value: float, decimals: int = 3) -> str:
-    """``0.470`` for 0.47 at 3 decimals; a nonzero value whose `decimals`-place form would keep
-    fewer than two significant digits prints with three significant figures (0.000665, −0.00911
-    for what would be 0.001 and −0.009), so small gradients keep their digits; ``-0.0`` prints
+    """``0.470`` for 0.47 at 3 decimals; a nonzero value below 1 whose `decimals`-place form would
+    keep fewer than two significant digits prints with three significant figures (0.000665,
+    −0.00911 for what would be 0.001 and −0.009; 0.500 for 0.5 at 0 decimals, where 1.2 is 1),
+    so small gradients keep their digits; ``-0.0`` prints
     as ``0.000``. A value of magnitude LARGE or more, or such a small one below TINY, prints in
     scientific notation with `decimals` significant figures, at least three (``2.00e+20``,
     ``-1.23e-13``)."""
@@ -31,8 +32,10 @@ def fmt(value: float, decimals: int = 3) -> str:
     text = _half_up(value, decimals)
     if abs(value) >= LARGE / 2 and abs(float(text)) >= LARGE:  # 999999999999999.9 at 0 places
         return scientific(value, decimals)
-    # |value| ≥ 10^(1 − decimals) keeps two digits however it rounds: no need to count them
-    if value != 0.0 and abs(value) < 10.0 ** (1 - decimals) and _significant(text) < 2:
+    # |value| ≥ 10^(1 − decimals) keeps two digits however it rounds: no need to count them;
+    # and the rule is for values below 1, which lose digits to leading zeros (at 0 decimals
+    # 1.2 is "1", a whole number as asked, not "1.20")
+    if value != 0.0 and abs(value) < min(1.0, 10.0 ** (1 - decimals)) and _significant(text) < 2:
         if abs(value) < TINY:
             return scientific(value, decimals)
         return _half_up(value, 2 - math.floor(math.log10(abs(value))))
