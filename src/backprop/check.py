@@ -38,7 +38,7 @@ from backprop.errors import BackpropError, BadSetting, SpecError
 from backprop.losses import LOSSES
 from backprop.mistakes import BACKWARD, MISTAKES, Model, explain, models
 from backprop.network import Network
-from backprop.notation import fmt, given, paren
+from backprop.notation import LARGE, fmt, given, paren
 from backprop.trace import Overrides, Rules, Trace
 
 if TYPE_CHECKING:
@@ -430,8 +430,12 @@ def _shown(expected: float, place: int, tolerance: Tolerance | None = None) -> s
     if not math.isfinite(expected):
         return fmt(expected)
     if tolerance is not None and not tolerance.written:
-        return repr(expected) if abs(expected) < 1e-4 else fmt(expected, 6).rstrip("0").rstrip(".")
+        if abs(expected) < 1e-4 or abs(expected) >= LARGE:
+            return repr(expected) if abs(expected) < 1e-4 else given(expected)
+        return fmt(expected, 6).rstrip("0").rstrip(".")
     places = _places(-place)
+    if "e" in fmt(expected):  # past 1e15 or below 1e-12: a place is no digit count there
+        return fmt(expected)
     return fmt(expected, places) if places else given(round(expected))
 
 

@@ -12,23 +12,46 @@ if TYPE_CHECKING:
     from backprop.network import Spelling
 
 
+LARGE = 1e15  #: from this magnitude on, a number prints in scientific notation: its fixed form
+#: would print digits a double does not hold (and up to 309 of them)
+TINY = 1e-12  #: below this magnitude, a nonzero value that needs its own digits prints so too
+
+
 def fmt(value: float, decimals: int = 3) -> str:
-    """``0.470`` for 0.47 at 3 decimals; a nonzero value whose `decimals`-place form would keep
-    fewer than two significant digits prints with three significant figures (0.000665, −0.00911
-    for what would be 0.001 and −0.009), so small gradients keep their digits; ``-0.0`` prints
-    as ``0.000``."""
+    """``0.470`` for 0.47 at 3 decimals; a nonzero value below 1 whose `decimals`-place form would
+    keep fewer than two significant digits prints with three significant figures (0.000665,
+    −0.00911 for what would be 0.001 and −0.009; 0.500 for 0.5 at 0 decimals, where 1.2 is 1),
+    so small gradients keep their digits; ``-0.0`` prints
+    as ``0.000``. A value of magnitude LARGE or more, or such a small one below TINY, prints in
+    scientific notation with `decimals` significant figures, at least three (``2.00e+20``,
+    ``-1.23e-13``)."""
     if not math.isfinite(value):
         return "nan" if math.isnan(value) else ("∞" if value > 0 else "-∞")
+    if abs(value) >= LARGE:
+        return scientific(value, decimals)
     text = _half_up(value, decimals)
-    # |value| ≥ 10^(1 − decimals) keeps two digits however it rounds: no need to count them
-    if value != 0.0 and abs(value) < 10.0 ** (1 - decimals) and _significant(text) < 2:
-        magnitude = math.floor(math.log10(abs(value)))
-        if magnitude < -12:
-            return f"{value:.2e}"
-        return _half_up(value, 2 - magnitude)
+    if abs(value) >= LARGE / 2 and abs(float(text)) >= LARGE:  # 999999999999999.9 at 0 places
+        return scientific(value, decimals)
+    # |value| ≥ 10^(1 − decimals) keeps two digits however it rounds: no need to count them;
+    # and the rule is for values below 1, which lose digits to leading zeros (at 0 decimals
+    # 1.2 is "1", a whole number as asked, not "1.20")
+    if value != 0.0 and abs(value) < min(1.0, 10.0 ** (1 - decimals)) and _significant(text) < 2:
+        if abs(value) < TINY:
+            return scientific(value, decimals)
+        return _half_up(value, 2 - math.floor(math.log10(abs(value))))
     if value == 0.0 or float(text) == 0.0:
         return text.lstrip("-")
     return text
+
+
+def scientific(value: float, decimals: int = 3) -> str:
+    """A value as ``m.mme±x`` with `decimals` significant figures, at least three, an exact tie
+    rounded up as `_half_up` does: the form `fmt` prints past LARGE and below TINY."""
+    from decimal import ROUND_HALF_UP, Context, Decimal  # only for such extreme values
+
+    digits = max(3, decimals)
+    exact = Context(prec=digits, rounding=ROUND_HALF_UP).plus(Decimal(value))
+    return f"{exact:.{digits - 1}e}"
 
 
 def _significant(text: str) -> int:
@@ -56,8 +79,18 @@ def _half_up(value: float, decimals: int) -> str:
 
 
 def given(value: float) -> str:
-    """A number as the file gave it: 1, 0.55 (not 1.000): the shortest text that reads back as it."""
-    return str(int(value)) if value == int(value) and abs(value) < 1e15 else repr(value)
+    """A number as the file gave it: 1, 0.55 (not 1.000): the shortest text that reads back as it,
+    in scientific notation from LARGE on as `fmt` prints (1e+20, 1.2345678901234567e+15)."""
+    if abs(value) < LARGE:
+        return str(int(value)) if value == int(value) else repr(value)
+    if not math.isfinite(value):
+        return fmt(value)
+    text = repr(float(value))
+    if "e" in text:
+        return text
+    from decimal import Decimal  # repr's shortest digits (1e15 to 1e16), moved into the exponent
+
+    return f"{Decimal(text).normalize():e}"
 
 
 def paren(text: str) -> str:
@@ -72,6 +105,9 @@ def fmt_step(new: float, old: float, f: Callable[[float], str] = fmt) -> str:
     change = abs(new - old)
     if change == 0.0 or not math.isfinite(change) or text != f(old):
         return text
+    if "e" in text:  # significant figures: the change's second digit, within a double's 17
+        return fmt(new, min(MAX_DECIMALS, 2 + math.floor(math.log10(abs(new)))
+                            - math.floor(math.log10(change))))
     return fmt(new, min(15, 2 - math.floor(math.log10(change))))
 
 
