@@ -12,11 +12,12 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
 from backprop.activations import ACTIVATIONS, ALIASES, Activation
+from backprop.arith import MAX_DEPTH, Bin, Call, Leaf, Neg, Node, Num, real_power, value
 from backprop.errors import BackpropError
 
-#: the longest expression read, in characters, and the deepest nesting of its parentheses,
-#: fractions, powers and functions
-MAX_LENGTH, MAX_DEPTH = 2000, 40
+#: the longest expression read, in characters (its nesting is held to arith.MAX_DEPTH: of its
+#: parentheses, fractions, powers and functions)
+MAX_LENGTH = 2000
 
 
 class ExprError(BackpropError):
@@ -30,15 +31,10 @@ class ExprError(BackpropError):
 
 
 # ---------------------------------------------------------------- nodes
+# Num, Neg, Bin and Call are arith's, shared with the notation's reader; a page adds its leaves.
 
 @dataclass(frozen=True, slots=True)
-class Num:
-    value: float
-    text: str  #: as written, normalised (−0.71 → "-0.71" once a sign is folded in)
-
-
-@dataclass(frozen=True, slots=True)
-class Name:
+class Name(Leaf):
     """A name as written: base letters, subscript, a hat, an update mark, a sample."""
 
     base: str  #: "z", "ŷ", "net", "E"
@@ -56,7 +52,7 @@ class Name:
 
 
 @dataclass(frozen=True, slots=True)
-class Deriv:
+class Deriv(Leaf):
     """∂num/∂den."""
 
     num: Name
@@ -65,33 +61,12 @@ class Deriv:
 
 
 @dataclass(frozen=True, slots=True)
-class Neg:
-    arg: Node
-
-
-@dataclass(frozen=True, slots=True)
-class Bin:
-    op: str  #: + - * / ^
-    left: Node
-    right: Node
-
-
-@dataclass(frozen=True, slots=True)
-class Call:
-    fn: str  #: a key of FUNCTIONS
-    arg: Node
-
-
-@dataclass(frozen=True, slots=True)
-class Sum:
+class Sum(Leaf):
     """Σ of a term over the network's outputs (and samples): `\\sum \\frac{1}{2}(target −
     output)^2`; a page's reader binds its general words to each output in turn."""
 
     arg: Node
     column: int = 0
-
-
-Node = Num | Name | Deriv | Neg | Bin | Call | Sum
 
 
 def _derivative(act: Activation) -> Callable[[float], float]:
@@ -154,7 +129,7 @@ def evaluate(node: Node, lookup: Callable[[Name | Deriv], float],
     by `nums[id(node)]` where given. Undefined arithmetic (÷0, log of a negative, overflow)
     gives nan."""
     try:
-        return _eval(node, lookup, nums or {})
+        return value(node, _leaves(lookup), FUNCTIONS, nums, _power)
     except (ZeroDivisionError, ValueError, OverflowError):
         return math.nan
 
@@ -164,44 +139,31 @@ def undefined(node: Node, lookup: Callable[[Name | Deriv], float],
     """Why the expression has no finite value, in words ("a division by zero", "too large to
     compute"); None when it has one."""
     try:
-        value = _eval(node, lookup, nums or {})
+        result = value(node, _leaves(lookup), FUNCTIONS, nums, _power)
     except ZeroDivisionError:
         return "a division by zero"
     except OverflowError:
         return "too large to compute"
     except ValueError:
         return "undefined (no real value)"
-    if math.isinf(value):
+    if math.isinf(result):
         return "too large to compute"
-    return "undefined (no real value)" if math.isnan(value) else None
+    return "undefined (no real value)" if math.isnan(result) else None
 
 
-def _eval(node: Node, lookup: Callable[[Name | Deriv], float], nums: dict[int, float]) -> float:
-    if isinstance(node, Num):
-        return nums.get(id(node), node.value)
-    if isinstance(node, Name | Deriv):
-        return lookup(node)
-    if isinstance(node, Neg):
-        return -_eval(node.arg, lookup, nums)
-    if isinstance(node, Call):
-        return FUNCTIONS[node.fn](_eval(node.arg, lookup, nums))
-    if isinstance(node, Sum):  # no outputs bound to it: no value
-        raise ValueError
-    a, b = _eval(node.left, lookup, nums), _eval(node.right, lookup, nums)
-    if node.op == "+":
-        return a + b
-    if node.op == "-":
-        return a - b
-    if node.op == "*":
-        return a * b
-    if node.op == "/":
-        return a / b
+def _leaves(lookup: Callable[[Name | Deriv], float]) -> Callable[[Leaf], float]:
+    def leaf(node: Leaf) -> float:
+        if isinstance(node, Name | Deriv):
+            return lookup(node)
+        raise ValueError("no value")  # Σ with no outputs bound to it
+
+    return leaf
+
+
+def _power(a: float, b: float) -> float:
     if abs(b) > 1e4 and abs(a) not in (0.0, 1.0):  # a power that no page means
         raise OverflowError
-    result = a ** b
-    if isinstance(result, complex):
-        raise ValueError
-    return float(result)
+    return real_power(a, b)
 
 
 def show(node: Node) -> str:
@@ -227,6 +189,7 @@ def _show(node: Node, outer: int) -> str:
     if isinstance(node, Sum):
         text = f"Σ {_show(node.arg, 2)}"
         return f"({text})" if outer >= 2 else text
+    assert isinstance(node, Bin), node  # a page's tree holds no If (the notation's rows do)
     p = _PREC[node.op]
     sign = {"*": "·", "-": " − ", "+": " + ", "/": "/", "^": "^"}[node.op]
     if isinstance(node.left, Neg) and node.op in "*/":  # −0.71·0.229: the sign leads
