@@ -1,12 +1,12 @@
 """Arithmetic read from text, as a tree, and its value: the nodes both readers build (expr.py
 from a student's page, notation.py from a report's printed row) and the one evaluator they
-share. No `eval`: the value is worked node by node on an explicit stack, so neither a long sum
-nor a deep nesting can exhaust Python's recursion."""
+share, which turns a tree into a function of its numbers made of closures: no `eval`, and no
+recursion deeper than the text's nesting, however long the text."""
 
 from __future__ import annotations
 
 import operator
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 
 from backprop.record import record
 
@@ -67,40 +67,68 @@ def real_power(a: float, b: float) -> float:
     return float(result)
 
 
-def value(node: Node, lookup: Callable[[Leaf], float],
-          functions: Mapping[str, Callable[[float], float]],
-          nums: Mapping[int, float] | None = None,
-          power: Callable[[float, float], float] = real_power) -> float:
-    """The tree's value: a leaf's through `lookup`, a number replaced by `nums[id(node)]` where
-    given, a call through `functions`, a power through `power`. Operands are worked left to
+#: what an evaluator takes: the values its getters read (a row's numbers, in the order written)
+Values = Sequence[float]
+Getter = Callable[[Values], float]
+
+
+def evaluator(node: Node, leaf: Callable[[Num | Leaf], Getter],
+              functions: Mapping[str, Callable[[float], float]],
+              power: Callable[[float, float], float] = real_power) -> Getter:
+    """The tree as a function of its reader's values, made of closures (built once, run as
+    often as wanted; no `eval`): each number's and leaf's value read by the getter `leaf` gives
+    for it, a call through `functions`, a power through `power`. Operands are worked left to
     right, as written; undefined arithmetic raises as Python's does (ZeroDivisionError,
-    OverflowError, ValueError), for the reader to word."""
-    todo: list[tuple[bool, Node]] = [(False, node)]  # (operands worked?, node)
-    done: list[float] = []
-    while todo:
-        applying, n = todo.pop()
-        if applying:  # its operands are the last values on `done`
-            if isinstance(n, Bin):
-                b = done.pop()
-                a = done.pop()
-                done.append(power(a, b) if n.op == "^" else _BINARY[n.op](a, b))
-            elif isinstance(n, Neg):
-                done.append(-done.pop())
-            elif isinstance(n, Call):
-                done.append(functions[n.fn](done.pop()))
-            elif isinstance(n, If):
-                todo.append((False, n.then if done.pop() else n.other))
-        elif isinstance(n, Num):
-            done.append(nums.get(id(n), n.value) if nums else n.value)
-        elif isinstance(n, Bin):
-            todo += [(True, n), (False, n.right), (False, n.left)]
-        elif isinstance(n, Neg | Call):
-            todo += [(True, n), (False, n.arg)]
-        elif isinstance(n, If):
-            todo += [(True, n), (False, n.test)]
-        else:
-            done.append(lookup(n))
-    return done[0]
+    OverflowError, ValueError), for the reader to word.
+
+    A run of left-associative operations (a·b·c, a − b + c: a tree as deep as it is long) is
+    one loop, so the closures nest only as deep as the text's brackets, signs and powers, which
+    each reader holds to MAX_DEPTH."""
+    if isinstance(node, Bin) and node.op != "^":
+        rest: list[tuple[Callable[[float, float], float], Getter]] = []
+        while isinstance(node, Bin) and node.op != "^":  # down the left spine, no recursion
+            rest.append((_BINARY[node.op], evaluator(node.right, leaf, functions, power)))
+            node = node.left
+        return _chain(evaluator(node, leaf, functions, power), tuple(reversed(rest)))
+    if isinstance(node, Bin):
+        return _power(evaluator(node.left, leaf, functions, power),
+                      evaluator(node.right, leaf, functions, power), power)
+    if isinstance(node, Neg):
+        return _negative(evaluator(node.arg, leaf, functions, power))
+    if isinstance(node, Call):
+        return _applied(functions[node.fn], evaluator(node.arg, leaf, functions, power))
+    if isinstance(node, If):
+        return _choice(*(evaluator(n, leaf, functions, power)
+                         for n in (node.test, node.then, node.other)))
+    return leaf(node)
+
+
+# Each closure is made by a function of its own, so that it holds only what it runs.
+
+def _chain(first: Getter, rest: tuple[tuple[Callable[[float, float], float], Getter], ...]) -> Getter:
+    def run(values: Values) -> float:
+        x = first(values)
+        for op, operand in rest:
+            x = op(x, operand(values))
+        return x
+
+    return run
+
+
+def _power(base: Getter, exponent: Getter, power: Callable[[float, float], float]) -> Getter:
+    return lambda values: power(base(values), exponent(values))
+
+
+def _negative(arg: Getter) -> Getter:
+    return lambda values: -arg(values)
+
+
+def _applied(f: Callable[[float], float], arg: Getter) -> Getter:
+    return lambda values: f(arg(values))
+
+
+def _choice(test: Getter, then: Getter, other: Getter) -> Getter:
+    return lambda values: then(values) if test(values) else other(values)
 
 
 _BINARY: dict[str, Callable[[float, float], float]] = {

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
 from backprop.activations import ACTIVATIONS, ALIASES, Activation
-from backprop.arith import MAX_DEPTH, Bin, Call, Leaf, Neg, Node, Num, real_power, value
+from backprop.arith import MAX_DEPTH, Bin, Call, Getter, Leaf, Neg, Node, Num, evaluator, real_power
 from backprop.errors import BackpropError
 
 #: the longest expression read, in characters (its nesting is held to arith.MAX_DEPTH: of its
@@ -129,7 +129,7 @@ def evaluate(node: Node, lookup: Callable[[Name | Deriv], float],
     by `nums[id(node)]` where given. Undefined arithmetic (÷0, log of a negative, overflow)
     gives nan."""
     try:
-        return value(node, _leaves(lookup), FUNCTIONS, nums, _power)
+        return _value(node, lookup, nums)
     except (ZeroDivisionError, ValueError, OverflowError):
         return math.nan
 
@@ -139,7 +139,7 @@ def undefined(node: Node, lookup: Callable[[Name | Deriv], float],
     """Why the expression has no finite value, in words ("a division by zero", "too large to
     compute"); None when it has one."""
     try:
-        result = value(node, _leaves(lookup), FUNCTIONS, nums, _power)
+        result = _value(node, lookup, nums)
     except ZeroDivisionError:
         return "a division by zero"
     except OverflowError:
@@ -151,13 +151,21 @@ def undefined(node: Node, lookup: Callable[[Name | Deriv], float],
     return "undefined (no real value)" if math.isnan(result) else None
 
 
-def _leaves(lookup: Callable[[Name | Deriv], float]) -> Callable[[Leaf], float]:
-    def leaf(node: Leaf) -> float:
-        if isinstance(node, Name | Deriv):
-            return lookup(node)
-        raise ValueError("no value")  # Σ with no outputs bound to it
+def _value(node: Node, lookup: Callable[[Name | Deriv], float],
+           nums: dict[int, float] | None) -> float:
+    def leaf(n: Num | Leaf) -> Getter:
+        if isinstance(n, Num):
+            number = nums.get(id(n), n.value) if nums else n.value
+            return lambda _: number
+        if isinstance(n, Name | Deriv):
+            return lambda _: lookup(n)
+        return _no_value  # Σ with no outputs bound to it
 
-    return leaf
+    return evaluator(node, leaf, FUNCTIONS, _power)(())
+
+
+def _no_value(_: object) -> float:
+    raise ValueError("no value")
 
 
 def _power(a: float, b: float) -> float:
@@ -190,14 +198,22 @@ def _show(node: Node, outer: int) -> str:
         text = f"Σ {_show(node.arg, 2)}"
         return f"({text})" if outer >= 2 else text
     assert isinstance(node, Bin), node  # a page's tree holds no If (the notation's rows do)
-    p = _PREC[node.op]
-    sign = {"*": "·", "-": " − ", "+": " + ", "/": "/", "^": "^"}[node.op]
-    if isinstance(node.left, Neg) and node.op in "*/":  # −0.71·0.229: the sign leads
-        left = "−" + _show(node.left.arg, 3)
-    else:
-        left = _show(node.left, p if node.op != "^" else 5)
-    text = left + sign + _show(node.right, p + 1 if node.op in "-/^" else p)
-    return f"({text})" if p < outer else text
+    spine = [node]  # a + b + … + z is a tree as deep as it is long: its left side in a loop
+    while isinstance(inner := spine[-1].left, Bin) and inner.op != "^" and spine[-1].op != "^":
+        spine.append(inner)
+    text = ""
+    for k, n in enumerate(reversed(spine)):
+        p = _PREC[n.op]
+        if k > 0:  # the left operand is the spine's node below, shown above
+            below = _PREC[spine[len(spine) - k].op]
+            left = f"({text})" if below < p else text
+        elif isinstance(n.left, Neg) and n.op in "*/":  # −0.71·0.229: the sign leads
+            left = "−" + _show(n.left.arg, 3)
+        else:
+            left = _show(n.left, p if n.op != "^" else 5)
+        sign = {"*": "·", "-": " − ", "+": " + ", "/": "/", "^": "^"}[n.op]
+        text = left + sign + _show(n.right, p + 1 if n.op in "-/^" else p)
+    return f"({text})" if _PREC[node.op] < outer else text
 
 
 def plain(name: Name) -> str:
