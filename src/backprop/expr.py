@@ -11,12 +11,13 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
+from backprop import arith
 from backprop.activations import ACTIVATIONS, ALIASES, Activation
-from backprop.arith import MAX_DEPTH, Bin, Call, Getter, Leaf, Neg, Node, Num, evaluator, real_power
+from backprop.arith import MAX_DEPTH
 from backprop.errors import BackpropError
 
-#: the longest expression read, in characters (its nesting is held to arith.MAX_DEPTH: of its
-#: parentheses, fractions, powers and functions)
+#: the longest expression read, in characters (the deepest nesting of its parentheses,
+#: fractions, powers and functions is arith's MAX_DEPTH, shared with the notation's reader)
 MAX_LENGTH = 2000
 
 
@@ -31,10 +32,15 @@ class ExprError(BackpropError):
 
 
 # ---------------------------------------------------------------- nodes
-# Num, Neg, Bin and Call are arith's, shared with the notation's reader; a page adds its leaves.
 
 @dataclass(frozen=True, slots=True)
-class Name(Leaf):
+class Num:
+    value: float
+    text: str  #: as written, normalised (−0.71 → "-0.71" once a sign is folded in)
+
+
+@dataclass(frozen=True, slots=True)
+class Name:
     """A name as written: base letters, subscript, a hat, an update mark, a sample."""
 
     base: str  #: "z", "ŷ", "net", "E"
@@ -52,7 +58,7 @@ class Name(Leaf):
 
 
 @dataclass(frozen=True, slots=True)
-class Deriv(Leaf):
+class Deriv:
     """∂num/∂den."""
 
     num: Name
@@ -61,12 +67,33 @@ class Deriv(Leaf):
 
 
 @dataclass(frozen=True, slots=True)
-class Sum(Leaf):
+class Neg:
+    arg: Node
+
+
+@dataclass(frozen=True, slots=True)
+class Bin:
+    op: str  #: + - * / ^
+    left: Node
+    right: Node
+
+
+@dataclass(frozen=True, slots=True)
+class Call:
+    fn: str  #: a key of FUNCTIONS
+    arg: Node
+
+
+@dataclass(frozen=True, slots=True)
+class Sum:
     """Σ of a term over the network's outputs (and samples): `\\sum \\frac{1}{2}(target −
     output)^2`; a page's reader binds its general words to each output in turn."""
 
     arg: Node
     column: int = 0
+
+
+Node = Num | Name | Deriv | Neg | Bin | Call | Sum
 
 
 def _derivative(act: Activation) -> Callable[[float], float]:
@@ -129,7 +156,7 @@ def evaluate(node: Node, lookup: Callable[[Name | Deriv], float],
     by `nums[id(node)]` where given. Undefined arithmetic (÷0, log of a negative, overflow)
     gives nan."""
     try:
-        return _value(node, lookup, nums)
+        return _getter(node, lookup, nums or {})(())
     except (ZeroDivisionError, ValueError, OverflowError):
         return math.nan
 
@@ -139,39 +166,50 @@ def undefined(node: Node, lookup: Callable[[Name | Deriv], float],
     """Why the expression has no finite value, in words ("a division by zero", "too large to
     compute"); None when it has one."""
     try:
-        result = _value(node, lookup, nums)
+        value = _getter(node, lookup, nums or {})(())
     except ZeroDivisionError:
         return "a division by zero"
     except OverflowError:
         return "too large to compute"
     except ValueError:
         return "undefined (no real value)"
-    if math.isinf(result):
+    if math.isinf(value):
         return "too large to compute"
-    return "undefined (no real value)" if math.isnan(result) else None
+    return "undefined (no real value)" if math.isnan(value) else None
 
 
-def _value(node: Node, lookup: Callable[[Name | Deriv], float],
-           nums: dict[int, float] | None) -> float:
-    def leaf(n: Num | Leaf) -> Getter:
-        if isinstance(n, Num):
-            number = nums.get(id(n), n.value) if nums else n.value
-            return lambda _: number
-        if isinstance(n, Name | Deriv):
-            return lambda _: lookup(n)
-        return _no_value  # Σ with no outputs bound to it
+def _getter(node: Node, lookup: Callable[[Name | Deriv], float],
+            nums: dict[int, float]) -> arith.Getter:
+    """The expression as arith's getters; a name's value looked up when it is worked."""
+    if isinstance(node, Bin) and node.op != "^":  # a + b + … + z: one loop, however long
+        rest: list[tuple[arith.Operation, arith.Getter]] = []
+        while isinstance(node, Bin) and node.op != "^":
+            rest.append((arith.OPERATIONS[node.op], _getter(node.right, lookup, nums)))
+            node = node.left
+        return arith.chain(_getter(node, lookup, nums), rest[::-1])
+    if isinstance(node, Bin):
+        return arith.power(_getter(node.left, lookup, nums), _getter(node.right, lookup, nums),
+                           _power)
+    if isinstance(node, Num):
+        return arith.number(nums.get(id(node), node.value))
+    if isinstance(node, Name | Deriv):
+        leaf = node
+        return lambda _: lookup(leaf)
+    if isinstance(node, Neg):
+        return arith.negative(_getter(node.arg, lookup, nums))
+    if isinstance(node, Call):
+        return arith.applied(FUNCTIONS[node.fn], _getter(node.arg, lookup, nums))
+    return _no_value  # Σ with no outputs bound to it
 
-    return evaluator(node, leaf, FUNCTIONS, _power)(())
 
-
-def _no_value(_: object) -> float:
-    raise ValueError("no value")
+def _no_value(_: arith.Values) -> float:
+    raise ValueError("a Σ with no outputs bound to it")
 
 
 def _power(a: float, b: float) -> float:
     if abs(b) > 1e4 and abs(a) not in (0.0, 1.0):  # a power that no page means
         raise OverflowError
-    return real_power(a, b)
+    return arith.real_power(a, b)
 
 
 def show(node: Node) -> str:
@@ -197,7 +235,6 @@ def _show(node: Node, outer: int) -> str:
     if isinstance(node, Sum):
         text = f"Σ {_show(node.arg, 2)}"
         return f"({text})" if outer >= 2 else text
-    assert isinstance(node, Bin), node  # a page's tree holds no If (the notation's rows do)
     spine = [node]  # a + b + … + z is a tree as deep as it is long: its left side in a loop
     while isinstance(inner := spine[-1].left, Bin) and inner.op != "^" and spine[-1].op != "^":
         spine.append(inner)

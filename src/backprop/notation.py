@@ -6,10 +6,10 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Callable, Mapping, Sequence
-from operator import itemgetter
 from typing import TYPE_CHECKING
 
-from backprop.arith import MAX_DEPTH, Bin, Call, Getter, If, Leaf, Neg, Node, Num, evaluator
+from backprop import arith
+from backprop.arith import MAX_DEPTH, Getter
 
 if TYPE_CHECKING:
     from backprop.network import Spelling
@@ -180,9 +180,9 @@ def places_for_sum(total: str, terms: Sequence[float], f: Places, divisor: float
 # The "with numbers" texts are arithmetic in the reports' notation: · × for products, − for minus,
 # ² for a square, juxtaposition "0.751(1 − 0.751)", σ( ), ln, e^, √, Φ, φ, max(0, x), "1 if z > 0
 # else s", [ ] as brackets. `evaluate` reads such a text back. Each shape (the text with its
-# numbers taken out) is read once into an arith tree whose numbers are slots, with Python's
-# precedence (a power binds tighter than a sign: −0.3² is −0.09); each text is then worked at
-# its own numbers. A token outside the notation makes the text unreadable (None), never an error.
+# numbers taken out) is read once, with Python's precedence (a power binds tighter than a sign:
+# −0.3² is −0.09), into arith's getters of its numbers; each text is then worked at its own
+# numbers. A token outside the notation makes the text unreadable (None), never an error.
 
 _NUMBER = re.compile(r"(?<![0-9A-Za-z_.])(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:e[+-]?[0-9]+)?"
                      r"(?![0-9A-Za-z_.])")
@@ -190,7 +190,7 @@ _TOKEN = re.compile(r"\s*(?:(?P<slot>#)|(?P<op>[-+*/(),<>^²])|(?P<name>e\^|½|�
                     r"|(?P<bad>\S))")
 MAX_SLOTS = 200  #: a text with more numbers (a deep chain written out) is not read back
 MAX_SHAPE = 20 * MAX_SLOTS  #: nor one longer with its numbers out (a row has ≤ 10 a number)
-_SHAPES: dict[str, tuple[Getter, int] | None] = {}  #: shape → its evaluator and count of numbers
+_SHAPES: dict[str, tuple[Getter, int] | None] = {}  #: shape → its getter and count of numbers
 
 
 def evaluate(text: str) -> float | None:
@@ -246,26 +246,17 @@ class _Unread(Exception):
 
 
 def _read(shape: str) -> tuple[Getter, int] | None:
-    """The shape's evaluator, a function of the text's numbers in the order written, and how
-    many it takes; None when the shape is not the notation (or nests deeper than MAX_DEPTH)."""
+    """The shape's getter, a function of the text's numbers in the order written, and how many
+    it takes; None when the shape is not the notation (or nests deeper than MAX_DEPTH)."""
     try:
         tokens = _tokens(shape)
         reader = _Reader(tokens)
-        tree = reader.expression()
+        getter = reader.expression()
         if reader.k != len(tokens):
             raise _Unread
     except _Unread:
         return None
-    slots = {id(n): i for i, n in enumerate(reader.slots)}
-
-    def leaf(n: Num | Leaf) -> Getter:
-        assert isinstance(n, Num), n  # the reader makes no other leaf
-        if id(n) in slots:
-            return itemgetter(slots[id(n)])
-        number = n.value  # ½ or ²
-        return lambda _: number
-
-    return evaluator(tree, leaf, _functions()), len(slots)
+    return getter, reader.slots
 
 
 def _tokens(shape: str) -> list[str]:
@@ -320,15 +311,15 @@ _SPELLINGS = str.maketrans({"·": "*", "×": "*", "−": "-", "[": "(", "]": ")"
 
 
 class _Reader:
-    """Tokens → an arith tree, by Python's grammar for the same expression: `a if test else b`
-    below a comparison (< >, one), below + −, below · /, below a sign, below ^ (right to left;
-    its exponent may carry a sign), below a function applied to its bracket."""
+    """Tokens → arith's getters, by Python's grammar for the same expression: `a if test else
+    b` below a comparison (< >, one), below + −, below · /, below a sign, below ^ (right to
+    left; its exponent may carry a sign), below a function applied to its bracket."""
 
     def __init__(self, tokens: list[str]) -> None:
         self.tokens = tokens
         self.k = 0
         self.depth = 0
-        self.slots: list[Num] = []
+        self.slots = 0  #: the numbers read so far
 
     def peek(self) -> str:
         return self.tokens[self.k] if self.k < len(self.tokens) else ""
@@ -344,67 +335,68 @@ class _Reader:
         if self.depth > MAX_DEPTH:
             raise _Unread
 
-    def expression(self) -> Node:
+    def expression(self) -> Getter:
         self.enter()
-        node = self.comparison()
+        value = self.comparison()
         if self.take("if"):
             test = self.comparison()
             if not self.take("else"):
                 raise _Unread
-            node = If(test, node, self.expression())
+            value = arith.choice(test, value, self.expression())
         self.depth -= 1
-        return node
+        return value
 
-    def comparison(self) -> Node:
-        node = self.sum()
+    def comparison(self) -> Getter:
+        value = self.sum()
         if (op := self.peek()) in ("<", ">"):
             self.k += 1
-            node = Bin(op, node, self.sum())
+            value = arith.chain(value, [(arith.OPERATIONS[op], self.sum())])
             if self.peek() in ("<", ">"):  # a chain a < b < c: not the notation
                 raise _Unread
-        return node
+        return value
 
-    def sum(self) -> Node:
-        node = self.product()
+    def sum(self) -> Getter:
+        first = self.product()
+        rest = []
         while (op := self.peek()) in ("+", "-"):
             self.k += 1
-            node = Bin(op, node, self.product())
-        return node
+            rest.append((arith.OPERATIONS[op], self.product()))
+        return arith.chain(first, rest)
 
-    def product(self) -> Node:
-        node = self.signed()
+    def product(self) -> Getter:
+        first = self.signed()
+        rest = []
         while (op := self.peek()) in ("*", "/"):
             self.k += 1
-            node = Bin(op, node, self.signed())
-        return node
+            rest.append((arith.OPERATIONS[op], self.signed()))
+        return arith.chain(first, rest)
 
-    def signed(self) -> Node:
+    def signed(self) -> Getter:
         if (op := self.peek()) in ("+", "-"):
             self.k += 1
             self.enter()
             arg = self.signed()
             self.depth -= 1
-            return Neg(arg) if op == "-" else arg
+            return arith.negative(arg) if op == "-" else arg
         return self.power()
 
-    def power(self) -> Node:
+    def power(self) -> Getter:
         base = self.atom()
         if self.take("^"):
             self.enter()
             exponent = self.signed()
             self.depth -= 1
-            return Bin("^", base, exponent)
+            return arith.power(base, exponent)
         return base
 
-    def atom(self) -> Node:
+    def atom(self) -> Getter:
         token = self.peek()
         self.k += 1
         if token == "#":
-            slot = Num(math.nan, "#")
-            self.slots.append(slot)
-            return slot
-        if token in ("0.5", "2"):
-            return Num(float(token), token)
+            self.slots += 1
+            return arith.slot(self.slots - 1)
+        if token in ("0.5", "2"):  # what ½ and ² stand for
+            return arith.number(float(token))
         if token == "(":
             inner = self.expression()
             if not self.take(")"):
@@ -419,12 +411,9 @@ class _Reader:
             if not self.take(")"):
                 raise _Unread
             if token == "max" and len(args) >= 2:  # max(a, b, c) = max(max(a, b), c)
-                node = args[0]
-                for arg in args[1:]:
-                    node = Bin("max", node, arg)
-                return node
+                return arith.chain(args[0], [(arith.OPERATIONS["max"], a) for a in args[1:]])
             if token != "max" and len(args) == 1:
-                return Call(token, args[0])
+                return arith.applied(_functions()[token], args[0])
         raise _Unread
 
 
