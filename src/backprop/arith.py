@@ -41,13 +41,17 @@ def number(value: float) -> Getter:
 
 def slot(index: int) -> Getter:
     """The `index`-th of the values a getter is run at."""
-    return lambda values: values[index]
+    getter: Getter = operator.itemgetter(index)
+    return getter
 
 
 def chain(first: Getter, rest: Sequence[tuple[Operation, Getter]]) -> Getter:
     """first, then each (operation, operand) of `rest` in turn: a − b + c, a·b/c, in one loop."""
     if not rest:
         return first
+    if len(rest) == 1:
+        (op, second), = rest
+        return lambda values: op(first(values), second(values))
     steps = tuple(rest)
 
     def run(values: Values) -> float:

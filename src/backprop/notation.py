@@ -214,7 +214,7 @@ def evaluate(text: str) -> float | None:
     if read is None or read[1] != len(texts):  # a "#" of the text's own
         return None
     try:
-        return read[0]([float(t) for t in texts])
+        return read[0](list(map(float, texts)))
     except (ArithmeticError, ValueError):  # readable, but undefined at these numbers: ln 0
         return math.nan
 
