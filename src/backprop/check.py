@@ -513,7 +513,8 @@ class _Runs:
         self.net = trace.network
         self.plans = Plans()  #: one structure: the network and its one-sample slices
         self._slices: dict[int, Network] = {}
-        self._kept: OrderedDict[tuple[object, ...], Trace | None] = OrderedDict()
+        #: (key, scope) -> the run kept (None: it failed), and whether it was made with L_new
+        self._kept: OrderedDict[tuple[object, ...], tuple[Trace | None, bool]] = OrderedDict()
         self._values: dict[tuple[object, ...], float] = {}
         self._ids: dict[Quantity, int] = {}
         #: (quantity's id, scope) -> where its number is put in (Quantity.point)
@@ -532,9 +533,8 @@ class _Runs:
                              len(self.net.nodes) > _NEEDS_LIMIT)
         size = len(self.net.params) + len(self.net.nodes) * len(self.net.samples)
         self.capacity = max(4, min(RUN_CACHE, RUN_NUMBERS // max(1, size)))
-        #: the forward passes the runs share (engine.Forwards), each about one sample's numbers
-        width = len(self.net.inputs) + 3 * len(self.net.nodes)
-        self.forwards = Forwards(self.net, max(4, min(RUN_CACHE, RUN_NUMBERS // max(1, width))))
+        #: the forward passes the runs share (engine.Forwards), as many numbers as the runs kept
+        self.forwards = Forwards(self.net, RUN_NUMBERS)
         spec = self.net.loss
         _, one = spec.loss.divisor(spec.reduction, 1, len(self.net.outputs))  # D of one sample's step
         self.ratio = one / trace.divisor
@@ -601,10 +601,14 @@ class _Runs:
         `after`, when the one kept has no L_new."""
         at = (key, scope)
         try:
-            found = self._kept[at]
+            found, made_after = self._kept[at]
         except KeyError:
             return False
-        if after and found is not None and math.isnan(found.loss_new):
+        # a run made without L_new serves no L_new answer (a failure before it fails with it
+        # too); a run with L_new that failed may have failed only there (the loss after the
+        # update overflowed), so it says nothing of a run without it
+        if (after and not made_after and found is not None) or \
+                (made_after and not after and found is None):
             return False
         self._kept.move_to_end(at)
         return found
@@ -630,9 +634,12 @@ class _Runs:
         except BackpropError:
             done = None
         if key is not None:
-            if len(self._kept) >= self.capacity:
+            at = (key, scope)
+            if at in self._kept:  # made again, with or without L_new: the newer one is kept
+                del self._kept[at]
+            elif len(self._kept) >= self.capacity:
                 self._kept.popitem(last=False)
-            self._kept[(key, scope)] = done
+            self._kept[at] = (done, after)
         return done
 
     def _slice(self, s: int) -> Network:
