@@ -189,7 +189,7 @@ _NUMBER = re.compile(r"(?<![0-9A-Za-z_.])(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:e[+-
 _TOKEN = re.compile(r"\s*(?:(?P<slot>#)|(?P<op>[-+*/(),<>^²])|(?P<name>e\^|½|√|[^\W\d]\w*)"
                     r"|(?P<bad>\S))")
 MAX_SLOTS = 200  #: a text with more numbers (a deep chain written out) is not read back
-MAX_SHAPE = 20 * MAX_SLOTS  #: nor one longer with its numbers out (a row has ≤ 10 a number)
+MAX_SHAPE = 20 * MAX_SLOTS  #: nor a longer shape (a row writes ≤ 10 characters per number)
 _SHAPES: dict[str, tuple[Getter, int] | None] = {}  #: shape → its getter and count of numbers
 
 
