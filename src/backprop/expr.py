@@ -96,6 +96,17 @@ class Sum:
 Node = Num | Name | Deriv | Neg | Bin | Call | Sum
 
 
+@dataclass(frozen=True, slots=True)
+class Prime:
+    """f′(z) as a left side (`\\sigma'(z_3)`, `tanh'(z1)`, `f'(net_{h1})`): the local
+    derivative ∂h/∂z at the node whose sum (or value) the argument names. Read only as a left
+    side; inside a formula σ′(z3) is σ′ applied to z3's value."""
+
+    fn: str  #: the function written, a key of FUNCTIONS without its prime; "" for f, g, h, φ
+    arg: Name
+    column: int = 0
+
+
 def _derivative(act: Activation) -> Callable[[float], float]:
     """f′(z) from z alone: the registry's derivative at (z, f(z))."""
     return lambda z: act.derivative(z, act.f(z))
@@ -122,6 +133,22 @@ def _functions() -> dict[str, Callable[[float], float]]:
 
 #: the functions a page may apply, by the word it writes (canonical keys of Call.fn)
 FUNCTIONS: dict[str, Callable[[float], float]] = _functions()
+
+
+def _activation_words() -> dict[str, str]:
+    """The registry name of each activation a function word names (σ and logistic → sigmoid)."""
+    out: dict[str, str] = {}
+    for word, act in ACTIVATIONS.items():
+        m = re.fullmatch(r"(\w+)\(\{z\}\)", act.rule)
+        for key in (word, *([m[1]] if m else [])):
+            out.setdefault(key, act.name)
+    for alias, name in ALIASES.items():
+        out.setdefault(alias, name)
+    return out
+
+
+#: a function word's activation, by its registry name (the keys of FUNCTIONS without a prime)
+ACTIVATION_OF: dict[str, str] = _activation_words()
 #: the spellings of a function word: its key, and a Greek symbol's ASCII or LaTeX name
 _FUNCTION_WORDS = {**{k: k for k in FUNCTIONS if not k.endswith("'")},
                    **({"sigma": "σ"} if "σ" in FUNCTIONS else {})}
@@ -273,7 +300,14 @@ class Tok:
 _GREEK = {"alpha": "α", "beta": "β", "gamma": "γ", "delta": "δ", "epsilon": "ε", "eta": "η",
           "theta": "θ", "lambda": "λ", "mu": "μ", "nu": "ν", "rho": "ρ", "tau": "τ", "phi": "φ",
           "omega": "ω", "Delta": "Δ", "xi": "ξ", "zeta": "ζ", "kappa": "κ", "psi": "ψ", "ell": "ℓ",
-          "chi": "χ", "pi": "π", "Sigma": "Σ"}
+          "chi": "χ", "pi": "π", "Sigma": "Σ", "varphi": "φ"}
+#: a general function's letter, primed on a left side (f'(z_1), g'(net_{h1}), φ′(z)): the
+#: node's own activation, whichever it is
+GENERAL_FUNCTIONS = frozenset({"f", "g", "h", "φ", "ϕ"})
+#: a prime, then the argument's opening bracket: a function's derivative applied (not w5′·z)
+_PRIME_APPLIED = re.compile(r"(?:'|′|\\prime\s*\}?)\s*(?:\\left|\\bigl?|\\Bigl?)?\s*\(")
+
+
 #: Greek letters a function may be named by, as LaTeX and ASCII write them (\sigma, sigma)
 _GREEK_WORDS = frozenset({"sigma"})
 _PRIMED = re.compile(r"(?P<word>[^\W\d_]+)(?:'|′)(?=\s*\()")
@@ -764,9 +798,15 @@ class _Parser:
             if self.next() is None:
                 raise self.error(f"{t.text} has no argument")
             self.enter()
+            exponent = None
+            if (n := self.next()) is not None and n.kind == "op" and n.text == "^":
+                self.k += 1  # \tanh^2(z): the power of the function's value, (tanh z)²
+                exponent = self.atom()
+                if self.next() is None:
+                    raise self.error(f"{t.text} has no argument")
             arg = self.power()
             self.depth -= 1
-            return Call(t.text, arg)
+            return Call(t.text, arg) if exponent is None else Bin("^", Call(t.text, arg), exponent)
         raise ExprError(f"'{_shown(t.text, 20)}' cannot stand here", t.column)
 
     def partial(self, t: Tok) -> Node:
@@ -863,6 +903,23 @@ def is_number(node: Node) -> Num | None:
     return None
 
 
-__all__ = ["FUNCTIONS", "MAX_DEPTH", "MAX_LENGTH", "Bin", "Call", "Deriv", "ExprError", "Name",
-           "Neg", "Node", "Num", "Sum", "evaluate", "is_number", "numbers", "parse", "plain", "show",
-           "symbols", "walk"]
+def prime_of(node: Node, text: str) -> Prime | None:
+    """The derivative a left side writes, f′(z) with a name for z; None for anything else."""
+    if isinstance(node, Call) and node.fn.endswith("'") and isinstance(node.arg, Name):
+        return Prime(node.fn[:-1], node.arg, node.arg.column)
+    if isinstance(node, Bin) and node.op == "*" and isinstance(node.left, Name) and \
+            isinstance(node.right, Name) and _PRIME_APPLIED.search(text):
+        f = node.left  # f'(z_1): read as f_new·z_1, a general f (or ReLU, as some write it)
+        if not f.updated or f.sub or f.hat or f.sample is not None:
+            return None
+        if f.base in GENERAL_FUNCTIONS:
+            return Prime("", node.right, f.column)
+        word = _FUNCTION_WORDS.get(f.base.lower())
+        if word is not None and word + "'" in FUNCTIONS:
+            return Prime(word, node.right, f.column)
+    return None
+
+
+__all__ = ["ACTIVATION_OF", "FUNCTIONS", "GENERAL_FUNCTIONS", "MAX_DEPTH", "MAX_LENGTH", "Bin",
+           "Call", "Deriv", "ExprError", "Name", "Neg", "Node", "Num", "Prime", "Sum", "evaluate",
+           "is_number", "numbers", "parse", "plain", "prime_of", "show", "symbols", "walk"]

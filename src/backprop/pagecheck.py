@@ -249,6 +249,27 @@ class Symbols:
             return f"{name}_new{suffix}"
         return name + suffix
 
+    def prime(self, p: expr.Prime) -> Deriv:
+        """∂h/∂z that a left side f′(z) writes: the node whose sum (or value) its argument
+        names; Unread when it names none, or when the function written is not that node's
+        activation (σ′ at a tanh node is said, never guessed)."""
+        shown = f"{p.fn or 'f'}′({short(expr.plain(p.arg), 30)})"
+        name = self.name(_bare(p.arg))
+        node = self.net.node_by_name.get(name) or next(
+            (n for n in self.net.nodes if n.sum == name), None)
+        if node is None:
+            raise Unread(f"the left side {shown}: {short(name)} is no node's sum, so {shown} is "
+                         f"no local derivative ∂h/∂z of this network")
+        act = node.activation
+        written = expr.ACTIVATION_OF.get(p.fn)
+        if p.fn and written != act.name:
+            rule = act.rule.format(z=short(node.sum)) if "{z}" in act.rule else act.name
+            raise Unread(f"the left side {shown} is the derivative of {written or p.fn}, but "
+                         f"{short(node.name)} = {rule} ({act.name}): its local derivative is "
+                         f"∂{short(node.name)}/∂{short(node.sum)}")
+        k = p.arg.sample
+        return Deriv(Name(node.name, sample=k), Name(node.sum, sample=k), p.column)
+
     def _quantity(self, key: str, node: Name | Deriv) -> Ref:
         found = self.grader.names.resolve(key)
         if found.quantity is None:
@@ -694,7 +715,8 @@ def _trimmed(chain: Chain, symbols: Symbols) -> tuple[Segment, ...]:
 
 
 def _entry(chain: Chain, symbols: Symbols, net: Network) -> Entry | None:
-    lhs = chain.lhs
+    # σ′(z3) = …: ∂ŷ/∂z3, the node's by the network (Unread, with its reason, when none)
+    lhs = symbols.prime(chain.lhs) if isinstance(chain.lhs, expr.Prime) else chain.lhs
     segments = tuple(replace(seg, node=expand_sums(seg.node, symbols))
                      for seg in _trimmed(chain, symbols))
     if isinstance(lhs, Name) and not lhs.updated:
@@ -744,6 +766,8 @@ def _unknown(chain: Chain, symbols: Symbols) -> Entry | None:
     derivative, an updated name (w9', w_9^{+}) or a plain name, its number last; None for a
     name the network has (a param restated with another value is not read, with its reason)."""
     lhs = chain.lhs
+    if isinstance(lhs, expr.Prime):
+        return None  # f′(z) that is no node's ∂h/∂z: listed with its reason, never guessed
     last = chain.segments[-1]
     number = expr.is_number(last.node)
     if number is None or (not chain.alone and isinstance(lhs, Name) and not lhs.updated):
