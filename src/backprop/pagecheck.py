@@ -4,6 +4,7 @@ and the final numbers marked by the Grader, in the page's order."""
 
 from __future__ import annotations
 
+import difflib
 import math
 import random
 import re
@@ -14,8 +15,8 @@ from dataclasses import dataclass, replace
 from typing import Literal
 
 from backprop import expr
-from backprop.answers import MAX_PLACE, Answer, Quantity, short
-from backprop.check import VERDICTS, CheckReport, Grader, Result
+from backprop.answers import MAX_PLACE, Answer, Quantity, printed_names, short
+from backprop.check import VERDICTS, CheckReport, Grader, Result, reads_as_loss
 from backprop.engine import run
 from backprop.errors import BackpropError, SpecError
 from backprop.expr import Deriv, Name, Node
@@ -39,6 +40,9 @@ POINTS, SPREAD = 3, 0.2
 CLOSE = 1e-7
 #: numbers of one segment whose rounding is followed (beyond, each counts a relative 1e-3)
 ROUNDED = 60
+#: the most names a page's did-you-mean compares with in the page's spelling (beyond, the
+#: answers file's own suggestions are respelled)
+HINT_POOL = 2000
 
 
 # ---------------------------------------------------------------- what names mean
@@ -98,6 +102,71 @@ class Symbols:
                     if isinstance(node, Name) and not node.updated and node.sample is None:
                         self._add({node.spelled}, name)
         self.outputs = tuple(net.outputs)
+        self._page_names: dict[str, str] | None = None  #: printed names as a page spells them
+
+    def page_name(self, name: str) -> str:
+        """A network name as a page of this network writes it: the file's first plain spelling
+        (`w5` for w2_11, `E_total` for E), else its LaTeX one read plainly (`w_5`), else itself."""
+        spelling = self.net.spellings.get(name)
+        if spelling is None:
+            return name
+        for text in spelling.also:
+            if re.fullmatch(r"[^\W\d]\w*", text):
+                return text
+        if spelling.latex:
+            try:
+                node = expr.parse(spelling.latex)
+            except expr.ExprError:
+                return name
+            if isinstance(node, Name) and not node.updated and node.sample is None:
+                return node.spelled
+        return name
+
+    def page_key(self, key: str) -> str:
+        """An answers-file key in the page's spelling (dE/dw2_11 → dE_total/dw5, w2_11_new →
+        w5_new); the parts that are no name of the network kept as they are."""
+        m = re.fullmatch(r"(?P<body>.*?)(?P<k>\[\d+\])?", key)
+        body, k = (m["body"], m["k"] or "") if m else (key, "")
+        d = re.fullmatch(r"d(?P<a>[^/]+)/d(?P<b>.+)", body)
+        if d is not None and (d["a"] in self.exact or d["b"] in self.exact):
+            return f"d{self._page_part(d['a'])}/d{self._page_part(d['b'])}{k}"
+        t = re.fullmatch(r"ℓ\((?P<o>.+)\)", body)
+        if t is not None:
+            return f"ℓ({self._page_part(t['o'])}){k}"
+        return self._page_part(body) + k
+
+    def _page_part(self, part: str) -> str:
+        if part in self.exact and self.exact[part] == part:
+            return self.page_name(part)
+        for cut in [m.start() for m in re.finditer("_", part)]:
+            head, tail = part[:cut], part[cut + 1:]  # w2_11_new, m_w2_11: a name and a mark
+            if head in self.exact and self.exact[head] == head:
+                return f"{self.page_name(head)}_{tail}"
+            if tail in self.exact and self.exact[tail] == tail:
+                return f"{head}_{self.page_name(tail)}"
+        return part
+
+    def hints(self, key: str, near: list[str]) -> list[str]:
+        """An unknown key's did-you-mean in the page's spelling, when the network file gives
+        its names spellings: the nearest of its printed names as the page writes them (the
+        loss's own name, where the answers file's hint leads with it, first); the key's own
+        spelling never suggested."""
+        if not self.net.spellings or not near:
+            return near
+        if self._page_names is None:
+            self._page_names = {}
+            for printed in printed_names(self.net):
+                self._page_names.setdefault(self.page_key(printed), printed)
+        written = self.page_key(key)
+        loss = self.net.loss.name
+        word = written.split("[")[0]
+        stem = re.sub(r"(?:_new|'|\+)$", "", word) or word
+        lead = [self.page_key(n) for n in near[:1] if n in (loss, f"{loss}_new")] if \
+            reads_as_loss(stem, loss) or reads_as_loss(stem, self.page_name(loss)) else []
+        pool = list(self._page_names) if len(self._page_names) <= HINT_POOL else \
+            [self.page_key(n) for n in near]
+        found = difflib.get_close_matches(word, pool, n=3, cutoff=0.5)
+        return [n for n in dict.fromkeys((*lead, *found)) if n != written][:3]
 
     def _add(self, forms: set[str], name: str) -> None:
         for form in forms:
@@ -842,7 +911,7 @@ def mark(grader: Grader, sheet: Sheet, file: str) -> CheckReport:
     """Mark a sheet's entries in order: the final numbers by the Grader, each chain's segments
     here; formula answers alone get correct or wrong (`formula`)."""
     numeric = [e.answer for e in sheet.entries if e.answer is not None]
-    report = grader.check(numeric, file)
+    report = grader.check(numeric, file, hints=_kept(grader)[0].hints if sheet.page else None)
     by_number = iter(report.results)
     lines = _Lines(grader)
     results: list[Result] = []
