@@ -133,3 +133,25 @@ def test_a_wrong_prime_gets_the_usual_verdicts(tmp_path: Path) -> None:
     assert marks(check(NETWORKS / "walkthrough.yaml", page)) == [
         (1, "dy_hat/dz3", "imprecise", None), (2, "dh1/dz1", "wrong", "decimal_shift"),
         (3, "dh2/dz2", "rounding", None)]
+
+
+def test_a_general_prime_inside_a_line_is_the_nodes_local_derivative(tmp_path: Path) -> None:
+    """∂L/∂z3 = ∂L/∂ŷ·f′(z3) and δ_h1 = δ_3·w5·g′(z1), worked by hand:
+    ∂L/∂ŷ = −2(1 − ŷ) = −0.70857; ·S3 = −0.16210; ·0.55·S1 = −0.02110."""
+    d_z3 = -2 * (1 - Y) * S3
+    d_z1 = d_z3 * 0.55 * S1
+    assert (round(d_z3, 3), round(d_z1, 4)) == (-0.162, -0.0211)
+    page = tmp_path / "page.tex"
+    page.write_text(
+        "\\[ \\frac{\\partial L}{\\partial z_3} = \\frac{\\partial L}{\\partial \\hat{y}} \\cdot "
+        "f'(z_3) = -0.708 \\cdot 0.229 = -0.162 \\]\n"
+        "\\[ \\delta_{h1} = \\delta_{3} w_5 \\, \\varphi'(z_1) = -0.162 \\cdot 0.55 \\cdot 0.237 "
+        "= -0.0211 \\]\n"
+        "\\[ \\frac{\\partial L}{\\partial z_2} = \\frac{\\partial L}{\\partial h_2} f'(z_2) "
+        "= 0.5 \\]\n", encoding="utf-8")
+    body = check(NETWORKS / "walkthrough.yaml", page)
+    results = [(r["line"], r["quantity"], r["verdict"], r["break"]) for r in body["results"]]
+    assert results[:2] == [(1, "dL/dz3", "correct", None), (2, "dL/dz1", "correct", None)]
+    # the formula ∂L/∂h2·f′(z2) is right: the line breaks at its last '=', where 0.5 is not it
+    assert results[2][:3] == (3, "dL/dz2", "wrong")
+    assert results[2][3] is not None and "not checked" not in body["results"][2]["explanation"]

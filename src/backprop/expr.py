@@ -80,7 +80,7 @@ class Bin:
 
 @dataclass(frozen=True, slots=True)
 class Call:
-    fn: str  #: a key of FUNCTIONS
+    fn: str  #: a key of FUNCTIONS, or `f'`: a general f′ (f'(z_1)), which a page's network binds
     arg: Node
 
 
@@ -225,12 +225,18 @@ def _getter(node: Node, lookup: Callable[[Name | Deriv], float],
     if isinstance(node, Neg):
         return arith.negative(_getter(node.arg, lookup, nums))
     if isinstance(node, Call):
+        if node.fn not in FUNCTIONS:
+            return _no_function  # a general f′ that no node is bound to
         return arith.applied(FUNCTIONS[node.fn], _getter(node.arg, lookup, nums))
     return _no_value  # Σ with no outputs bound to it
 
 
 def _no_value(_: arith.Values) -> float:
     raise ValueError("a Σ with no outputs bound to it")
+
+
+def _no_function(_: arith.Values) -> float:
+    raise ValueError("a general f′ with no node bound to it")
 
 
 def _power(a: float, b: float) -> float:
@@ -301,8 +307,8 @@ _GREEK = {"alpha": "α", "beta": "β", "gamma": "γ", "delta": "δ", "epsilon": 
           "theta": "θ", "lambda": "λ", "mu": "μ", "nu": "ν", "rho": "ρ", "tau": "τ", "phi": "φ",
           "omega": "ω", "Delta": "Δ", "xi": "ξ", "zeta": "ζ", "kappa": "κ", "psi": "ψ", "ell": "ℓ",
           "chi": "χ", "pi": "π", "Sigma": "Σ", "varphi": "φ"}
-#: a general function's letter, primed on a left side (f'(z_1), g'(net_{h1}), φ′(z)): the
-#: node's own activation, whichever it is
+#: a general function's letter, primed (f'(z_1), g'(net_{h1}), φ′(z)): the node's own
+#: activation, whichever it is (read as the Call `f'`, which the page's network binds)
 GENERAL_FUNCTIONS = frozenset({"f", "g", "h", "φ", "ϕ"})
 #: a prime, then the argument's opening bracket: a function's derivative applied (not w5′·z)
 _PRIME_APPLIED = re.compile(r"(?:'|′|\\prime\s*\}?)\s*(?:\\left|\\bigl?|\\Bigl?)?\s*\(")
@@ -547,6 +553,10 @@ class _Lexer:
             if base in ("new", "New", "NEW"):
                 self.out.append(Tok("new", base, at + 1))
                 return
+        if name.updated and name.base in GENERAL_FUNCTIONS and not name.sub and not name.hat \
+                and name.sample is None and self.text[self.i:].lstrip()[:1] == "(":
+            self.out.append(Tok("fn", "f'", at + 1))  # f'(z_1), φ′(z): the node's own f′
+            return
         self.out.append(Tok("name", self.text[at: self.i], at + 1, name))
 
     def _name(self) -> Name | None:
@@ -906,14 +916,13 @@ def is_number(node: Node) -> Num | None:
 def prime_of(node: Node, text: str) -> Prime | None:
     """The derivative a left side writes, f′(z) with a name for z; None for anything else."""
     if isinstance(node, Call) and node.fn.endswith("'") and isinstance(node.arg, Name):
-        return Prime(node.fn[:-1], node.arg, node.arg.column)
+        fn = node.fn[:-1]
+        return Prime("" if fn in GENERAL_FUNCTIONS else fn, node.arg, node.arg.column)
     if isinstance(node, Bin) and node.op == "*" and isinstance(node.left, Name) and \
             isinstance(node.right, Name) and _PRIME_APPLIED.search(text):
-        f = node.left  # f'(z_1): read as f_new·z_1, a general f (or ReLU, as some write it)
+        f = node.left  # ReLU'(z_1), as some write it: read as ReLU_new·z_1
         if not f.updated or f.sub or f.hat or f.sample is not None:
             return None
-        if f.base in GENERAL_FUNCTIONS:
-            return Prime("", node.right, f.column)
         word = _FUNCTION_WORDS.get(f.base.lower())
         if word is not None and word + "'" in FUNCTIONS:
             return Prime(word, node.right, f.column)

@@ -386,9 +386,16 @@ SUM_TERMS, SUM_NODES = 256, 400
 
 
 def expand_sums(node: Node, symbols: Symbols) -> Node:
-    """A formula with each Σ written out over the network's outputs (and samples): its general
+    """A formula with each Σ written out over the network's outputs (and samples), and each
+    general f′ (f'(z_1)) as the node's ∂h/∂z: a Σ's general
     words (`target`, `output`, `y_i`, `\\hat{y}_i`) bound to each output and its target in turn;
-    a name of the network stays itself. A Σ in a Σ has no value; one too large is Unread."""
+    a name of the network stays itself. A Σ in a Σ runs over the samples and, inside, the
+    outputs (Unread where that is not clear); a Σ too large is Unread."""
+    if any(isinstance(n, expr.Call) and n.fn not in expr.FUNCTIONS for n in expr.walk(node)):
+        if sum(1 for _ in expr.walk(node)) > SUM_NODES:
+            raise Unread(f"a formula with a general f′ and more than {SUM_NODES} terms is not "
+                         f"read")
+        node = _general_primes(node, symbols)
     if not any(isinstance(n, expr.Sum) for n in expr.walk(node)):
         return node
     net = symbols.net
@@ -420,14 +427,52 @@ def expand_sums(node: Node, symbols: Symbols) -> Node:
             return expr.Bin(n.op, bind(n.left, out, k), bind(n.right, out, k))
         return n  # a number, a derivative, a Σ in the Σ
 
+    def added(terms: list[Node]) -> Node:
+        while len(terms) > 1:  # added pairwise: the tree log₂(terms) deep, not terms deep
+            terms = [expr.Bin("+", terms[j], terms[j + 1]) if j + 1 < len(terms) else terms[j]
+                     for j in range(0, len(terms), 2)]
+        return terms[0]
+
+    def inner(n: Node, k: int | None) -> Node:
+        """The outer Σ's term for sample k: each Σ in it written out over the outputs."""
+        if isinstance(n, expr.Sum):
+            return added([bind(n.arg, out, k) for out in net.outputs])
+        if isinstance(n, expr.Neg):
+            return expr.Neg(inner(n.arg, k))
+        if isinstance(n, expr.Call):
+            return expr.Call(n.fn, inner(n.arg, k))
+        if isinstance(n, expr.Bin):
+            return expr.Bin(n.op, inner(n.left, k), inner(n.right, k))
+        return n
+
+    def double(n: expr.Sum) -> Node:
+        """Σ Σ: the outer over the samples, the inner over the outputs (the sum over every pair
+        is the same in either order), when the outer's term writes no output or target of its
+        own outside the inner Σ; else which Σ runs over what is not clear, and it is Unread."""
+        sums = [m for m in expr.walk(n.arg) if isinstance(m, expr.Sum)]
+        if any(isinstance(m, expr.Sum) for s in sums for m in expr.walk(s.arg)):
+            raise Unread("a Σ in a Σ in a Σ: at most two (over the samples and over the "
+                         "outputs) are written out")
+        todo: list[Node] = [n.arg]
+        while todo:  # the outer term, outside its Σs
+            m = todo.pop()
+            if isinstance(m, Name) and bind(m, net.outputs[0], None) != m:
+                raise Unread(f"a Σ in a Σ whose outer term writes '{short(expr.plain(m))}' "
+                             f"outside the inner Σ: which Σ runs over the outputs and which "
+                             f"over the samples is not clear")
+            if isinstance(m, expr.Neg | expr.Call):
+                todo.append(m.arg)
+            elif isinstance(m, expr.Bin):
+                todo += [m.left, m.right]
+        return added([inner(n.arg, k if net.multi_sample else None)
+                      for k in range(len(net.samples))])
+
     def walk(n: Node) -> Node:
         if isinstance(n, expr.Sum):
-            terms = [bind(n.arg, out, k if net.multi_sample else None)
-                     for k in range(len(net.samples)) for out in net.outputs]
-            while len(terms) > 1:  # added pairwise: the tree log₂(terms) deep, not terms deep
-                terms = [expr.Bin("+", terms[j], terms[j + 1]) if j + 1 < len(terms) else terms[j]
-                         for j in range(0, len(terms), 2)]
-            return terms[0]
+            if any(isinstance(m, expr.Sum) for m in expr.walk(n.arg)):
+                return double(n)
+            return added([bind(n.arg, out, k if net.multi_sample else None)
+                          for k in range(len(net.samples)) for out in net.outputs])
         if isinstance(n, expr.Neg):
             return expr.Neg(walk(n.arg))
         if isinstance(n, expr.Call):
@@ -437,6 +482,25 @@ def expand_sums(node: Node, symbols: Symbols) -> Node:
         return n
 
     return walk(node)
+
+
+def _general_primes(node: Node, symbols: Symbols) -> Node:
+    """A general f′ at a name (`∂L/∂h_1 · f'(z_1)`) as ∂h/∂z of the node the name is the sum
+    (or value) of; Unread when it names no node's sum."""
+    if isinstance(node, expr.Call):
+        if node.fn in expr.FUNCTIONS:
+            return expr.Call(node.fn, _general_primes(node.arg, symbols))
+        if not isinstance(node.arg, Name):
+            raise Unread(f"{node.fn}′ of '{short(expr.show(node.arg), 30)}': a general f′ is "
+                         f"read at a node's sum or value only")
+        return symbols.prime(expr.Prime("", node.arg, node.arg.column))
+    if isinstance(node, expr.Neg | expr.Sum):
+        arg = _general_primes(node.arg, symbols)
+        return expr.Neg(arg) if isinstance(node, expr.Neg) else expr.Sum(arg, node.column)
+    if isinstance(node, expr.Bin):
+        return expr.Bin(node.op, _general_primes(node.left, symbols),
+                        _general_primes(node.right, symbols))
+    return node
 
 
 def _unhat(sub: str) -> str:
