@@ -155,3 +155,16 @@ def test_a_general_prime_inside_a_line_is_the_nodes_local_derivative(tmp_path: P
     # the formula ∂L/∂h2·f′(z2) is right: the line breaks at its last '=', where 0.5 is not it
     assert results[2][:3] == (3, "dL/dz2", "wrong")
     assert results[2][3] is not None and "not checked" not in body["results"][2]["explanation"]
+
+
+def test_mazurs_figures_as_primes_in_his_spelling(tmp_path: Path) -> None:
+    """Matt Mazur, "A Step by Step Backpropagation Example" (networks/layered.yaml, with his
+    names as `spellings:`): ∂out_o1/∂net_o1 = out_o1(1 − out_o1) = 0.75136507(1 − 0.75136507)
+    = 0.186815602 and ∂out_h1/∂net_h1 = 0.241300709, his own published figures."""
+    page = tmp_path / "mazur.md"
+    page.write_text("$$f'(net_{o1}) = out_{o1}(1 - out_{o1}) = 0.75136507(1 - 0.75136507) "
+                    "= 0.186815602$$\n\n$$\\sigma'(out_{h1}) = 0.241300709$$\n", encoding="utf-8")
+    body = check(NETWORKS / "layered.yaml", page)
+    assert [(r["line"], r["verdict"], r["break"]) for r in body["results"]] == [
+        (1, "correct", None), (3, "correct", None)]
+    assert body["not_read"] == []

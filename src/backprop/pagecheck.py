@@ -491,7 +491,7 @@ def _general_primes(node: Node, symbols: Symbols) -> Node:
         if node.fn in expr.FUNCTIONS:
             return expr.Call(node.fn, _general_primes(node.arg, symbols))
         if not isinstance(node.arg, Name):
-            raise Unread(f"{node.fn}′ of '{short(expr.show(node.arg), 30)}': a general f′ is "
+            raise Unread(f"f′ of '{short(expr.show(node.arg), 30)}': a general f′ is "
                          f"read at a node's sum or value only")
         return symbols.prime(expr.Prime("", node.arg, node.arg.column))
     if isinstance(node, expr.Neg | expr.Sum):
