@@ -168,3 +168,16 @@ def test_mazurs_figures_as_primes_in_his_spelling(tmp_path: Path) -> None:
     assert [(r["line"], r["verdict"], r["break"]) for r in body["results"]] == [
         (1, "correct", None), (3, "correct", None)]
     assert body["not_read"] == []
+
+
+def test_unicode_subscripts_and_a_braced_prime(tmp_path: Path) -> None:
+    """Plain text typed with Unicode subscripts (z₁, σ′(z₃), w₅⁺) and LaTeX's `\\sigma^{'}`:
+    z1 = 0.5·0.7 + 0.3·0.4 = 0.47; σ′ at z3 and z1 as worked above."""
+    text = tmp_path / "page.txt"
+    text.write_text("z₁ = 0.5·0.7 + 0.3·0.4 = 0.47\nσ′(z₃) = 0.229\n", encoding="utf-8")
+    assert round(Z1, 2) == 0.47
+    assert marks(check(NETWORKS / "walkthrough.yaml", text)) == [
+        (1, "z1", "correct", None), (2, "dy_hat/dz3", "correct", None)]
+    tex = tmp_path / "page.tex"
+    tex.write_text("\\( \\sigma^{'}(z_1) = 0.237 \\)\n", encoding="utf-8")
+    assert marks(check(NETWORKS / "walkthrough.yaml", tex)) == [(1, "dh1/dz1", "correct", None)]

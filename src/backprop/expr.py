@@ -326,7 +326,8 @@ _COMMAND_OPS = {"cdot": "*", "times": "*", "div": "/", "ast": "*"}
 _SUPERSCRIPTS = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹⁻", "0123456789-")
 _NUMBER = re.compile(r"(?:\d+(?:\{,\}\d+|\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
 _WORD = re.compile(r"[^\W\d_](?:[^\W_]|')*|[^\W\d_]")
-_LETTERS = re.compile(r"[^\W\d_][^\W\d_]*")
+_LETTERS = re.compile(r"[^\W\d_₀-₉⁰-⁹][^\W\d_₀-₉⁰-⁹]*")  #: not z₁'s subscript, nor a power
+_SUBSCRIPTS = str.maketrans("₀₁₂₃₄₅₆₇₈₉", "0123456789")
 _DNAME = r"[^\W\d_](?:[^\W_]|_(?!\{))*(?:_\{[^{}]*\})?(?:\[\d+\])?"
 _ASCII_DERIV = re.compile(rf"d(?P<a>{_DNAME})\s*/\s*d(?P<b>{_DNAME})")
 
@@ -507,11 +508,11 @@ class _Lexer:
         for opener in ("\\left", "\\big", "\\Big"):
             if rest.startswith(opener):
                 rest = rest[len(opener):].lstrip()
-        return rest[:1] in ("(", "'", "′", "[") or rest.startswith(("^{\\prime}", "^\\prime"))
+        return rest[:1] in ("(", "'", "′", "[") or rest.startswith(("^{\\prime}", "^\\prime", "^{'}"))
 
     def prime(self) -> bool:
         """Consume a prime (', ′, ^{\\prime}) if one stands here."""
-        for mark in ("'", "′", "^{\\prime}", "^\\prime"):
+        for mark in ("'", "′", "^{\\prime}", "^\\prime", "^{'}"):
             if self.peek(mark):
                 self.i += len(mark)
                 return True
@@ -591,10 +592,10 @@ class _Lexer:
             base = m[0]
             if base.lower() == "yhat":
                 base, hat = "y", True
-            m2 = re.compile(r"\d+").match(text, self.i)  # z1, w5 (digits end the name)
+            m2 = re.compile(r"\d+|[₀-₉]+").match(text, self.i)  # z1, w5, z₁ (digits end it)
             if m2:
                 self.i = m2.end()
-                base += m2[0]
+                base += m2[0].translate(_SUBSCRIPTS)
         if base == "ŷ" or unicodedata_hat(base):
             base, hat = base[0] if base != "ŷ" else "y", True
         sub, updated, sample = "", False, None
@@ -611,7 +612,8 @@ class _Lexer:
                     sub = f"{sub}_{part}" if sub else part
                 else:
                     raise self.error("an empty subscript", part_at)
-            elif self.peek("'") or self.peek("′") or self.peek("^{\\prime}") or self.peek("^\\prime"):
+            elif self.peek("'") or self.peek("′") or self.peek("⁺") or self.peek("^{\\prime}") or \
+                    self.peek("^\\prime"):
                 self.i += 1 if not self.peek("^") else (9 if self.peek("^{") else 7)
                 updated = True
             elif self.peek("^"):
@@ -620,7 +622,7 @@ class _Lexer:
                 part, _ = self.group()
                 mark = _subscript(part)
                 m3 = re.fullmatch(r"\((\d{1,6})\)", mark)
-                if mark in ("+", "new", "(new)", "*"):
+                if mark in ("+", "new", "(new)", "*", "'"):
                     updated = True
                 elif m3:
                     sample = int(m3[1])
