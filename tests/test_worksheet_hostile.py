@@ -145,3 +145,14 @@ def test_every_latin1_character_compiles_in_the_stock_font(tmp_path: Path) -> No
     done = subprocess.run([pdflatex, "-halt-on-error", "-no-shell-escape", "-interaction=nonstopmode",
                            "l.tex"], cwd=tmp_path, capture_output=True, timeout=120, check=False)
     assert done.returncode == 0, done.stdout[-3000:]
+
+
+# CommonMark §4.2: "foo #" is the heading "foo" (a closing sequence), "foo#" keeps its #
+@pytest.mark.parametrize("title", ["foo #", "#", "foo ###   ", "foo#", "# foo", "a \\#", "###### x ##"])
+def test_a_heading_keeps_every_character_of_its_title(title: str) -> None:
+    markdown_it = pytest.importorskip("markdown_it")
+    from backprop.render.markdown import heading
+
+    tokens = markdown_it.MarkdownIt("commonmark").parse(heading(title, 2))
+    assert [t.type for t in tokens] == ["heading_open", "inline", "heading_close"]
+    assert tokens[0].tag == "h2" and _inline_text(tokens[1].children) == title.strip()
