@@ -65,7 +65,11 @@ def tex_quantity(line: KeyLine, loss: str) -> str:
     if q.kind == "value":
         return tex_name(q.a) + sample
     top, bottom = line.name.split("[")[0][1:].split("/d", 1)
-    return f"\\frac{{\\partial {tex_name(top)}}}{{\\partial {tex_name(bottom)}}}" + sample
+    # sample k's factor: k on the node value it is taken at, ∂h₁⁽ᵏ⁾/∂z₁, ∂z₇⁽ᵏ⁾/∂w₇, or for the
+    # loss's, on the denominator, ∂L/∂h₁⁽ᵏ⁾ — as a page writes it and check reads it
+    at_top = q.kind in ("local", "jacobian", "param_factor")
+    return (f"\\frac{{\\partial {tex_name(top)}{sample if at_top else ''}}}"
+            f"{{\\partial {tex_name(bottom)}{'' if at_top else sample}}}")
 
 
 # ---------------------------------------------------------------- the key
