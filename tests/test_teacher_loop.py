@@ -74,3 +74,73 @@ def test_a_shape_with_no_draw_worth_marking_suggests_more_decimals_not_fewer(tmp
     code, out, err = run("new", "--shape", "1-1-1-1-1", "--decimals", "1", "--out", "-")
     assert code == 2 and out == ""
     assert err.count("\n") == 1 and "more decimals (2)" in err and "fewer" not in err
+
+
+# ---------------------------------------------------------------- folders to write into
+
+SHEET = "z1: 0.47\n"  # any sheet: these tests are about where feedback goes, not its marks
+
+
+def test_an_empty_feedback_folder_is_a_usage_error_not_the_current_folder(
+        tmp_path: Path, monkeypatch) -> None:
+    """`--feedback "$DIR"` with DIR unset would write every student's page where the command
+    runs; as for an empty NET, it is refused, and nothing is written."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "ada.yaml").write_text(SHEET)
+    for empty in ("", "  "):
+        code, out, err = run("check", "walkthrough", "ada.yaml", "--feedback", empty)
+        assert code == 2 and out == "" and err.count("\n") == 1, err
+        assert "--feedback: expected a folder" in err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["ada.yaml"]
+
+
+def test_a_feedback_folder_under_a_file_is_refused_before_any_report(tmp_path: Path) -> None:
+    (tmp_path / "ada.yaml").write_text(SHEET)
+    (tmp_path / "notes.txt").write_text("a file")
+    for folder in ("notes.txt", "notes.txt/feedback"):
+        code, out, err = run("check", "walkthrough", str(tmp_path / "ada.yaml"),
+                             "--feedback", str(tmp_path / folder))
+        assert (code, out) == (2, ""), err  # no report printed, then a failure after it
+        assert err.count("\n") == 1 and "notes.txt: --feedback:" in err
+
+
+def test_new_refuses_an_empty_out_or_one_under_a_file(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "notes.txt").write_text("a file")
+    for out_dir in ("", "notes.txt", "notes.txt/class"):
+        code, out, err = run("new", "--out", out_dir)
+        assert (code, out) == (2, "") and err.count("\n") == 1, err
+        assert "--out: " in err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["notes.txt"]
+
+
+def test_feedback_never_replaces_a_sheet_it_marks(tmp_path: Path) -> None:
+    """A teacher who writes feedback beside the sheets (`--feedback class/`) must not lose a
+    student's typed page: bo.md's feedback page would be bo.md. Refused before any marking,
+    the page byte for byte as handed in; the YAML sheets' pages (ada.md) would not clash."""
+    folder = tmp_path / "class"
+    folder.mkdir()
+    (folder / "ada.yaml").write_text(SHEET)
+    page = "My working:\n\n$z_1 = 0.47$\n"
+    (folder / "bo.md").write_text(page)
+    code, out, err = run("check", "walkthrough", str(folder), "--feedback", str(folder))
+    assert (code, out) == (2, "") and err.count("\n") == 1, err
+    assert "bo.md" in err and "the sheet itself" in err
+    assert (folder / "bo.md").read_text() == page
+    assert sorted(p.name for p in folder.iterdir()) == ["ada.yaml", "bo.md"]
+    # with the page elsewhere, feedback beside the YAML sheet is written as before
+    (folder / "bo.md").unlink()
+    code, _, err = run("check", "walkthrough", str(folder), "--feedback", str(folder))
+    assert code in (0, 1), err
+    assert sorted(p.name for p in folder.iterdir()) == ["ada.md", "ada.yaml"]
+
+
+def test_feedback_never_replaces_a_file_of_the_variants_folder(tmp_path: Path) -> None:
+    code, _, err = run("new", "--out", str(tmp_path / "v"), "--variants", "2", "--answers")
+    assert code == 0, err
+    key_page = (tmp_path / "v" / "exercise-v01.answers.md").read_text()
+    sheet = tmp_path / "exercise-v01.answers.yaml"  # a student who kept the key's name
+    sheet.write_text((tmp_path / "v" / "exercise-v01.answers.yaml").read_text())
+    code, out, err = run("check", str(tmp_path / "v"), str(sheet), "--feedback", str(tmp_path / "v"))
+    assert (code, out) == (2, "") and "one of the inputs" in err, err
+    assert (tmp_path / "v" / "exercise-v01.answers.md").read_text() == key_page

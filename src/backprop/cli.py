@@ -737,10 +737,12 @@ def check(net: str, answers: tuple[str, ...], fmt: str, summary: bool, precision
     rule = (Tolerance.parse(tolerance) if tolerance is not None else
             Tolerance(precision=Precision.parse(precision)) if precision is not None else
             Tolerance())
-    if feedback is not None and Path(feedback).exists() and not Path(feedback).is_dir():
-        raise UsageError("--feedback: not a folder", file=feedback)
+    if feedback is not None:
+        _check_folder("--feedback", feedback)
     network = load_variants(net, _load) if net.strip() and Path(net).is_dir() else _load(net)
     sheets, skipped = gather(answers)
+    if feedback is not None:
+        _feedback_spares_inputs(Path(feedback), sheets, net)
     book = grade(network, sheets, rule, skipped)
     if len(book.rows) == 1 and book.rows[0].problem is not None and fmt != "gradescope":
         # one sheet: its message, as for any file that cannot be used (for Gradescope, a
@@ -773,6 +775,34 @@ def _emit_check(book: Any, fmt: str, view: CheckView) -> None:
         from backprop.render.documents import check_document
 
         _emit(check_document(book, view))
+
+
+def _feedback_spares_inputs(folder: Path, sheets: list[str], net: str) -> None:
+    """Refuse, before any marking, a feedback page that would replace a file being marked or
+    marked against (`--feedback class/` where a student handed in `class/ada.md`)."""
+    from backprop.classroom import Row, feedback_names
+
+    if not folder.is_dir():
+        return
+
+    def identity(path: str) -> tuple[int, int] | None:
+        try:
+            st = os.stat(path)
+        except OSError:
+            return None
+        return st.st_dev, st.st_ino
+
+    inputs = [*sheets, net]
+    if os.path.isdir(net):
+        inputs += [os.path.join(net, name) for name in os.listdir(net)]
+    used = {identity(path): path for path in reversed(inputs)}  # a sheet named first
+    for sheet, name in zip(sheets, feedback_names([Row(file=s) for s in sheets]), strict=True):
+        target = identity(str(folder / name))
+        clash = used.get(target) if target is not None else None
+        if clash is not None:
+            what = "the sheet itself" if clash == sheet else f"{safe.line(clash, 80)}, one of the inputs"
+            raise UsageError(f"--feedback: the page for {safe.line(sheet, 80)} would replace {what}; "
+                             f"give the feedback a folder of its own", file=str(folder / name))
 
 
 def _write_feedback(book: Any, folder: Path) -> None:
@@ -996,7 +1026,7 @@ def new(shape: str, activation: str | None, loss: str | None, samples: int, seed
                              "--worksheet write files, so give them a folder")
         _write(made[0].text + ("\n" + report(made) if show_report else ""))
         return
-    folder = Path(out_dir)
+    folder = _check_folder("--out", out_dir)
     files = [(folder / file, text) for v in made
              for file, text in documents(v, name, decimals, answers, worksheet)]
     if not force:
@@ -1067,6 +1097,21 @@ def _net_path(net: str | None) -> tuple[Path, str]:
                          f"{did_you_mean(name, bundled.names())} "
                          f"(bundled: {', '.join(bundled.names())})", file=name)
     return found, name
+
+
+def _check_folder(option: str, folder: str) -> Path:
+    """A folder to write into, made if missing: refused before any work when it is empty (an
+    unset shell variable would write into the current folder), a file, or under a file."""
+    if not folder.strip():
+        raise UsageError(f"{option}: expected a folder, found {'nothing' if not folder else 'only spaces'} "
+                         f"(an unset shell variable?)")
+    path = Path(folder)
+    there = next((p for p in (path, *path.parents) if p.exists()), None)
+    if there is not None and not there.is_dir():
+        raise UsageError(f"{option}: not a folder" if there == path else
+                         f"{option}: cannot make the folder '{safe.line(folder, 80)}' under a file",
+                         file=str(there))
+    return path
 
 
 def _check_writable(out: str) -> None:

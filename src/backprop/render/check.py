@@ -137,7 +137,7 @@ def class_table(book: Gradebook) -> RenderableType:
         return table
     listed = ", ".join(safe.line(f, SHOWN) for f in book.skipped[:20])
     more = f" and {len(book.skipped) - 20} more" if len(book.skipped) > 20 else ""
-    return Group(table, Text(f"skipped (not an answers file, .yaml or .yml): {listed}{more}"))
+    return Group(table, Text(f"skipped (no answers file, nor a page with an equation): {listed}{more}"))
 
 
 def unusable_table(row: Row) -> RenderableType:
