@@ -144,3 +144,38 @@ def test_feedback_never_replaces_a_file_of_the_variants_folder(tmp_path: Path) -
     code, out, err = run("check", str(tmp_path / "v"), str(sheet), "--feedback", str(tmp_path / "v"))
     assert (code, out) == (2, "") and "one of the inputs" in err, err
     assert (tmp_path / "v" / "exercise-v01.answers.md").read_text() == key_page
+
+
+# ---------------------------------------------------------------- absurd tolerances
+
+# y = w·x (identity), sse, η = 0.1, by hand: x = 0.2, w = 0.5, target 0.3:
+#   z = y = 0.1, L = (0.3 − 0.1)² = 0.04, ∂L/∂y = −2(0.3 − 0.1) = −0.4, ∂L/∂w = −0.4·0.2 = −0.08,
+#   w_new = 0.5 − 0.1·(−0.08) = 0.508. The step's numbers: 0.2, 0.1, 0.1, 0.04, 0.08, 0.508 —
+#   half of them 0.1 or below.
+SMALL = ("inputs: {x: 0.2}\nparams: {w: 0.5}\nnodes:\n  y: {sum: z, from: {x: w}}\n"
+         "targets: {y: 0.3}\nloss: sse\nlearning_rate: 0.1\n")
+
+
+def test_a_tolerance_as_large_as_the_networks_numbers_is_a_usage_error(tmp_path: Path) -> None:
+    """0.5 is below the fixed bound of 1, but five times this step's typical number: y: 0.4
+    (four times the true 0.1) would pass. Refused, before any sheet is marked."""
+    net, sheet = tmp_path / "net.yaml", tmp_path / "s.yaml"
+    net.write_text(SMALL)
+    sheet.write_text("y: 0.4\nL: 0.04\n")
+    for tol in ("0.5", "0.2", "0.1"):
+        code, out, err = run("check", str(net), str(sheet), "--tolerance", tol)
+        assert (code, out) == (2, "") and err.count("\n") == 1, err
+        assert f"--tolerance {tol}:" in err
+    code, out, err = run("check", str(net), str(sheet), "--tolerance", "0.05", "--format", "csv")
+    assert code == 1, err  # 0.4 is 0.3 from 0.1: wrong; 0.04 right
+    assert [row.split(",")[5] for row in out.splitlines()[1:]] == ["wrong", "correct"]
+
+
+def test_a_tolerance_of_zero_or_not_written_in_ascii_digits_is_a_usage_error(tmp_path: Path) -> None:
+    net, sheet = tmp_path / "net.yaml", tmp_path / "s.yaml"
+    net.write_text(SMALL)
+    sheet.write_text("y: 0.1\n")
+    for tol in ("0", "0.0", "0%", "1e-400", "1_0", "０.1", "0.1\u0663"):
+        code, out, err = run("check", str(net), str(sheet), "--tolerance", tol)
+        assert (code, out) == (2, "") and err.count("\n") == 1, (tol, err)
+        assert "--tolerance" in err

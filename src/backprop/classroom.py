@@ -237,6 +237,8 @@ def grade(network: Network | Mapping[int, Variant], sheets: Sequence[str],
     # the true step, the catalogue and the plans: once per network, before any sheet
     graders = ({n: Grader.of(v.network, tolerance) for n, v in variants.items()}
                if variants is not None else {0: Grader.of(network, tolerance)})  # type: ignore[arg-type]
+    for grader in graders.values():  # a tolerance as large as a network's numbers: refused
+        tolerance.fits(grader.trace)
 
     rows = []
     for file in sheets:
