@@ -179,3 +179,34 @@ def test_a_tolerance_of_zero_or_not_written_in_ascii_digits_is_a_usage_error(tmp
         code, out, err = run("check", str(net), str(sheet), "--tolerance", tol)
         assert (code, out) == (2, "") and err.count("\n") == 1, (tol, err)
         assert "--tolerance" in err
+
+
+# ---------------------------------------------------------------- variants named in file names
+
+def test_an_exercise_name_with_a_v_token_is_not_read_as_the_variant(tmp_path: Path) -> None:
+    """`new --name hw-v3` writes hw-v3-v01.yaml …; a sheet named after it, alice-hw-v3-v02.yaml,
+    answers v02 (the exercise's name is no variant), in any case (HW-V3)."""
+    code, _, err = run("new", "--out", str(tmp_path / "v"), "--name", "hw-v3", "--variants", "2",
+                       "--answers")
+    assert code == 0, err
+    sheets = tmp_path / "class"
+    sheets.mkdir()
+    for student, k in (("alice-hw-v3-v02", 2), ("HW-V3-v01-bo", 1)):
+        (sheets / f"{student}.yaml").write_text(
+            (tmp_path / "v" / f"hw-v3-v0{k}.answers.yaml").read_text())
+    code, out, err = run("check", str(tmp_path / "v"), str(sheets), "--summary", "--format", "json")
+    assert code == 0, err
+    rows = {Path(r["file"]).name: r for r in json.loads(out)["students"]}
+    assert rows["alice-hw-v3-v02.yaml"]["variant"] == "v02"
+    assert rows["HW-V3-v01-bo.yaml"]["variant"] == "v01"
+    assert all(r["score"] == 1.0 for r in rows.values())
+
+
+def test_a_file_name_disagreeing_with_the_sheet_names_the_variant_as_the_folder_does(
+        tmp_path: Path) -> None:
+    code, _, err = run("new", "--out", str(tmp_path / "v"), "--variants", "2")
+    assert code == 0, err
+    sheet = tmp_path / "bo-v2.yaml"
+    sheet.write_text("variant: v01\nz1: 0.5\n")
+    code, _, err = run("check", str(tmp_path / "v"), str(sheet))
+    assert code == 2 and "says variant v01 but its file name says v02;" in err, err

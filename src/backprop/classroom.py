@@ -39,6 +39,7 @@ class Variant:
     #: what the variant asks: its key's quantities (NAME-vKK.answers.yaml beside it), in the
     #: key's order, each with the key's name for it; None without a key
     asked: tuple[tuple[str, Quantity], ...] | None = None
+    stem: str = ""  #: NAME, the exercise's name in its file name (hw-v3 in hw-v3-v07.yaml)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -131,7 +132,8 @@ def load_variants(folder: str, load: Callable[[str], Network]) -> dict[int, Vari
         network = load(os.path.join(folder, name))
         key = name[: -len(".yaml")] + KEY_SUFFIX
         asked = read_key(os.path.join(folder, key), network) if key in names else None
-        variant = Variant(id=f"v{m['number']}", number=number, network=network, asked=asked)
+        variant = Variant(id=f"v{m['number']}", number=number, network=network, asked=asked,
+                          stem=m["name"])
         if number in found:
             raise UsageError(f"variant {number} is given twice: {short(found[number].id)} and "
                              f"{short(name)}", file=folder)
@@ -194,13 +196,17 @@ def _named_variant(doc: Document) -> tuple[int | None, str]:
     return int(m["number"]), text.strip()  # type: ignore[union-attr]  # m is None without text
 
 
-def _file_variant(file: str) -> int | None:
+def _file_variant(file: str, variants: Mapping[int, Variant]) -> int | None:
     """The variant a sheet's file name names (alice-v07.yaml, bob_v7.yml), None if none; a
-    name with two different ones is refused."""
+    name with two different ones is refused. The exercise's own name is no variant: in
+    alice-hw-v3-v07.yaml, against hw-v3-v01.yaml …, the variant is v07."""
     stem = Path(file).name
     for suffix in SHEET_SUFFIXES:
         if stem.lower().endswith(suffix):
             stem = stem[: -len(suffix)]
+    for name in sorted({v.stem for v in variants.values() if _VARIANT_TOKEN.search(v.stem)},
+                       key=len, reverse=True):
+        stem = re.sub(re.escape(name), "-", stem, flags=re.IGNORECASE)
     numbers = {int(m["number"]) for m in _VARIANT_TOKEN.finditer(stem)}
     if len(numbers) > 1:
         raise SpecError(f"the file name names {len(numbers)} variants "
@@ -211,10 +217,11 @@ def _file_variant(file: str) -> int | None:
 
 def _variant_of(doc: Document, file: str, variants: Mapping[int, Variant]) -> Variant:
     named, text = _named_variant(doc)
-    from_name = _file_variant(file)
+    from_name = _file_variant(file, variants)
     if named is not None and from_name is not None and named != from_name:
+        said = variants[from_name].id if from_name in variants else f"v{from_name}"
         raise doc.error((VARIANT_KEY,), f"the sheet says variant {short(text, 20)} but its file "
-                                        f"name says v{from_name}; correct one of them")
+                                        f"name says {said}; correct one of them")
     number = named if named is not None else from_name
     known = ", ".join(v.id for v in variants.values())
     if number is None:
@@ -269,7 +276,7 @@ def grade(network: Network | Mapping[int, Variant], sheets: Sequence[str],
 
 def _page_variant(file: str, variants: Mapping[int, Variant]) -> Variant:
     """A page names its variant in its file name (alice-v07.md)."""
-    number = _file_variant(file)
+    number = _file_variant(file, variants)
     known = ", ".join(v.id for v in variants.values())
     if number is None:
         raise SpecError(f"which variant does this page answer? put vKK in its file name "
