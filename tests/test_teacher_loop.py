@@ -210,3 +210,39 @@ def test_a_file_name_disagreeing_with_the_sheet_names_the_variant_as_the_folder_
     sheet.write_text("variant: v01\nz1: 0.5\n")
     code, _, err = run("check", str(tmp_path / "v"), str(sheet))
     assert code == 2 and "says variant v01 but its file name says v02;" in err, err
+
+
+def test_a_sheet_named_twice_is_one_student(tmp_path: Path, monkeypatch) -> None:
+    """`check net class/ class/ada.yaml ./class/ada.yaml`: ada is one student, one row, in the
+    place first named; bo, named only by the folder, is the other."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "class").mkdir()
+    (tmp_path / "class" / "ada.yaml").write_text(SHEET)
+    (tmp_path / "class" / "bo.yaml").write_text(SHEET)
+    code, out, err = run("check", "walkthrough", "class/ada.yaml", "class", "./class/ada.yaml",
+                         "class/", "--summary", "--format", "csv")
+    assert code in (0, 1), err
+    assert [row.split(",")[0] for row in out.splitlines()[1:]] == ["class/ada.yaml", "class/bo.yaml"]
+
+
+def test_the_summary_table_counts_what_it_cannot_list(tmp_path: Path, monkeypatch) -> None:
+    """A sheet left nearly blank against a key of 6 quantities is "5 not answered", and one with
+    ten unknown keys names seven and counts the rest (3 more unknown, and the "6 not answered"),
+    so a row stays a few lines long.
+    The variant by hand: y = w·x, x = 2, w = 0.5, sse, target 2, η = 0.1: z = y = 1, L = 1,
+    ∂L/∂y = −2, ∂L/∂w = −4, w_new = 0.9."""
+    monkeypatch.chdir(tmp_path)
+    v = tmp_path / "v"
+    v.mkdir()
+    (v / "quiz-v01.yaml").write_text("inputs: {x: 2}\nparams: {w: 0.5}\nnodes:\n"
+                                     "  y: {sum: z, from: {x: w}}\ntargets: {y: 2}\nloss: sse\n"
+                                     "learning_rate: 0.1\n")
+    (v / "quiz-v01.answers.yaml").write_text("z: 1\ny: 1\nL: 1\ndL/dy: -2\ndL/dw: -4\nw_new: 0.9\n")
+    (tmp_path / "ada-v01.yaml").write_text("y: 1\n")
+    (tmp_path / "bo-v01.yaml").write_text("".join(f"q{k}: {k}\n" for k in range(1, 11)))
+    code, out, err = run("check", "v", "ada-v01.yaml", "bo-v01.yaml", "--summary")
+    assert code == 1, err
+    flat = " ".join(out.split())
+    assert "ada-v01.yaml v01 1/6 5 not answered —" in flat
+    assert "bo-v01.yaml v01 0/6 q1 (unknown), q2 (unknown)" in flat
+    assert flat.endswith("q7 (unknown), and 4 more") and "q8" not in flat

@@ -88,12 +88,24 @@ def gather(paths: Sequence[str]) -> tuple[list[str], list[str]]:
     that is no folder is a sheet, even if it cannot be read: its row says why."""
     sheets: list[str] = []
     skipped: list[str] = []
+    seen: set[str] = set()  # a file named twice (class/ and class/ada.yaml) is one student
+
+    def once(path: str) -> bool:
+        where = os.path.normcase(os.path.abspath(path))
+        if where in seen:
+            return False
+        seen.add(where)
+        return True
+
     for arg in paths:
         if not os.path.isdir(arg):
-            sheets.append(arg)
+            if once(arg):
+                sheets.append(arg)
             continue
         for name in _listed(arg):
             path = os.path.join(arg, name)
+            if not once(path):
+                continue
             if name.lower().endswith(SHEET_SUFFIXES) and not os.path.isdir(path) and \
                     _may_be_sheet(path):
                 sheets.append(path)

@@ -111,6 +111,18 @@ def summary_table(reports: Sequence[CheckReport]) -> RenderableType:
     return class_table(Gradebook(rows=tuple(Row(file=r.file, report=r) for r in reports)))
 
 
+#: a summary row names this many answers at most, then counts the rest (a sheet left blank
+#: against a key of 40 quantities is "40 not answered", not forty names): the CSV, JSON and
+#: feedback pages have every one
+LISTED, LISTED_MISSING = 8, 3
+
+
+def _listed(items: Sequence[str]) -> str:
+    if len(items) > LISTED:
+        items = [*items[: LISTED - 1], f"and {len(items) - LISTED + 1} more"]
+    return ", ".join(items)
+
+
 def class_table(book: Gradebook) -> RenderableType:
     """One row per sheet: its score and what went wrong, or why it could not be marked."""
     table = Table(title=Text("Summary", style="bold"), title_justify="left", box=box.SIMPLE_HEAD,
@@ -126,11 +138,13 @@ def class_table(book: Gradebook) -> RenderableType:
             table.add_row(Text(safe.line(row.file, SHOWN)), *variant, Text("—"),
                           Text(f"not marked: {safe.line(row.error or '')}", style="red"), Text("—"))
             continue
-        wrong = ", ".join([*(f"{safe.line(r.quantity, SHOWN)} ({r.mistake or r.verdict})"
-                             for r in rep.results if r.verdict in ("wrong", "imprecise", "unknown")),
-                           *(f"{safe.line(name, SHOWN)} (not answered)" for name in rep.missing)])
-        carried = ", ".join(safe.line(r.quantity, SHOWN) for r in rep.results
-                            if r.verdict == "carried_forward")
+        missing = ([f"{safe.line(name, SHOWN)} (not answered)" for name in rep.missing]
+                   if len(rep.missing) <= LISTED_MISSING else [f"{len(rep.missing)} not answered"])
+        wrong = _listed([*(f"{safe.line(r.quantity, SHOWN)} ({r.mistake or r.verdict})"
+                           for r in rep.results if r.verdict in ("wrong", "imprecise", "unknown")),
+                         *missing])
+        carried = _listed([safe.line(r.quantity, SHOWN) for r in rep.results
+                           if r.verdict == "carried_forward"])
         table.add_row(Text(safe.line(rep.file, SHOWN)), *variant, Text(f"{rep.correct}/{rep.total}"),
                       Text(wrong or "—"), Text(carried or "—"))
     if not book.skipped:
