@@ -246,3 +246,26 @@ def test_the_summary_table_counts_what_it_cannot_list(tmp_path: Path, monkeypatc
     assert "ada-v01.yaml v01 1/6 5 not answered —" in flat
     assert "bo-v01.yaml v01 0/6 q1 (unknown), q2 (unknown)" in flat
     assert flat.endswith("q7 (unknown), and 4 more") and "q8" not in flat
+
+
+def test_the_same_shape_spelled_otherwise_writes_the_same_bytes(tmp_path: Path) -> None:
+    """02-2-1 and ' 2-2-1' are the shape 2-2-1: the same exercise, byte for byte, titled 2-2-1."""
+    texts = set()
+    for spelled in ("2-2-1", "02-2-1", " 2-2-1 "):
+        code, out, err = run("new", "--out", "-", "--shape", spelled, "--seed", "4")
+        assert code == 0, err
+        texts.add(out)
+    assert len(texts) == 1 and texts.pop().startswith('title: "exercise: 2-2-1 sigmoid network, mse"')
+
+
+def test_a_quoted_variant_names_it_as_a_plain_one_does(tmp_path: Path) -> None:
+    """`variant: "v02"`, `'v02'` and `"2"` are YAML strings with the same text as `v02`."""
+    code, _, err = run("new", "--out", str(tmp_path / "v"), "--variants", "2")
+    assert code == 0, err
+    sheets = tmp_path / "class"
+    sheets.mkdir()
+    for k, written in enumerate(('"v02"', "'v02'", '"2"', "v02", "'V2'")):
+        (sheets / f"s{k}.yaml").write_text(f"variant: {written}\nz1: 0.5\n")
+    code, out, err = run("check", str(tmp_path / "v"), str(sheets), "--summary", "--format", "json")
+    assert code in (0, 1), err
+    assert [r["variant"] for r in json.loads(out)["students"]] == ["v02"] * 5

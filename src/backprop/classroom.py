@@ -197,7 +197,10 @@ def _named_variant(doc: Document) -> tuple[int | None, str]:
     if not isinstance(root, dict) or VARIANT_KEY not in root:
         return None, ""
     value = root[VARIANT_KEY]
+    # as written (07 stays 07, whatever YAML makes of it); a quoted "v07" is not plain: its value
     text = doc.raw((VARIANT_KEY,))
+    if text is None and isinstance(value, str):
+        text = value
     if text is None or isinstance(value, bool) or not isinstance(value, str | int):
         text = None
     m = _VARIANT_VALUE.match(text.strip()) if text is not None else None

@@ -1016,7 +1016,7 @@ def new(shape: str, activation: str | None, loss: str | None, samples: int, seed
                          f"characters, no '/' or '\\', not starting with '.'")
     spec = Spec(parse_shape(shape), activation, loss, samples, decimals)
     count = variants or 1
-    title = f"{name}: {shape.strip()} {activation} network, {loss}"
+    title = f"{name}: {'-'.join(map(str, spec.shape))} {activation} network, {loss}"
     labels = [variant_label(k, count) if variants else "" for k in range(1, count + 1)]
     made = [make(spec, seed, title + (f" (variant {label})" if label else ""), label, k)
             for k, label in enumerate(labels, start=1)]
