@@ -387,7 +387,14 @@ class Answer:
     column: int | None = None
 
 
+#: a number written plainly (0.470, -12, +.5, 3.): its last digit's place read off its fraction
+_PLAIN_NUMBER = re.compile(r"[+-]?(?:[0-9]+(?:\.([0-9]*))?|\.([0-9]+))")
+
+
 def _exponent(text: str) -> int:
+    plain = _PLAIN_NUMBER.fullmatch(text)
+    if plain is not None:  # as Decimal reads it: minus the count of digits after the point
+        return -len(plain[1] or plain[2] or "")
     try:
         exponent = Decimal(text.strip().replace("_", "")).as_tuple().exponent
     except InvalidOperation:

@@ -508,6 +508,24 @@ class _Bounded(dict[tuple[int, ...], tuple[int, ...]]):
         super().__setitem__(key, value)
 
 
+class _Shape:
+    """Facts of a network's structure that marking reads again and again, found once for every
+    sheet (each filled when first asked, by _Marker)."""
+
+    def __init__(self) -> None:
+        self.consumed: dict[str, list[str]] | None = None  #: source -> the nodes it feeds
+        self.down: dict[str, set[str]] = {}  #: name -> itself and every node its value reaches
+        #: (kind, name) -> the nodes its chain passes through (None: not followed)
+        self.reached: dict[tuple[Kind, str], set[str] | None] = {}
+        self.param_nodes: dict[str, list[str]] | None = None  #: param -> the nodes using it
+        self.groups: dict[str, list[str]] | None = None  #: coupled node -> its group's members
+        #: (kind, a, b, cut) -> every name a forward number reads (_Marker._upstream)
+        self.up: dict[tuple[Kind, str, str, frozenset[str]], frozenset[str]] = {}
+        #: (name, cut) -> ("value", n, "") for each name n upstream of it: what _Marker._needs
+        #: counts for a forward number
+        self.value_needs: dict[tuple[str, frozenset[str]], frozenset[tuple[Kind, str, str]]] = {}
+
+
 class _Runs:
     """The engine runs check makes, each on the whole step or, for one sample's number in a
     multi-sample network, on that sample alone: the same arithmetic, the loss's 1/D kept by
@@ -529,10 +547,11 @@ class _Runs:
         self._interned: dict[tuple[object, ...], int] = {}  #: see intern
         self._next_intern = 0
         self.linear: dict[int, bool] = {}  #: model m -> whether it only scales (_linear)
-        self.changes: dict[tuple[int, int], bool] = {}  #: (model, quantity) -> _changes
+        self.changes: dict[int, dict[int, bool]] = {}  #: model -> quantity -> _changes
         #: (a quantity's number, those of the student numbers put in) -> the positions of the
         #: ones that can reach it (_Marker._bearing)
         self.bearing = _Bounded(VALUE_CACHE)
+        self.shape = _Shape()
         #: whether an answer's reach is followed through the backward pass (not for coupled
         #: groups, a worked optimizer or a large network: there every number counts)
         self.followed = not (self.net.groups or self.net.optimizer.optimizer.worked or
@@ -669,12 +688,7 @@ class _Marker:
         self.singles = SINGLES_PER_SHEET
         self.reruns = ECF_RUNS
         self._own: dict[tuple[Kind, int | None], tuple[int, ...]] = {}
-        self._consumed: dict[str, list[str]] | None = None
-        self._down: dict[str, set[str]] = {}
-        self._reached: dict[tuple[Kind, str], set[str] | None] = {}
-        self._param_nodes: dict[str, list[str]] | None = None
-        self._groups: dict[str, list[str]] | None = None
-        self._up: dict[tuple[Kind, str, str, frozenset[str]], frozenset[str]] = {}
+        self.shape = grader.runs.shape  #: the network's structure as the sheets read it
         self.qid: dict[int, int] = {}  #: index -> its quantity's number (_Runs.id)
         self.qs: dict[int, Quantity] = {}  #: index -> its quantity
         #: index -> its quantity's number and the number given, as one number (_Runs.intern)
@@ -812,15 +826,15 @@ class _Marker:
         if positions is None:
             q = self._q(i)
             quantities = [self._q(j) for j in used]
-            upstream = self._upstream(q, self._cut({(r.kind, r.a, r.b, r.sample)
-                                                    for r in quantities}))
+            present = frozenset((r.kind, r.a, r.b, r.sample) for r in quantities)
+            upstream = self._upstream(q, self._cut(present)) if q.kind in _FORWARD_KINDS else None
             if upstream is not None:
                 # a forward number reads the values upstream of it and, for ∂h/∂z, the
                 # student's number there; what the backward pass reads alone cannot change it
                 positions = tuple(k for k, r in enumerate(quantities)
                                   if r.kind not in _BACKWARD_ONLY and r.a in upstream)
             else:
-                needs = self._needs(q, frozenset((r.kind, r.a, r.b, r.sample) for r in quantities))
+                needs = self._needs(q, present)
                 positions = tuple(range(len(used))) if needs is None else \
                     tuple(k for k, r in enumerate(quantities) if (r.kind, r.a, r.b) in needs)
             self.bearing[at] = positions
@@ -854,11 +868,17 @@ class _Marker:
             return one and (kind, a, b, 0) in present
 
         cut = self._cut(present)
+        shape = self.shape
 
         def values(name: str) -> None:  # a forward number: the values upstream of it
-            up = self._upstream(Quantity("value", name), cut)
-            assert up is not None
-            need.update(("value", n, "") for n in up)
+            found = shape.value_needs.get((name, cut))
+            if found is None:
+                up = self._upstream(Quantity("value", name), cut)
+                assert up is not None
+                if len(shape.value_needs) >= _UPSTREAM_KEPT:
+                    shape.value_needs.clear()
+                found = shape.value_needs[(name, cut)] = frozenset(("value", n, "") for n in up)
+            need.update(found)
 
         def value(name: str) -> None:
             """A value read alone, not its sum (a source's h as ∂z/∂w, an output's o in
@@ -938,14 +958,14 @@ class _Marker:
         if q.kind == "param_factor":  # it reads its node's sources, not the node's own numbers
             cut = frozenset()
         key = (q.kind, q.a, q.b, cut)
-        if key not in self._up:
+        if key not in self.shape.up:
             net = self.net
             by_sum = {n.sum: n for n in net.nodes}
             names = tuple(net.outputs) if q.kind == "loss" else \
                 (q.a, q.b) if q.kind == "jacobian" else (q.a,)
-            if self._groups is None:
+            if self.shape.groups is None:
                 self._downstream(q.a)  # fills the coupled groups
-            assert self._groups is not None
+            assert self.shape.groups is not None
             seen: set[str] = set(names)  # an input is its own upstream
             todo = [n for n in (net.node_by_name.get(n) or by_sum.get(n) for n in names)
                     if n is not None]
@@ -956,13 +976,16 @@ class _Marker:
                 seen |= {node.name, node.sum}
                 if node.name in cut:  # both its numbers are the student's
                     continue
-                for source in (*(e.source for e in node.edges), *self._groups.get(node.name, ())):
+                for source in (*(e.source for e in node.edges), *self.shape.groups.get(node.name, ())):
                     if source in net.node_by_name:
                         todo.append(net.node_by_name[source])
                     else:
                         seen.add(source)
-            self._up[key] = frozenset(seen)
-        return self._up[key]
+            if len(self.shape.up) >= _UPSTREAM_KEPT:  # the cuts differ from sheet to sheet
+                self.shape.up.clear()
+            found = self.shape.up[key] = frozenset(seen)
+            return found
+        return self.shape.up[key]
 
     def carried(self, i: int) -> Result | None:
         """Answer i (wrong on the true values) against what the student's own earlier answers
@@ -1107,12 +1130,12 @@ class _Marker:
                   [(late + m, scope, own, members) for (scope, own), members in groups.items()
                    for m in range(late)]
         truths: dict[int | None, Trace | None] = {}
-        reach: dict[tuple[int, tuple[int, ...]], int] = {}
+        ready: dict[tuple[int, tuple[int, ...]], tuple[Quantity, float | None, int | None]] = {}
         for order, scope, own, members in batches:
             model = catalogue[order % late]
             if model.rules is None:
                 continue
-            members = [i for i in members if self._may_change(order % late, model, i)]
+            members = self._changed_by(order % late, model, members)
             if not own and self._linear(order % late, model.rules):
                 # ∂L/∂o or ∂L/∂p scaled: every backward number scales with it, so the run's
                 # number is the true one scaled (exactly so for −1, 2 and ½)
@@ -1132,29 +1155,32 @@ class _Marker:
             # share it); a number that fits is confirmed by the run with them all
             full: list[Trace | None] = []
             after = any(self._q(i).kind == "loss_new" for i in members)  # L_new is read
+            kinds, m = model.kinds, order % late
             for i in members:
-                q, a = self._q(i), self.resolved[i][0]
-                if q.kind not in model.kinds:
+                if self.qs[i].kind not in kinds:
                     continue
-                local = self.runs.local(q, scope)
-                # the true value as this run's arithmetic gives it: a model that changes
-                # nothing here gives exactly that
-                truth = truths.get(scope)
-                base = self.truth[i] if scope is None else \
-                    _value(local, truth) if truth is not None else None
+                # the same for every model: the quantity as this scope's run holds it, its true
+                # value as that run's arithmetic gives it (a model that changes nothing here
+                # gives exactly that), and the numbers that can reach it as one number (hashed
+                # once per answer, not once per model)
+                at = (i, own)
+                prepared = ready.get(at)
+                if prepared is None:
+                    local = self.runs.local(self.qs[i], scope)
+                    truth = truths.get(scope)
+                    base = self.truth[i] if scope is None else \
+                        _value(local, truth) if truth is not None else None
+                    prepared = ready[at] = (local, base, None if base is None else self.runs.intern(
+                        (self._id(i), *self._items(self._bearing(i, own)))))
+                local, base, reached = prepared
                 if base is None:
                     continue
-                if (i, own) not in reach:  # the same for every model
-                    # the numbers that can reach answer i, as one number (hashed once per
-                    # answer, not once per model)
-                    reach[(i, own)] = self.runs.intern(
-                        (self._id(i), *self._items(self._bearing(i, own))))
-                known = ("model", order % late, reach[(i, own)])
+                known = ("model", m, reached)
                 value = self.runs.value(known, scope)
                 if value is not None and not (_differs(value, base) and fit(i, value)):
                     continue
                 if not full:
-                    full.append(self._model_run(model, order % late, own, scope, after))
+                    full.append(self._model_run(model, m, own, scope, after))
                 done = full[0]
                 value = None if done is None else _value(local, done)
                 if value is None:
@@ -1240,13 +1266,20 @@ class _Marker:
             return net.params[q.a] - net.learning_rate * (c_grad * (c_loss * self.trace.gradients[q.a]))
         return None
 
-    def _may_change(self, m: int, model: Model, i: int) -> bool:
-        """_changes for the catalogue's model m and answer i, kept by the Grader."""
-        at = (m, self.qid[i])
-        found = self.runs.changes.get(at)
-        if found is None:
-            found = self.runs.changes[at] = self._changes(model, self._q(i))
-        return found
+    def _changed_by(self, m: int, model: Model, members: Sequence[int]) -> list[int]:
+        """The answers among `members` that the catalogue's model m may change (_changes), kept
+        by the Grader for each quantity."""
+        flags = self.runs.changes.get(m)
+        if flags is None:
+            flags = self.runs.changes[m] = {}
+        qid, out = self.qid, []
+        for i in members:
+            found = flags.get(qid[i])
+            if found is None:
+                found = flags[qid[i]] = self._changes(model, self.qs[i])
+            if found:
+                out.append(i)
+        return out
 
     def _changes(self, model: Model, q: Quantity) -> bool:
         """Whether the model's changed rule can change q at all (an over-estimate): f′ changed
@@ -1274,52 +1307,52 @@ class _Marker:
         """The nodes (and inputs) q's chain passes through, from the nodes it starts at to the
         loss; None for a quantity whose chain is not followed here (all of them count)."""
         key = (q.kind, q.a)
-        if key not in self._reached:
+        if key not in self.shape.reached:
             if q.kind in ("grad_node", "delta"):
                 roots = [q.a]
             elif q.kind in ("gradient", "updated"):
-                if self._param_nodes is None:
-                    self._param_nodes = {}
+                if self.shape.param_nodes is None:
+                    self.shape.param_nodes = {}
                     for u in self.net.uses:
-                        self._param_nodes.setdefault(u.param, []).append(u.node)
-                roots = self._param_nodes.get(q.a, [])
+                        self.shape.param_nodes.setdefault(u.param, []).append(u.node)
+                roots = self.shape.param_nodes.get(q.a, [])
             else:
-                self._reached[key] = None
+                self.shape.reached[key] = None
                 return None
             reach: set[str] = set()
             for root in dict.fromkeys(roots):
                 reach |= self._downstream(root)
-            self._reached[key] = reach
-        return self._reached[key]
+            self.shape.reached[key] = reach
+        return self.shape.reached[key]
 
     def _consumers(self) -> Mapping[str, list[str]]:
-        if self._consumed is None:
-            self._consumed = {}
+        if self.shape.consumed is None:
+            self.shape.consumed = {}
             for node in self.net.nodes:
                 for edge in node.edges:
-                    self._consumed.setdefault(edge.source, []).append(node.name)
-        return self._consumed
+                    self.shape.consumed.setdefault(edge.source, []).append(node.name)
+        return self.shape.consumed
 
     def _downstream(self, name: str) -> set[str]:
         """The node or input itself and every node its value flows into; a softmax member
         brings its whole group (δ_j = h_j(g_j − Σ_k g_k h_k) reads every member's ∂L/∂h)."""
-        if name not in self._down:
+        if name not in self.shape.down:
             consumers = self._consumers()
-            if self._groups is None:
+            if self.shape.groups is None:
                 members: dict[str | None, list[str]] = {}
                 for node in self.net.nodes:
                     if not node.activation.elementwise:
                         members.setdefault(node.activation.group, []).append(node.name)
-                self._groups = {n: ms for ms in members.values() for n in ms}
+                self.shape.groups = {n: ms for ms in members.values() for n in ms}
             seen, todo = {name}, [name]
             while todo:
                 here = todo.pop()
-                for c in (*consumers.get(here, ()), *self._groups.get(here, ())):
+                for c in (*consumers.get(here, ()), *self.shape.groups.get(here, ())):
                     if c not in seen:
                         seen.add(c)
                         todo.append(c)
-            self._down[name] = seen
-        return self._down[name]
+            self.shape.down[name] = seen
+        return self.shape.down[name]
 
     def _models(self) -> list[Model]:
         """The catalogue as models, in its order of plausibility; nothing runs here."""
@@ -1340,6 +1373,10 @@ _BACKWARD_ONLY: frozenset[Kind] = frozenset({"grad_node", "delta", "edge", "para
 #: the kinds of quantity the forward pass alone computes
 _FORWARD_KINDS: frozenset[Kind] = frozenset({"value", "loss", "loss_term", "local", "param_factor",
                                              "jacobian"})
+
+#: the upstream sets a Grader keeps (each at most every name of the network), forgotten all at
+#: once past this
+_UPSTREAM_KEPT = 4096
 
 #: networks with more nodes than this run every model for every backward answer (finding the
 #: nodes an answer's chain passes through would cost more than the runs it saves)

@@ -10,7 +10,6 @@ import re
 import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Literal
 
 from backprop import expr, safe
@@ -78,7 +77,9 @@ class Page:
 
 def syntax_of(file: str, text: str) -> Syntax | None:
     """A page's syntax by its suffix, else by its content; None for a YAML answers file."""
-    suffix = Path(file).suffix.lower()
+    name = file.rsplit("/", 1)[-1]  # Path(file).suffix, without making a Path per sheet
+    dot = name.rfind(".")
+    suffix = name[dot:].lower() if 0 < dot < len(name) - 1 else ""
     if suffix in (".yaml", ".yml"):
         return None
     if suffix in SUFFIXES:
