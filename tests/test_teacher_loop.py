@@ -269,3 +269,21 @@ def test_a_quoted_variant_names_it_as_a_plain_one_does(tmp_path: Path) -> None:
     code, out, err = run("check", str(tmp_path / "v"), str(sheets), "--summary", "--format", "json")
     assert code in (0, 1), err
     assert [r["variant"] for r in json.loads(out)["students"]] == ["v02"] * 5
+
+
+def test_a_fifo_in_a_class_folder_is_skipped_not_waited_on(tmp_path: Path) -> None:
+    """A named pipe called ada.yaml (or bo.md) would block the whole class forever on open;
+    only regular files in a folder are sheets (a dangling link still gets its row)."""
+    import os
+
+    folder = tmp_path / "class"
+    folder.mkdir()
+    os.mkfifo(folder / "ada.yaml")
+    os.mkfifo(folder / "bo.md")
+    (folder / "cy.yaml").write_text(SHEET)
+    (folder / "dee.yaml").symlink_to(tmp_path / "nowhere.yaml")
+    code, out, err = run("check", "walkthrough", str(folder), "--summary", "--format", "json")
+    assert code == 2, err  # dee cannot be read
+    book = json.loads(out)
+    assert [Path(r["file"]).name for r in book["students"]] == ["cy.yaml", "dee.yaml"]
+    assert sorted(Path(f).name for f in book["skipped"]) == ["ada.yaml", "bo.md"]

@@ -106,8 +106,10 @@ def gather(paths: Sequence[str]) -> tuple[list[str], list[str]]:
             path = os.path.join(arg, name)
             if not once(path):
                 continue
-            if name.lower().endswith(SHEET_SUFFIXES) and not os.path.isdir(path) and \
-                    _may_be_sheet(path):
+            # a regular file (a FIFO, device or socket would never end; a folder is no sheet),
+            # or a dangling link, whose row says it cannot be read
+            if name.lower().endswith(SHEET_SUFFIXES) and \
+                    (os.path.isfile(path) or not os.path.exists(path)) and _may_be_sheet(path):
                 sheets.append(path)
             else:
                 skipped.append(path)
