@@ -287,3 +287,42 @@ def test_a_fifo_in_a_class_folder_is_skipped_not_waited_on(tmp_path: Path) -> No
     book = json.loads(out)
     assert [Path(r["file"]).name for r in book["students"]] == ["cy.yaml", "dee.yaml"]
     assert sorted(Path(f).name for f in book["skipped"]) == ["ada.yaml", "bo.md"]
+
+
+def test_a_students_lines_not_read_are_in_their_feedback_and_gradescope_output(tmp_path: Path) -> None:
+    """An equation check cannot read is an answer not marked: the student is told which line
+    and why, in the feedback page (escaped for Markdown) and in Gradescope's output."""
+    page = tmp_path / "ada.md"
+    page.write_text("$z_1 = 0.470$\n\n$\\foo{*x*} = 3$\n")  # line 3: no quantity named \foo
+    code, out, err = run("check", "walkthrough", str(page), "--format", "gradescope",
+                         "--feedback", str(tmp_path / "fb"))
+    assert code == 0, err
+    output = json.loads(out)["output"]
+    assert "Lines not read, so not marked:\nline 3: \\foo{*x*} = 3 (" in output
+    feedback = (tmp_path / "fb" / "ada.md").read_text()
+    assert "- line 3: \\\\foo\\{\\*x\\*\\} = 3 (" in feedback
+
+
+def test_a_word_that_is_no_number_gets_the_right_hint(tmp_path: Path) -> None:
+    """`z1: nan` has no quotes to remove: YAML reads the plain word as a string, and the
+    hint says what is wrong with it; a quoted "0.5" is told to drop the quotes."""
+    sheet = tmp_path / "s.yaml"
+    for written, hint in (("nan", "(numbers must be finite)"), ("inf", "(numbers must be finite)"),
+                          ('"1e999"', "(numbers must be finite)"), ('"0.5"', "(remove the quotes)"),
+                          ("'0.5'", "(remove the quotes)"), ("1_0", "plain ASCII digits"),
+                          ("\u0660.5", "plain ASCII digits")):
+        sheet.write_text(f"z1: {written}\n", encoding="utf-8")
+        code, _, err = run("check", "walkthrough", str(sheet))
+        assert code == 2 and err.count("\n") == 1, err
+        assert hint in err and ("quotes" in hint) == ("quotes" in err), (written, err)
+
+
+def test_new_refuses_a_name_a_shell_or_windows_would_misread(tmp_path: Path) -> None:
+    """`-x.yaml` reads as an option to any command given it; CON.yaml, nul.answers.yaml and
+    COM1.yaml are devices on Windows (Microsoft's "Naming Files, Paths, and Namespaces")."""
+    for name in ("-x", "--", "CON", "nul", "Com1", "LPT9", "aux"):
+        code, out, err = run("new", "--out", str(tmp_path), "--name", name)
+        assert (code, out) == (2, "") and err.count("\n") == 1 and "--name" in err, (name, err)
+    assert list(tmp_path.iterdir()) == []
+    code, _, err = run("new", "--out", str(tmp_path), "--name", "console")
+    assert code == 0 and (tmp_path / "console.yaml").exists(), err

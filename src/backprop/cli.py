@@ -953,6 +953,9 @@ def schema(kind: str) -> None:
 
 
 _NAME_LIMIT = 100  #: the longest --name: it is a file name's stem
+#: names Windows keeps for devices, whatever the extension (classroom's feedback pages avoid them too)
+_DEVICES = frozenset({"con", "prn", "aux", "nul", *(f"com{i}" for i in range(10)),
+                      *(f"lpt{i}" for i in range(10))})
 
 
 @cli.command(context_settings=CONTEXT)
@@ -1011,9 +1014,13 @@ def new(shape: str, activation: str | None, loss: str | None, samples: int, seed
     if loss not in LOSSES:
         raise UsageError(f"--loss: '{safe.line(loss, 40)}' is not one of {', '.join(sorted(LOSSES))}")
     if (not name or len(name) > _NAME_LIMIT or safe.has_unsafe(name) or "/" in name or "\\" in name
-            or name.startswith(".") or not name.isprintable()):
+            or name.startswith((".", "-")) or not name.isprintable()):
         raise UsageError(f"--name: '{safe.line(name, 40)}' must be 1 to {_NAME_LIMIT} printable "
-                         f"characters, no '/' or '\\', not starting with '.'")
+                         f"characters, no '/' or '\\', not starting with '.' or '-' (a command "
+                         f"would read the file as an option)")
+    if name.split(".")[0].strip().lower() in _DEVICES:
+        raise UsageError(f"--name: '{safe.line(name, 40)}' is a device's name on Windows, where "
+                         f"the class may open the files; choose another")
     spec = Spec(parse_shape(shape), activation, loss, samples, decimals)
     count = variants or 1
     title = f"{name}: {'-'.join(map(str, spec.shape))} {activation} network, {loss}"

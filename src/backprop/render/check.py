@@ -6,7 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TypedDict
 
 from backprop import safe
@@ -429,11 +429,20 @@ def _gradescope_result(row: Row) -> dict[str, object]:
     for name in rep.missing:
         tests.append({"name": name, "number": str(len(tests) + 1), "score": 0, "max_score": 1,
                       "status": "failed", "output": "not answered: this quantity is asked"})
-    out: dict[str, object] = {"score": rep.correct, "output": score_line(rep), **_GRADESCOPE_TEXT,
-                              "tests": tests}
-    if row.variant is not None:
-        out["output"] = f"variant {row.variant}; {out['output']}"
-    return out
+    output = score_line(rep) if row.variant is None else f"variant {row.variant}; {score_line(rep)}"
+    unread = _not_read(rep, safe.line)
+    if unread:  # a page's line not read is an answer not marked: the student is told which, and why
+        output += "\n\nLines not read, so not marked:\n" + "\n".join(unread)
+    return {"score": rep.correct, "output": output, **_GRADESCOPE_TEXT, "tests": tests}
+
+
+def _not_read(rep: CheckReport, escape: Callable[[str], str]) -> list[str]:
+    """A page's lines not read, one item each with its reason (definitions are not answers)."""
+    items = [f"line {n.line}: {escape(n.text)} ({escape(n.reason)})"
+             for n in rep.not_read if not n.definition]
+    if rep.more_not_read:
+        items.append(f"and {rep.more_not_read} more")
+    return items
 
 
 def gradescope_json(book: Gradebook) -> str:
@@ -477,4 +486,7 @@ def feedback_markdown(row: Row) -> str:
     for name in rep.missing:
         lines.append(f"| {_md(name, SHOWN)} | — | — | not answered | this quantity is asked |")
     lines.append("")
+    unread = _not_read(rep, _md)
+    if unread:
+        lines += ["Lines not read, so not marked:", "", *(f"- {item}" for item in unread), ""]
     return "\n".join(lines)
