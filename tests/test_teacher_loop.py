@@ -326,3 +326,14 @@ def test_new_refuses_a_name_a_shell_or_windows_would_misread(tmp_path: Path) -> 
     assert list(tmp_path.iterdir()) == []
     code, _, err = run("new", "--out", str(tmp_path), "--name", "console")
     assert code == 0 and (tmp_path / "console.yaml").exists(), err
+
+
+def test_one_sheet_that_cannot_be_used_still_gets_its_feedback_page(tmp_path: Path) -> None:
+    """Alone, a malformed sheet is the one message on stderr (exit 2), as for any file; the
+    student's feedback page is written all the same, with the reason."""
+    sheet = tmp_path / "ada.yaml"
+    sheet.write_text("z1: [0.47\n")
+    code, out, err = run("check", "walkthrough", str(sheet), "--feedback", str(tmp_path / "fb"))
+    assert (code, out) == (2, "") and err.count("\n") == 1, err
+    page = (tmp_path / "fb" / "ada.md").read_text()
+    assert "could not be marked" in page and "ada.yaml:" in page

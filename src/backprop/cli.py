@@ -746,7 +746,9 @@ def check(net: str, answers: tuple[str, ...], fmt: str, summary: bool, precision
     book = grade(network, sheets, rule, skipped)
     if len(book.rows) == 1 and book.rows[0].problem is not None and fmt != "gradescope":
         # one sheet: its message, as for any file that cannot be used (for Gradescope, a
-        # results.json that says why still, so the student sees it)
+        # results.json that says why still, so the student sees it; so does a feedback page)
+        if feedback is not None:
+            _write_feedback(book, Path(feedback))
         raise book.rows[0].problem
     _emit_check(book, fmt, CheckView(summary=summary, fragment=fragment))
     if feedback is not None:
