@@ -337,3 +337,12 @@ def test_one_sheet_that_cannot_be_used_still_gets_its_feedback_page(tmp_path: Pa
     assert (code, out) == (2, "") and err.count("\n") == 1, err
     page = (tmp_path / "fb" / "ada.md").read_text()
     assert "could not be marked" in page and "ada.yaml:" in page
+
+
+def test_new_with_force_writes_nothing_when_a_file_to_write_is_a_folder(tmp_path: Path) -> None:
+    """--force overwrites files; a folder where the key is to go is refused before the network
+    beside it is written, so no exercise is left without its key."""
+    (tmp_path / "exercise.answers.yaml").mkdir()
+    code, out, err = run("new", "--out", str(tmp_path), "--answers", "--force")
+    assert (code, out) == (2, "") and "exercise.answers.yaml: is a folder" in err, err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["exercise.answers.yaml"]

@@ -1038,10 +1038,11 @@ def new(shape: str, activation: str | None, loss: str | None, samples: int, seed
     folder = _check_folder("--out", out_dir)
     files = [(folder / file, text) for v in made
              for file, text in documents(v, name, decimals, answers, worksheet)]
-    if not force:
-        for path, _ in files:
-            if path.exists():
-                raise UsageError("exists; pass --force to overwrite it", file=str(path))
+    for path, _ in files:  # all refused before any is written, so no half-written class
+        if path.is_dir():
+            raise UsageError("is a folder, where a file is to be written", file=str(path))
+        if not force and path.exists():
+            raise UsageError("exists; pass --force to overwrite it", file=str(path))
     folder.mkdir(parents=True, exist_ok=True)
     for path, text in files:
         with open(path, "w", encoding="utf-8", newline="\n") as handle:
