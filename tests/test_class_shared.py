@@ -187,10 +187,11 @@ def test_a_kept_forward_pass_changes_no_run(name: str) -> None:
     s0 = true.samples[0]
     nodes = [n.name for n in net.nodes]
     sums = [n.sum for n in net.nodes]
-    forwards, plans = Forwards(net, 8), Plans()
+    forwards, plans = Forwards(net, 400), Plans()
     for _ in range(40):
-        values = {(0, k): round(s0.values[k] + rng.choice((0.0, 0.001, -0.001)), 3)
-                  for k in rng.sample(nodes + sums, 2)}
+        at = [(rng.randrange(len(net.samples)), k) for k in rng.sample(nodes + sums, 2)]
+        values = {(s, k): round(true.samples[s].values[k] + rng.choice((0.0, 0.001, -0.001)), 3)
+                  for s, k in at}
         delta = {(0, k): round(s0.delta[k], 2) for k in rng.sample(nodes, 1)}
         rule = rng.choice([Rules(), Rules(derivative_at="z_for_h"), Rules(loss_factor=2.0),
                            Rules(backward_params=true.updated)])
@@ -204,3 +205,25 @@ def test_a_kept_forward_pass_changes_no_run(name: str) -> None:
         short = run(net, rules, plans, after=False, forwards=forwards)
         assert short.loss_new != short.loss_new  # nan: not computed
         assert replace(short, loss_new=alone.loss_new, **same) == alone
+
+
+def test_a_run_that_failed_only_after_the_update_answers_nothing_else() -> None:
+    # Found by review: a rerun made for an L_new answer can fail only in the loss after the
+    # update (here SSR_new overflows: w3 − 0.1·1e160 squared is past a float). The same rerun
+    # without L_new gives ∂SSR/∂w3 and w3_new; w3_new = 0.36 − 0.1·1e160 = −1e159 (worked by
+    # hand: StatQuest's w3 is 0.36, η = 0.1) follows from the student's own gradient. Whatever
+    # the order of the lines, and whether an earlier sheet asked for that rerun with L_new,
+    # w3_new is carried forward.
+    net = load(bundled.path("statquest"))  # type: ignore[arg-type]
+
+    def mark(grader: Grader, text: str) -> dict[str, str]:
+        report = grader.check(parse_answers(load_text(text, "s.yaml")), "s.yaml")
+        return {r.quantity: r.verdict for r in report.results}
+
+    gradient, update, after = "dSSR/dw3: 1e160\n", "w3_new: -1e159\n", "SSR_new: 0.5\n"
+    assert net.params["w3"] == 0.36 and net.learning_rate == 0.1
+    for text in (gradient + after + update, gradient + update + after):
+        assert mark(Grader.of(net), text)["w3_new"] == "carried_forward"
+    shared = Grader.of(net)
+    mark(shared, gradient + after)  # asks for the rerun with L_new, which fails
+    assert mark(shared, gradient + update)["w3_new"] == "carried_forward"

@@ -7,7 +7,7 @@ import math
 
 import pytest
 
-from backprop.expr import MAX_DEPTH, MAX_LENGTH, Deriv, ExprError, Name, evaluate, is_number, parse
+from backprop.expr import MAX_DEPTH, MAX_LENGTH, Deriv, ExprError, Name, evaluate, is_number, parse, show
 
 
 def sigma(z: float) -> float:
@@ -129,6 +129,19 @@ def test_bounded_length_and_depth() -> None:
     hats = r"\hat{" * 333 + "y" + "}" * 333  # 1,999 characters of groups read one inside another
     with pytest.raises(ExprError, match="nested"):
         parse(hats)
+
+
+def test_the_longest_sum_a_page_may_write_is_worked_without_deep_recursion() -> None:
+    # 1 + 1 + … + 1, 1,000 terms in 1,999 characters: a tree 999 deep, worked as one loop
+    # (it once exhausted Python's recursion); counted by hand: 1,000
+    terms = (MAX_LENGTH + 1) // 2
+    assert value("+".join(["1"] * terms)) == terms
+    assert value("·".join(["1"] * terms)) == 1.0
+    assert value("-".join(["1"] * terms)) == 2 - terms
+    # and shown in the tables' notation the same way: one line, no brackets
+    assert show(parse("+".join(["1"] * terms))) == " + ".join(["1"] * terms)
+    assert show(parse("(1-2)/3·" + "·".join(["4"] * (terms - 4)))) == \
+        "(1 − 2)/3·" + "·".join(["4"] * (terms - 4))
 
 
 def test_control_and_bidi_characters_are_escaped_in_messages() -> None:

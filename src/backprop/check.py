@@ -38,7 +38,7 @@ from backprop.errors import BackpropError, BadSetting, SpecError
 from backprop.losses import LOSSES
 from backprop.mistakes import BACKWARD, MISTAKES, Model, explain, models
 from backprop.network import Network
-from backprop.notation import fmt, given, paren
+from backprop.notation import LARGE, fmt, given, paren
 from backprop.trace import Overrides, Rules, Trace
 
 if TYPE_CHECKING:
@@ -456,8 +456,12 @@ def _shown(expected: float, place: int, tolerance: Tolerance | None = None) -> s
     if not math.isfinite(expected):
         return fmt(expected)
     if tolerance is not None and not tolerance.written:
-        return repr(expected) if abs(expected) < 1e-4 else fmt(expected, 6).rstrip("0").rstrip(".")
+        if abs(expected) < 1e-4 or abs(expected) >= LARGE:
+            return repr(expected) if abs(expected) < 1e-4 else given(expected)
+        return fmt(expected, 6).rstrip("0").rstrip(".")
     places = _places(-place)
+    if "e" in fmt(expected):  # past 1e15 or below 1e-12: a place is no digit count there
+        return fmt(expected)
     return fmt(expected, places) if places else given(round(expected))
 
 
@@ -539,7 +543,8 @@ class _Runs:
         self.net = trace.network
         self.plans = Plans()  #: one structure: the network and its one-sample slices
         self._slices: dict[int, Network] = {}
-        self._kept: OrderedDict[tuple[object, ...], Trace | None] = OrderedDict()
+        #: (key, scope) -> the run kept (None: it failed), and whether it was made with L_new
+        self._kept: OrderedDict[tuple[object, ...], tuple[Trace | None, bool]] = OrderedDict()
         self._values: dict[tuple[object, ...], float] = {}
         self._ids: dict[Quantity, int] = {}
         #: (quantity's id, scope) -> where its number is put in (Quantity.point)
@@ -558,9 +563,8 @@ class _Runs:
                              len(self.net.nodes) > _NEEDS_LIMIT)
         size = len(self.net.params) + len(self.net.nodes) * len(self.net.samples)
         self.capacity = max(4, min(RUN_CACHE, RUN_NUMBERS // max(1, size)))
-        #: the forward passes the runs share (engine.Forwards), each about one sample's numbers
-        width = len(self.net.inputs) + 3 * len(self.net.nodes)
-        self.forwards = Forwards(self.net, max(4, min(RUN_CACHE, RUN_NUMBERS // max(1, width))))
+        #: the forward passes the runs share (engine.Forwards), as many numbers as the runs kept
+        self.forwards = Forwards(self.net, RUN_NUMBERS)
         spec = self.net.loss
         _, one = spec.loss.divisor(spec.reduction, 1, len(self.net.outputs))  # D of one sample's step
         self.ratio = one / trace.divisor
@@ -627,10 +631,14 @@ class _Runs:
         `after`, when the one kept has no L_new."""
         at = (key, scope)
         try:
-            found = self._kept[at]
+            found, made_after = self._kept[at]
         except KeyError:
             return False
-        if after and found is not None and math.isnan(found.loss_new):
+        # a run made without L_new serves no L_new answer (a failure before it fails with it
+        # too); a run with L_new that failed may have failed only there (the loss after the
+        # update overflowed), so it says nothing of a run without it
+        if (after and not made_after and found is not None) or \
+                (made_after and not after and found is None):
             return False
         self._kept.move_to_end(at)
         return found
@@ -656,9 +664,12 @@ class _Runs:
         except BackpropError:
             done = None
         if key is not None:
-            if len(self._kept) >= self.capacity:
+            at = (key, scope)
+            if at in self._kept:  # made again, with or without L_new: the newer one is kept
+                del self._kept[at]
+            elif len(self._kept) >= self.capacity:
                 self._kept.popitem(last=False)
-            self._kept[(key, scope)] = done
+            self._kept[at] = (done, after)
         return done
 
     def _slice(self, s: int) -> Network:

@@ -126,18 +126,24 @@ _Pass = tuple[list[float], list[float], list[_Group], dict[str, float]]
 
 class Forwards:
     """The forward passes of one network and of its one-sample slices (which share its params
-    and its samples), each kept under its sample and the numbers put in at inputs, sums and
-    values: a forward pass depends on nothing else (not on the rule the backward pass follows,
-    nor on the numbers put in further back). check reruns one network many times with the same
-    student values and different rules or backward numbers; those runs share one forward pass.
-    At most `limit` passes are kept (the oldest goes first); a kept pass is only read."""
+    and its samples), each kept under its sample and the numbers put in at that sample's
+    inputs, sums and values: a forward pass depends on nothing else (not on the rule the
+    backward pass follows, nor on the numbers put in further back or at other samples). check
+    reruns one network many times with the same student values and different rules or backward
+    numbers; those runs share one forward pass. The passes kept hold at most about `budget`
+    numbers, keys included (the oldest go first); a kept pass is only read."""
 
-    __slots__ = ("_done", "_limit", "_params")
+    __slots__ = ("_budget", "_by_sample", "_done", "_held", "_overrides", "_params")
 
-    def __init__(self, network: Network, limit: int) -> None:
+    def __init__(self, network: Network, budget: int) -> None:
         self._params = network.params
-        self._done: dict[tuple[object, ...], tuple[object, _Pass]] = {}
-        self._limit = max(1, limit)
+        #: key -> (the sample, its pass, the numbers the entry holds)
+        self._done: dict[tuple[object, ...], tuple[object, _Pass, int]] = {}
+        self._budget = max(1, budget)
+        self._held = 0
+        #: the last Overrides seen (held, so its id is not reused) and its values by sample
+        self._overrides: Overrides | None = None
+        self._by_sample: dict[int, list[tuple[tuple[int, str], float]]] = {}
 
     def get(self, network: Network, plan: _Plan, pv: Sequence[float], s: int,
             ov: Overrides) -> _Pass:
@@ -145,15 +151,22 @@ class Forwards:
         if network.params is not self._params:  # another network's: not kept
             z, h, states = _forward(network, plan, pv, s, ov)
             return z, h, states, _loss_terms(network, plan, s, z, h, states, ov)
+        if ov is not self._overrides:  # a run's values grouped by sample, once per run
+            self._overrides = ov
+            self._by_sample = {}
+            for item in ov.values.items():
+                self._by_sample.setdefault(item[0][0], []).append(item)
         # the sample by identity: each entry holds the sample, so the id is not reused meanwhile
-        key = (id(sample), s, *ov.values.items())
+        key = (id(sample), s, *self._by_sample.get(s, ()))
         found = self._done.get(key)
         if found is None:
             z, h, states = _forward(network, plan, pv, s, ov)
-            found = (sample, (z, h, states, _loss_terms(network, plan, s, z, h, states, ov)))
-            if len(self._done) >= self._limit:
-                del self._done[next(iter(self._done))]
-            self._done[key] = found
+            done = (z, h, states, _loss_terms(network, plan, s, z, h, states, ov))
+            size = len(key) + len(z) + len(h) + len(done[3])
+            while self._done and self._held + size > self._budget:
+                self._held -= self._done.pop(next(iter(self._done)))[2]
+            found = self._done[key] = (sample, done, size)
+            self._held += size
         return found[1]
 
 

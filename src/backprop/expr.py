@@ -11,12 +11,14 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
+from backprop import arith
 from backprop.activations import ACTIVATIONS, ALIASES, Activation
+from backprop.arith import MAX_DEPTH
 from backprop.errors import BackpropError
 
-#: the longest expression read, in characters, and the deepest nesting of its parentheses,
-#: fractions, powers and functions
-MAX_LENGTH, MAX_DEPTH = 2000, 40
+#: the longest expression read, in characters (the deepest nesting of its parentheses,
+#: fractions, powers and functions is arith's MAX_DEPTH, shared with the notation's reader)
+MAX_LENGTH = 2000
 
 
 class ExprError(BackpropError):
@@ -154,7 +156,7 @@ def evaluate(node: Node, lookup: Callable[[Name | Deriv], float],
     by `nums[id(node)]` where given. Undefined arithmetic (÷0, log of a negative, overflow)
     gives nan."""
     try:
-        return _eval(node, lookup, nums or {})
+        return _getter(node, lookup, nums or {})(())
     except (ZeroDivisionError, ValueError, OverflowError):
         return math.nan
 
@@ -164,7 +166,7 @@ def undefined(node: Node, lookup: Callable[[Name | Deriv], float],
     """Why the expression has no finite value, in words ("a division by zero", "too large to
     compute"); None when it has one."""
     try:
-        value = _eval(node, lookup, nums or {})
+        value = _getter(node, lookup, nums or {})(())
     except ZeroDivisionError:
         return "a division by zero"
     except OverflowError:
@@ -176,32 +178,38 @@ def undefined(node: Node, lookup: Callable[[Name | Deriv], float],
     return "undefined (no real value)" if math.isnan(value) else None
 
 
-def _eval(node: Node, lookup: Callable[[Name | Deriv], float], nums: dict[int, float]) -> float:
+def _getter(node: Node, lookup: Callable[[Name | Deriv], float],
+            nums: dict[int, float]) -> arith.Getter:
+    """The expression as arith's getters; a name's value looked up when it is worked."""
+    if isinstance(node, Bin) and node.op != "^":  # a + b + … + z: one loop, however long
+        rest: list[tuple[arith.Operation, arith.Getter]] = []
+        while isinstance(node, Bin) and node.op != "^":
+            rest.append((arith.OPERATIONS[node.op], _getter(node.right, lookup, nums)))
+            node = node.left
+        return arith.chain(_getter(node, lookup, nums), rest[::-1])
+    if isinstance(node, Bin):
+        return arith.power(_getter(node.left, lookup, nums), _getter(node.right, lookup, nums),
+                           _power)
     if isinstance(node, Num):
-        return nums.get(id(node), node.value)
+        return arith.number(nums.get(id(node), node.value))
     if isinstance(node, Name | Deriv):
-        return lookup(node)
+        leaf = node
+        return lambda _: lookup(leaf)
     if isinstance(node, Neg):
-        return -_eval(node.arg, lookup, nums)
+        return arith.negative(_getter(node.arg, lookup, nums))
     if isinstance(node, Call):
-        return FUNCTIONS[node.fn](_eval(node.arg, lookup, nums))
-    if isinstance(node, Sum):  # no outputs bound to it: no value
-        raise ValueError
-    a, b = _eval(node.left, lookup, nums), _eval(node.right, lookup, nums)
-    if node.op == "+":
-        return a + b
-    if node.op == "-":
-        return a - b
-    if node.op == "*":
-        return a * b
-    if node.op == "/":
-        return a / b
+        return arith.applied(FUNCTIONS[node.fn], _getter(node.arg, lookup, nums))
+    return _no_value  # Σ with no outputs bound to it
+
+
+def _no_value(_: arith.Values) -> float:
+    raise ValueError("a Σ with no outputs bound to it")
+
+
+def _power(a: float, b: float) -> float:
     if abs(b) > 1e4 and abs(a) not in (0.0, 1.0):  # a power that no page means
         raise OverflowError
-    result = a ** b
-    if isinstance(result, complex):
-        raise ValueError
-    return float(result)
+    return arith.real_power(a, b)
 
 
 def show(node: Node) -> str:
@@ -227,14 +235,22 @@ def _show(node: Node, outer: int) -> str:
     if isinstance(node, Sum):
         text = f"Σ {_show(node.arg, 2)}"
         return f"({text})" if outer >= 2 else text
-    p = _PREC[node.op]
-    sign = {"*": "·", "-": " − ", "+": " + ", "/": "/", "^": "^"}[node.op]
-    if isinstance(node.left, Neg) and node.op in "*/":  # −0.71·0.229: the sign leads
-        left = "−" + _show(node.left.arg, 3)
-    else:
-        left = _show(node.left, p if node.op != "^" else 5)
-    text = left + sign + _show(node.right, p + 1 if node.op in "-/^" else p)
-    return f"({text})" if p < outer else text
+    spine = [node]  # a + b + … + z is a tree as deep as it is long: its left side in a loop
+    while isinstance(inner := spine[-1].left, Bin) and inner.op != "^" and spine[-1].op != "^":
+        spine.append(inner)
+    text = ""
+    for k, n in enumerate(reversed(spine)):
+        p = _PREC[n.op]
+        if k > 0:  # the left operand is the spine's node below, shown above
+            below = _PREC[spine[len(spine) - k].op]
+            left = f"({text})" if below < p else text
+        elif isinstance(n.left, Neg) and n.op in "*/":  # −0.71·0.229: the sign leads
+            left = "−" + _show(n.left.arg, 3)
+        else:
+            left = _show(n.left, p if n.op != "^" else 5)
+        sign = {"*": "·", "-": " − ", "+": " + ", "/": "/", "^": "^"}[n.op]
+        text = left + sign + _show(n.right, p + 1 if n.op in "-/^" else p)
+    return f"({text})" if _PREC[node.op] < outer else text
 
 
 def plain(name: Name) -> str:

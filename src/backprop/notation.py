@@ -8,27 +8,53 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING
 
+from backprop import arith
+from backprop.arith import MAX_DEPTH, Getter
+
 if TYPE_CHECKING:
     from backprop.network import Spelling
 
 
+LARGE = 1e15  #: from this magnitude on, a number prints in scientific notation: its fixed form
+#: would print digits a double does not hold (and up to 309 of them)
+TINY = 1e-12  #: below this magnitude, a nonzero value that needs its own digits prints so too
+
+
 def fmt(value: float, decimals: int = 3) -> str:
-    """``0.470`` for 0.47 at 3 decimals; a nonzero value whose `decimals`-place form would keep
-    fewer than two significant digits prints with three significant figures (0.000665, −0.00911
-    for what would be 0.001 and −0.009), so small gradients keep their digits; ``-0.0`` prints
-    as ``0.000``."""
+    """``0.470`` for 0.47 at 3 decimals; a nonzero value below 1 whose `decimals`-place form would
+    keep fewer than two significant digits prints with three significant figures (0.000665,
+    −0.00911 for what would be 0.001 and −0.009; 0.500 for 0.5 at 0 decimals, where 1.2 is 1),
+    so small gradients keep their digits; ``-0.0`` prints
+    as ``0.000``. A value of magnitude LARGE or more, or such a small one below TINY, prints in
+    scientific notation with `decimals` significant figures, at least three (``2.00e+20``,
+    ``-1.23e-13``)."""
     if not math.isfinite(value):
         return "nan" if math.isnan(value) else ("∞" if value > 0 else "-∞")
+    if abs(value) >= LARGE:
+        return scientific(value, decimals)
     text = _half_up(value, decimals)
-    # |value| ≥ 10^(1 − decimals) keeps two digits however it rounds: no need to count them
-    if value != 0.0 and abs(value) < 10.0 ** (1 - decimals) and _significant(text) < 2:
-        magnitude = math.floor(math.log10(abs(value)))
-        if magnitude < -12:
-            return f"{value:.2e}"
-        return _half_up(value, 2 - magnitude)
+    if abs(value) >= LARGE / 2 and abs(float(text)) >= LARGE:  # 999999999999999.9 at 0 places
+        return scientific(value, decimals)
+    # |value| ≥ 10^(1 − decimals) keeps two digits however it rounds: no need to count them;
+    # and the rule is for values below 1, which lose digits to leading zeros (at 0 decimals
+    # 1.2 is "1", a whole number as asked, not "1.20")
+    if value != 0.0 and abs(value) < min(1.0, 10.0 ** (1 - decimals)) and _significant(text) < 2:
+        if abs(value) < TINY:
+            return scientific(value, decimals)
+        return _half_up(value, 2 - math.floor(math.log10(abs(value))))
     if value == 0.0 or float(text) == 0.0:
         return text.lstrip("-")
     return text
+
+
+def scientific(value: float, decimals: int = 3) -> str:
+    """A value as ``m.mme±x`` with `decimals` significant figures, at least three, an exact tie
+    rounded up as `_half_up` does: the form `fmt` prints past LARGE and below TINY."""
+    from decimal import ROUND_HALF_UP, Context, Decimal  # only for such extreme values
+
+    digits = max(3, decimals)
+    exact = Context(prec=digits, rounding=ROUND_HALF_UP).plus(Decimal(value))
+    return f"{exact:.{digits - 1}e}"
 
 
 def _significant(text: str) -> int:
@@ -56,8 +82,18 @@ def _half_up(value: float, decimals: int) -> str:
 
 
 def given(value: float) -> str:
-    """A number as the file gave it: 1, 0.55 (not 1.000): the shortest text that reads back as it."""
-    return str(int(value)) if value == int(value) and abs(value) < 1e15 else repr(value)
+    """A number as the file gave it: 1, 0.55 (not 1.000): the shortest text that reads back as it,
+    in scientific notation from LARGE on as `fmt` prints (1e+20, 1.2345678901234567e+15)."""
+    if abs(value) < LARGE:
+        return str(int(value)) if value == int(value) else repr(value)
+    if not math.isfinite(value):
+        return fmt(value)
+    text = repr(float(value))
+    if "e" in text:
+        return text
+    from decimal import Decimal  # repr's shortest digits (1e15 to 1e16), moved into the exponent
+
+    return f"{Decimal(text).normalize():e}"
 
 
 def paren(text: str) -> str:
@@ -72,6 +108,9 @@ def fmt_step(new: float, old: float, f: Callable[[float], str] = fmt) -> str:
     change = abs(new - old)
     if change == 0.0 or not math.isfinite(change) or text != f(old):
         return text
+    if "e" in text:  # significant figures: the change's second digit, within a double's 17
+        return fmt(new, min(MAX_DECIMALS, 2 + math.floor(math.log10(abs(new)))
+                            - math.floor(math.log10(change))))
     return fmt(new, min(15, 2 - math.floor(math.log10(change))))
 
 
@@ -175,17 +214,19 @@ def places_for_sum(total: str, terms: Sequence[float], f: Places, divisor: float
 
 
 # The "with numbers" texts are arithmetic in the reports' notation: · × for products, − for minus,
-# ² for a square, juxtaposition "0.751(1 − 0.751)", σ( ), ln, e^, Φ, φ, max(0, x), "1 if z > 0
+# ² for a square, juxtaposition "0.751(1 − 0.751)", σ( ), ln, e^, √, Φ, φ, max(0, x), "1 if z > 0
 # else s", [ ] as brackets. `evaluate` reads such a text back. Each shape (the text with its
-# numbers taken out) is translated to a Python expression over slots and compiled once; a token
-# outside the notation makes the text unreadable (None), never an error.
+# numbers taken out) is read once, with Python's precedence (a power binds tighter than a sign:
+# −0.3² is −0.09), into arith's getters of its numbers; each text is then worked at its own
+# numbers. A token outside the notation makes the text unreadable (None), never an error.
 
 _NUMBER = re.compile(r"(?<![0-9A-Za-z_.])(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:e[+-]?[0-9]+)?"
                      r"(?![0-9A-Za-z_.])")
-_TOKEN = re.compile(r"\s*(?:(?P<slot>#)|(?P<name>e\^|½|√|[^\W\d]\w*)|(?P<op>\*\*2|[-+*/(),<>^])"
+_TOKEN = re.compile(r"\s*(?:(?P<slot>#)|(?P<op>[-+*/(),<>^²])|(?P<name>e\^|½|√|[^\W\d]\w*)"
                     r"|(?P<bad>\S))")
-MAX_SLOTS = 200  #: a longer text (a deep chain written out) is not read back: too deep to compile
-_SHAPES: dict[str, Callable[..., float] | None] = {}
+MAX_SLOTS = 200  #: a text with more numbers (a deep chain written out) is not read back
+MAX_SHAPE = 20 * MAX_SLOTS  #: nor a longer shape (a row writes ≤ 10 characters per number)
+_SHAPES: dict[str, tuple[Getter, int] | None] = {}  #: shape → its getter and count of numbers
 
 
 def evaluate(text: str) -> float | None:
@@ -199,110 +240,217 @@ def evaluate(text: str) -> float | None:
         return "#"
 
     shape = _NUMBER.sub(slot, text)
+    if len(texts) > MAX_SLOTS or len(shape) > MAX_SHAPE:
+        return None
     if shape not in _SHAPES:
         if len(_SHAPES) > 4096:
             _SHAPES.clear()
-        _SHAPES[shape] = _compile(shape)
-    run = _SHAPES[shape]
-    if run is None:
+        _SHAPES[shape] = _read(shape)
+    read = _SHAPES[shape]
+    if read is None or read[1] != len(texts):  # a "#" of the text's own
         return None
     try:
-        return float(run(*map(float, texts)))
+        return read[0](list(map(float, texts)))
     except (ArithmeticError, ValueError):  # readable, but undefined at these numbers: ln 0
         return math.nan
-    except TypeError:
-        return None
 
 
-_KEYWORDS = {"if": " if ", "else": " else ", "ln": "_log", "max": "max", "Φ": "_Phi", "φ": "_phi",
-             "√": "_sqrt"}
+_FUNCTIONS: dict[str, Callable[[float], float]] = {}
+_KEYWORDS = frozenset({"if", "else", "ln", "max", "Φ", "φ", "√"})
 
 
 def _functions() -> dict[str, Callable[[float], float]]:
-    """The notation's functions: ln, max, Φ and φ (the normal CDF and density), and each
-    activation whose rule is one function of z alone, "σ({z})", under the name its rule prints
-    (not one with a slope the text leaves out)."""
-    from backprop.activations import ACTIVATIONS
+    """The notation's functions: ln (also "ln x"), √, e^, Φ and φ (the normal CDF and density),
+    and each activation whose rule is one function of z alone, "σ({z})", under the name its rule
+    prints (not one with a slope the text leaves out). max is arith's "max"."""
+    if not _FUNCTIONS:
+        from backprop.activations import ACTIVATIONS
 
-    found = {}
-    for act in ACTIVATIONS.values():
-        m = re.fullmatch(r"([^\W\d]\w*)\(\{z\}\)", act.rule)
-        if m and m[1] not in _KEYWORDS and act.slope is None:
-            found[m[1]] = act.f
-    return found
+        _FUNCTIONS.update({
+            "ln": math.log, "√": math.sqrt, "e^": math.exp,
+            "Φ": lambda z: 0.5 * math.erfc(-z / math.sqrt(2.0)),
+            "φ": lambda z: math.exp(-z * z / 2.0) / math.sqrt(2.0 * math.pi)})
+        for act in ACTIVATIONS.values():
+            m = re.fullmatch(r"([^\W\d]\w*)\(\{z\}\)", act.rule)
+            if m and m[1] not in _KEYWORDS and act.slope is None:
+                _FUNCTIONS[m[1]] = act.f
+    return _FUNCTIONS
 
 
-def _compile(shape: str) -> Callable[..., float] | None:
-    if shape.count("#") > MAX_SLOTS:
+class _Unread(Exception):
+    """The shape is no arithmetic in the notation."""
+
+
+def _read(shape: str) -> tuple[Getter, int] | None:
+    """The shape's getter, a function of the text's numbers in the order written, and how many
+    it takes; None when the shape is not the notation (or nests deeper than MAX_DEPTH)."""
+    try:
+        tokens = _tokens(shape)
+        reader = _Reader(tokens)
+        getter = reader.expression()
+        if reader.k != len(tokens):
+            raise _Unread
+    except _Unread:
         return None
+    return getter, reader.slots
+
+
+def _tokens(shape: str) -> list[str]:
+    """The shape as the reader's tokens: "#" a number, "0.5" and "2" the numbers ½ and ²
+    stand for, an operator ("^" a power), "(" ")" ",", "if" "else", or a function's name; a
+    product written by juxtaposition ("0.751(1 − 0.751)", "2σ(z)") made a "*"."""
+    s = shape.translate(_SPELLINGS).rstrip()
     functions = _functions()
-    s = (shape.replace("·", "*").replace("×", "*").replace("−", "-").replace("²", "**2")
-         .replace("[", "(").replace("]", ")")).rstrip()
     out: list[str] = []
-    slots = 0
-    prev = ""  # the previous token's kind: what makes juxtaposition a product
+    after_value = False  # the last token ends a value: what makes juxtaposition a product
     pos = 0
     while pos < len(s):
         m = _TOKEN.match(s, pos)
         if m is None or m["bad"] is not None:
-            return None
+            raise _Unread
         pos = m.end()
+        word = m["name"]
+        glue = ["*"] if after_value else []
         if m["slot"]:
-            out.append(("*" if prev in ("value", ")") else "") + f"_{slots}")
-            slots += 1
-            prev = "value"
-        elif m["name"]:
-            name = m["name"]
-            if name == "½":  # ½(t − o)²: a half times what follows
-                out.append(("*" if prev in ("value", ")") else "") + "0.5*")
-                prev = "op"
-                continue
-            if name == "e^":  # e^x: the exponent is the next number or bracket
-                out.append(("*" if prev in ("value", ")") else "") + "_exp")
-                prev = "func"
-                rest = s[pos:].lstrip()
-                if rest.startswith("#"):
-                    out.append(f"(_{slots})")
-                    slots += 1
-                    pos = s.index("#", pos) + 1
-                    prev = "value"
-                continue
-            if name in ("ln", "√") and s[pos:].lstrip().startswith("#"):  # ln x, √x
-                call = "_log" if name == "ln" else "_sqrt"
-                out.append(("*" if prev in ("value", ")") else "") + f"{call}(_{slots})")
-                slots += 1
-                pos = s.index("#", pos) + 1
-                prev = "value"
-                continue
-            if name in functions:
-                word = f"_f{list(functions).index(name)}"
-            elif name in _KEYWORDS:
-                word = _KEYWORDS[name]
-            else:
-                return None
-            glue = "*" if prev in ("value", ")") and name not in ("if", "else") else ""
-            out.append(glue + word)
-            prev = "word" if name in ("if", "else") else "func"
-        else:
+            out += [*glue, "#"]
+            after_value = True
+        elif m["op"]:
             op = m["op"]
-            if op == "(" and prev in ("value", ")"):
-                out.append("*")
-            out.append("**" if op == "^" else op)
-            prev = ")" if op == ")" else "op"
-    source = "lambda " + ", ".join(f"_{i}" for i in range(slots)) + ": " + "".join(out)
-    try:
-        code = compile(source, "<notation>", "eval")
-    except (SyntaxError, RecursionError, MemoryError):
-        return None
-    scope = dict(_MATH) | {f"_f{i}": fn for i, fn in enumerate(functions.values())}
-    run: Callable[..., float] = eval(code, scope)  # the shape holds the notation's own tokens only
-    return run
+            if op == "²":  # x² is x^2; "(x)²(y)" is not the notation
+                out += ["^", "2"]
+                after_value = False
+            else:
+                out += [*glue, op] if op == "(" else [op]
+                after_value = op == ")"
+        elif word == "½":  # ½(t − o)²: a half times what follows
+            out += [*glue, "0.5", "*"]
+            after_value = False
+        elif word in ("e^", "ln", "√"):  # e^x, ln x, √x: the argument is the next number or bracket
+            out += [*glue, word]
+            after_value = False
+            if s[pos:].lstrip().startswith("#"):
+                out += ["(", "#", ")"]
+                pos = s.index("#", pos) + 1
+                after_value = True
+        elif word in ("if", "else"):
+            out.append(word)
+            after_value = False
+        elif word in functions or word in _KEYWORDS:
+            out += [*glue, word]
+            after_value = False
+        else:
+            raise _Unread
+    return out
 
 
-_MATH: dict[str, object] = {
-    "__builtins__": {}, "max": max, "_exp": math.exp, "_log": math.log, "_sqrt": math.sqrt,
-    "_Phi": lambda z: 0.5 * math.erfc(-z / math.sqrt(2.0)),
-    "_phi": lambda z: math.exp(-z * z / 2.0) / math.sqrt(2.0 * math.pi)}
+_SPELLINGS = str.maketrans({"·": "*", "×": "*", "−": "-", "[": "(", "]": ")"})
+
+
+class _Reader:
+    """Tokens → arith's getters, by Python's grammar for the same expression: `a if test else
+    b` below a comparison (< >, one), below + −, below · /, below a sign, below ^ (right to
+    left; its exponent may carry a sign), below a function applied to its bracket."""
+
+    def __init__(self, tokens: list[str]) -> None:
+        self.tokens = tokens
+        self.k = 0
+        self.depth = 0
+        self.slots = 0  #: the numbers read so far
+
+    def peek(self) -> str:
+        return self.tokens[self.k] if self.k < len(self.tokens) else ""
+
+    def take(self, token: str) -> bool:
+        if self.peek() != token:
+            return False
+        self.k += 1
+        return True
+
+    def enter(self) -> None:
+        self.depth += 1
+        if self.depth > MAX_DEPTH:
+            raise _Unread
+
+    def expression(self) -> Getter:
+        self.enter()
+        value = self.comparison()
+        if self.take("if"):
+            test = self.comparison()
+            if not self.take("else"):
+                raise _Unread
+            value = arith.choice(test, value, self.expression())
+        self.depth -= 1
+        return value
+
+    def comparison(self) -> Getter:
+        value = self.sum()
+        if (op := self.peek()) in ("<", ">"):
+            self.k += 1
+            value = arith.chain(value, [(arith.OPERATIONS[op], self.sum())])
+            if self.peek() in ("<", ">"):  # a chain a < b < c: not the notation
+                raise _Unread
+        return value
+
+    def sum(self) -> Getter:
+        first = self.product()
+        rest = []
+        while (op := self.peek()) in ("+", "-"):
+            self.k += 1
+            rest.append((arith.OPERATIONS[op], self.product()))
+        return arith.chain(first, rest)
+
+    def product(self) -> Getter:
+        first = self.signed()
+        rest = []
+        while (op := self.peek()) in ("*", "/"):
+            self.k += 1
+            rest.append((arith.OPERATIONS[op], self.signed()))
+        return arith.chain(first, rest)
+
+    def signed(self) -> Getter:
+        if (op := self.peek()) in ("+", "-"):
+            self.k += 1
+            self.enter()
+            arg = self.signed()
+            self.depth -= 1
+            return arith.negative(arg) if op == "-" else arg
+        return self.power()
+
+    def power(self) -> Getter:
+        base = self.atom()
+        if self.take("^"):
+            self.enter()
+            exponent = self.signed()
+            self.depth -= 1
+            return arith.power(base, exponent)
+        return base
+
+    def atom(self) -> Getter:
+        token = self.peek()
+        self.k += 1
+        if token == "#":
+            self.slots += 1
+            return arith.slot(self.slots - 1)
+        if token in ("0.5", "2"):  # what ½ and ² stand for
+            return arith.number(float(token))
+        if token == "(":
+            inner = self.expression()
+            if not self.take(")"):
+                raise _Unread
+            return inner
+        if token in _functions() or token == "max":
+            if not self.take("("):
+                raise _Unread
+            args = [self.expression()]
+            while self.take(","):
+                args.append(self.expression())
+            if not self.take(")"):
+                raise _Unread
+            if token == "max" and len(args) >= 2:  # max(a, b, c) = max(max(a, b), c)
+                return arith.chain(args[0], [(arith.OPERATIONS["max"], a) for a in args[1:]])
+            if token != "max" and len(args) == 1:
+                return arith.applied(_functions()[token], args[0])
+        raise _Unread
 
 
 # ---------------------------------------------------------------- names in LaTeX

@@ -12,7 +12,7 @@ from typing import TypedDict
 from backprop import safe
 from backprop.check import VERDICTS, CheckReport, Result, Tolerance, Verdict
 from backprop.classroom import Gradebook, Row
-from backprop.notation import fmt
+from backprop.notation import MAX_DECIMALS, fmt
 from backprop.render.layout import Group, RenderableType, Table, Text, box
 
 STYLE = {"correct": "green", "rounding": "green", "carried_forward": "yellow",
@@ -25,7 +25,11 @@ def _true(r: Result) -> str:
     if r.expected is None:
         return "—"
     # one decimal more than the student wrote, within what a float holds (4 for a formula)
-    return fmt(r.expected, max(3, min(r.decimals + 1, 16)) if r.decimals is not None else 4)
+    text = fmt(r.expected, max(3, min(r.decimals + 1, 16)) if r.decimals is not None else 4)
+    if "e" in text and r.decimals is not None:  # scientific: one significant figure more
+        figures = r.decimals + 2 + math.floor(math.log10(abs(r.expected)))
+        return fmt(r.expected, max(3, min(figures, MAX_DECIMALS)))
+    return text
 
 
 def _page(report: CheckReport) -> bool:

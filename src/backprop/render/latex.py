@@ -310,7 +310,7 @@ def _tokens(text: str, names: Names, display: bool) -> list[Token]:
                         ("dash", "/"), ("math", _MATH_SYMBOLS["∂"]),
                         *_tokens(m["den"], names, display)]
         elif m["number"]:
-            out.append(("math", m["number"].replace("∞", r"\infty ")))
+            out.append(("math", _number(m["number"])))
         elif m["ident"]:
             word = m["ident"]
             math = _mathable(word, names)
@@ -333,6 +333,15 @@ def _tokens(text: str, names: Names, display: bool) -> list[Token]:
             else:
                 out.append(("text", _TEXT_SYMBOLS.get(ch) or latex_text(ch)))
     return _superscripts(_resolve(out))
+
+
+def _number(text: str) -> str:
+    """A number in math: 2.00e+20 as {2.00 \\times 10^{20}}, braced so that a square after it
+    is no double superscript; ∞ as \\infty."""
+    mantissa, e, exponent = text.partition("e")
+    if not e:
+        return text.replace("∞", r"\infty ")
+    return "{" + mantissa + r" \times 10^{" + str(int(exponent)) + "}}"
 
 
 def _resolve(tokens: list[Token]) -> list[Token]:

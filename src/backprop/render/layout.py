@@ -241,10 +241,16 @@ def _table(table: Table, width: int, styled: bool) -> Iterator[str]:
     folded = ["\n" in "".join(column) for column in columns]  # a cell of several lines
     natural = [max(len(line) for text in column for line in text.split("\n")) if fold
                else max(map(len, column)) for column, fold in zip(columns, folded, strict=True)]
-    widths = _fit(natural, [c.no_wrap for c in table.columns], width - len(GAP) * (n - 1))
+    no_wrap = [c.no_wrap for c in table.columns]
+    least = [_least(column, keep) for column, keep in zip(columns, no_wrap, strict=True)]
+    # the gap between columns narrows (3, 2, then 1 space) only where the columns at their
+    # narrowest would not fit the page with it
+    narrowest = sum(m if keep else max(m, 1) for m, keep in zip(least, no_wrap, strict=True))
+    gap = next((g for g in (GAP, GAP[:2]) if narrowest + len(g) * (n - 1) <= width), GAP[:1])
+    widths = _fit(natural, no_wrap, width - len(gap) * (n - 1), least)
     # every row one line a cell, each cell fitting its column: no row needs wrapping
     at_once = not any(folded) and natural == widths
-    total = sum(widths) + len(GAP) * (n - 1)
+    total = sum(widths) + len(gap) * (n - 1)
     if table.title is not None:  # at the page's width, not the table's: a title is a heading
         title = table.title.plain
         wrapped = _wrap(title, width)
@@ -256,10 +262,10 @@ def _table(table: Table, width: int, styled: bool) -> Iterator[str]:
     if any(heads):
         if styled:
             yield from _styled_row([c.header for c in table.columns], heads, widths, table.columns,
-                                   HEADER)
+                                   HEADER, gap)
             yield _join([("─" * total, _code(RULE))])
         else:
-            yield from _row(heads, widths, table.columns)
+            yield from _row(heads, widths, table.columns, gap)
             yield "─" * total
     right = [c.justify == "right" for c in table.columns]
     for (row, style), texts in zip(table.rows, cells, strict=True):
@@ -270,40 +276,57 @@ def _table(table: Table, width: int, styled: bool) -> Iterator[str]:
                           for t, w in zip(texts, widths, strict=True)):
             # the usual row: every cell one line that fits, laid out in one go
             if painted:
-                line = _styled_line(row, texts, widths, right, style)
+                line = _styled_line(row, texts, widths, right, style, gap)
                 if line is not None:
                     yield line
                     continue
             else:
-                line = GAP.join([t.rjust(w) if r else t.ljust(w)
+                line = gap.join([t.rjust(w) if r else t.ljust(w)
                                  for t, w, r in zip(texts, widths, right, strict=True)])
                 yield line.rstrip() if styled else line
                 continue
         if painted:
-            yield from _styled_row(row, texts, widths, table.columns, style)
+            yield from _styled_row(row, texts, widths, table.columns, style, gap)
         elif styled:
-            for line in _row(texts, widths, table.columns):
+            for line in _row(texts, widths, table.columns, gap):
                 yield line.rstrip()
         else:
-            yield from _row(texts, widths, table.columns)
+            yield from _row(texts, widths, table.columns, gap)
 
 
-def _fit(natural: list[int], no_wrap: list[bool], room: int, floor: int = 10) -> list[int]:
+def _least(column: list[str], no_wrap: bool) -> int:
+    """A column's least width: its header's longest word, so that a header folds between its
+    words only; for a column whose cells never fold, its widest cell too (its header may fold
+    down to that, "true value" over a column of 0.470)."""
+    head, *cells = column
+    word = max(map(len, head.split()), default=0)
+    if not no_wrap:
+        return word
+    return max([word, *(len(line) for text in cells for line in text.split("\n"))])
+
+
+def _fit(natural: list[int], no_wrap: list[bool], room: int,
+         least: list[int] | None = None) -> list[int]:
     """Narrow the widest wrappable columns until the row fits, levelling them down together (no
     column below 10 while that is enough, then down to 1: a narrow terminal folds the words
-    rather than overflow); the first columns of a tie give the odd characters. Each round levels
-    the widest down to the next width, so the cost is the number of columns squared, not the
-    width: a cell of 2,000,000 characters takes no longer than one of 20."""
+    rather than overflow), none below its `least` (its header's longest word: a header never
+    breaks inside a word); the first columns of a tie give the odd characters. Each round levels
+    the widest down to the next width or to a column's least, so the cost is the number of
+    columns squared, not the width: a cell of 2,000,000 characters takes no longer than one of
+    20."""
     widths = list(natural)
+    least = least or [w if keep else 0 for w, keep in zip(natural, no_wrap, strict=True)]
     for floor in (10, 1):
+        bound = [m if keep else max(floor, m) for m, keep in zip(least, no_wrap, strict=True)]
         excess = sum(widths) - room
         while excess > 0:
-            candidates = [i for i, w in enumerate(widths) if not no_wrap[i] and w > floor]
+            candidates = [i for i, w in enumerate(widths) if w > bound[i]]
             if not candidates:
                 break
             top = max(widths[i] for i in candidates)
             tied = [i for i in candidates if widths[i] == top]
-            below = max([widths[i] for i in candidates if widths[i] < top] + [floor])
+            below = max([widths[i] for i in candidates if widths[i] < top]
+                        + [bound[i] for i in tied])
             if excess >= len(tied) * (top - below):  # level the widest down to the next width
                 for i in tied:
                     widths[i] = below
@@ -316,14 +339,15 @@ def _fit(natural: list[int], no_wrap: list[bool], room: int, floor: int = 10) ->
     return widths
 
 
-def _row(texts: list[str], widths: list[int], columns: list[Column]) -> Iterator[str]:
+def _row(texts: list[str], widths: list[int], columns: list[Column], gap: str = GAP
+         ) -> Iterator[str]:
     wrapped = [_cell(text, w) for text, w in zip(texts, widths, strict=True)]
     for k in range(max(map(len, wrapped), default=0)):
         parts = []
         for lines, w, col in zip(wrapped, widths, columns, strict=True):
             line = lines[k] if k < len(lines) else ""
             parts.append(line.rjust(w) if col.justify == "right" else line.ljust(w))
-        yield GAP.join(parts)
+        yield gap.join(parts)
 
 
 def _cell(text: str, width: int) -> list[str]:
@@ -334,7 +358,7 @@ def _cell(text: str, width: int) -> list[str]:
 
 
 def _styled_row(row: list[Text], texts: list[str], widths: list[int], columns: list[Column],
-                base: str) -> Iterator[str]:
+                base: str, gap: str = GAP) -> Iterator[str]:
     """One row as `_row` lays it out, each cell's runs in their styles (on the row's `base`)."""
     painted: list[list[list[Segment]]] = []
     for k, (text, w) in enumerate(zip(texts, widths, strict=True)):
@@ -347,7 +371,7 @@ def _styled_row(row: list[Text], texts: list[str], widths: list[int], columns: l
         segments: list[Segment] = []
         for n, (cell, w, col) in enumerate(zip(painted, widths, columns, strict=True)):
             if n:
-                segments.append((GAP, ""))
+                segments.append((gap, ""))
             line = cell[k] if k < len(cell) else []
             pad = (" " * (w - sum(len(t) for t, _ in line)), "")
             segments += [pad, *line] if col.justify == "right" else [*line, pad]
@@ -355,7 +379,7 @@ def _styled_row(row: list[Text], texts: list[str], widths: list[int], columns: l
 
 
 def _styled_line(row: list[Text], texts: list[str], widths: list[int], right: list[bool],
-                 base: str) -> str | None:
+                 base: str, gap: str = GAP) -> str | None:
     """A row of one-line cells, each of one style, as `_styled_row` writes it (None for a cell
     of several styles). A cell's trailing spaces stay outside its style, so that the line's own
     trailing spaces are stripped as `plain` strips them."""
@@ -377,7 +401,7 @@ def _styled_line(row: list[Text], texts: list[str], widths: list[int], right: li
             if core:
                 t = f"{_CODES.get(style) or _code(style)}{core}{RESET}{t[len(core):]}"
         parts.append(pad + t if right[k] else t + pad)
-    return GAP.join(parts).rstrip()
+    return gap.join(parts).rstrip()
 
 
 def _paint(text: Text, paragraphs: list[tuple[int, str, list[str]]], base: str

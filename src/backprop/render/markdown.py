@@ -48,15 +48,18 @@ def _blocks(doc: Renderable) -> list[str]:
 # a character Markdown acts on anywhere in a line: \ ` * [ ] < > | ~ $ and &, which would
 # start an entity; `_` is escaped only where it could open or close emphasis (not inside a word)
 _ANYWHERE = {c: "\\" + c for c in "\\`*[]<>|~$"} | {"&": "&amp;"}
-# at the start of a paragraph's line: a heading, a quote, a list item, a setext underline or a
-# thematic break
-_LINE_START = re.compile(r"^(\s*)(#{1,6}(?=\s|$)|>|[-+*](?=\s|$)|[=-]+\s*$|\d{1,9}[.)](?=\s|$))")
+# what starts a block at a line's start, after up to three spaces (CommonMark §4, §5): an ATX
+# heading's # run, a bullet's - or +, an ordered list's number and its . or ), and a line of
+# - and = alone (a setext underline or a thematic break). > * ` ~ | < [ and a lone _ are escaped
+# anywhere already, so a quote, a fence, a table, an HTML block or a link definition cannot start.
+_BLOCK_START = re.compile(r"(?P<mark>#{1,6}(?=[ \t]|$)|[-+](?=[ \t]|$)|[-=][-= \t]*$)"
+                          r"|\d{1,9}(?P<dot>[.)])(?=[ \t]|$)")
 
 
 def escape(text: str, *, line_start: bool = False) -> str:
     """User or report text for Markdown: controls shown as escapes (backprop.safe), markup
-    characters backslash-escaped; at a line's start (`line_start`), a heading's #, a quote's >,
-    a list's - or "1." kept literal."""
+    characters backslash-escaped; at a line's start (`line_start`), whatever would start a block
+    kept literal (`block_safe`)."""
     line = safe.line(text)
     out = []
     for i, ch in enumerate(line):
@@ -66,7 +69,22 @@ def escape(text: str, *, line_start: bool = False) -> str:
         else:
             out.append(_ANYWHERE.get(ch, ch))
     text = "".join(out)
-    return _LINE_START.sub(lambda m: m[1] + "\\" + m[2], text) if line_start else text
+    return block_safe(text) if line_start else text
+
+
+def block_safe(line: str) -> str:
+    """An escaped line that reads as paragraph text wherever it stands: its leading spaces as
+    no-break spaces (four would make it indented code; Markdown drops them otherwise), then a
+    heading's #, a bullet's - or +, an underline's first - or = escaped, an ordered list's
+    "1." as "1\\." (CommonMark's own escape, §2.4)."""
+    body = line.lstrip(" ")
+    lead = "&nbsp;" * (len(line) - len(body))
+    m = _BLOCK_START.match(body)
+    if m is None:
+        return lead + body
+    if m["mark"] is not None:
+        return lead + "\\" + body
+    return lead + body[: m.start("dot")] + "\\" + body[m.start("dot"):]
 
 
 def _styled(text: Text, *, hard_breaks: bool) -> str:
@@ -81,7 +99,7 @@ def _styled(text: Text, *, hard_breaks: bool) -> str:
                 current = ""
             if not part:
                 continue
-            body = escape(part, line_start=hard_breaks and not current)
+            body = escape(part)
             core = body.strip()
             if core and "bold" in words:
                 body = body.replace(core, f"**{core}**", 1)
@@ -89,6 +107,8 @@ def _styled(text: Text, *, hard_breaks: bool) -> str:
                 body = body.replace(core, f"*{core}*", 1)
             current += body
     lines.append(current)
+    if hard_breaks:  # each line may start a paragraph: nothing in it may start another block
+        lines = [block_safe(line) if line.strip() else line for line in lines]
     if not hard_breaks:  # a table cell: its lines one <br> apart, blank ones left out
         return "<br>".join(line for line in lines if line.strip())
     # a paragraph: a hard line break is a trailing backslash, a blank line starts a paragraph
