@@ -4,12 +4,16 @@ unusual options, its keys read back by `check`, and a class folder full of odd f
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
+import pytest
 import yaml
 from click.testing import CliRunner
 
+import backprop
 from backprop.cli import cli
+from backprop.errors import UsageError
 
 ENV = {"COLUMNS": "100", "NO_COLOR": "1"}
 
@@ -274,8 +278,6 @@ def test_a_quoted_variant_names_it_as_a_plain_one_does(tmp_path: Path) -> None:
 def test_a_fifo_in_a_class_folder_is_skipped_not_waited_on(tmp_path: Path) -> None:
     """A named pipe called ada.yaml (or bo.md) would block the whole class forever on open;
     only regular files in a folder are sheets (a dangling link still gets its row)."""
-    import os
-
     folder = tmp_path / "class"
     folder.mkdir()
     os.mkfifo(folder / "ada.yaml")
@@ -346,3 +348,12 @@ def test_new_with_force_writes_nothing_when_a_file_to_write_is_a_folder(tmp_path
     code, out, err = run("new", "--out", str(tmp_path), "--answers", "--force")
     assert (code, out) == (2, "") and "exercise.answers.yaml: is a folder" in err, err
     assert sorted(p.name for p in tmp_path.iterdir()) == ["exercise.answers.yaml"]
+
+
+def test_the_python_api_refuses_a_tolerance_as_large_as_the_networks_numbers(tmp_path: Path) -> None:
+    net = tmp_path / "net.yaml"
+    net.write_text(SMALL)  # half the step's numbers are 0.1 or below (worked above)
+    with pytest.raises(UsageError):
+        backprop.check(backprop.load(str(net)), {"y": "0.4"}, tolerance="0.5")
+    report = backprop.check(backprop.load(str(net)), {"y": "0.4"}, tolerance="0.05")
+    assert [r.verdict for r in report.results] == ["wrong"]  # 0.4 is 0.3 from the true 0.1
