@@ -357,3 +357,45 @@ def test_the_python_api_refuses_a_tolerance_as_large_as_the_networks_numbers(tmp
         backprop.check(backprop.load(str(net)), {"y": "0.4"}, tolerance="0.5")
     report = backprop.check(backprop.load(str(net)), {"y": "0.4"}, tolerance="0.05")
     assert [r.verdict for r in report.results] == ["wrong"]  # 0.4 is 0.3 from the true 0.1
+
+
+def test_keys_coarser_than_the_required_precision_are_warned_of(tmp_path: Path) -> None:
+    """`new --decimals 2` writes keys to 2 decimals (its header says so); marked at the default
+    3, an answer right to 2 decimals is imprecise. The teacher is told (a warning on stderr,
+    after the report), and not when --precision is given, nor for a key of 3 decimals or a key
+    written by hand (0.9 there is exact, not rounded).
+    The variant by hand: y = w·x, x = 2, w = 0.5: y = 1, L = (2 − 1)² = 1, w_new = 0.9."""
+    v = tmp_path / "v"
+    v.mkdir()
+    (v / "quiz-v01.yaml").write_text("inputs: {x: 2}\nparams: {w: 0.5}\nnodes:\n"
+                                     "  y: {sum: z, from: {x: w}}\ntargets: {y: 2}\nloss: sse\n"
+                                     "learning_rate: 0.1\n")
+    (tmp_path / "ada-v01.yaml").write_text("y: 1.00\n")
+
+    def header(d: int) -> str:  # the first line `new --answers` writes
+        return (f"# answer key: the 2 quantities the worksheet asks, to {d} decimals, as "
+                f"`backprop check` reads it\n")
+
+    for key, args, warned in ((header(2) + "y: 1.00\nL: 1.00\n", (), True),
+                              (header(2) + "y: 1.00\nL: 1.00\n", ("--precision", "2"), False),
+                              (header(3) + "y: 1.000\nL: 1.000\n", (), False),
+                              ("y: 1\nL: 1\nw_new: 0.9\n", (), False)):
+        (v / "quiz-v01.answers.yaml").write_text(key)
+        code, _, err = run("check", str(v), str(tmp_path / "ada-v01.yaml"), *args)
+        assert code == 0, err
+        assert ("keys are written to 2 decimals" in err) == warned, (key, args, err)
+        assert err.count("\n") == (1 if warned else 0)
+        if warned:
+            assert err.startswith("backprop: warning:") and "--precision 2" in err
+
+
+def test_new_writes_the_key_header_check_reads_its_decimals_from(tmp_path: Path) -> None:
+    v = tmp_path / "v"
+    code, _, err = run("new", "--out", str(v), "--variants", "2", "--answers", "--decimals", "2")
+    assert code == 0, err
+    sheet = tmp_path / "ada-v01.yaml"
+    sheet.write_text((v / "exercise-v01.answers.yaml").read_text())
+    code, _, err = run("check", str(v), str(sheet))
+    assert "keys are written to 2 decimals" in err and "--precision 2" in err, err
+    code, _, err = run("check", str(v), str(sheet), "--precision", "2")
+    assert code == 0 and err == "", err

@@ -40,6 +40,9 @@ class Variant:
     #: key's order, each with the key's name for it; None without a key
     asked: tuple[tuple[str, Quantity], ...] | None = None
     stem: str = ""  #: NAME, the exercise's name in its file name (hw-v3 in hw-v3-v07.yaml)
+    #: the decimals `new --decimals` rounded its key to, as the key's header says (None
+    #: without a key, or for a key written by hand)
+    key_decimals: int | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -145,9 +148,9 @@ def load_variants(folder: str, load: Callable[[str], Network]) -> dict[int, Vari
         number = int(m["number"])
         network = load(os.path.join(folder, name))
         key = name[: -len(".yaml")] + KEY_SUFFIX
-        asked = read_key(os.path.join(folder, key), network) if key in names else None
+        asked, decimals = read_key(os.path.join(folder, key), network) if key in names else (None, None)
         variant = Variant(id=f"v{m['number']}", number=number, network=network, asked=asked,
-                          stem=m["name"])
+                          stem=m["name"], key_decimals=decimals)
         if number in found:
             raise UsageError(f"variant {number} is given twice: {short(found[number].id)} and "
                              f"{short(name)}", file=folder)
@@ -159,9 +162,14 @@ def load_variants(folder: str, load: Callable[[str], Network]) -> dict[int, Vari
     return found
 
 
-def read_key(path: str, network: Network) -> tuple[tuple[str, Quantity], ...]:
-    """An exercise's key (an answers file): the quantities it asks, in its order. A key naming
-    a quantity the network does not have is a located error (it is the teacher's file)."""
+#: the first line of a key `new --answers` writes: the decimals it rounded the key to
+_KEY_HEADER = re.compile(r"# answer key: the \d+ quantities the worksheet asks, to (?P<d>\d{1,2}) decimals")
+
+
+def read_key(path: str, network: Network) -> tuple[tuple[tuple[str, Quantity], ...], int | None]:
+    """An exercise's key (an answers file): the quantities it asks, in its order, and the
+    decimals `new` rounded it to, as its header says (None for a key written otherwise). A key
+    naming a quantity the network does not have is a located error (it is the teacher's file)."""
     names = Names(network)
     asked = []
     for a in load_answers(path):
@@ -170,7 +178,8 @@ def read_key(path: str, network: Network) -> tuple[tuple[str, Quantity], ...]:
             raise SpecError(f"the key names '{short(a.key)}', which is no quantity of its variant's "
                             f"network", file=path, line=a.line, column=a.column)
         asked.append((a.key, q))
-    return tuple(asked)
+    header = _KEY_HEADER.match(read_text(path, path))
+    return tuple(asked), int(header["d"]) if header else None
 
 
 def scored(report: CheckReport, asked: Sequence[tuple[str, Quantity]], names: Names) -> CheckReport:

@@ -740,6 +740,8 @@ def check(net: str, answers: tuple[str, ...], fmt: str, summary: bool, precision
     if feedback is not None:
         _check_folder("--feedback", feedback)
     network = load_variants(net, _load) if net.strip() and Path(net).is_dir() else _load(net)
+    if isinstance(network, dict) and precision is None and tolerance is None:
+        _warn_coarse_keys(network, rule.precision.digits)
     sheets, skipped = gather(answers)
     if feedback is not None:
         _feedback_spares_inputs(Path(feedback), sheets, net)
@@ -759,6 +761,19 @@ def check(net: str, answers: tuple[str, ...], fmt: str, summary: bool, precision
         raise SystemExit(EXIT_INPUT)
     if book.failed:
         raise SystemExit(1)
+
+
+def _warn_coarse_keys(variants: dict[int, Any], required: int) -> None:
+    """Keys written by `new --decimals 2`, marked at the default 3 decimals, would mark every
+    answer right to the key's 2 decimals imprecise: said, once the class is marked."""
+    written = {v.key_decimals for v in variants.values() if v.key_decimals}
+    ctx = click.get_current_context(silent=True)
+    if written and max(written) < required and ctx is not None:
+        places = max(written)
+        ctx.meta.setdefault(WARNINGS, []).append(
+            f"the variants' keys are written to {places} decimals, but answers are required to "
+            f"{required} (the default), so an answer right to {places} is marked imprecise; "
+            f"pass --precision {places} to mark at the keys' places")
 
 
 def _emit_check(book: Any, fmt: str, view: CheckView) -> None:

@@ -79,6 +79,7 @@ def answers_yaml(variant: Variant, decimals: int) -> str:
     places (what `check` scores a sheet out of); then, as comments, the rest of the step:
     the givens and the factors a mistake would not show on at that precision."""
     asked = _asked(variant)
+    # classroom._KEY_HEADER reads the decimals back from this first line
     lines = [f"# answer key: the {len(asked)} quantities the worksheet asks, to {decimals} "
              f"decimals, as `backprop check` reads it",
              f"# (mark answers at that precision: tell backprop check to require {decimals} decimals)"]
