@@ -399,3 +399,30 @@ def test_new_writes_the_key_header_check_reads_its_decimals_from(tmp_path: Path)
     assert "keys are written to 2 decimals" in err and "--precision 2" in err, err
     code, _, err = run("check", str(v), str(sheet), "--precision", "2")
     assert code == 0 and err == "", err
+
+
+# two samples of y = w·x (identity), sse, w = 0.5, by hand:
+#   sample 1: x = 0.2, t = 0.3: y = 0.1, ∂L/∂y = −2(0.3 − 0.1) = −0.4
+#   sample 2: x = 0.4, t = 0.1: y = 0.2, ∂L/∂y = −2(0.1 − 0.2) = 0.2, ∂z/∂w = x = 0.4,
+#             its share of ∂L/∂w = 0.2·0.4 = 0.08
+TWO_SAMPLES = ("samples:\n  - inputs: {x: 0.2}\n    targets: {y: 0.3}\n"
+               "  - inputs: {x: 0.4}\n    targets: {y: 0.1}\n"
+               "params: {w: 0.5}\nnodes:\n  y: {sum: z, from: {x: w}}\nloss: sse\nlearning_rate: 0.1\n")
+
+
+def test_a_page_reads_a_samples_mark_after_the_fraction(tmp_path: Path) -> None:
+    """`\\frac{∂L}{∂y}^{(2)}` — sample 2's factor, the mark after the fraction (as the key pages
+    and worksheets of `new --samples` wrote it before) — is ∂L/∂y⁽²⁾, not a line not read."""
+    net, page = tmp_path / "net.yaml", tmp_path / "ada.md"
+    net.write_text(TWO_SAMPLES)
+    page.write_text("$\\frac{\\partial L}{\\partial y}^{(2)} = 0.2$\n\n"
+                    "$\\frac{\\partial L}{\\partial y}^{(1)} = -0.4$\n\n"
+                    "$\\frac{\\partial z}{\\partial w}^{(2)} = 0.4$\n\n"
+                    "$\\frac{\\partial L}{\\partial w}^(2) = 0.08$\n")
+    code, out, err = run("check", str(net), str(page), "--format", "json")
+    assert code == 0, err
+    report = json.loads(out)
+    assert report["not_read"] == []
+    assert [(r["quantity"], r["verdict"]) for r in report["results"]] == [
+        ("dL/dy[2]", "correct"), ("dL/dy[1]", "correct"), ("dz/dw[2]", "correct"),
+        ("dL/dw[2]", "correct")]
