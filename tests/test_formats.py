@@ -399,8 +399,9 @@ def visible_texts(pages: list[str], folder: Path) -> list[str]:
     script = ("<script>window.addEventListener('load', () => { for (let k = 0; k < "
               f"{len(pages)}; k++) {{ document.getElementById('t' + k).textContent = "
               "document.getElementById('f' + k).contentDocument.body.innerText; } });</script>")
-    (folder / "pages.html").write_text(f"<!DOCTYPE html><html><body>{frames}{script}</body></html>",
-                                       encoding="utf-8")
+    # the charset said, not guessed: a busy browser once read the page as windows-1252 (∂ as âˆ‚)
+    (folder / "pages.html").write_text('<!DOCTYPE html><html><head><meta charset="utf-8"></head>'
+                                       f"<body>{frames}{script}</body></html>", encoding="utf-8")
     done = subprocess.run(
         [_chromium(), "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
          f"--user-data-dir={folder / 'profile'}", "--virtual-time-budget=10000", "--dump-dom",

@@ -12,7 +12,7 @@ import math
 import re
 import unicodedata
 from collections import OrderedDict
-from collections.abc import Mapping, Sequence, Set
+from collections.abc import Callable, Mapping, Sequence, Set
 from dataclasses import dataclass, field, replace
 from decimal import Decimal, InvalidOperation
 from functools import partial
@@ -336,14 +336,16 @@ class Grader:
         """A Grader for a network: its true step run once."""
         return cls(run(net), tolerance)
 
-    def check(self, answers: Sequence[Answer], file: str, *, lines: bool = False) -> CheckReport:
+    def check(self, answers: Sequence[Answer], file: str, *, lines: bool = False,
+              hints: Hints | None = None) -> CheckReport:
         """Mark every answer: correct, rounding, carried_forward, imprecise, wrong (with a named
         mistake), unknown.
 
         A second key naming a quantity already answered is refused (SpecError): one quantity is
-        one answer, whatever its spelling. `lines`: each result carries its answer's line."""
+        one answer, whatever its spelling. `lines`: each result carries its answer's line.
+        `hints`: an unknown key's did-you-mean rewritten (a page's, in the page's spelling)."""
         self.names.reset()
-        return _mark(self, answers, file, lines)
+        return _mark(self, answers, file, lines, hints)
 
 
 def check(trace: Trace, answers: Sequence[Answer], file: str,
@@ -353,8 +355,12 @@ def check(trace: Trace, answers: Sequence[Answer], file: str,
     return Grader(trace, tolerance).check(answers, file)
 
 
-def _mark(grader: Grader, answers: Sequence[Answer], file: str, lines: bool = False
-          ) -> CheckReport:
+#: an unknown key and its did-you-mean (the answers file's names) -> the did-you-mean shown
+Hints = Callable[[str, list[str]], list[str]]
+
+
+def _mark(grader: Grader, answers: Sequence[Answer], file: str, lines: bool = False,
+          hints: Hints | None = None) -> CheckReport:
     trace, names = grader.trace, grader.names
     net = trace.network
     resolved = [(a, names.resolve(a.key)) for a in answers]
@@ -366,6 +372,8 @@ def _mark(grader: Grader, answers: Sequence[Answer], file: str, lines: bool = Fa
         line = a.line if lines else None
         if r.quantity is None:
             near = _suggestions(names, a.key, net.loss.name)
+            if hints is not None:
+                near = hints(a.key, near)
             hint = f" (did you mean {' or '.join(repr(n) for n in near)}?)" if near else ""
             results.append(Result(quantity=a.key, given=a.given, text=a.text, decimals=decimals,
                                   expected=None, verdict="unknown",
@@ -406,7 +414,7 @@ def _suggestions(names: Names, key: str, loss: str) -> list[str]:
     near = names.near(key)
     word = unicodedata.normalize("NFC", key.strip()).split("[")[0]
     stem = next((word[: -len(m)] for m in _NEW if word.endswith(m) and len(word) > len(m)), word)
-    if _reads_as_loss(stem, loss):
+    if reads_as_loss(stem, loss):
         near = [loss if stem == word else f"{loss}_new", *near]
     return list(dict.fromkeys(n for n in near if _plain(n) != _plain(word)))[:3]
 
@@ -415,7 +423,7 @@ def _plain(name: str) -> str:
     return name.replace("∂", "d")
 
 
-def _reads_as_loss(stem: str, loss: str) -> bool:
+def reads_as_loss(stem: str, loss: str) -> bool:
     """A name that means the loss: a common loss word, or the loss's name with a part added
     or dropped at an underscore (E_total for E, E for E_total)."""
     s, name = stem.casefold(), loss.casefold()

@@ -594,6 +594,7 @@ def step(net: str | None, fmt: str, decimals: int, show_all: bool, params: tuple
       backprop step class-data.yaml --sample 3 --sample 17
       backprop step layered --form matrix
     """
+    _fragment_fits(fmt, fragment)
     if form == "matrix":
         _step_matrix(net, fmt, decimals, show_all, params, samples, fragment)
         return
@@ -602,7 +603,6 @@ def step(net: str | None, fmt: str, decimals: int, show_all: bool, params: tuple
     if fmt == "json" and (show_all or params or samples):
         raise click.UsageError("--all, --param and --sample choose table rows; --format json "
                                "always holds every param and sample")
-    _fragment_fits(fmt, fragment)
     from backprop.engine import run
 
     trace = run(_load(net))

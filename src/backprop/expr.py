@@ -84,7 +84,7 @@ class Bin:
 
 @dataclass(frozen=True, slots=True)
 class Call:
-    fn: str  #: a key of FUNCTIONS
+    fn: str  #: a key of FUNCTIONS, or `f'`: a general f′ (f'(z_1)), which a page's network binds
     arg: Node
 
 
@@ -98,6 +98,17 @@ class Sum:
 
 
 Node = Num | Name | Deriv | Neg | Bin | Call | Sum
+
+
+@dataclass(frozen=True, slots=True)
+class Prime:
+    """f′(z) as a left side (`\\sigma'(z_3)`, `tanh'(z1)`, `f'(net_{h1})`): the local
+    derivative ∂h/∂z at the node whose sum (or value) the argument names. Read only as a left
+    side; inside a formula σ′(z3) is σ′ applied to z3's value."""
+
+    fn: str  #: the function written, a key of FUNCTIONS without its prime; "" for f, g, h, φ
+    arg: Name
+    column: int = 0
 
 
 def _derivative(act: Activation) -> Callable[[float], float]:
@@ -126,6 +137,22 @@ def _functions() -> dict[str, Callable[[float], float]]:
 
 #: the functions a page may apply, by the word it writes (canonical keys of Call.fn)
 FUNCTIONS: dict[str, Callable[[float], float]] = _functions()
+
+
+def _activation_words() -> dict[str, str]:
+    """The registry name of each activation a function word names (σ and logistic → sigmoid)."""
+    out: dict[str, str] = {}
+    for word, act in ACTIVATIONS.items():
+        m = re.fullmatch(r"(\w+)\(\{z\}\)", act.rule)
+        for key in (word, *([m[1]] if m else [])):
+            out.setdefault(key, act.name)
+    for alias, name in ALIASES.items():
+        out.setdefault(alias, name)
+    return out
+
+
+#: a function word's activation, by its registry name (the keys of FUNCTIONS without a prime)
+ACTIVATION_OF: dict[str, str] = _activation_words()
 #: the spellings of a function word: its key, and a Greek symbol's ASCII or LaTeX name
 _FUNCTION_WORDS = {**{k: k for k in FUNCTIONS if not k.endswith("'")},
                    **({"sigma": "σ"} if "σ" in FUNCTIONS else {})}
@@ -202,12 +229,18 @@ def _getter(node: Node, lookup: Callable[[Name | Deriv], float],
     if isinstance(node, Neg):
         return arith.negative(_getter(node.arg, lookup, nums))
     if isinstance(node, Call):
+        if node.fn not in FUNCTIONS:
+            return _no_function  # a general f′ that no node is bound to
         return arith.applied(FUNCTIONS[node.fn], _getter(node.arg, lookup, nums))
     return _no_value  # Σ with no outputs bound to it
 
 
 def _no_value(_: arith.Values) -> float:
     raise ValueError("a Σ with no outputs bound to it")
+
+
+def _no_function(_: arith.Values) -> float:
+    raise ValueError("a general f′ with no node bound to it")
 
 
 def _power(a: float, b: float) -> float:
@@ -277,7 +310,14 @@ class Tok:
 _GREEK = {"alpha": "α", "beta": "β", "gamma": "γ", "delta": "δ", "epsilon": "ε", "eta": "η",
           "theta": "θ", "lambda": "λ", "mu": "μ", "nu": "ν", "rho": "ρ", "tau": "τ", "phi": "φ",
           "omega": "ω", "Delta": "Δ", "xi": "ξ", "zeta": "ζ", "kappa": "κ", "psi": "ψ", "ell": "ℓ",
-          "chi": "χ", "pi": "π", "Sigma": "Σ"}
+          "chi": "χ", "pi": "π", "Sigma": "Σ", "varphi": "φ"}
+#: a general function's letter, primed (f'(z_1), g'(net_{h1}), φ′(z)): the node's own
+#: activation, whichever it is (read as the Call `f'`, which the page's network binds)
+GENERAL_FUNCTIONS = frozenset({"f", "g", "h", "φ", "ϕ"})
+#: a prime, then the argument's opening bracket: a function's derivative applied (not w5′·z)
+_PRIME_APPLIED = re.compile(r"(?:'|′|\\prime\s*\}?)\s*(?:\\left|\\bigl?|\\Bigl?)?\s*\(")
+
+
 #: Greek letters a function may be named by, as LaTeX and ASCII write them (\sigma, sigma)
 _GREEK_WORDS = frozenset({"sigma"})
 _PRIMED = re.compile(r"(?P<word>[^\W\d_]+)(?:'|′)(?=\s*\()")
@@ -290,7 +330,8 @@ _COMMAND_OPS = {"cdot": "*", "times": "*", "div": "/", "ast": "*"}
 _SUPERSCRIPTS = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹⁻", "0123456789-")
 _NUMBER = re.compile(r"(?:\d+(?:\{,\}\d+|\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
 _WORD = re.compile(r"[^\W\d_](?:[^\W_]|')*|[^\W\d_]")
-_LETTERS = re.compile(r"[^\W\d_][^\W\d_]*")
+_LETTERS = re.compile(r"[^\W\d_₀-₉⁰-⁹][^\W\d_₀-₉⁰-⁹]*")  #: not z₁'s subscript, nor a power
+_SUBSCRIPTS = str.maketrans("₀₁₂₃₄₅₆₇₈₉", "0123456789")
 _DNAME = r"[^\W\d_](?:[^\W_]|_(?!\{))*(?:_\{[^{}]*\})?(?:\[\d+\])?"
 _ASCII_DERIV = re.compile(rf"d(?P<a>{_DNAME})\s*/\s*d(?P<b>{_DNAME})")
 
@@ -471,11 +512,11 @@ class _Lexer:
         for opener in ("\\left", "\\big", "\\Big"):
             if rest.startswith(opener):
                 rest = rest[len(opener):].lstrip()
-        return rest[:1] in ("(", "'", "′", "[") or rest.startswith(("^{\\prime}", "^\\prime"))
+        return rest[:1] in ("(", "'", "′", "[") or rest.startswith(("^{\\prime}", "^\\prime", "^{'}"))
 
     def prime(self) -> bool:
         """Consume a prime (', ′, ^{\\prime}) if one stands here."""
-        for mark in ("'", "′", "^{\\prime}", "^\\prime"):
+        for mark in ("'", "′", "^{\\prime}", "^\\prime", "^{'}"):
             if self.peek(mark):
                 self.i += len(mark)
                 return True
@@ -522,6 +563,10 @@ class _Lexer:
             if base in ("new", "New", "NEW"):
                 self.out.append(Tok("new", base, at + 1))
                 return
+        if name.updated and name.base in GENERAL_FUNCTIONS and not name.sub and not name.hat \
+                and name.sample is None and self.text[self.i:].lstrip()[:1] == "(":
+            self.out.append(Tok("fn", "f'", at + 1))  # f'(z_1), φ′(z): the node's own f′
+            return
         self.out.append(Tok("name", self.text[at: self.i], at + 1, name))
 
     def _name(self) -> Name | None:
@@ -556,10 +601,10 @@ class _Lexer:
             base = m[0]
             if base.lower() == "yhat":
                 base, hat = "y", True
-            m2 = re.compile(r"\d+").match(text, self.i)  # z1, w5 (digits end the name)
+            m2 = re.compile(r"\d+|[₀-₉]+").match(text, self.i)  # z1, w5, z₁ (digits end it)
             if m2:
                 self.i = m2.end()
-                base += m2[0]
+                base += m2[0].translate(_SUBSCRIPTS)
         if base == "ŷ" or unicodedata_hat(base):
             base, hat = base[0] if base != "ŷ" else "y", True
         sub, updated, sample = "", False, None
@@ -576,7 +621,8 @@ class _Lexer:
                     sub = f"{sub}_{part}" if sub else part
                 else:
                     raise self.error("an empty subscript", part_at)
-            elif self.peek("'") or self.peek("′") or self.peek("^{\\prime}") or self.peek("^\\prime"):
+            elif self.peek("'") or self.peek("′") or self.peek("⁺") or self.peek("^{\\prime}") or \
+                    self.peek("^\\prime"):
                 self.i += 1 if not self.peek("^") else (9 if self.peek("^{") else 7)
                 updated = True
             elif self.peek("^"):
@@ -585,7 +631,7 @@ class _Lexer:
                 part, _ = self.group()
                 mark = _subscript(part)
                 m3 = re.fullmatch(r"\((\d{1,6})\)", mark)
-                if mark in ("+", "new", "(new)", "*"):
+                if mark in ("+", "new", "(new)", "*", "'"):
                     updated = True
                 elif m3:
                     sample = int(m3[1])
@@ -773,9 +819,15 @@ class _Parser:
             if self.next() is None:
                 raise self.error(f"{t.text} has no argument")
             self.enter()
+            exponent = None
+            if (n := self.next()) is not None and n.kind == "op" and n.text == "^":
+                self.k += 1  # \tanh^2(z): the power of the function's value, (tanh z)²
+                exponent = self.atom()
+                if self.next() is None:
+                    raise self.error(f"{t.text} has no argument")
             arg = self.power()
             self.depth -= 1
-            return Call(t.text, arg)
+            return Call(t.text, arg) if exponent is None else Bin("^", Call(t.text, arg), exponent)
         raise ExprError(f"'{_shown(t.text, 20)}' cannot stand here", t.column)
 
     def partial(self, t: Tok) -> Node:
@@ -872,6 +924,22 @@ def is_number(node: Node) -> Num | None:
     return None
 
 
-__all__ = ["FUNCTIONS", "MAX_DEPTH", "MAX_LENGTH", "Bin", "Call", "Deriv", "ExprError", "Name",
-           "Neg", "Node", "Num", "Sum", "evaluate", "is_number", "numbers", "parse", "plain", "show",
-           "symbols", "walk"]
+def prime_of(node: Node, text: str) -> Prime | None:
+    """The derivative a left side writes, f′(z) with a name for z; None for anything else."""
+    if isinstance(node, Call) and node.fn.endswith("'") and isinstance(node.arg, Name):
+        fn = node.fn[:-1]
+        return Prime("" if fn in GENERAL_FUNCTIONS else fn, node.arg, node.arg.column)
+    if isinstance(node, Bin) and node.op == "*" and isinstance(node.left, Name) and \
+            isinstance(node.right, Name) and _PRIME_APPLIED.search(text):
+        f = node.left  # ReLU'(z_1), as some write it: read as ReLU_new·z_1
+        if not f.updated or f.sub or f.hat or f.sample is not None:
+            return None
+        word = _FUNCTION_WORDS.get(f.base.lower())
+        if word is not None and word + "'" in FUNCTIONS:
+            return Prime(word, node.right, f.column)
+    return None
+
+
+__all__ = ["ACTIVATION_OF", "FUNCTIONS", "GENERAL_FUNCTIONS", "MAX_DEPTH", "MAX_LENGTH", "Bin",
+           "Call", "Deriv", "ExprError", "Name", "Neg", "Node", "Num", "Prime", "Sum", "evaluate",
+           "is_number", "numbers", "parse", "plain", "prime_of", "show", "symbols", "walk"]

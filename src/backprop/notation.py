@@ -529,8 +529,10 @@ _LATEX_SPECIAL = {"\\": r"\textbackslash{}", "{": r"\{", "}": r"\}", "$": r"\$",
 
 
 def latex_text(text: str) -> str:
-    """Text made safe for LaTeX's text mode: its special characters escaped, and any character
-    outside printable ASCII written as its code point (a stock pdflatex has no glyph for most)."""
+    """Text made safe for LaTeX's text mode: its special characters escaped, a Latin-1 letter as
+    the kernel's accent command (é → \\'{e}, ß → \\ss{}, which the stock OT1 font sets without
+    a package), and any other character outside printable ASCII written as its code point (a
+    stock pdflatex has no glyph for most)."""
     out = []
     for char in text:
         if char in _LATEX_SPECIAL:
@@ -538,5 +540,31 @@ def latex_text(text: str) -> str:
         elif " " <= char <= "~":
             out.append(char)
         else:
-            out.append(f"[U+{ord(char):04X}]")
+            out.append(_latin1_letter(char) or f"[U+{ord(char):04X}]")
     return "".join(out)
+
+
+#: Latin-1's letters that are no accented ASCII letter, and the OT1 font's commands for them
+#: (Ð ð Þ þ have none outside T1: they stay code points)
+_LATIN1_LETTERS = {"Æ": r"\AE{}", "æ": r"\ae{}", "Ø": r"\O{}", "ø": r"\o{}", "ß": r"\ss{}"}
+#: the accents Latin-1's letters carry, as the kernel's text accent commands
+_TEXT_ACCENTS = {"GRAVE": "`", "ACUTE": "'", "CIRCUMFLEX": "^", "TILDE": "~", "DIAERESIS": '"',
+                 "RING ABOVE": "r", "CEDILLA": "c"}
+_LATIN1_ACCENTED = re.compile(r"LATIN (SMALL|CAPITAL) LETTER ([A-Z]) WITH (" +
+                              "|".join(_TEXT_ACCENTS) + ")")
+
+
+def _latin1_letter(char: str) -> str | None:
+    """A letter of Latin-1 (U+00C0 to U+00FF) as LaTeX text: é → \\'{e}, ï → \\"{\\i}; None
+    for any other character."""
+    if not "\xc0" <= char <= "\xff":
+        return None
+    if char in _LATIN1_LETTERS:
+        return _LATIN1_LETTERS[char]
+    import unicodedata  # only for text outside ASCII, which few files have
+
+    m = _LATIN1_ACCENTED.fullmatch(unicodedata.name(char, ""))
+    if m is None:
+        return None
+    base = m[2].lower() if m[1] == "SMALL" else m[2]
+    return "\\" + _TEXT_ACCENTS[m[3]] + "{" + ("\\i" if base == "i" else base) + "}"

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from backprop import expr, safe
-from backprop.expr import Deriv, ExprError, Name
+from backprop.expr import Deriv, ExprError, Name, Prime
 
 Syntax = Literal["markdown", "latex", "plain"]
 SUFFIXES: dict[str, Syntax] = {".md": "markdown", ".markdown": "markdown", ".tex": "latex",
@@ -43,7 +43,7 @@ class Chain:
     line: int
     column: int
     text: str  #: as read: the chain's text, its whitespace run together
-    lhs: Name | Deriv
+    lhs: Name | Deriv | Prime  #: a Prime (σ′(z3)) is resolved to ∂h/∂z by the network
     segments: tuple[Segment, ...]  #: the right-hand sides, in order
     math: bool = True  #: inside math delimiters (else a plain-text line, where prose may stand)
     #: the left side is all that stands before the first `=` (no words in front of it)
@@ -490,28 +490,37 @@ def _split(piece: str, at: int) -> list[tuple[str, str, int]] | None:
 
 # ---------------------------------------------------------------- the two ends of a chain
 
-def _left_side(text: str, at: int, prose: bool) -> tuple[Name | Deriv, int]:
+def _quantity(text: str) -> Name | Deriv | Prime | None:
+    """The quantity a left side's text names: a name, a derivative, or an activation's
+    derivative at a name (σ′(z_3)); None for any other expression."""
+    node = expr.parse(text)
+    if isinstance(node, Name | Deriv):
+        return node
+    return expr.prime_of(node, text)
+
+
+def _left_side(text: str, at: int, prose: bool) -> tuple[Name | Deriv | Prime, int]:
     """The quantity the LHS names; in plain text, the last words before the `=` (prose in
     front of it ignored): the longest such tail that is one name."""
     if not prose:
         lead = len(text) - len(text.lstrip())
-        node = expr.parse(_unlabel(text))
-        if isinstance(node, Name | Deriv):
-            return node, at + lead
+        lhs = _quantity(_unlabel(text))
+        if lhs is not None:
+            return lhs, at + lead
         raise ExprError(f"'{safe.line(text.strip(), 40)}' is not one name", 1)
     words = list(re.finditer(r"\S+", text))
-    found: tuple[Name | Deriv, int] | None = None
+    found: tuple[Name | Deriv | Prime, int] | None = None
     error: ExprError | None = None
     for k in range(len(words) - 1, max(-1, len(words) - 6), -1):
         tail = text[words[k].start():]
         tail = _unlabel(tail)
         try:
-            node = expr.parse(tail)
+            lhs = _quantity(tail)
         except ExprError as err:
             error = error or err
             continue
-        if isinstance(node, Name | Deriv):
-            found = (node, at + words[k].start())
+        if lhs is not None:
+            found = (lhs, at + words[k].start())
     if found is None:
         raise error or ExprError(f"'{safe.line(text.strip(), 40)}' is not one name", 1)
     return found
@@ -520,7 +529,7 @@ def _left_side(text: str, at: int, prose: bool) -> tuple[Name | Deriv, int]:
 def _lone_name(text: str) -> bool:
     """A line that is one name and nothing else (the left side of the `= …` line under it)."""
     try:
-        return isinstance(expr.parse(_unlabel(text)), Name | Deriv)
+        return _quantity(_unlabel(text)) is not None
     except ExprError:
         return False
 

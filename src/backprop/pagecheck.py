@@ -4,6 +4,7 @@ and the final numbers marked by the Grader, in the page's order."""
 
 from __future__ import annotations
 
+import difflib
 import math
 import random
 import re
@@ -14,8 +15,8 @@ from dataclasses import dataclass, replace
 from typing import Literal
 
 from backprop import expr
-from backprop.answers import MAX_PLACE, Answer, Quantity, short
-from backprop.check import VERDICTS, CheckReport, Grader, Result
+from backprop.answers import MAX_PLACE, Answer, Quantity, printed_names, short
+from backprop.check import VERDICTS, CheckReport, Grader, Result, reads_as_loss
 from backprop.engine import run
 from backprop.errors import BackpropError, SpecError
 from backprop.expr import Deriv, Name, Node
@@ -39,6 +40,9 @@ POINTS, SPREAD = 3, 0.2
 CLOSE = 1e-7
 #: numbers of one segment whose rounding is followed (beyond, each counts a relative 1e-3)
 ROUNDED = 60
+#: the most names a page's did-you-mean compares with in the page's spelling (beyond, the
+#: answers file's own suggestions are respelled)
+HINT_POOL = 2000
 
 
 # ---------------------------------------------------------------- what names mean
@@ -98,6 +102,71 @@ class Symbols:
                     if isinstance(node, Name) and not node.updated and node.sample is None:
                         self._add({node.spelled}, name)
         self.outputs = tuple(net.outputs)
+        self._page_names: dict[str, str] | None = None  #: printed names as a page spells them
+
+    def page_name(self, name: str) -> str:
+        """A network name as a page of this network writes it: the file's first plain spelling
+        (`w5` for w2_11, `E_total` for E), else its LaTeX one read plainly (`w_5`), else itself."""
+        spelling = self.net.spellings.get(name)
+        if spelling is None:
+            return name
+        for text in spelling.also:
+            if re.fullmatch(r"[^\W\d]\w*", text):
+                return text
+        if spelling.latex:
+            try:
+                node = expr.parse(spelling.latex)
+            except expr.ExprError:
+                return name
+            if isinstance(node, Name) and not node.updated and node.sample is None:
+                return node.spelled
+        return name
+
+    def page_key(self, key: str) -> str:
+        """An answers-file key in the page's spelling (dE/dw2_11 → dE_total/dw5, w2_11_new →
+        w5_new); the parts that are no name of the network kept as they are."""
+        m = re.fullmatch(r"(?P<body>.*?)(?P<k>\[\d+\])?", key)
+        body, k = (m["body"], m["k"] or "") if m else (key, "")
+        d = re.fullmatch(r"d(?P<a>[^/]+)/d(?P<b>.+)", body)
+        if d is not None and (d["a"] in self.exact or d["b"] in self.exact):
+            return f"d{self._page_part(d['a'])}/d{self._page_part(d['b'])}{k}"
+        t = re.fullmatch(r"ℓ\((?P<o>.+)\)", body)
+        if t is not None:
+            return f"ℓ({self._page_part(t['o'])}){k}"
+        return self._page_part(body) + k
+
+    def _page_part(self, part: str) -> str:
+        if part in self.exact and self.exact[part] == part:
+            return self.page_name(part)
+        for cut in [m.start() for m in re.finditer("_", part)]:
+            head, tail = part[:cut], part[cut + 1:]  # w2_11_new, m_w2_11: a name and a mark
+            if head in self.exact and self.exact[head] == head:
+                return f"{self.page_name(head)}_{tail}"
+            if tail in self.exact and self.exact[tail] == tail:
+                return f"{head}_{self.page_name(tail)}"
+        return part
+
+    def hints(self, key: str, near: list[str]) -> list[str]:
+        """An unknown key's did-you-mean in the page's spelling, when the network file gives
+        its names spellings: the nearest of its printed names as the page writes them (the
+        loss's own name, where the answers file's hint leads with it, first); the key's own
+        spelling never suggested."""
+        if not self.net.spellings or not near:
+            return near
+        if self._page_names is None:
+            self._page_names = {}
+            for printed in printed_names(self.net):
+                self._page_names.setdefault(self.page_key(printed), printed)
+        written = self.page_key(key)
+        loss = self.net.loss.name
+        word = written.split("[")[0]
+        stem = re.sub(r"(?:_new|'|\+)$", "", word) or word
+        lead = [self.page_key(n) for n in near[:1] if n in (loss, f"{loss}_new")] if \
+            reads_as_loss(stem, loss) or reads_as_loss(stem, self.page_name(loss)) else []
+        pool = list(self._page_names) if len(self._page_names) <= HINT_POOL else \
+            [self.page_key(n) for n in near]
+        found = difflib.get_close_matches(word, pool, n=3, cutoff=0.5)
+        return [n for n in dict.fromkeys((*lead, *found)) if n != written][:3]
 
     def _add(self, forms: set[str], name: str) -> None:
         for form in forms:
@@ -249,6 +318,27 @@ class Symbols:
             return f"{name}_new{suffix}"
         return name + suffix
 
+    def prime(self, p: expr.Prime) -> Deriv:
+        """∂h/∂z that a left side f′(z) writes: the node whose sum (or value) its argument
+        names; Unread when it names none, or when the function written is not that node's
+        activation (σ′ at a tanh node is said, never guessed)."""
+        shown = f"{p.fn or 'f'}′({short(expr.plain(p.arg), 30)})"
+        name = self.name(_bare(p.arg))
+        node = self.net.node_by_name.get(name) or next(
+            (n for n in self.net.nodes if n.sum == name), None)
+        if node is None:
+            raise Unread(f"the left side {shown}: {short(name)} is no node's sum, so {shown} is "
+                         f"no local derivative ∂h/∂z of this network")
+        act = node.activation
+        written = expr.ACTIVATION_OF.get(p.fn)
+        if p.fn and written != act.name:
+            rule = act.rule.format(z=short(node.sum)) if "{z}" in act.rule else act.name
+            raise Unread(f"the left side {shown} is the derivative of {written or p.fn}, but "
+                         f"{short(node.name)} = {rule} ({act.name}): its local derivative is "
+                         f"∂{short(node.name)}/∂{short(node.sum)}")
+        k = p.arg.sample
+        return Deriv(Name(node.name, sample=k), Name(node.sum, sample=k), p.column)
+
     def _quantity(self, key: str, node: Name | Deriv) -> Ref:
         found = self.grader.names.resolve(key)
         if found.quantity is None:
@@ -296,9 +386,16 @@ SUM_TERMS, SUM_NODES = 256, 400
 
 
 def expand_sums(node: Node, symbols: Symbols) -> Node:
-    """A formula with each Σ written out over the network's outputs (and samples): its general
+    """A formula with each Σ written out over the network's outputs (and samples), and each
+    general f′ (f'(z_1)) as the node's ∂h/∂z: a Σ's general
     words (`target`, `output`, `y_i`, `\\hat{y}_i`) bound to each output and its target in turn;
-    a name of the network stays itself. A Σ in a Σ has no value; one too large is Unread."""
+    a name of the network stays itself. A Σ in a Σ runs over the samples and, inside, the
+    outputs (Unread where that is not clear); a Σ too large is Unread."""
+    if any(isinstance(n, expr.Call) and n.fn not in expr.FUNCTIONS for n in expr.walk(node)):
+        if sum(1 for _ in expr.walk(node)) > SUM_NODES:
+            raise Unread(f"a formula with a general f′ and more than {SUM_NODES} terms is not "
+                         f"read")
+        node = _general_primes(node, symbols)
     if not any(isinstance(n, expr.Sum) for n in expr.walk(node)):
         return node
     net = symbols.net
@@ -330,14 +427,52 @@ def expand_sums(node: Node, symbols: Symbols) -> Node:
             return expr.Bin(n.op, bind(n.left, out, k), bind(n.right, out, k))
         return n  # a number, a derivative, a Σ in the Σ
 
+    def added(terms: list[Node]) -> Node:
+        while len(terms) > 1:  # added pairwise: the tree log₂(terms) deep, not terms deep
+            terms = [expr.Bin("+", terms[j], terms[j + 1]) if j + 1 < len(terms) else terms[j]
+                     for j in range(0, len(terms), 2)]
+        return terms[0]
+
+    def inner(n: Node, k: int | None) -> Node:
+        """The outer Σ's term for sample k: each Σ in it written out over the outputs."""
+        if isinstance(n, expr.Sum):
+            return added([bind(n.arg, out, k) for out in net.outputs])
+        if isinstance(n, expr.Neg):
+            return expr.Neg(inner(n.arg, k))
+        if isinstance(n, expr.Call):
+            return expr.Call(n.fn, inner(n.arg, k))
+        if isinstance(n, expr.Bin):
+            return expr.Bin(n.op, inner(n.left, k), inner(n.right, k))
+        return n
+
+    def double(n: expr.Sum) -> Node:
+        """Σ Σ: the outer over the samples, the inner over the outputs (the sum over every pair
+        is the same in either order), when the outer's term writes no output or target of its
+        own outside the inner Σ; else which Σ runs over what is not clear, and it is Unread."""
+        sums = [m for m in expr.walk(n.arg) if isinstance(m, expr.Sum)]
+        if any(isinstance(m, expr.Sum) for s in sums for m in expr.walk(s.arg)):
+            raise Unread("a Σ in a Σ in a Σ: at most two (over the samples and over the "
+                         "outputs) are written out")
+        todo: list[Node] = [n.arg]
+        while todo:  # the outer term, outside its Σs
+            m = todo.pop()
+            if isinstance(m, Name) and bind(m, net.outputs[0], None) != m:
+                raise Unread(f"a Σ in a Σ whose outer term writes '{short(expr.plain(m))}' "
+                             f"outside the inner Σ: which Σ runs over the outputs and which "
+                             f"over the samples is not clear")
+            if isinstance(m, expr.Neg | expr.Call):
+                todo.append(m.arg)
+            elif isinstance(m, expr.Bin):
+                todo += [m.left, m.right]
+        return added([inner(n.arg, k if net.multi_sample else None)
+                      for k in range(len(net.samples))])
+
     def walk(n: Node) -> Node:
         if isinstance(n, expr.Sum):
-            terms = [bind(n.arg, out, k if net.multi_sample else None)
-                     for k in range(len(net.samples)) for out in net.outputs]
-            while len(terms) > 1:  # added pairwise: the tree log₂(terms) deep, not terms deep
-                terms = [expr.Bin("+", terms[j], terms[j + 1]) if j + 1 < len(terms) else terms[j]
-                         for j in range(0, len(terms), 2)]
-            return terms[0]
+            if any(isinstance(m, expr.Sum) for m in expr.walk(n.arg)):
+                return double(n)
+            return added([bind(n.arg, out, k if net.multi_sample else None)
+                          for k in range(len(net.samples)) for out in net.outputs])
         if isinstance(n, expr.Neg):
             return expr.Neg(walk(n.arg))
         if isinstance(n, expr.Call):
@@ -347,6 +482,25 @@ def expand_sums(node: Node, symbols: Symbols) -> Node:
         return n
 
     return walk(node)
+
+
+def _general_primes(node: Node, symbols: Symbols) -> Node:
+    """A general f′ at a name (`∂L/∂h_1 · f'(z_1)`) as ∂h/∂z of the node the name is the sum
+    (or value) of; Unread when it names no node's sum."""
+    if isinstance(node, expr.Call):
+        if node.fn in expr.FUNCTIONS:
+            return expr.Call(node.fn, _general_primes(node.arg, symbols))
+        if not isinstance(node.arg, Name):
+            raise Unread(f"f′ of '{short(expr.show(node.arg), 30)}': a general f′ is "
+                         f"read at a node's sum or value only")
+        return symbols.prime(expr.Prime("", node.arg, node.arg.column))
+    if isinstance(node, expr.Neg | expr.Sum):
+        arg = _general_primes(node.arg, symbols)
+        return expr.Neg(arg) if isinstance(node, expr.Neg) else expr.Sum(arg, node.column)
+    if isinstance(node, expr.Bin):
+        return expr.Bin(node.op, _general_primes(node.left, symbols),
+                        _general_primes(node.right, symbols))
+    return node
 
 
 def _unhat(sub: str) -> str:
@@ -694,7 +848,8 @@ def _trimmed(chain: Chain, symbols: Symbols) -> tuple[Segment, ...]:
 
 
 def _entry(chain: Chain, symbols: Symbols, net: Network) -> Entry | None:
-    lhs = chain.lhs
+    # σ′(z3) = …: ∂ŷ/∂z3, the node's by the network (Unread, with its reason, when none)
+    lhs = symbols.prime(chain.lhs) if isinstance(chain.lhs, expr.Prime) else chain.lhs
     segments = tuple(replace(seg, node=expand_sums(seg.node, symbols))
                      for seg in _trimmed(chain, symbols))
     if isinstance(lhs, Name) and not lhs.updated:
@@ -744,6 +899,8 @@ def _unknown(chain: Chain, symbols: Symbols) -> Entry | None:
     derivative, an updated name (w9', w_9^{+}) or a plain name, its number last; None for a
     name the network has (a param restated with another value is not read, with its reason)."""
     lhs = chain.lhs
+    if isinstance(lhs, expr.Prime):
+        return None  # f′(z) that is no node's ∂h/∂z: listed with its reason, never guessed
     last = chain.segments[-1]
     number = expr.is_number(last.node)
     if number is None or (not chain.alone and isinstance(lhs, Name) and not lhs.updated):
@@ -818,7 +975,7 @@ def mark(grader: Grader, sheet: Sheet, file: str) -> CheckReport:
     """Mark a sheet's entries in order: the final numbers by the Grader, each chain's segments
     here; formula answers alone get correct or wrong (`formula`)."""
     numeric = [e.answer for e in sheet.entries if e.answer is not None]
-    report = grader.check(numeric, file)
+    report = grader.check(numeric, file, hints=_kept(grader)[0].hints if sheet.page else None)
     by_number = iter(report.results)
     lines = _Lines(grader)
     results: list[Result] = []

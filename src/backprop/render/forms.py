@@ -823,29 +823,41 @@ def _md_para(para: Para) -> str:
 
 # ---------------------------------------------------------------- writers: HTML
 
-#: the matrix forms' own rules, after render.html.CSS: equations as a row of pieces, a matrix
-#: as a table between two rules (its brackets)
-_CSS = """\
-.eq { display: flex; flex-wrap: wrap; align-items: center; gap: 0.4em; margin: 0.5em 0;
-      font-family: "DejaVu Sans Mono", Menlo, Consolas, monospace; font-size: 0.95em; }
-table.m { border-collapse: collapse; border-left: 1px solid; border-right: 1px solid;
-          display: inline-table; margin: 0; }
-table.m td { padding: 0 0.45em; text-align: right; font-size: 1em; }
-h2, h3 { font-size: 1.15em; }
-"""
+#: the forms' own rules, by class: an equation as a row of pieces, a matrix as a table between
+#: two rules (its brackets). A page states them once in its CSS, after render.html.CSS; a
+#: fragment, which has no <head> for a <style> and cannot count on the host's stylesheet, carries
+#: them on each element as a style attribute (a class is kept, for the host to restyle).
+_RULES: Mapping[str, str] = {
+    "eq": ("display: flex; flex-wrap: wrap; align-items: center; gap: 0.4em; margin: 0.5em 0; "
+           "font-family: 'DejaVu Sans Mono', Menlo, Consolas, monospace; font-size: 0.95em"),
+    "bold": "font-weight: bold",
+    "m": ("border-collapse: collapse; border-left: 1px solid; border-right: 1px solid; "
+          "display: inline-table; margin: 0"),
+    "m td": "padding: 0 0.45em; text-align: right; font-size: 1em",
+}
+_CSS = (f".eq {{ {_RULES['eq']}; }}\ntable.m {{ {_RULES['m']}; }}\n"
+        f"table.m td {{ {_RULES['m td']}; }}\nh2, h3 {{ font-size: 1.15em; }}\n")
 
 
-def _html_piece(piece: Piece) -> str:
+def _attrs(classes: str, rules: str, inline: bool) -> str:
+    """The class attribute, and with `inline` (a fragment) the same rules as a style attribute."""
+    out = f' class="{classes}"' if classes else ""
+    return out + (f' style="{escape(rules)}"' if inline else "")
+
+
+def _html_piece(piece: Piece, inline: bool) -> str:
     if isinstance(piece, S):
         return f"<span>{escape(piece.text)}</span>"
-    rows = "".join("<tr>" + "".join(f"<td>{escape(c.text)}</td>" for c in row) + "</tr>"
+    td = "<td" + _attrs("", _RULES["m td"], inline) + ">"
+    rows = "".join("<tr>" + "".join(f"{td}{escape(c.text)}</td>" for c in row) + "</tr>"
                    for row in piece.rows)
-    return f'<table class="m">{rows}</table>'
+    return f"<table{_attrs('m', _RULES['m'], inline)}>{rows}</table>"
 
 
-def to_html(items: Sequence[Item], title: str = "backprop") -> str:
+def to_html(items: Sequence[Item], title: str = "backprop", *, fragment: bool = False) -> str:
     """One self-contained page (render.html.page): no scripts, fonts or links; matrices as
-    bracketed tables."""
+    bracketed tables. With `fragment`, the body alone, each equation and matrix styled by its
+    own style attribute (_RULES), so that it lays out the same pasted into any page."""
     out: list[str] = []
     for item in items:
         if isinstance(item, Para):
@@ -859,10 +871,11 @@ def to_html(items: Sequence[Item], title: str = "backprop") -> str:
                  if item.inline else
                  [[*item.lhs, S("=", "="), *item.steps[0]],
                   *[[S("=", "="), *step] for step in item.steps[1:]]])
-        cls = "eq bold" if item.bold else "eq"
-        out += [f'<div class="{cls}">' + "".join(map(_html_piece, line)) + "</div>"
-                for line in lines]
-    return page(title, "".join(x + "\n" for x in out if x), css=_CSS)
+        cls, rules = ("eq bold", f"{_RULES['eq']}; {_RULES['bold']}") if item.bold else \
+            ("eq", _RULES["eq"])
+        div = "<div" + _attrs(cls, rules, fragment) + ">"
+        out += [div + "".join(_html_piece(p, fragment) for p in line) + "</div>" for line in lines]
+    return page(title, "".join(x + "\n" for x in out if x), fragment, css=_CSS)
 
 
 # ---------------------------------------------------------------- JSON
@@ -944,8 +957,10 @@ def matrix_latex(form: MatrixForm, decimals: int = 3, *, fragment: bool = False)
     return to_latex(matrix_items(form, decimals), fragment=fragment)
 
 
-def matrix_html(form: MatrixForm, decimals: int = 3) -> str:
-    return to_html(matrix_items(form, decimals), f"∂{form.loss_name}/∂{form.param or 'W'}")
+def matrix_html(form: MatrixForm, decimals: int = 3, notes: Sequence[str] = (), *,
+                fragment: bool = False) -> str:
+    return to_html(_noted(matrix_items(form, decimals), notes),
+                   f"∂{form.loss_name}/∂{form.param or 'W'}", fragment=fragment)
 
 
 def sum_markdown(form: SumForm, decimals: int = 3) -> str:
@@ -956,21 +971,28 @@ def sum_latex(form: SumForm, decimals: int = 3, *, fragment: bool = False) -> st
     return to_latex(sum_items(form, decimals), fragment=fragment)
 
 
-def sum_html(form: SumForm, decimals: int = 3) -> str:
+def sum_html(form: SumForm, decimals: int = 3, notes: Sequence[str] = (), *,
+             fragment: bool = False) -> str:
     ex = form.explanation
-    return to_html(sum_items(form, decimals), f"∂{ex.loss_name}/∂{ex.param}")
+    return to_html(_noted(sum_items(form, decimals), notes), f"∂{ex.loss_name}/∂{ex.param}",
+                   fragment=fragment)
 
 
-#: writer(form, decimals, notes, fragment): fragment asks LaTeX for the body alone
+#: writer(form, decimals, notes, fragment): fragment asks LaTeX and HTML for the body alone
 Writer = Callable[[Any, int, Sequence[str], bool], "RenderableType | str"]
 
 
+def _noted(items: Sequence[Item], notes: Sequence[str]) -> list[Item]:
+    """The items, then the trace's notes as paragraphs."""
+    return [*items, *(Para((f"note: {n}",), "note") for n in notes)]
+
+
 def _latex_doc(items: Sequence[Item], notes: Sequence[str], fragment: bool = False) -> str:
-    return to_latex([*items, *(Para((f"note: {n}",), "note") for n in notes)], fragment=fragment)
+    return to_latex(_noted(items, notes), fragment=fragment)
 
 
 def _markdown_doc(items: Sequence[Item], notes: Sequence[str]) -> str:
-    return to_markdown([*items, *(Para((f"note: {n}",), "note") for n in notes)])
+    return to_markdown(_noted(items, notes))
 
 
 #: output format -> (the matrix form's writer, the sum form's), each called as
@@ -988,8 +1010,10 @@ FORM_WRITERS: Mapping[str, tuple[Writer, Writer]] = {
               _latex_doc(matrix_items(form, decimals), notes, fragment),
               lambda form, decimals, notes, fragment:
               _latex_doc(sum_items(form, decimals), notes, fragment)),
-    "html": (lambda form, decimals, notes, fragment: matrix_html(form, decimals),
-             lambda form, decimals, notes, fragment: sum_html(form, decimals)),
+    "html": (lambda form, decimals, notes, fragment:
+             matrix_html(form, decimals, notes, fragment=fragment),
+             lambda form, decimals, notes, fragment:
+             sum_html(form, decimals, notes, fragment=fragment)),
 }
 
 

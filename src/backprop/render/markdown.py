@@ -72,6 +72,17 @@ def escape(text: str, *, line_start: bool = False) -> str:
     return block_safe(text) if line_start else text
 
 
+# an ATX heading's closing sequence (CommonMark §4.2): a run of # at the end, after a space or alone
+_CLOSING = re.compile(r"(?:(?<=[ \t])|^)#+[ \t]*$")
+
+
+def heading(text: str, level: int = 1) -> str:
+    """User text as an ATX heading: escaped as `escape` does, and a run of # at its end (which
+    the heading would drop as its closing sequence) kept literal."""
+    body = escape(text).strip(" ")
+    return "#" * level + " " + _CLOSING.sub(lambda m: "\\" + m[0], body)
+
+
 def block_safe(line: str) -> str:
     """An escaped line that reads as paragraph text wherever it stands: its leading spaces as
     no-break spaces (four would make it indented code; Markdown drops them otherwise), then a

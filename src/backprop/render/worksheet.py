@@ -1,75 +1,49 @@
 """An exercise as text: its answer key (an answers file and a typed page) and the blank worksheet,
-in Markdown and in LaTeX, every piece of user text escaped for its format."""
+in Markdown and in LaTeX, every piece of user text escaped as the Markdown and LaTeX writers
+escape it (render.markdown, notation.latex_text), every name typeset as the LaTeX writer does."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 
 from backprop.exercise import KeyLine, Variant, rounded
-from backprop.notation import given
-from backprop.render import latex
-
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$&\"'=:;^])")
-_TEX_SPECIAL = {"\\": r"\textbackslash{}", "{": r"\{", "}": r"\}", "$": r"\$", "&": r"\&",
-                "#": r"\#", "%": r"\%", "_": r"\_", "^": r"\textasciicircum{}",
-                "~": r"\textasciitilde{}", "<": r"\textless{}", ">": r"\textgreater{}",
-                "|": r"\textbar{}", '"': r"\textquotedbl{}"}
-
-
-def md_text(text: str) -> str:
-    """User text in Markdown: every ASCII punctuation mark that could start markup escaped, every
-    unprintable character shown as its code."""
-    return "".join(ch if ch.isprintable() else f"U+{ord(ch):04X}" for ch in _MD_SPECIAL.sub(r"\\\1", text))
-
-
-def tex_text(text: str) -> str:
-    """User text in LaTeX for stock pdflatex: the ten specials escaped; a character beyond Latin-1
-    (which T1 and utf8 inputenc set without extra packages) written as its code point."""
-    out = []
-    for ch in text:
-        if ch in _TEX_SPECIAL:
-            out.append(_TEX_SPECIAL[ch])
-        elif not ch.isprintable():
-            out.append(f"[U+{ord(ch):04X}]")
-        elif ord(ch) < 0x80 or 0xA0 <= ord(ch) <= 0xFF:
-            out.append(ch)
-        else:
-            out.append(f"[U+{ord(ch):04X}]")
-    return "".join(out)
-
+from backprop.network import Network
+from backprop.notation import given, latex_text
+from backprop.render import latex, markdown
+from backprop.render.layout import Text
 
 # ---------------------------------------------------------------- names as math
 
-_INDEXED = re.compile(r"^([A-Za-z]+)([0-9]+)$")
+
+def tex_name(name: str, net: Network) -> str:
+    """A name in math as the LaTeX writer sets it: the file's spelling, else x1 → x_{1},
+    y_hat → \\hat{y}, and any other name as escaped text."""
+    return latex.Names(spellings=net.spellings).name(name)
 
 
-def tex_name(name: str) -> str:
-    """x1 → x_{1}, y_hat → \\hat{y}, o2 → o_{2}; the generated names only."""
-    if name == "y_hat":
-        return r"\hat{y}"
-    m = _INDEXED.match(name)
-    return f"{m[1]}_{{{m[2]}}}" if m else name.replace("_", r"\_")
-
-
-def tex_quantity(line: KeyLine, loss: str) -> str:
+def tex_quantity(line: KeyLine, net: Network) -> str:
     """A key quantity as LaTeX: \\frac{\\partial L}{\\partial w_{5}}, w_{5}^{\\text{new}}, z_{1}^{(2)}."""
     q = line.quantity
     sample = f"^{{({q.sample + 1})}}" if q.sample is not None and "[" in line.name else ""
+    loss = net.loss.name
     if q.kind == "loss":
-        return tex_name(loss)
+        return tex_name(loss, net)
     if q.kind == "loss_new":
-        return f"{tex_name(loss)}_{{\\text{{new}}}}"
+        return f"{tex_name(loss, net)}_{{\\text{{new}}}}"
     if q.kind == "updated":
-        return f"{tex_name(q.a)}^{{\\text{{new}}}}"
+        return f"{tex_name(q.a, net)}^{{\\text{{new}}}}"
     if q.kind == "value":
-        return tex_name(q.a) + sample
+        return tex_name(q.a, net) + sample
     top, bottom = line.name.split("[")[0][1:].split("/d", 1)
     # sample k's factor: k on the node value it is taken at, ∂h₁⁽ᵏ⁾/∂z₁, ∂z₇⁽ᵏ⁾/∂w₇, or for the
     # loss's, on the denominator, ∂L/∂h₁⁽ᵏ⁾ — as a page writes it and check reads it
     at_top = q.kind in ("local", "jacobian", "param_factor")
-    return (f"\\frac{{\\partial {tex_name(top)}{sample if at_top else ''}}}"
-            f"{{\\partial {tex_name(bottom)}{'' if at_top else sample}}}")
+    return (f"\\frac{{\\partial {tex_name(top, net)}{sample if at_top else ''}}}"
+            f"{{\\partial {tex_name(bottom, net)}{'' if at_top else sample}}}")
+
+
+def _title(net: Network) -> str:
+    return net.title if net.title and net.title.strip() else "exercise"
 
 
 # ---------------------------------------------------------------- the key
@@ -101,21 +75,20 @@ def _update_chain(variant: Variant, line: KeyLine, decimals: int) -> str:
     g = variant.trace.gradients[p]
     g_text = rounded(g, decimals)
     g_text = f"({g_text})" if g_text.startswith("-") else g_text
-    return (f"{tex_name(p)} - \\eta \\cdot \\frac{{\\partial {tex_name(net.loss.name)}}}"
-            f"{{\\partial {tex_name(p)}}} = {given(net.params[p])} - {given(net.learning_rate)} "
+    return (f"{tex_name(p, net)} - \\eta \\cdot \\frac{{\\partial {tex_name(net.loss.name, net)}}}"
+            f"{{\\partial {tex_name(p, net)}}} = {given(net.params[p])} - {given(net.learning_rate)} "
             f"\\cdot {g_text} = ")
 
 
 def answers_md(variant: Variant, decimals: int) -> str:
     """The key as a typed page: one `$…$` equation chain per quantity, the asked ones first."""
     net = variant.network
-    title = md_text(net.title or "exercise")
 
     def chain(line: KeyLine) -> str:
         middle = _update_chain(variant, line, decimals) if line.quantity.kind == "updated" else ""
-        return f"- ${tex_quantity(line, net.loss.name)} = {middle}{rounded(line.value, decimals)}$"
+        return f"- ${tex_quantity(line, net)} = {middle}{rounded(line.value, decimals)}$"
 
-    out = [f"# Answer key: {title}", "", f"Every quantity to {decimals} decimals.", ""]
+    out = [markdown.heading(f"Answer key: {_title(net)}"), "", f"Every quantity to {decimals} decimals.", ""]
     out += [chain(line) for line in _asked(variant)]
     rest = [line for line in variant.key if line.quantity not in variant.verdict.asked]
     if rest:
@@ -137,14 +110,15 @@ def _givens(variant: Variant) -> tuple[list[list[str]], list[list[str]], list[li
     net = variant.network
     nodes = []
     for node in net.nodes:
-        terms = " + ".join(f"{tex_name(e.param)} {tex_name(e.source)}" for e in node.edges)
+        terms = " + ".join(f"{tex_name(e.param, net)} {tex_name(e.source, net)}" for e in node.edges)
         if node.bias:
-            terms += f" + {tex_name(node.bias)}"
-        nodes.append([f"{tex_name(node.sum)} = {terms}",
-                      f"{tex_name(node.name)} = " + node.activation.latex_rule.format(
-                          z=tex_name(node.sum), h=tex_name(node.name), slope=node.activation.slope,
+            terms += f" + {tex_name(node.bias, net)}"
+        z, h = tex_name(node.sum, net), tex_name(node.name, net)
+        nodes.append([f"{z} = {terms}",
+                      f"{h} = " + node.activation.latex_rule.format(
+                          z=z, h=h, slope=node.activation.slope,
                           h_j="h_j")])
-    params = [[tex_name(p), given(v)] for p, v in net.params.items()]
+    params = [[tex_name(p, net), given(v)] for p, v in net.params.items()]
     samples = []
     for k, s in enumerate(net.samples, start=1):
         row = [str(k)] + [given(s.inputs[x]) for x in net.inputs] + \
@@ -155,30 +129,38 @@ def _givens(variant: Variant) -> tuple[list[list[str]], list[list[str]], list[li
 
 def _sample_header(variant: Variant) -> list[str]:
     net = variant.network
-    return ["sample"] + [f"${tex_name(x)}$" for x in net.inputs] + \
-           [f"target of ${tex_name(o)}$" for o in net.outputs]
+    return ["sample"] + [f"${tex_name(x, net)}$" for x in net.inputs] + \
+           [f"target of ${tex_name(o, net)}$" for o in net.outputs]
+
+
+def _md_row(cells: Sequence[str]) -> str:
+    """A pipe-table row: a | inside a cell (a spelling's) escaped, as GFM reads one even in math."""
+    return "| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |"
 
 
 def worksheet_md(variant: Variant, decimals: int) -> str:
-    """The blank exercise in Markdown: the network as tables, the quantities to compute."""
+    """The blank exercise in Markdown: the title and description as the Markdown writer escapes
+    text, the network as tables, the quantities to compute."""
     net = variant.network
     nodes, params, samples = _givens(variant)
     head = _sample_header(variant)
-    out = [f"# {md_text(net.title or 'exercise')}", "",
-           f"One training step: loss `{net.loss.loss.kind}` ({net.loss.reduction}), learning rate "
-           f"$\\eta = {given(net.learning_rate)}$, update $p \\leftarrow p - \\eta \\cdot "
-           f"\\partial {tex_name(net.loss.name)} / \\partial p$.", "",
-           "## The network", "", "| sum | node |", "|---|---|"]
-    out += [f"| ${z}$ | ${h}$ |" for z, h in nodes]
+    out = [markdown.heading(_title(net)), ""]
+    if net.description and net.description.strip():
+        out += [markdown.markdown(Text(net.description.strip())).rstrip("\n"), ""]
+    out += [f"One training step: loss `{net.loss.loss.kind}` ({net.loss.reduction}), learning rate "
+            f"$\\eta = {given(net.learning_rate)}$, update $p \\leftarrow p - \\eta \\cdot "
+            f"\\partial {tex_name(net.loss.name, net)} / \\partial p$.", "",
+            "## The network", "", "| sum | node |", "|---|---|"]
+    out += [_md_row([f"${z}$", f"${h}$"]) for z, h in nodes]
     out += ["", "| param | value |", "|---|---|"]
-    out += [f"| ${p}$ | {v} |" for p, v in params]
-    out += ["", "| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
-    out += ["| " + " | ".join(row) + " |" for row in samples]
+    out += [_md_row([f"${p}$", v]) for p, v in params]
+    out += ["", _md_row(head), "|" + "---|" * len(head)]
+    out += [_md_row(row) for row in samples]
     out += ["", "## Compute", "",
             f"Give every answer to {decimals} decimals. In an answers file for `backprop check`, "
             f"write each line as its name (in brackets) followed by `: number`; it is marked "
             f"at {decimals} decimals.", ""]
-    out += [f"- ${tex_quantity(line, net.loss.name)}$ (`{line.name}`) = ______"
+    out += [f"- ${tex_quantity(line, net)}$ (`{line.name}`) = ______"
             for line in _asked(variant)]
     return "\n".join(out) + "\n"
 
@@ -189,15 +171,19 @@ def _tex_table(spec: str, header: Sequence[str], rows: Sequence[Sequence[str]]) 
 
 
 def worksheet_tex(variant: Variant, decimals: int) -> str:
-    """The blank exercise as a standalone LaTeX document (stock pdflatex: article, amsmath)."""
+    """The blank exercise as a standalone LaTeX document (stock pdflatex: the LaTeX writer's
+    preamble), the title escaped by notation.latex_text and the description set as the LaTeX
+    writer sets a report's text."""
     net = variant.network
     nodes, params, samples = _givens(variant)
     head = [h.replace("target of ", "target ") for h in _sample_header(variant)]
-    out = [f"\\section*{{{tex_text(net.title or 'exercise')}}}",
-           f"One training step: loss \\texttt{{{tex_text(net.loss.loss.kind)}}} "
-           f"({net.loss.reduction}), learning rate $\\eta = {given(net.learning_rate)}$, update "
-           f"$p \\leftarrow p - \\eta \\cdot \\partial {tex_name(net.loss.name)} / \\partial p$.",
-           "", r"\subsection*{The network}", "", r"\begin{center}"]
+    out = [f"\\section*{{{latex_text(_title(net))}}}"]
+    if net.description and net.description.strip():
+        out += [latex.latex(Text(net.description.strip()), latex.Names.of(net)).rstrip("\n"), ""]
+    out += [f"One training step: loss \\texttt{{{latex_text(net.loss.loss.kind)}}} "
+            f"({net.loss.reduction}), learning rate $\\eta = {given(net.learning_rate)}$, update "
+            f"$p \\leftarrow p - \\eta \\cdot \\partial {tex_name(net.loss.name, net)} / "
+            f"\\partial p$.", "", r"\subsection*{The network}", "", r"\begin{center}"]
     out += _tex_table("ll", ["sum", "node"], [[f"${z}$", f"${h}$"] for z, h in nodes])
     out += [r"\quad"]
     out += _tex_table("lr", ["param", "value"], [[f"${p}$", f"${v}$"] for p, v in params])
@@ -205,12 +191,11 @@ def worksheet_tex(variant: Variant, decimals: int) -> str:
     out += _tex_table("l" + "r" * (len(head) - 1), head, samples)
     out += [r"\end{center}", "", r"\subsection*{Compute}", "",
             f"Give every answer to {decimals} decimals.", "", r"\begin{enumerate}"]
-    out += [f"\\item ${tex_quantity(line, net.loss.name)} = $ \\rule{{3cm}}{{0.4pt}}"
+    out += [f"\\item ${tex_quantity(line, net)} = $ \\rule{{3cm}}{{0.4pt}}"
             for line in _asked(variant)]
     out += [r"\end{enumerate}"]
-    # T1 and utf8 set the Latin-1 letters tex_text keeps; a worksheet page has no number
-    return latex.document("\n".join(out) + "\n", size="11pt", extra=(
-        r"\usepackage[T1]{fontenc}", r"\usepackage[utf8]{inputenc}", r"\pagestyle{empty}"))
+    # latex_text writes Latin-1's letters as accent commands, so no font package; no page number
+    return latex.document("\n".join(out) + "\n", size="11pt", extra=(r"\pagestyle{empty}",))
 
 
 # ---------------------------------------------------------------- the files `new` writes
