@@ -442,7 +442,11 @@ def parse_answers(doc: Document, reserved: tuple[str, ...] = (),
             shown = f"'{short(value, 40)}'" if isinstance(value, str) else (
                 "nothing" if value is None else "a list or mapping" if isinstance(value, list | dict)
                 else str(value).lower())
-            hint = " (remove the quotes)" if isinstance(value, str) and _numeric(value) else ""
+            hint = ""
+            if isinstance(value, str) and _numeric(value):  # a string float() reads: say why not
+                hint = (" (numbers must be finite)" if not math.isfinite(float(value)) else
+                        " (remove the quotes)" if doc.raw((key,)) is None else
+                        " (write it in plain ASCII digits, e.g. 0.47)")
             raise _error(doc, key, f"expected a number, found {shown}{hint}")
         text = doc.raw((key,)) or repr(float(value))
         if len(text) > MAX_NUMBER_TEXT:

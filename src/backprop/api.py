@@ -298,6 +298,7 @@ def check(net: Network | Trace, answers: str | os.PathLike[str] | Mapping[str, f
                       else precision) if precision is not None else Tolerance())
     page = _page(answers, file)
     trace = net if isinstance(net, Trace) else run(net)
+    rule.fits(trace)  # a tolerance as large as the network's own numbers passes anything
     if page is not None:  # a page the student typed (Markdown, LaTeX, plain text)
         from backprop.pagecheck import entries_of_page
         from backprop.pagecheck import mark as mark_page

@@ -134,6 +134,9 @@ def _decimals_words(place: int) -> str:
 #: any answer to a step whose numbers are mostly below 1; a relative one of 50% passes half the
 #: true value, so a factor-of-two mistake (the ½ of half_sse dropped or doubled) passes as right
 ABSURD_ABSOLUTE, ABSURD_RELATIVE = 1.0, 0.5
+_NO_TOLERANCE = ("a tolerance of 0 accepts only the true value to every digit a float holds, "
+                 "which no answer worked by hand has; give one such as 0.0005 (half a unit of "
+                 "the third decimal) or a relative one such as 1%")
 
 
 @dataclass(frozen=True, slots=True)
@@ -150,6 +153,8 @@ class Tolerance:
     def parse(cls, text: str) -> Tolerance:
         raw = text.strip()
         try:
+            if not raw.isascii() or "_" in raw:  # float() also reads ０.1 and 1_0
+                raise ValueError
             if raw.endswith("%"):
                 value = float(raw[:-1]) / 100
                 if not math.isfinite(value) or value < 0:
@@ -160,6 +165,8 @@ class Tolerance:
                                      f"value, so a factor-of-two mistake would pass; give "
                                      f"one below {ABSURD_RELATIVE:.0%}, e.g. 1%",
                                      setting="tolerance", value=short(raw, 20))
+                if value == 0:
+                    raise BadSetting(_NO_TOLERANCE, setting="tolerance", value=short(raw, 20))
                 return cls(relative=value)
             value = float(raw)
         except ValueError:
@@ -174,7 +181,26 @@ class Tolerance:
                              f"almost any answer would pass; give one below {ABSURD_ABSOLUTE}, "
                              f"e.g. 0.001, or a relative one such as 1%",
                              setting="tolerance", value=short(raw, 20))
+        if value == 0:
+            raise BadSetting(_NO_TOLERANCE, setting="tolerance", value=short(raw, 20))
         return cls(absolute=value)
+
+    def fits(self, trace: Trace) -> None:
+        """An absolute tolerance at least the typical size of the step's numbers (the median
+        magnitude of its values, loss, gradients and updated params) would pass most wrong
+        answers to this network, whatever the fixed bound allows: refused."""
+        if self.absolute is None:
+            return
+        sizes = sorted(abs(v) for v in (*(v for s in trace.samples for v in s.values.values()),
+                                         trace.loss, *trace.gradients.values(),
+                                         *trace.updated.values()) if v != 0 and math.isfinite(v))
+        if sizes and self.absolute >= sizes[len(sizes) // 2]:
+            typical = sizes[len(sizes) // 2]
+            raise BadSetting(f"an absolute tolerance of {self.absolute:g} is as large as the "
+                             f"step's numbers themselves (half of them are below {typical:.3g}), "
+                             f"so most wrong answers would pass; give one well below, e.g. "
+                             f"0.001, or a relative one such as 1%",
+                             setting="tolerance", value=short(f"{self.absolute:g}", 20))
 
     @property
     def written(self) -> bool:

@@ -39,6 +39,10 @@ class Variant:
     #: what the variant asks: its key's quantities (NAME-vKK.answers.yaml beside it), in the
     #: key's order, each with the key's name for it; None without a key
     asked: tuple[tuple[str, Quantity], ...] | None = None
+    stem: str = ""  #: NAME, the exercise's name in its file name (hw-v3 in hw-v3-v07.yaml)
+    #: the decimals `new --decimals` rounded its key to, as the key's header says (None
+    #: without a key, or for a key written by hand)
+    key_decimals: int | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -87,14 +91,28 @@ def gather(paths: Sequence[str]) -> tuple[list[str], list[str]]:
     that is no folder is a sheet, even if it cannot be read: its row says why."""
     sheets: list[str] = []
     skipped: list[str] = []
+    seen: set[str] = set()  # a file named twice (class/ and class/ada.yaml) is one student
+
+    def once(path: str) -> bool:
+        where = os.path.normcase(os.path.abspath(path))
+        if where in seen:
+            return False
+        seen.add(where)
+        return True
+
     for arg in paths:
         if not os.path.isdir(arg):
-            sheets.append(arg)
+            if once(arg):
+                sheets.append(arg)
             continue
         for name in _listed(arg):
             path = os.path.join(arg, name)
-            if name.lower().endswith(SHEET_SUFFIXES) and not os.path.isdir(path) and \
-                    _may_be_sheet(path):
+            if not once(path):
+                continue
+            # a regular file (a FIFO, device or socket would never end; a folder is no sheet),
+            # or a dangling link, whose row says it cannot be read
+            if name.lower().endswith(SHEET_SUFFIXES) and \
+                    (os.path.isfile(path) or not os.path.exists(path)) and _may_be_sheet(path):
                 sheets.append(path)
             else:
                 skipped.append(path)
@@ -130,8 +148,9 @@ def load_variants(folder: str, load: Callable[[str], Network]) -> dict[int, Vari
         number = int(m["number"])
         network = load(os.path.join(folder, name))
         key = name[: -len(".yaml")] + KEY_SUFFIX
-        asked = read_key(os.path.join(folder, key), network) if key in names else None
-        variant = Variant(id=f"v{m['number']}", number=number, network=network, asked=asked)
+        asked, decimals = read_key(os.path.join(folder, key), network) if key in names else (None, None)
+        variant = Variant(id=f"v{m['number']}", number=number, network=network, asked=asked,
+                          stem=m["name"], key_decimals=decimals)
         if number in found:
             raise UsageError(f"variant {number} is given twice: {short(found[number].id)} and "
                              f"{short(name)}", file=folder)
@@ -143,9 +162,14 @@ def load_variants(folder: str, load: Callable[[str], Network]) -> dict[int, Vari
     return found
 
 
-def read_key(path: str, network: Network) -> tuple[tuple[str, Quantity], ...]:
-    """An exercise's key (an answers file): the quantities it asks, in its order. A key naming
-    a quantity the network does not have is a located error (it is the teacher's file)."""
+#: the first line of a key `new --answers` writes: the decimals it rounded the key to
+_KEY_HEADER = re.compile(r"# answer key: the \d+ quantities the worksheet asks, to (?P<d>\d{1,2}) decimals")
+
+
+def read_key(path: str, network: Network) -> tuple[tuple[tuple[str, Quantity], ...], int | None]:
+    """An exercise's key (an answers file): the quantities it asks, in its order, and the
+    decimals `new` rounded it to, as its header says (None for a key written otherwise). A key
+    naming a quantity the network does not have is a located error (it is the teacher's file)."""
     names = Names(network)
     asked = []
     for a in load_answers(path):
@@ -154,7 +178,8 @@ def read_key(path: str, network: Network) -> tuple[tuple[str, Quantity], ...]:
             raise SpecError(f"the key names '{short(a.key)}', which is no quantity of its variant's "
                             f"network", file=path, line=a.line, column=a.column)
         asked.append((a.key, q))
-    return tuple(asked)
+    header = _KEY_HEADER.match(read_text(path, path))
+    return tuple(asked), int(header["d"]) if header else None
 
 
 def scored(report: CheckReport, asked: Sequence[tuple[str, Quantity]], names: Names) -> CheckReport:
@@ -183,7 +208,10 @@ def _named_variant(doc: Document) -> tuple[int | None, str]:
     if not isinstance(root, dict) or VARIANT_KEY not in root:
         return None, ""
     value = root[VARIANT_KEY]
+    # as written (07 stays 07, whatever YAML makes of it); a quoted "v07" is not plain: its value
     text = doc.raw((VARIANT_KEY,))
+    if text is None and isinstance(value, str):
+        text = value
     if text is None or isinstance(value, bool) or not isinstance(value, str | int):
         text = None
     m = _VARIANT_VALUE.match(text.strip()) if text is not None else None
@@ -194,13 +222,17 @@ def _named_variant(doc: Document) -> tuple[int | None, str]:
     return int(m["number"]), text.strip()  # type: ignore[union-attr]  # m is None without text
 
 
-def _file_variant(file: str) -> int | None:
+def _file_variant(file: str, variants: Mapping[int, Variant]) -> int | None:
     """The variant a sheet's file name names (alice-v07.yaml, bob_v7.yml), None if none; a
-    name with two different ones is refused."""
+    name with two different ones is refused. The exercise's own name is no variant: in
+    alice-hw-v3-v07.yaml, against hw-v3-v01.yaml …, the variant is v07."""
     stem = Path(file).name
     for suffix in SHEET_SUFFIXES:
         if stem.lower().endswith(suffix):
             stem = stem[: -len(suffix)]
+    for name in sorted({v.stem for v in variants.values() if _VARIANT_TOKEN.search(v.stem)},
+                       key=len, reverse=True):
+        stem = re.sub(re.escape(name), "-", stem, flags=re.IGNORECASE)
     numbers = {int(m["number"]) for m in _VARIANT_TOKEN.finditer(stem)}
     if len(numbers) > 1:
         raise SpecError(f"the file name names {len(numbers)} variants "
@@ -211,10 +243,11 @@ def _file_variant(file: str) -> int | None:
 
 def _variant_of(doc: Document, file: str, variants: Mapping[int, Variant]) -> Variant:
     named, text = _named_variant(doc)
-    from_name = _file_variant(file)
+    from_name = _file_variant(file, variants)
     if named is not None and from_name is not None and named != from_name:
+        said = variants[from_name].id if from_name in variants else f"v{from_name}"
         raise doc.error((VARIANT_KEY,), f"the sheet says variant {short(text, 20)} but its file "
-                                        f"name says v{from_name}; correct one of them")
+                                        f"name says {said}; correct one of them")
     number = named if named is not None else from_name
     known = ", ".join(v.id for v in variants.values())
     if number is None:
@@ -237,6 +270,8 @@ def grade(network: Network | Mapping[int, Variant], sheets: Sequence[str],
     # the true step, the catalogue and the plans: once per network, before any sheet
     graders = ({n: Grader.of(v.network, tolerance) for n, v in variants.items()}
                if variants is not None else {0: Grader.of(network, tolerance)})  # type: ignore[arg-type]
+    for grader in graders.values():  # a tolerance as large as a network's numbers: refused
+        tolerance.fits(grader.trace)
 
     rows = []
     for file in sheets:
@@ -267,7 +302,7 @@ def grade(network: Network | Mapping[int, Variant], sheets: Sequence[str],
 
 def _page_variant(file: str, variants: Mapping[int, Variant]) -> Variant:
     """A page names its variant in its file name (alice-v07.md)."""
-    number = _file_variant(file)
+    number = _file_variant(file, variants)
     known = ", ".join(v.id for v in variants.values())
     if number is None:
         raise SpecError(f"which variant does this page answer? put vKK in its file name "

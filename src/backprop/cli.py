@@ -737,14 +737,20 @@ def check(net: str, answers: tuple[str, ...], fmt: str, summary: bool, precision
     rule = (Tolerance.parse(tolerance) if tolerance is not None else
             Tolerance(precision=Precision.parse(precision)) if precision is not None else
             Tolerance())
-    if feedback is not None and Path(feedback).exists() and not Path(feedback).is_dir():
-        raise UsageError("--feedback: not a folder", file=feedback)
+    if feedback is not None:
+        _check_folder("--feedback", feedback)
     network = load_variants(net, _load) if net.strip() and Path(net).is_dir() else _load(net)
+    if isinstance(network, dict) and precision is None and tolerance is None:
+        _warn_coarse_keys(network, rule.precision.digits)
     sheets, skipped = gather(answers)
+    if feedback is not None:
+        _feedback_spares_inputs(Path(feedback), sheets, net)
     book = grade(network, sheets, rule, skipped)
     if len(book.rows) == 1 and book.rows[0].problem is not None and fmt != "gradescope":
         # one sheet: its message, as for any file that cannot be used (for Gradescope, a
-        # results.json that says why still, so the student sees it)
+        # results.json that says why still, so the student sees it; so does a feedback page)
+        if feedback is not None:
+            _write_feedback(book, Path(feedback))
         raise book.rows[0].problem
     _emit_check(book, fmt, CheckView(summary=summary, fragment=fragment))
     if feedback is not None:
@@ -755,6 +761,19 @@ def check(net: str, answers: tuple[str, ...], fmt: str, summary: bool, precision
         raise SystemExit(EXIT_INPUT)
     if book.failed:
         raise SystemExit(1)
+
+
+def _warn_coarse_keys(variants: dict[int, Any], required: int) -> None:
+    """Keys written by `new --decimals 2`, marked at the default 3 decimals, would mark every
+    answer right to the key's 2 decimals imprecise: said, once the class is marked."""
+    written = {v.key_decimals for v in variants.values() if v.key_decimals}
+    ctx = click.get_current_context(silent=True)
+    if written and max(written) < required and ctx is not None:
+        places = max(written)
+        ctx.meta.setdefault(WARNINGS, []).append(
+            f"the variants' keys are written to {places} decimals, but answers are required to "
+            f"{required} (the default), so an answer right to {places} is marked imprecise; "
+            f"pass --precision {places} to mark at the keys' places")
 
 
 def _emit_check(book: Any, fmt: str, view: CheckView) -> None:
@@ -773,6 +792,34 @@ def _emit_check(book: Any, fmt: str, view: CheckView) -> None:
         from backprop.render.documents import check_document
 
         _emit(check_document(book, view))
+
+
+def _feedback_spares_inputs(folder: Path, sheets: list[str], net: str) -> None:
+    """Refuse, before any marking, a feedback page that would replace a file being marked or
+    marked against (`--feedback class/` where a student handed in `class/ada.md`)."""
+    from backprop.classroom import Row, feedback_names
+
+    if not folder.is_dir():
+        return
+
+    def identity(path: str) -> tuple[int, int] | None:
+        try:
+            st = os.stat(path)
+        except OSError:
+            return None
+        return st.st_dev, st.st_ino
+
+    inputs = [*sheets, net]
+    if os.path.isdir(net):
+        inputs += [os.path.join(net, name) for name in os.listdir(net)]
+    used = {identity(path): path for path in reversed(inputs)}  # a sheet named first
+    for sheet, name in zip(sheets, feedback_names([Row(file=s) for s in sheets]), strict=True):
+        target = identity(str(folder / name))
+        clash = used.get(target) if target is not None else None
+        if clash is not None:
+            what = "the sheet itself" if clash == sheet else f"{safe.line(clash, 80)}, one of the inputs"
+            raise UsageError(f"--feedback: the page for {safe.line(sheet, 80)} would replace {what}; "
+                             f"give the feedback a folder of its own", file=str(folder / name))
 
 
 def _write_feedback(book: Any, folder: Path) -> None:
@@ -923,6 +970,9 @@ def schema(kind: str) -> None:
 
 
 _NAME_LIMIT = 100  #: the longest --name: it is a file name's stem
+#: names Windows keeps for devices, whatever the extension (classroom's feedback pages avoid them too)
+_DEVICES = frozenset({"con", "prn", "aux", "nul", *(f"com{i}" for i in range(10)),
+                      *(f"lpt{i}" for i in range(10))})
 
 
 @cli.command(context_settings=CONTEXT)
@@ -981,12 +1031,16 @@ def new(shape: str, activation: str | None, loss: str | None, samples: int, seed
     if loss not in LOSSES:
         raise UsageError(f"--loss: '{safe.line(loss, 40)}' is not one of {', '.join(sorted(LOSSES))}")
     if (not name or len(name) > _NAME_LIMIT or safe.has_unsafe(name) or "/" in name or "\\" in name
-            or name.startswith(".") or not name.isprintable()):
+            or name.startswith((".", "-")) or not name.isprintable()):
         raise UsageError(f"--name: '{safe.line(name, 40)}' must be 1 to {_NAME_LIMIT} printable "
-                         f"characters, no '/' or '\\', not starting with '.'")
+                         f"characters, no '/' or '\\', not starting with '.' or '-' (a command "
+                         f"would read the file as an option)")
+    if name.split(".")[0].strip().lower() in _DEVICES:
+        raise UsageError(f"--name: '{safe.line(name, 40)}' is a device's name on Windows, where "
+                         f"the class may open the files; choose another")
     spec = Spec(parse_shape(shape), activation, loss, samples, decimals)
     count = variants or 1
-    title = f"{name}: {shape.strip()} {activation} network, {loss}"
+    title = f"{name}: {'-'.join(map(str, spec.shape))} {activation} network, {loss}"
     labels = [variant_label(k, count) if variants else "" for k in range(1, count + 1)]
     made = [make(spec, seed, title + (f" (variant {label})" if label else ""), label, k)
             for k, label in enumerate(labels, start=1)]
@@ -996,13 +1050,14 @@ def new(shape: str, activation: str | None, loss: str | None, samples: int, seed
                              "--worksheet write files, so give them a folder")
         _write(made[0].text + ("\n" + report(made) if show_report else ""))
         return
-    folder = Path(out_dir)
+    folder = _check_folder("--out", out_dir)
     files = [(folder / file, text) for v in made
              for file, text in documents(v, name, decimals, answers, worksheet)]
-    if not force:
-        for path, _ in files:
-            if path.exists():
-                raise UsageError("exists; pass --force to overwrite it", file=str(path))
+    for path, _ in files:  # all refused before any is written, so no half-written class
+        if path.is_dir():
+            raise UsageError("is a folder, where a file is to be written", file=str(path))
+        if not force and path.exists():
+            raise UsageError("exists; pass --force to overwrite it", file=str(path))
     folder.mkdir(parents=True, exist_ok=True)
     for path, text in files:
         with open(path, "w", encoding="utf-8", newline="\n") as handle:
@@ -1067,6 +1122,21 @@ def _net_path(net: str | None) -> tuple[Path, str]:
                          f"{did_you_mean(name, bundled.names())} "
                          f"(bundled: {', '.join(bundled.names())})", file=name)
     return found, name
+
+
+def _check_folder(option: str, folder: str) -> Path:
+    """A folder to write into, made if missing: refused before any work when it is empty (an
+    unset shell variable would write into the current folder), a file, or under a file."""
+    if not folder.strip():
+        raise UsageError(f"{option}: expected a folder, found {'nothing' if not folder else 'only spaces'} "
+                         f"(an unset shell variable?)")
+    path = Path(folder)
+    there = next((p for p in (path, *path.parents) if p.exists()), None)
+    if there is not None and not there.is_dir():
+        raise UsageError(f"{option}: not a folder" if there == path else
+                         f"{option}: cannot make the folder '{safe.line(folder, 80)}' under a file",
+                         file=str(there))
+    return path
 
 
 def _check_writable(out: str) -> None:

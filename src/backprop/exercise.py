@@ -458,5 +458,7 @@ def make(spec: Spec, seed: int, title: str, label: str, index: int) -> Variant:
             last = verdict.reason
         if best is not None and draws >= SEARCH_DRAWS:
             return replace(best, draws=draws)
-    raise UsageError(f"no variant worth marking in {MAX_DRAWS} draws (last: {last}); try another "
-                     f"seed, shape or activation, or fewer decimals")
+    # more decimals tell mistakes apart sooner and round fewer quantities to 0; fewer never help
+    more = f", or more decimals ({spec.decimals + 1})" if spec.decimals < MAX_DECIMALS else ""
+    raise UsageError(f"no variant worth marking in {MAX_DRAWS} draws (last: "
+                     f"{last or 'no draw could be run'}); try another seed, shape or activation{more}")

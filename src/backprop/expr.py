@@ -8,7 +8,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal, InvalidOperation
 
 from backprop import arith
@@ -55,6 +55,10 @@ class Name:
         """The name in the project's plain spelling: z_1, y_hat, net_h1, E_total."""
         base = self.base + ("_hat" if self.hat else "")
         return f"{base}_{self.sub}" if self.sub else base
+
+
+#: a sample's mark after a derivative's fraction: ^{(2)}, ^(2), ^{ (2) }
+_SAMPLE_AFTER = re.compile(r"\s*\^\s*(?:\{\s*\(\s*(?P<k>\d{1,6})\s*\)\s*\}|\((?P<k2>\d{1,6})\))")
 
 
 @dataclass(frozen=True, slots=True)
@@ -523,6 +527,11 @@ class _Lexer:
         den, den_at = self.group()
         deriv = _fraction_deriv(num, num_at, den, den_at, self.depth + 1)
         if deriv is not None:
+            # sample k's factor written after the fraction, \frac{∂L}{∂h_1}^{(k)}: as ∂L/∂h₁⁽ᵏ⁾
+            m = _SAMPLE_AFTER.match(self.text, self.i)
+            if m is not None and deriv.num.sample is None and deriv.den.sample is None:
+                deriv = replace(deriv, den=replace(deriv.den, sample=int(m["k"] or m["k2"])))
+                self.i = m.end()
             self.out.append(Tok("deriv", f"\\frac{{{num}}}{{{den}}}", at + 1, deriv))
             return
         inner_num = _Lexer(num, self.depth + 1).tokens()

@@ -6,7 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TypedDict
 
 from backprop import safe
@@ -115,6 +115,18 @@ def summary_table(reports: Sequence[CheckReport]) -> RenderableType:
     return class_table(Gradebook(rows=tuple(Row(file=r.file, report=r) for r in reports)))
 
 
+#: a summary row names this many answers at most, then counts the rest (a sheet left blank
+#: against a key of 40 quantities is "40 not answered", not forty names): the CSV, JSON and
+#: feedback pages have every one
+LISTED, LISTED_MISSING = 8, 3
+
+
+def _listed(items: Sequence[str]) -> str:
+    if len(items) > LISTED:
+        items = [*items[: LISTED - 1], f"and {len(items) - LISTED + 1} more"]
+    return ", ".join(items)
+
+
 def class_table(book: Gradebook) -> RenderableType:
     """One row per sheet: its score and what went wrong, or why it could not be marked."""
     table = Table(title=Text("Summary", style="bold"), title_justify="left", box=box.SIMPLE_HEAD,
@@ -130,18 +142,20 @@ def class_table(book: Gradebook) -> RenderableType:
             table.add_row(Text(safe.line(row.file, SHOWN)), *variant, Text("—"),
                           Text(f"not marked: {safe.line(row.error or '')}", style="red"), Text("—"))
             continue
-        wrong = ", ".join([*(f"{safe.line(r.quantity, SHOWN)} ({r.mistake or r.verdict})"
-                             for r in rep.results if r.verdict in ("wrong", "imprecise", "unknown")),
-                           *(f"{safe.line(name, SHOWN)} (not answered)" for name in rep.missing)])
-        carried = ", ".join(safe.line(r.quantity, SHOWN) for r in rep.results
-                            if r.verdict == "carried_forward")
+        missing = ([f"{safe.line(name, SHOWN)} (not answered)" for name in rep.missing]
+                   if len(rep.missing) <= LISTED_MISSING else [f"{len(rep.missing)} not answered"])
+        wrong = _listed([*(f"{safe.line(r.quantity, SHOWN)} ({r.mistake or r.verdict})"
+                           for r in rep.results if r.verdict in ("wrong", "imprecise", "unknown")),
+                         *missing])
+        carried = _listed([safe.line(r.quantity, SHOWN) for r in rep.results
+                           if r.verdict == "carried_forward"])
         table.add_row(Text(safe.line(rep.file, SHOWN)), *variant, Text(f"{rep.correct}/{rep.total}"),
                       Text(wrong or "—"), Text(carried or "—"))
     if not book.skipped:
         return table
     listed = ", ".join(safe.line(f, SHOWN) for f in book.skipped[:20])
     more = f" and {len(book.skipped) - 20} more" if len(book.skipped) > 20 else ""
-    return Group(table, Text(f"skipped (not an answers file, .yaml or .yml): {listed}{more}"))
+    return Group(table, Text(f"skipped (no answers file, nor a page with an equation): {listed}{more}"))
 
 
 def unusable_table(row: Row) -> RenderableType:
@@ -419,11 +433,20 @@ def _gradescope_result(row: Row) -> dict[str, object]:
     for name in rep.missing:
         tests.append({"name": name, "number": str(len(tests) + 1), "score": 0, "max_score": 1,
                       "status": "failed", "output": "not answered: this quantity is asked"})
-    out: dict[str, object] = {"score": rep.correct, "output": score_line(rep), **_GRADESCOPE_TEXT,
-                              "tests": tests}
-    if row.variant is not None:
-        out["output"] = f"variant {row.variant}; {out['output']}"
-    return out
+    output = score_line(rep) if row.variant is None else f"variant {row.variant}; {score_line(rep)}"
+    unread = _not_read(rep, safe.line)
+    if unread:  # a page's line not read is an answer not marked: the student is told which, and why
+        output += "\n\nLines not read, so not marked:\n" + "\n".join(unread)
+    return {"score": rep.correct, "output": output, **_GRADESCOPE_TEXT, "tests": tests}
+
+
+def _not_read(rep: CheckReport, escape: Callable[[str], str]) -> list[str]:
+    """A page's lines not read, one item each with its reason (definitions are not answers)."""
+    items = [f"line {n.line}: {escape(n.text)} ({escape(n.reason)})"
+             for n in rep.not_read if not n.definition]
+    if rep.more_not_read:
+        items.append(f"and {rep.more_not_read} more")
+    return items
 
 
 def gradescope_json(book: Gradebook) -> str:
@@ -467,4 +490,7 @@ def feedback_markdown(row: Row) -> str:
     for name in rep.missing:
         lines.append(f"| {_md(name, SHOWN)} | — | — | not answered | this quantity is asked |")
     lines.append("")
+    unread = _not_read(rep, _md)
+    if unread:
+        lines += ["Lines not read, so not marked:", "", *(f"- {item}" for item in unread), ""]
     return "\n".join(lines)

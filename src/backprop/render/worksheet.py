@@ -35,8 +35,11 @@ def tex_quantity(line: KeyLine, net: Network) -> str:
     if q.kind == "value":
         return tex_name(q.a, net) + sample
     top, bottom = line.name.split("[")[0][1:].split("/d", 1)
-    return (f"\\frac{{\\partial {tex_name(top, net)}}}{{\\partial {tex_name(bottom, net)}}}"
-            + sample)
+    # sample k's factor: k on the node value it is taken at, ∂h₁⁽ᵏ⁾/∂z₁, ∂z₇⁽ᵏ⁾/∂w₇, or for the
+    # loss's, on the denominator, ∂L/∂h₁⁽ᵏ⁾ — as a page writes it and check reads it
+    at_top = q.kind in ("local", "jacobian", "param_factor")
+    return (f"\\frac{{\\partial {tex_name(top, net)}{sample if at_top else ''}}}"
+            f"{{\\partial {tex_name(bottom, net)}{'' if at_top else sample}}}")
 
 
 def _title(net: Network) -> str:
@@ -50,6 +53,7 @@ def answers_yaml(variant: Variant, decimals: int) -> str:
     places (what `check` scores a sheet out of); then, as comments, the rest of the step:
     the givens and the factors a mistake would not show on at that precision."""
     asked = _asked(variant)
+    # classroom._KEY_HEADER reads the decimals back from this first line
     lines = [f"# answer key: the {len(asked)} quantities the worksheet asks, to {decimals} "
              f"decimals, as `backprop check` reads it",
              f"# (mark answers at that precision: tell backprop check to require {decimals} decimals)"]
