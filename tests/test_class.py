@@ -337,3 +337,59 @@ def test_a_class_marked_together_equals_each_sheet_marked_alone(tmp_path: Path) 
         assert report == alone
         verdicts |= {r["verdict"] for r in alone["results"]}
     assert {"correct", "rounding", "wrong", "carried_forward"} <= verdicts  # a real mix
+
+
+def test_feedback_pages_in_html(klass: tuple[Path, Path], tmp_path: Path) -> None:
+    # --feedback-format html: the same pages as self-contained HTML, one per student, each well
+    # formed, with the variant, every answer's verdict and the asked quantities not answered
+    from html.parser import HTMLParser
+
+    class Text(HTMLParser):
+        def __init__(self) -> None:
+            super().__init__()
+            self.open: list[str] = []
+            self.text: list[str] = []
+
+        def handle_starttag(self, tag: str, attrs: object) -> None:
+            if tag not in ("meta", "br", "hr", "img", "col", "link", "!doctype"):
+                self.open.append(tag)
+
+        def handle_endtag(self, tag: str) -> None:
+            assert self.open and self.open.pop() == tag, (tag, self.open)
+
+        def handle_data(self, data: str) -> None:
+            self.text.append(data)
+
+    variants, sheets = klass
+    out = tmp_path / "feedback"
+    result = invoke("check", str(variants), str(sheets), "--summary", "--feedback", str(out),
+                    "--feedback-format", "html")
+    assert result.exit_code == 2
+    pages = sorted(p.name for p in out.iterdir())
+    assert pages == ["ada-v01.html", "bad_0_x_name.html", "bo.html", "cy_v1.html", "dup.html",
+                     "evil_31m_name-v01.html", "malformed.html", "nobody.html"]
+    texts = {}
+    for name in pages:
+        raw = (out / name).read_text(encoding="utf-8")
+        assert raw.startswith("<!DOCTYPE html>") and "\x1b" not in raw
+        parser = Text()
+        parser.feed(raw)
+        parser.close()
+        assert parser.open == [], name  # every element closed, in order
+        texts[name] = " ".join(" ".join(parser.text).split())
+    # bo answers v02 (x = 3): ∂L/∂w = −3 written with its sign flipped, as the fixture works it
+    assert "variant: v02" in texts["bo.html"]
+    assert "dL/dw 3.00 -3.000" in texts["bo.html"] and "sign" in texts["bo.html"]
+    # cy answers v01's y and L only: the key also asks dL/dw and w_new
+    assert "not answered (2), each asked: dL/dw, w_new" in texts["cy_v1.html"]
+    assert "not answered" not in texts["ada-v01.html"]
+    assert "not marked" in texts["malformed.html"] and "invalid YAML" in texts["malformed.html"]
+    assert "evil\\x1b[31m\\x0aname" in texts["evil_31m_name-v01.html"]
+
+
+def test_a_feedback_format_without_a_folder_is_a_usage_error(klass: tuple[Path, Path]) -> None:
+    variants, sheets = klass
+    result = invoke("check", str(variants), str(sheets), "--feedback-format", "html")
+    assert result.exit_code == 2
+    assert "--feedback-format: give --feedback DIR too" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1

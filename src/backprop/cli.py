@@ -26,6 +26,7 @@ from backprop.render import (
     CHECK_FORMATS,
     DOCUMENTS,
     EXPLAIN_FORMATS,
+    FEEDBACK_FORMATS,
     FRAGMENTS,
     GRAPH_FORMATS,
     MARKUP,
@@ -694,11 +695,16 @@ def explain(param: str, net: str | None, fmt: str, decimals: int, samples: tuple
               help="Replace the precision rule: an absolute tolerance (0.001, below 1) or a "
                    "relative one (1%, below 50%); not with --precision.")
 @click.option("--feedback", "feedback", metavar="DIR",
-              help="Also write one Markdown page per student into DIR: every answer, its "
-                   "verdict and the explanation.")
+              help="Also write one page per student into DIR: every answer, its verdict and "
+                   "the explanation.")
+@click.option("--feedback-format", "feedback_format", type=click.Choice(sorted(FEEDBACK_FORMATS)),
+              default="markdown", show_default=True,
+              help="The feedback pages' format: Markdown (.md) or a self-contained HTML page "
+                   "(.html), as `check --format html` prints one sheet.")
 @FRAGMENT
 def check(net: str, answers: tuple[str, ...], fmt: str, summary: bool, precision: str | None,
-          tolerance: str | None, feedback: str | None, fragment: bool) -> None:
+          tolerance: str | None, feedback: str | None, feedback_format: str,
+          fragment: bool) -> None:
     """Mark students' answers: correct, rounding slip, carried forward, imprecise, or wrong — and
     why.
 
@@ -721,6 +727,7 @@ def check(net: str, answers: tuple[str, ...], fmt: str, summary: bool, precision
       backprop check net.yaml class/ --summary
       backprop check net.yaml class/ --summary --format csv > gradebook.csv
       backprop check variants/ class/ --summary --format json --feedback feedback/
+      backprop check net.yaml class/ --summary --feedback out/ --feedback-format html
       backprop check net.yaml submission.yaml --format gradescope > results.json
     """
     from backprop.check import Precision, Tolerance
@@ -743,18 +750,21 @@ def check(net: str, answers: tuple[str, ...], fmt: str, summary: bool, precision
     if isinstance(network, dict) and precision is None and tolerance is None:
         _warn_coarse_keys(network, rule.precision.digits)
     sheets, skipped = gather(answers)
+    if feedback is None and feedback_format != "markdown":
+        raise UsageError("--feedback-format: give --feedback DIR too (the folder the pages go in)")
     if feedback is not None:
-        _feedback_spares_inputs(Path(feedback), sheets, net)
+        _feedback_spares_inputs(Path(feedback), sheets, net,
+                                FEEDBACK_FORMATS[feedback_format].suffix)
     book = grade(network, sheets, rule, skipped)
     if len(book.rows) == 1 and book.rows[0].problem is not None and fmt != "gradescope":
         # one sheet: its message, as for any file that cannot be used (for Gradescope, a
         # results.json that says why still, so the student sees it; so does a feedback page)
         if feedback is not None:
-            _write_feedback(book, Path(feedback))
+            _write_feedback(book, Path(feedback), feedback_format)
         raise book.rows[0].problem
     _emit_check(book, fmt, CheckView(summary=summary, fragment=fragment))
     if feedback is not None:
-        _write_feedback(book, Path(feedback))
+        _write_feedback(book, Path(feedback), feedback_format)
     if book.unusable:
         for row in book.unusable:  # one line each; every other sheet was marked above
             BackpropGroup.say(f"backprop: error: {row.error}")
@@ -794,7 +804,7 @@ def _emit_check(book: Any, fmt: str, view: CheckView) -> None:
         _emit(check_document(book, view))
 
 
-def _feedback_spares_inputs(folder: Path, sheets: list[str], net: str) -> None:
+def _feedback_spares_inputs(folder: Path, sheets: list[str], net: str, suffix: str) -> None:
     """Refuse, before any marking, a feedback page that would replace a file being marked or
     marked against (`--feedback class/` where a student handed in `class/ada.md`)."""
     from backprop.classroom import Row, feedback_names
@@ -813,7 +823,8 @@ def _feedback_spares_inputs(folder: Path, sheets: list[str], net: str) -> None:
     if os.path.isdir(net):
         inputs += [os.path.join(net, name) for name in os.listdir(net)]
     used = {identity(path): path for path in reversed(inputs)}  # a sheet named first
-    for sheet, name in zip(sheets, feedback_names([Row(file=s) for s in sheets]), strict=True):
+    for sheet, name in zip(sheets, feedback_names([Row(file=s) for s in sheets], suffix),
+                           strict=True):
         target = identity(str(folder / name))
         clash = used.get(target) if target is not None else None
         if clash is not None:
@@ -822,15 +833,17 @@ def _feedback_spares_inputs(folder: Path, sheets: list[str], net: str) -> None:
                              f"give the feedback a folder of its own", file=str(folder / name))
 
 
-def _write_feedback(book: Any, folder: Path) -> None:
-    """One Markdown page per sheet, named from the sheet (classroom.feedback_names)."""
+def _write_feedback(book: Any, folder: Path, fmt: str) -> None:
+    """One page per sheet in the --feedback-format, named from the sheet
+    (classroom.feedback_names)."""
     from backprop.classroom import feedback_names
-    from backprop.render.check import feedback_markdown
 
+    how = FEEDBACK_FORMATS[fmt]
+    writer = how.writer.load()
     try:
         folder.mkdir(parents=True, exist_ok=True)
-        for row, name in zip(book.rows, feedback_names(book.rows), strict=True):
-            (folder / name).write_text(feedback_markdown(row), encoding="utf-8")
+        for row, name in zip(book.rows, feedback_names(book.rows, how.suffix), strict=True):
+            (folder / name).write_text(writer(row), encoding="utf-8")
     except OSError as err:
         raise UsageError(f"--feedback: cannot write: {err.strerror or err.__class__.__name__}",
                          file=os.fsdecode(err.filename) if err.filename is not None else

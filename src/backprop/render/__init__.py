@@ -76,6 +76,21 @@ _MARKDOWN = "GitHub-flavoured Markdown, for notes and READMEs"
 _LATEX = "a LaTeX document for pdflatex, its derivations as align* blocks"
 _HTML = "one self-contained HTML page, readable and printable"
 
+@record
+class Feedback:
+    """One format of `check --feedback` pages: the file suffix and the writer of one sheet's
+    page (called as writer(row) with a classroom.Row, giving the page's text)."""
+
+    suffix: str  #: ".md"
+    writer: Format
+
+
+#: `backprop check --feedback DIR --feedback-format NAME`
+FEEDBACK_FORMATS: Mapping[str, Feedback] = {
+    "markdown": Feedback(".md", Format("backprop.render.check", "feedback_markdown", _MARKDOWN)),
+    "html": Feedback(".html", Format("backprop.render.html", "feedback", _HTML)),
+}
+
 #: `backprop step --format NAME`: each renderer is called as render(trace, StepView)
 STEP_FORMATS: Mapping[str, Format] = {
     "table": Format("backprop.render.step", "render", "for people"),

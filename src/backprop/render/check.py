@@ -158,6 +158,22 @@ def class_table(book: Gradebook) -> RenderableType:
     return Group(table, Text(f"skipped (no answers file, nor a page with an equation): {listed}{more}"))
 
 
+def feedback_document(row: Row) -> RenderableType:
+    """One student's feedback page for the document formats: the variant, the sheet's report
+    (or why it was not marked) and every asked quantity left unanswered, by name."""
+    parts: list[RenderableType] = []
+    if row.variant is not None:
+        parts.append(Text(f"variant: {safe.line(row.variant, SHOWN)}"))
+    rep = row.report
+    if rep is None:
+        return Group(*parts, unusable_table(row))
+    parts.append(report_table(rep))
+    if rep.missing:
+        parts += [Text(f"not answered ({len(rep.missing)}), each asked:", style="bold"),
+                  Text(", ".join(safe.line(name, SHOWN) for name in rep.missing))]
+    return Group(*parts)
+
+
 def unusable_table(row: Row) -> RenderableType:
     """A sheet that could not be marked, where its report would stand."""
     return Group(Text(f"{safe.line(row.file, SHOWN)} — not marked", style="bold"),

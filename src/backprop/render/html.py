@@ -12,7 +12,7 @@ from backprop.render import CheckView, StepView, documents
 from backprop.render.layout import Group, Renderable, Table, Text
 
 if TYPE_CHECKING:
-    from backprop.classroom import Gradebook
+    from backprop.classroom import Gradebook, Row
     from backprop.explain import Explanation
     from backprop.trace import Trace
 
@@ -58,6 +58,14 @@ def check(book: Gradebook, view: CheckView) -> str:
     """The `html` format of `backprop check` (render.CHECK_FORMATS)."""
     return page(documents.check_title(book, view), html(documents.check_document(book, view)),
                  view.fragment)
+
+
+def feedback(row: Row) -> str:
+    """One student's `check --feedback` page (render.FEEDBACK_FORMATS): the sheet's report as
+    `check --format html` prints it, with its variant and each asked quantity not answered."""
+    from backprop.render.check import feedback_document
+
+    return page(f"Feedback: {row.file}", html(feedback_document(row)))
 
 
 def _picture(trace: Trace, decimals: int) -> str:
