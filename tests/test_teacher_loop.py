@@ -25,6 +25,13 @@ def run(*args: str) -> tuple[int, str, str]:
 
 # ---------------------------------------------------------------- keys with several samples
 
+def _quiz(folder: Path) -> None:
+    """One variant, quiz-v01: y = w·x with x = 2, w = 0.5, target 2, sse, η = 0.1."""
+    (folder / "quiz-v01.yaml").write_text("inputs: {x: 2}\nparams: {w: 0.5}\nnodes:\n"
+                                          "  y: {sum: z, from: {x: w}}\ntargets: {y: 2}\n"
+                                          "loss: sse\nlearning_rate: 0.1\n")
+
+
 def test_the_key_page_of_a_several_sample_exercise_is_read_whole(tmp_path: Path) -> None:
     """Sample k's factor on the key page is written where a page names it, on the node value
     (∂h₁⁽ᵏ⁾/∂z₁, ∂z₁⁽ᵏ⁾/∂w₁) or, for the loss's, on the denominator (∂L/∂h₁⁽ᵏ⁾): every line of
@@ -238,9 +245,7 @@ def test_the_summary_table_counts_what_it_cannot_list(tmp_path: Path, monkeypatc
     monkeypatch.chdir(tmp_path)
     v = tmp_path / "v"
     v.mkdir()
-    (v / "quiz-v01.yaml").write_text("inputs: {x: 2}\nparams: {w: 0.5}\nnodes:\n"
-                                     "  y: {sum: z, from: {x: w}}\ntargets: {y: 2}\nloss: sse\n"
-                                     "learning_rate: 0.1\n")
+    _quiz(v)
     (v / "quiz-v01.answers.yaml").write_text("z: 1\ny: 1\nL: 1\ndL/dy: -2\ndL/dw: -4\nw_new: 0.9\n")
     (tmp_path / "ada-v01.yaml").write_text("y: 1\n")
     (tmp_path / "bo-v01.yaml").write_text("".join(f"q{k}: {k}\n" for k in range(1, 11)))
@@ -367,9 +372,7 @@ def test_keys_coarser_than_the_required_precision_are_warned_of(tmp_path: Path) 
     The variant by hand: y = w·x, x = 2, w = 0.5: y = 1, L = (2 − 1)² = 1, w_new = 0.9."""
     v = tmp_path / "v"
     v.mkdir()
-    (v / "quiz-v01.yaml").write_text("inputs: {x: 2}\nparams: {w: 0.5}\nnodes:\n"
-                                     "  y: {sum: z, from: {x: w}}\ntargets: {y: 2}\nloss: sse\n"
-                                     "learning_rate: 0.1\n")
+    _quiz(v)
     (tmp_path / "ada-v01.yaml").write_text("y: 1.00\n")
 
     def header(d: int) -> str:  # the first line `new --answers` writes
